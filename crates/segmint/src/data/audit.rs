@@ -1,0 +1,112 @@
+//! The ingest audit: every input row is either kept or dropped with a reason.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How many example rows are remembered for each drop reason.
+pub const EXAMPLES_PER_REASON: usize = 5;
+
+/// Why an input row was not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DropReason {
+    /// The row has fewer fields than the header.
+    TooFewFields,
+    /// The customer id is empty.
+    MissingCustomer,
+    /// The date field is empty.
+    MissingDate,
+    /// The date field does not match the date format.
+    UnparsableDate,
+    /// The amount (or quantity or unit price) is empty.
+    MissingAmount,
+    /// The amount (or quantity or unit price) is not a finite number.
+    NonNumericAmount,
+}
+
+impl DropReason {
+    /// A short human description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DropReason::TooFewFields => "fewer fields than the header",
+            DropReason::MissingCustomer => "missing customer id",
+            DropReason::MissingDate => "missing date",
+            DropReason::UnparsableDate => "unparsable date",
+            DropReason::MissingAmount => "missing amount",
+            DropReason::NonNumericAmount => "non-numeric amount",
+        }
+    }
+}
+
+/// One dropped row, remembered as an example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowIssue {
+    /// 1-based line number in the file.
+    pub line: u64,
+    /// The column at fault.
+    pub column: String,
+    /// The raw value found.
+    pub value: String,
+}
+
+/// The rows dropped for one reason.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DroppedRows {
+    /// How many rows.
+    pub count: u64,
+    /// The first few of them.
+    pub examples: Vec<RowIssue>,
+}
+
+/// What happened to every input row.
+///
+/// Invariant: `rows_read == rows_kept + Σ dropped[reason].count`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IngestAudit {
+    /// Where the rows came from (a path, or a description such as `synthetic`).
+    pub source: String,
+    /// Data rows read (the header excluded).
+    pub rows_read: u64,
+    /// Rows kept as transactions.
+    pub rows_kept: u64,
+    /// Of the kept rows, those with a negative amount (returns).
+    pub return_rows: u64,
+    /// Dropped rows by reason.
+    pub dropped: BTreeMap<DropReason, DroppedRows>,
+}
+
+impl IngestAudit {
+    /// A fresh audit for a source.
+    pub fn new(source: impl Into<String>) -> Self {
+        IngestAudit {
+            source: source.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Records a dropped row.
+    pub fn drop_row(&mut self, reason: DropReason, issue: RowIssue) {
+        let entry = self.dropped.entry(reason).or_default();
+        entry.count += 1;
+        if entry.examples.len() < EXAMPLES_PER_REASON {
+            entry.examples.push(issue);
+        }
+    }
+
+    /// Total rows dropped, all reasons together.
+    pub fn rows_dropped(&self) -> u64 {
+        self.dropped.values().map(|d| d.count).sum()
+    }
+
+    /// Rows dropped for one reason.
+    pub fn dropped_for(&self, reason: DropReason) -> u64 {
+        self.dropped.get(&reason).map_or(0, |d| d.count)
+    }
+
+    /// True when every row read is either kept or dropped with a reason.
+    pub fn is_balanced(&self) -> bool {
+        self.rows_read == self.rows_kept + self.rows_dropped()
+    }
+}

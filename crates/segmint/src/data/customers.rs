@@ -1,0 +1,92 @@
+//! One row per customer, named numeric columns.
+
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+
+use crate::error::{Error, Result};
+
+/// A table with one row per customer and named numeric columns
+/// (features, KPIs, numeric attributes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerTable {
+    ids: Vec<String>,
+    columns: Vec<String>,
+    values: Array2<f64>,
+}
+
+impl CustomerTable {
+    /// A table from ids, column names and an `ids × columns` matrix.
+    pub fn new(ids: Vec<String>, columns: Vec<String>, values: Array2<f64>) -> Result<Self> {
+        if values.nrows() != ids.len() || values.ncols() != columns.len() {
+            return Err(Error::ShapeMismatch {
+                what: "customer table values".into(),
+                expected: format!("{} rows x {} columns", ids.len(), columns.len()),
+                found: format!("{} rows x {} columns", values.nrows(), values.ncols()),
+            });
+        }
+        Ok(CustomerTable { ids, columns, values })
+    }
+
+    /// Customer ids, one per row.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// Column names.
+    pub fn column_names(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// The whole matrix.
+    pub fn values(&self) -> ArrayView2<'_, f64> {
+        self.values.view()
+    }
+
+    /// Number of customers.
+    pub fn n_customers(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Position of a column.
+    pub fn column_index(&self, name: &str) -> Result<usize> {
+        self.columns
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| Error::invalid_parameter("column", name, format!("one of {}", self.columns.join(", "))))
+    }
+
+    /// One column by name.
+    pub fn column(&self, name: &str) -> Result<ArrayView1<'_, f64>> {
+        Ok(self.values.column(self.column_index(name)?))
+    }
+
+    /// The named columns as a new matrix, in the order given.
+    pub fn select(&self, names: &[&str]) -> Result<Array2<f64>> {
+        let idx = names.iter().map(|n| self.column_index(n)).collect::<Result<Vec<_>>>()?;
+        Ok(self.values.select(Axis(1), &idx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn select_and_column_by_name() {
+        let t = CustomerTable::new(
+            vec!["a".into(), "b".into()],
+            vec!["x".into(), "y".into()],
+            array![[1.0, 2.0], [3.0, 4.0]],
+        )
+        .unwrap();
+        assert_eq!(t.column("y").unwrap().to_vec(), vec![2.0, 4.0]);
+        assert_eq!(t.select(&["y", "x"]).unwrap(), array![[2.0, 1.0], [4.0, 3.0]]);
+        assert!(t.column("z").unwrap_err().to_string().contains("one of x, y"));
+    }
+
+    #[test]
+    fn shape_must_match_ids_and_columns() {
+        let err = CustomerTable::new(vec!["a".into()], vec!["x".into()], array![[1.0, 2.0]]);
+        assert!(matches!(err, Err(Error::ShapeMismatch { .. })));
+    }
+}

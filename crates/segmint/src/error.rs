@@ -1,0 +1,140 @@
+//! One error type for the whole crate.
+//!
+//! Every variant carries the facts a user needs to fix the input: which
+//! parameter, file, line or column, the offending value and what was expected.
+
+use std::path::PathBuf;
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in segmint.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A parameter is outside its valid range.
+    #[error("invalid parameter {name}={value}: expected {expected}")]
+    InvalidParameter {
+        /// Parameter name, as the user spells it (`n_clusters`, `tol` …).
+        name: &'static str,
+        /// The value given, rendered as text.
+        value: String,
+        /// What would have been accepted.
+        expected: String,
+    },
+
+    /// Two inputs disagree in shape or length.
+    #[error("shape mismatch for {what}: expected {expected}, found {found}")]
+    ShapeMismatch {
+        /// Which input or dimension.
+        what: String,
+        /// The expected size.
+        expected: String,
+        /// The size found.
+        found: String,
+    },
+
+    /// A matrix holds NaN or infinity.
+    #[error("{what} contains a non-finite value ({value}) at row {row}, column {column}")]
+    NonFinite {
+        /// Which matrix (`X`, `centers` …).
+        what: &'static str,
+        /// Row index (0-based).
+        row: usize,
+        /// Column index (0-based).
+        column: usize,
+        /// The value found.
+        value: f64,
+    },
+
+    /// There is too little data for the requested operation.
+    #[error("not enough data: {what}")]
+    InsufficientData {
+        /// What was short, with the numbers.
+        what: String,
+    },
+
+    /// A file has no header or no rows at all.
+    #[error("{path}: the file is empty (expected a header line and data rows)")]
+    EmptyInput {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// A column named in the mapping is not in the header.
+    #[error("{path}: no column {column:?} (parameter {parameter}); the header has: {available}")]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The mapping parameter that named the column (`customer_col` …).
+        parameter: &'static str,
+        /// The column name looked for.
+        column: String,
+        /// The columns present, comma-separated.
+        available: String,
+    },
+
+    /// A field could not be parsed (strict mode, or when no row survives).
+    #[error("{path} line {line}, column {column:?}: cannot parse {value:?} as {expected}")]
+    Parse {
+        /// The file (or `<memory>`).
+        path: PathBuf,
+        /// 1-based line number in the file.
+        line: u64,
+        /// The column name.
+        column: String,
+        /// The raw field.
+        value: String,
+        /// What the field should have been.
+        expected: String,
+    },
+
+    /// The CSV itself is malformed (bad quoting, invalid UTF-8 …).
+    #[error("{path} line {line}: malformed CSV: {message}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number where the reader stopped.
+        line: u64,
+        /// The reader's explanation.
+        message: String,
+    },
+
+    /// An operating-system I/O failure.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Serialising a result failed.
+    #[error("cannot serialise {what}: {message}")]
+    Serialize {
+        /// What was being written.
+        what: &'static str,
+        /// The serialiser's explanation.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidParameter`].
+    pub fn invalid_parameter(name: &'static str, value: impl ToString, expected: impl Into<String>) -> Self {
+        Error::InvalidParameter {
+            name,
+            value: value.to_string(),
+            expected: expected.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Io`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Behavioural features: one row per customer computed from transactions.
+
+mod rfm;
+
+pub use rfm::{RFM_COLUMNS, RfmOptions, rfm};

@@ -1,0 +1,45 @@
+//! # segmint — customer segmentation, from raw data to actionable segments
+//!
+//! The crate is the pipeline, one module per stage:
+//!
+//! 1. [`data`] reads transactions (CSV, gzip) into columns and audits every row;
+//! 2. [`features`] turns them into one row per customer (RFM, AOV, tenure);
+//! 3. [`preprocess`] log-transforms skewed features and standardises them;
+//! 4. [`cluster`] groups customers (k-means);
+//! 5. [`profile`] describes each segment against the whole base;
+//! 6. [`report`] renders the result as JSON and Markdown;
+//!
+//! and [`pipeline::Segmentation`] strings the stages together. [`synth`]
+//! generates a realistic customer base with known archetypes for demos,
+//! tests and benchmarks.
+//!
+//! ```
+//! use segmint::pipeline::Segmentation;
+//! use segmint::synth::{generate, SynthParams};
+//!
+//! let base = generate(&SynthParams::new(1_000, 42))?;
+//! let result = Segmentation::new().k(4).seed(42).as_of(base.as_of).fit(&base.transactions, None)?;
+//! assert_eq!(result.report.segments.len(), 4);
+//! println!("{}", result.report.to_markdown());
+//! # Ok::<(), segmint::Error>(())
+//! ```
+//!
+//! Every fallible function returns [`Result`]; errors name the parameter,
+//! file, line, column and value at fault. Results for a fixed seed do not
+//! depend on the number of threads.
+
+mod check;
+pub mod cluster;
+pub mod data;
+mod error;
+pub mod features;
+pub mod pipeline;
+pub mod preprocess;
+pub mod profile;
+pub mod report;
+pub mod synth;
+
+pub use error::{Error, Result};
+
+/// The crate version, recorded in reports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

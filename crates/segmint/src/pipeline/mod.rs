@@ -1,0 +1,213 @@
+//! `Segmentation`: the stages run end to end, as the CLI and Python's
+//! `Segmenter` use them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::{KMeans, KMeansParams};
+use crate::data::{CustomerTable, IngestAudit, Transactions, format_timestamp};
+use crate::error::{Error, Result};
+use crate::features::{RFM_COLUMNS, RfmOptions, rfm};
+use crate::preprocess::{StandardScaler, signed_log1p};
+use crate::profile::profile_segments;
+use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
+
+/// The default number of segments: one per behavioural archetype.
+pub const DEFAULT_K: usize = 4;
+
+/// Features whose long right tail is log-transformed before scaling.
+pub const LOG_FEATURES: [&str; 3] = ["frequency", "monetary", "aov"];
+
+/// Settings of an end-to-end segmentation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segmentation {
+    /// Number of segments.
+    pub k: usize,
+    /// Seed for k-means.
+    pub seed: u64,
+    /// k-means runs (`None`: scikit-learn's "auto").
+    pub n_init: Option<usize>,
+    /// Feature options (observation end).
+    pub rfm: RfmOptions,
+    /// Report title.
+    pub title: String,
+}
+
+impl Default for Segmentation {
+    fn default() -> Self {
+        Segmentation {
+            k: DEFAULT_K,
+            seed: 0,
+            n_init: None,
+            rfm: RfmOptions::default(),
+            title: "Customer segmentation".into(),
+        }
+    }
+}
+
+/// What a segmentation produces.
+#[derive(Debug, Clone)]
+pub struct SegmentationResult {
+    /// The feature table, one row per customer.
+    pub features: CustomerTable,
+    /// The segment of each customer (rows of `features`); segment 0 is the largest.
+    pub labels: Vec<usize>,
+    /// The scaler fitted on the (log-transformed) features.
+    pub scaler: StandardScaler,
+    /// The k-means model in the standardised space, centres in segment order.
+    pub model: KMeans,
+    /// The report.
+    pub report: SegmentReport,
+}
+
+impl Segmentation {
+    /// Default settings (k = 4, seed 0).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the number of segments.
+    pub fn k(mut self, k: usize) -> Self {
+        self.k = k;
+        self
+    }
+
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the number of k-means runs.
+    pub fn n_init(mut self, n_init: usize) -> Self {
+        self.n_init = Some(n_init);
+        self
+    }
+
+    /// Sets the end of the observation window (seconds since the epoch).
+    pub fn as_of(mut self, as_of: i64) -> Self {
+        self.rfm.as_of = Some(as_of);
+        self
+    }
+
+    /// Sets the report title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// Runs features → preprocessing → k-means → profiles → report.
+    ///
+    /// `audit` is the ingest audit of the file the transactions came from, if any.
+    pub fn fit(&self, tx: &Transactions, audit: Option<&IngestAudit>) -> Result<SegmentationResult> {
+        let features = rfm(tx, &self.rfm)?;
+        if features.n_customers() < self.k {
+            return Err(Error::invalid_parameter(
+                "k",
+                self.k,
+                format!("at most the number of customers ({})", features.n_customers()),
+            ));
+        }
+        let mut x = features.values().to_owned();
+        for name in LOG_FEATURES {
+            x.column_mut(features.column_index(name)?).mapv_inplace(signed_log1p);
+        }
+        let scaler = StandardScaler::fit(x.view())?;
+        let z = scaler.transform(x.view())?;
+        let mut params = KMeansParams::new(self.k).seed(self.seed);
+        if let Some(n) = self.n_init {
+            params = params.n_init(n);
+        }
+        let fitted = params.fit(z.view())?;
+        let model = largest_first(&fitted)?;
+        let labels = model.labels().to_vec();
+        let segments = profile_segments(&features, &labels, self.k)?;
+        let (start, _) = tx.time_span().unwrap_or_default();
+        let end = self.rfm.as_of.or(tx.time_span().map(|s| s.1)).unwrap_or_default();
+        let report = SegmentReport {
+            title: self.title.clone(),
+            segmint_version: crate::VERSION.into(),
+            data: DataSummary {
+                source: audit.map_or_else(|| "in-memory transactions".into(), |a| a.source.clone()),
+                n_transactions: tx.len(),
+                n_customers: features.n_customers(),
+                period_start: format_timestamp(start),
+                period_end: format_timestamp(end),
+                audit: audit.cloned(),
+            },
+            features: FeatureSummary {
+                columns: RFM_COLUMNS.iter().map(|c| (*c).into()).collect(),
+                log_transformed: LOG_FEATURES.iter().map(|c| (*c).into()).collect(),
+                standardised: true,
+            },
+            clustering: ClusteringSummary {
+                algorithm: "k-means (k-means++ init, Lloyd)".into(),
+                n_clusters: self.k,
+                seed: self.seed,
+                n_init: params.effective_n_init(),
+                inertia: model.inertia(),
+                n_iter: model.n_iter(),
+                converged: model.converged(),
+            },
+            segments,
+        };
+        Ok(SegmentationResult {
+            features,
+            labels,
+            scaler,
+            model,
+            report,
+        })
+    }
+}
+
+/// Renumbers clusters by decreasing size (ties: lower old label first), so
+/// that reports read the same way for every seed that finds the same segments.
+fn largest_first(model: &KMeans) -> Result<KMeans> {
+    let k = model.n_clusters();
+    let mut sizes = vec![0usize; k];
+    model.labels().iter().for_each(|&l| sizes[l] += 1);
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by_key(|&j| (std::cmp::Reverse(sizes[j]), j));
+    model.reordered(&order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{SynthParams, generate};
+
+    #[test]
+    fn segments_are_numbered_largest_first_and_cover_everyone() {
+        let base = generate(&SynthParams::new(2000, 5)).unwrap();
+        let r = Segmentation::new()
+            .seed(1)
+            .as_of(base.as_of)
+            .fit(&base.transactions, None)
+            .unwrap();
+        let sizes: Vec<usize> = r.report.segments.iter().map(|s| s.size).collect();
+        assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 2000);
+        assert_eq!(r.labels.len(), 2000);
+        let z = r.scaler.transform(transformed(&r.features).view()).unwrap();
+        assert_eq!(r.model.predict(z.view()).unwrap().to_vec(), r.labels);
+    }
+
+    fn transformed(features: &CustomerTable) -> ndarray::Array2<f64> {
+        let mut x = features.values().to_owned();
+        for name in LOG_FEATURES {
+            x.column_mut(features.column_index(name).unwrap())
+                .mapv_inplace(signed_log1p);
+        }
+        x
+    }
+
+    #[test]
+    fn k_above_the_number_of_customers_is_an_error() {
+        let base = generate(&SynthParams::new(100, 5)).unwrap();
+        let err = Segmentation::new().k(101).fit(&base.transactions, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid parameter k=101: expected at most the number of customers (100)"
+        );
+    }
+}

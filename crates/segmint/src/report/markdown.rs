@@ -1,0 +1,134 @@
+//! Markdown rendering of a [`SegmentReport`].
+
+use std::fmt::Write;
+
+use super::SegmentReport;
+
+pub(super) fn render(r: &SegmentReport) -> String {
+    let mut md = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_all(&mut md, r);
+    md
+}
+
+fn write_all(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
+    writeln!(md, "# {}\n", escape(&r.title))?;
+    let d = &r.data;
+    writeln!(md, "## Data\n")?;
+    writeln!(md, "- Source: {}", escape(&d.source))?;
+    writeln!(
+        md,
+        "- {} customers, {} transaction lines, {} to {}",
+        d.n_customers, d.n_transactions, d.period_start, d.period_end
+    )?;
+    if let Some(a) = &d.audit {
+        writeln!(
+            md,
+            "- Rows read {}, kept {} ({} returns), dropped {}",
+            a.rows_read,
+            a.rows_kept,
+            a.return_rows,
+            a.rows_dropped()
+        )?;
+        if !a.dropped.is_empty() {
+            writeln!(md, "\n| dropped because | rows | first example |\n|---|---:|---|")?;
+            for (reason, rows) in &a.dropped {
+                let example = rows.examples.first().map_or(String::new(), |e| {
+                    format!("line {}, {}: {:?}", e.line, escape(&e.column), escape(&e.value))
+                });
+                writeln!(md, "| {} | {} | {} |", reason.describe(), rows.count, example)?;
+            }
+        }
+    }
+    let f = &r.features;
+    writeln!(md, "\n## Features\n")?;
+    writeln!(md, "- Clustered on: {}", f.columns.join(", "))?;
+    if !f.log_transformed.is_empty() {
+        writeln!(
+            md,
+            "- Log-transformed (sign·ln(1+|x|)): {}",
+            f.log_transformed.join(", ")
+        )?;
+    }
+    writeln!(
+        md,
+        "- Standardised to z-scores: {}",
+        if f.standardised { "yes" } else { "no" }
+    )?;
+
+    let c = &r.clustering;
+    writeln!(md, "\n## Segments\n")?;
+    writeln!(
+        md,
+        "{} with k = {} (seed {}, {} run{}): inertia {:.4}, {} iterations, {}.\n",
+        c.algorithm,
+        c.n_clusters,
+        c.seed,
+        c.n_init,
+        if c.n_init == 1 { "" } else { "s" },
+        c.inertia,
+        c.n_iter,
+        if c.converged { "converged" } else { "did not converge" }
+    )?;
+    let kpi_names: Vec<&str> = r
+        .segments
+        .first()
+        .map(|s| s.kpis.iter().map(|k| k.name.as_str()).collect())
+        .unwrap_or_default();
+    write!(md, "| segment | customers | share | revenue share |")?;
+    for name in &kpi_names {
+        write!(md, " {} (index) |", escape(name))?;
+    }
+    write!(md, "\n|---:|---:|---:|---:|")?;
+    for _ in &kpi_names {
+        write!(md, "---:|")?;
+    }
+    writeln!(md)?;
+    for s in &r.segments {
+        let revenue = s.revenue_share.map_or("–".into(), |v| format!("{:.1}%", v * 100.0));
+        write!(
+            md,
+            "| {} | {} | {:.1}% | {} |",
+            s.segment,
+            s.size,
+            s.share * 100.0,
+            revenue
+        )?;
+        for k in &s.kpis {
+            let index = k.index.map_or("–".into(), |i| format!("{i:.0}"));
+            write!(md, " {:.2} ({}) |", k.mean, index)?;
+        }
+        writeln!(md)?;
+    }
+    writeln!(
+        md,
+        "\nIndex = segment mean / overall mean × 100; above 120 or below 80 is usually read as a real difference."
+    )?;
+    writeln!(md, "\n_segmint {}_", r.segmint_version)
+}
+
+/// Escapes characters that would break a Markdown table or inject markup.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#') {
+            out.push('\\');
+        }
+        if ch == '\n' || ch == '\r' {
+            out.push(' ');
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn table_breaking_characters_are_escaped() {
+        assert_eq!(escape("a|b\nc_d"), "a\\|b c\\_d");
+    }
+}

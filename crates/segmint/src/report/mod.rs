@@ -1,0 +1,103 @@
+//! The segmentation report: one serde document rendered as JSON and Markdown,
+//! and the files the CLI writes.
+
+mod markdown;
+mod write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::IngestAudit;
+use crate::error::{Error, Result};
+use crate::profile::SegmentProfile;
+
+pub use write::{ReportFiles, write_report_files, write_segments_csv};
+
+/// Everything known about one segmentation, ready to render.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentReport {
+    /// Report title.
+    pub title: String,
+    /// Version of segmint that produced it.
+    pub segmint_version: String,
+    /// What went in.
+    pub data: DataSummary,
+    /// Which features were clustered and how they were prepared.
+    pub features: FeatureSummary,
+    /// The clustering run.
+    pub clustering: ClusteringSummary,
+    /// One profile per segment, largest first.
+    pub segments: Vec<SegmentProfile>,
+}
+
+/// The input data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSummary {
+    /// Where the data came from.
+    pub source: String,
+    /// Transaction lines used.
+    pub n_transactions: usize,
+    /// Customers segmented.
+    pub n_customers: usize,
+    /// First transaction (`YYYY-MM-DD HH:MM:SS`).
+    pub period_start: String,
+    /// End of the observation window.
+    pub period_end: String,
+    /// How the input rows were read, when they came from a file.
+    pub audit: Option<IngestAudit>,
+}
+
+/// The features clustered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSummary {
+    /// Feature columns, in clustering order.
+    pub columns: Vec<String>,
+    /// Columns passed through `sign(x)·ln(1+|x|)` before scaling.
+    pub log_transformed: Vec<String>,
+    /// Whether columns were standardised (z-scores) before clustering.
+    pub standardised: bool,
+}
+
+/// The clustering run and its diagnostics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusteringSummary {
+    /// Algorithm name.
+    pub algorithm: String,
+    /// Number of segments.
+    pub n_clusters: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Independent runs made.
+    pub n_init: usize,
+    /// Within-segment sum of squares in the standardised space.
+    pub inertia: f64,
+    /// Iterations of the kept run.
+    pub n_iter: usize,
+    /// Whether the kept run converged.
+    pub converged: bool,
+}
+
+impl SegmentReport {
+    /// Pretty-printed JSON.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| Error::Serialize {
+            what: "segment report",
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads a report back from JSON.
+    pub fn from_json(text: &str) -> Result<Self> {
+        serde_json::from_str(text).map_err(|e| Error::Parse {
+            path: "<report json>".into(),
+            line: e.line() as u64,
+            column: format!("character {}", e.column()),
+            value: String::new(),
+            expected: format!("a segmint report ({e})"),
+        })
+    }
+
+    /// A Markdown document for people.
+    pub fn to_markdown(&self) -> String {
+        markdown::render(self)
+    }
+}

@@ -1,0 +1,47 @@
+//! segmint against scikit-learn's numbers on the same input
+//! (fixtures/kmeans_sklearn.json, made by fixtures/make_kmeans_oracle.py).
+
+use approx::assert_relative_eq;
+use ndarray::{Array1, Array2};
+use segmint::cluster::{KMeans, KMeansInit};
+use serde_json::Value;
+
+fn matrix(v: &Value) -> Array2<f64> {
+    let rows: Vec<Vec<f64>> = serde_json::from_value(v.clone()).unwrap();
+    let (n, d) = (rows.len(), rows[0].len());
+    Array2::from_shape_vec((n, d), rows.into_iter().flatten().collect()).unwrap()
+}
+
+#[test]
+fn lloyd_matches_scikit_learn_from_the_same_initial_centres() {
+    let path = segmint_tests::repo_root().join("tests/fixtures/kmeans_sklearn.json");
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for case in fixture["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let x = matrix(&case["X"]);
+        let init = matrix(&case["init"]);
+        let params = KMeans::params(init.nrows())
+            .init(KMeansInit::Centers(init))
+            .tol(case["tol"].as_f64().unwrap())
+            .max_iter(case["max_iter"].as_u64().unwrap() as usize);
+        let model = match case.get("sample_weight") {
+            Some(w) => {
+                let w: Vec<f64> = serde_json::from_value(w.clone()).unwrap();
+                params.fit_weighted(x.view(), Array1::from(w).view()).unwrap()
+            }
+            None => params.fit(x.view()).unwrap(),
+        };
+        let labels: Vec<usize> = serde_json::from_value(case["labels"].clone()).unwrap();
+        assert_eq!(model.labels().to_vec(), labels, "{name}: labels");
+        let centers = matrix(&case["centers"]);
+        for (a, b) in model.centers().iter().zip(centers.iter()) {
+            assert_relative_eq!(*a, *b, max_relative = 1e-9, epsilon = 1e-12);
+        }
+        assert_relative_eq!(model.inertia(), case["inertia"].as_f64().unwrap(), max_relative = 1e-9);
+        assert_eq!(
+            model.n_iter() as u64,
+            case["n_iter"].as_u64().unwrap(),
+            "{name}: n_iter"
+        );
+    }
+}
