@@ -1,1 +1,23 @@
+//! `segmint._native`: thin pyo3 wrappers over the segmint core. The Python
+//! package (`python/segmint`) builds the user-facing API on top.
 
+mod cluster;
+mod data;
+mod error;
+mod pipeline;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", segmint::VERSION)?;
+    m.add_function(wrap_pyfunction!(cluster::kmeans_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::kmeans_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::kmeans_transform, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::kmeans_score, m)?)?;
+    m.add_function(wrap_pyfunction!(data::read_transactions, m)?)?;
+    m.add_function(wrap_pyfunction!(pipeline::rfm, m)?)?;
+    m.add_function(wrap_pyfunction!(pipeline::segment, m)?)?;
+    m.add_function(wrap_pyfunction!(pipeline::make_customers, m)?)?;
+    Ok(())
+}

@@ -88,6 +88,16 @@ pub enum Gender {
     Male,
 }
 
+impl Gender {
+    /// `"Female"` or `"Male"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Gender::Female => "Female",
+            Gender::Male => "Male",
+        }
+    }
+}
+
 /// Sales regions of the synthetic retailer.
 pub const REGIONS: [&str; 5] = ["North", "South", "East", "West", "Central"];
 

@@ -1,0 +1,140 @@
+//! The `segmint` binary as a user runs it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn segmint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_segmint"))
+        .args(args)
+        .output()
+        .expect("run segmint")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn demo_prints_the_table_and_writes_three_files() {
+    let out = scratch("demo");
+    let run = segmint(&[
+        "demo",
+        "--out",
+        out.to_str().unwrap(),
+        "--customers",
+        "2000",
+        "--seed",
+        "3",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("2000 customers in 4 segments"), "{stdout}");
+    assert!(
+        stdout.contains("segment customers   share  revenue recency_days"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("High-Value Loyalists"), "{stdout}");
+    for file in ["report.json", "report.md", "segments.csv"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let segments = std::fs::read_to_string(out.join("segments.csv")).unwrap();
+    assert_eq!(segments.lines().count(), 2001);
+}
+
+#[test]
+fn run_reads_a_csv_with_quantity_and_price() {
+    let dir = scratch("run");
+    let csv = dir.join("tx.csv");
+    let mut rows = String::from("Invoice;Customer;When;Qty;Price\n");
+    for c in 0..40 {
+        for o in 0..(c % 5 + 1) {
+            rows += &format!(
+                "I{c}-{o};cust{c};2024-0{}-1{} 10:00:00;{};{}.5\n",
+                o % 9 + 1,
+                c % 10,
+                o + 1,
+                c % 7 + 1
+            );
+        }
+    }
+    rows += "X;;2024-01-01 10:00:00;1;1\n"; // no customer: dropped and counted
+    std::fs::write(&csv, rows).unwrap();
+    let out = dir.join("out");
+    let run = segmint(&[
+        "run",
+        "--transactions",
+        csv.to_str().unwrap(),
+        "--customer-col",
+        "Customer",
+        "--date-col",
+        "When",
+        "--quantity-col",
+        "Qty",
+        "--price-col",
+        "Price",
+        "--order-col",
+        "Invoice",
+        "--delimiter",
+        ";",
+        "--k",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("dropped         1  missing customer id"), "{stdout}");
+    assert!(stdout.contains("40 customers in 3 segments"), "{stdout}");
+    let report = std::fs::read_to_string(out.join("report.json")).unwrap();
+    assert!(report.contains("\"rows_read\": 121"), "{report}");
+}
+
+#[test]
+fn a_missing_column_fails_with_the_header_listed() {
+    let dir = scratch("missing_column");
+    let csv = dir.join("tx.csv");
+    std::fs::write(&csv, "customer,date,amount\na,2024-01-01,1\n").unwrap();
+    let run = segmint(&[
+        "run",
+        "--transactions",
+        csv.to_str().unwrap(),
+        "--customer-col",
+        "cust",
+        "--date-col",
+        "date",
+        "--amount-col",
+        "amount",
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("no column \"cust\" (parameter customer_col); the header has: customer, date, amount"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn amount_or_quantity_and_price_is_required() {
+    let run = segmint(&[
+        "run",
+        "--transactions",
+        "x.csv",
+        "--customer-col",
+        "c",
+        "--date-col",
+        "d",
+        "--out",
+        "o",
+    ]);
+    assert!(!run.status.success());
+    assert!(text(&run.stderr).contains("--amount-col"), "{}", text(&run.stderr));
+}

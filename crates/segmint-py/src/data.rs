@@ -1,0 +1,128 @@
+//! Transactions in and out of Python: columns as numpy arrays, ids as lists.
+
+use numpy::{IntoPyArray, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use segmint::data::{
+    AmountColumns, BadRowPolicy, CustomerTable, DateFormat, IngestAudit, ReadOptions, TransactionColumns, Transactions,
+    read_transactions as read_csv,
+};
+
+use crate::error::{detached, raise};
+
+/// Builds core transactions from factorised columns (`pandas.factorize`).
+pub fn transactions_from(
+    py: Python<'_>,
+    customer_ids: Vec<String>,
+    customer_codes: PyReadonlyArray1<'_, i64>,
+    timestamps: PyReadonlyArray1<'_, i64>,
+    amounts: PyReadonlyArray1<'_, f64>,
+    order_codes: Option<PyReadonlyArray1<'_, i64>>,
+) -> PyResult<Transactions> {
+    let customers = codes(py, "customer_codes", customer_codes)?;
+    let orders = order_codes.map(|o| codes(py, "order_codes", o)).transpose()?;
+    let timestamps = timestamps.as_array().to_vec();
+    let amounts = amounts.as_array().to_vec();
+    detached(py, || {
+        Transactions::from_codes(customer_ids, customers, timestamps, amounts, orders)
+    })
+}
+
+fn codes(py: Python<'_>, name: &str, codes: PyReadonlyArray1<'_, i64>) -> PyResult<Vec<u32>> {
+    codes
+        .as_array()
+        .iter()
+        .enumerate()
+        .map(|(row, &c)| {
+            u32::try_from(c).map_err(|_| {
+                raise(
+                    py,
+                    "ParameterError",
+                    format!("invalid parameter {name}: {c} at row {row}; expected a code between 0 and 4294967295"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A customer table as `{"index": [...], "columns": [...], "values": ndarray}`.
+pub fn table_to_py<'py>(py: Python<'py>, table: &CustomerTable) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    out.set_item("index", table.ids().to_vec())?;
+    out.set_item("columns", table.column_names().to_vec())?;
+    out.set_item("values", table.values().to_owned().into_pyarray(py))?;
+    Ok(out)
+}
+
+/// Transaction columns as a dict of arrays and lists.
+pub fn transactions_to_py<'py>(py: Python<'py>, tx: &Transactions) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    out.set_item("customer_ids", tx.customer_ids().to_vec())?;
+    let to_i64 = |v: &[u32]| v.iter().map(|&c| i64::from(c)).collect::<Vec<_>>();
+    out.set_item("customer_codes", to_i64(tx.customer_codes()).into_pyarray(py))?;
+    out.set_item("timestamps", tx.timestamps().to_vec().into_pyarray(py))?;
+    out.set_item("amounts", tx.amounts().to_vec().into_pyarray(py))?;
+    match tx.order_codes() {
+        Some(o) => out.set_item("order_codes", to_i64(o).into_pyarray(py))?,
+        None => out.set_item("order_codes", py.None())?,
+    }
+    Ok(out)
+}
+
+/// Reads a transaction CSV through the core reader; returns the columns and
+/// the ingest audit as JSON.
+#[pyfunction]
+#[pyo3(signature = (path, *, customer_col, date_col, amount_col=None, quantity_col=None, price_col=None, order_col=None, date_format=None, delimiter=",", strict=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn read_transactions<'py>(
+    py: Python<'py>,
+    path: std::path::PathBuf,
+    customer_col: String,
+    date_col: String,
+    amount_col: Option<String>,
+    quantity_col: Option<String>,
+    price_col: Option<String>,
+    order_col: Option<String>,
+    date_format: Option<String>,
+    delimiter: &str,
+    strict: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let amount = match (amount_col, quantity_col, price_col) {
+        (Some(a), None, None) => AmountColumns::Amount(a),
+        (None, Some(quantity), Some(price)) => AmountColumns::QuantityPrice { quantity, price },
+        _ => {
+            return Err(raise(
+                py,
+                "ParameterError",
+                "invalid parameter amount_col: give amount_col, or both quantity_col and price_col".into(),
+            ));
+        }
+    };
+    let [delimiter] = delimiter.as_bytes() else {
+        return Err(raise(
+            py,
+            "ParameterError",
+            format!("invalid parameter delimiter={delimiter:?}: expected one ASCII character"),
+        ));
+    };
+    let columns = TransactionColumns {
+        customer: customer_col,
+        date: date_col,
+        amount,
+        order: order_col,
+    };
+    let options = ReadOptions {
+        date_format: date_format.map_or(DateFormat::Auto, DateFormat::Custom),
+        delimiter: *delimiter,
+        on_bad_row: if strict { BadRowPolicy::Fail } else { BadRowPolicy::Drop },
+    };
+    let (tx, audit) = detached(py, || read_csv(&path, &columns, &options))?;
+    let out = transactions_to_py(py, &tx)?;
+    out.set_item("audit_json", audit_json(&audit))?;
+    Ok(out)
+}
+
+/// The audit as compact JSON (the Python side parses it).
+pub fn audit_json(audit: &IngestAudit) -> String {
+    serde_json::to_string(audit).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

@@ -1,0 +1,94 @@
+//! Features, the end-to-end segmentation and the synthetic data set.
+
+use numpy::{IntoPyArray, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use segmint::data::IngestAudit;
+use segmint::features::{RfmOptions, rfm as core_rfm};
+use segmint::pipeline::Segmentation;
+use segmint::synth::{REGIONS, SynthParams, generate};
+
+use crate::data::{table_to_py, transactions_from, transactions_to_py};
+use crate::error::{detached, raise};
+
+/// RFM, AOV and tenure per customer.
+#[pyfunction]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, as_of=None))]
+pub fn rfm<'py>(
+    py: Python<'py>,
+    customer_ids: Vec<String>,
+    customer_codes: PyReadonlyArray1<'py, i64>,
+    timestamps: PyReadonlyArray1<'py, i64>,
+    amounts: PyReadonlyArray1<'py, f64>,
+    order_codes: Option<PyReadonlyArray1<'py, i64>>,
+    as_of: Option<i64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
+    let table = detached(py, || core_rfm(&tx, &RfmOptions { as_of }))?;
+    table_to_py(py, &table)
+}
+
+/// Runs the whole pipeline; returns features, labels, the model and the report JSON.
+#[pyfunction]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=4, seed=0, n_init=None, as_of=None, title=None, audit_json=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn segment<'py>(
+    py: Python<'py>,
+    customer_ids: Vec<String>,
+    customer_codes: PyReadonlyArray1<'py, i64>,
+    timestamps: PyReadonlyArray1<'py, i64>,
+    amounts: PyReadonlyArray1<'py, f64>,
+    order_codes: Option<PyReadonlyArray1<'py, i64>>,
+    k: usize,
+    seed: u64,
+    n_init: Option<usize>,
+    as_of: Option<i64>,
+    title: Option<String>,
+    audit_json: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
+    let audit: Option<IngestAudit> = audit_json
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| raise(py, "ParameterError", format!("invalid parameter audit_json: {e}")))?;
+    let mut segmentation = Segmentation::new().k(k).seed(seed);
+    segmentation.n_init = n_init;
+    segmentation.rfm.as_of = as_of;
+    if let Some(title) = title {
+        segmentation = segmentation.title(title);
+    }
+    let result = detached(py, || segmentation.fit(&tx, audit.as_ref()))?;
+    let report = detached(py, || result.report.to_json())?;
+    let out = PyDict::new(py);
+    out.set_item("features", table_to_py(py, &result.features)?)?;
+    let labels: Vec<i64> = result.labels.iter().map(|&l| l as i64).collect();
+    out.set_item("labels", labels.into_pyarray(py))?;
+    out.set_item("centers", result.model.centers().to_owned().into_pyarray(py))?;
+    out.set_item("report_json", report)?;
+    out.set_item("markdown", result.report.to_markdown())?;
+    Ok(out)
+}
+
+/// The synthetic customer base: transactions, demographics and true archetypes.
+#[pyfunction]
+#[pyo3(signature = (n_customers, seed=0))]
+pub fn make_customers(py: Python<'_>, n_customers: usize, seed: u64) -> PyResult<Bound<'_, PyDict>> {
+    let base = detached(py, || generate(&SynthParams::new(n_customers, seed)))?;
+    let out = PyDict::new(py);
+    out.set_item("transactions", transactions_to_py(py, &base.transactions)?)?;
+    let d = &base.demographics;
+    let archetypes: Vec<&str> = base.archetypes.iter().map(|a| a.name()).collect();
+    out.set_item("archetype", archetypes)?;
+    out.set_item(
+        "age",
+        d.age.iter().map(|&a| i64::from(a)).collect::<Vec<_>>().into_pyarray(py),
+    )?;
+    out.set_item("gender", d.gender.iter().map(|g| g.name()).collect::<Vec<_>>())?;
+    out.set_item(
+        "region",
+        d.region.iter().map(|&r| REGIONS[r as usize]).collect::<Vec<_>>(),
+    )?;
+    out.set_item("email_opt_in", d.email_opt_in.clone().into_pyarray(py))?;
+    out.set_item("as_of", base.as_of)?;
+    Ok(out)
+}

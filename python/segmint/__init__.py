@@ -1,0 +1,27 @@
+"""segmint: customer segmentation, from raw transactions to named, actionable segments.
+
+The stages, each usable on its own:
+
+- :mod:`segmint.features` — RFM, AOV and tenure per customer;
+- :mod:`segmint.cluster` — clustering estimators with scikit-learn's interface;
+- :mod:`segmint.pipeline` — the whole pipeline in one call (:func:`segment`, :func:`segment_csv`);
+- :mod:`segmint.datasets` — a synthetic customer base with known archetypes;
+- :mod:`segmint.exceptions` — the errors, which subclass ValueError, KeyError or OSError.
+"""
+
+from . import cluster, datasets, exceptions, features, pipeline
+from ._native import __version__
+from .pipeline import SegmentationResult, read_transactions, segment, segment_csv
+
+__all__ = [
+    "__version__",
+    "cluster",
+    "datasets",
+    "exceptions",
+    "features",
+    "pipeline",
+    "SegmentationResult",
+    "read_transactions",
+    "segment",
+    "segment_csv",
+]

@@ -1,0 +1,76 @@
+"""Type stubs of the compiled core (segmint._native)."""
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "__version__",
+    "kmeans_fit",
+    "kmeans_predict",
+    "kmeans_transform",
+    "kmeans_score",
+    "read_transactions",
+    "rfm",
+    "segment",
+    "make_customers",
+]
+
+__version__: str
+
+def kmeans_fit(
+    x: npt.NDArray[np.float64],
+    n_clusters: int,
+    *,
+    init: str,
+    init_centers: npt.NDArray[np.float64] | None = None,
+    n_init: int | None = None,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+    seed: int = 0,
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], float, int, bool]: ...
+def kmeans_predict(x: npt.NDArray[np.float64], centers: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]: ...
+def kmeans_transform(x: npt.NDArray[np.float64], centers: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+def kmeans_score(
+    x: npt.NDArray[np.float64],
+    centers: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def read_transactions(
+    path: str,
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None = None,
+    quantity_col: str | None = None,
+    price_col: str | None = None,
+    order_col: str | None = None,
+    date_format: str | None = None,
+    delimiter: str = ",",
+    strict: bool = False,
+) -> dict[str, Any]: ...
+def rfm(
+    customer_ids: list[str],
+    customer_codes: npt.NDArray[np.int64],
+    timestamps: npt.NDArray[np.int64],
+    amounts: npt.NDArray[np.float64],
+    order_codes: npt.NDArray[np.int64] | None = None,
+    as_of: int | None = None,
+) -> dict[str, Any]: ...
+def segment(
+    customer_ids: list[str],
+    customer_codes: npt.NDArray[np.int64],
+    timestamps: npt.NDArray[np.int64],
+    amounts: npt.NDArray[np.float64],
+    order_codes: npt.NDArray[np.int64] | None = None,
+    *,
+    k: int = 4,
+    seed: int = 0,
+    n_init: int | None = None,
+    as_of: int | None = None,
+    title: str | None = None,
+    audit_json: str | None = None,
+) -> dict[str, Any]: ...
+def make_customers(n_customers: int, seed: int = 0) -> dict[str, Any]: ...

@@ -1,0 +1,53 @@
+"""Exceptions raised by segmint.
+
+Each one also subclasses the built-in exception a Python user would catch
+(``ValueError``, ``KeyError``, ``OSError``), so ``except ValueError`` works.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SegmintError",
+    "ParameterError",
+    "DataError",
+    "ColumnNotFoundError",
+    "SegmintIOError",
+    "NotFittedError",
+    "InternalError",
+    "ConvergenceWarning",
+]
+
+
+class SegmintError(Exception):
+    """Base class of every segmint error."""
+
+
+class ParameterError(SegmintError, ValueError):
+    """A parameter is outside its valid range."""
+
+
+class DataError(SegmintError, ValueError):
+    """The data cannot be used: wrong shape, NaN, unparsable field, too few rows."""
+
+
+class ColumnNotFoundError(SegmintError, KeyError):
+    """A named column is not in the file or DataFrame."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class SegmintIOError(SegmintError, OSError):
+    """A file could not be read or written."""
+
+
+class NotFittedError(SegmintError, ValueError, AttributeError):
+    """An estimator was used before ``fit``."""
+
+
+class InternalError(SegmintError, RuntimeError):
+    """A bug in segmint; please report it with the message."""
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative fit stopped at ``max_iter`` before meeting its tolerance."""

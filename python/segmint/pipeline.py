@@ -1,0 +1,194 @@
+"""The whole pipeline in one call: transactions in, segments and a report out."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _native
+from ._base import seed_from
+from ._frames import table_frame, transaction_arrays
+from .features import _as_of_seconds
+
+__all__ = ["SegmentationResult", "segment", "segment_csv", "read_transactions"]
+
+
+@dataclass
+class SegmentationResult:
+    """What a segmentation produced.
+
+    Attributes
+    ----------
+    features : pandas.DataFrame
+        RFM, AOV and tenure per customer (indexed by customer id).
+    labels : pandas.Series
+        Segment of each customer; segment 0 is the largest.
+    centers : numpy.ndarray
+        k-means centres in the standardised feature space, in segment order.
+    report : dict
+        The segment report (the same document as ``report.json``).
+    markdown : str
+        The report as Markdown.
+    """
+
+    features: pd.DataFrame
+    labels: pd.Series
+    centers: np.ndarray
+    report: dict[str, Any]
+    markdown: str = field(repr=False)
+
+    @property
+    def profiles(self) -> pd.DataFrame:
+        """One row per segment: size, share, revenue share and the mean of each KPI."""
+        rows = []
+        for s in self.report["segments"]:
+            row = {"size": s["size"], "share": s["share"], "revenue_share": s["revenue_share"]}
+            row.update({k["name"]: k["mean"] for k in s["kpis"]})
+            rows.append(row)
+        return pd.DataFrame(rows, index=pd.Index([s["segment"] for s in self.report["segments"]], name="segment"))
+
+    def to_json(self) -> str:
+        """The report as JSON text."""
+        return json.dumps(self.report, indent=2)
+
+    def to_markdown(self) -> str:
+        """The report as Markdown."""
+        return self.markdown
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+
+def segment(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str,
+    order_col: str | None = None,
+    k: int = 4,
+    random_state: Any = 0,
+    n_init: int | None = None,
+    as_of: Any = None,
+    title: str | None = None,
+) -> SegmentationResult:
+    """Segment the customers of a transaction DataFrame.
+
+    Runs features (RFM, AOV, tenure) → log transform and standardisation →
+    k-means → profiles → report, exactly as ``segmint run`` does.
+    """
+    arrays = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
+    return _segment(arrays, k, random_state, n_init, as_of, title, index_name=str(customer_col))
+
+
+def read_transactions(
+    path: str | os.PathLike[str],
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None = None,
+    quantity_col: str | None = None,
+    price_col: str | None = None,
+    order_col: str | None = None,
+    date_format: str | None = None,
+    delimiter: str = ",",
+    strict: bool = False,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a transaction CSV (``.gz`` too) with segmint's reader.
+
+    Returns the kept lines as a DataFrame (``customer_id``, ``order_id``,
+    ``date``, ``amount``) and the ingest audit: rows read, kept and dropped by
+    reason, with example lines.
+    """
+    native = _native.read_transactions(
+        os.fspath(path),
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        quantity_col=quantity_col,
+        price_col=price_col,
+        order_col=order_col,
+        date_format=date_format,
+        delimiter=delimiter,
+        strict=strict,
+    )
+    return _transactions_frame(native), json.loads(native["audit_json"])
+
+
+def segment_csv(
+    path: str | os.PathLike[str],
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None = None,
+    quantity_col: str | None = None,
+    price_col: str | None = None,
+    order_col: str | None = None,
+    date_format: str | None = None,
+    delimiter: str = ",",
+    strict: bool = False,
+    k: int = 4,
+    random_state: Any = 0,
+    n_init: int | None = None,
+    as_of: Any = None,
+) -> SegmentationResult:
+    """Read a transaction CSV and segment its customers; the report includes the ingest audit."""
+    native = _native.read_transactions(
+        os.fspath(path),
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        quantity_col=quantity_col,
+        price_col=price_col,
+        order_col=order_col,
+        date_format=date_format,
+        delimiter=delimiter,
+        strict=strict,
+    )
+    audit_json = native.pop("audit_json")
+    title = f"Customer segmentation of {Path(path).name}"
+    return _segment(native, k, random_state, n_init, as_of, title, audit_json=audit_json)
+
+
+def _segment(
+    arrays: dict[str, Any],
+    k: int,
+    random_state: Any,
+    n_init: int | None,
+    as_of: Any,
+    title: str | None,
+    index_name: str = "customer_id",
+    audit_json: str | None = None,
+) -> SegmentationResult:
+    out = _native.segment(
+        **arrays,
+        k=k,
+        seed=seed_from(random_state),
+        n_init=n_init,
+        as_of=_as_of_seconds(as_of),
+        title=title,
+        audit_json=audit_json,
+    )
+    features = table_frame(out["features"], index_name=index_name)
+    labels = pd.Series(out["labels"], index=features.index, name="segment")
+    return SegmentationResult(features, labels, out["centers"], json.loads(out["report_json"]), out["markdown"])
+
+
+def _transactions_frame(native: dict[str, Any]) -> pd.DataFrame:
+    ids = np.asarray(native["customer_ids"], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "customer_id": ids[native["customer_codes"]],
+            "date": native["timestamps"].astype("datetime64[s]"),
+            "amount": native["amounts"],
+        }
+    )
+    if native["order_codes"] is not None:
+        frame.insert(1, "order_id", native["order_codes"])
+    return frame

@@ -1,0 +1,114 @@
+"""The whole pipeline from Python: the same stages the Rust tests and the CLI run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import shared_data
+
+import segmint
+from segmint.datasets import make_customers
+from segmint.exceptions import DataError, SegmintIOError
+
+COLUMNS = dict(customer_col="customer_id", date_col="date", amount_col="amount", order_col="order_id")
+
+
+def test_make_customers_is_deterministic():
+    a, ca = make_customers(500, seed=1)
+    b, cb = make_customers(500, seed=1)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(ca, cb)
+    assert set(ca["archetype"]) == {
+        "High-Value Loyalists",
+        "New & Potential Customers",
+        "Budget-Conscious Shoppers",
+        "At-Risk & Churned",
+    }
+
+
+def test_segments_recover_the_true_archetypes():
+    tx, customers = make_customers(10_000, seed=42)
+    result = segmint.segment(tx, **COLUMNS, k=4, random_state=42, as_of=tx.attrs["as_of"])
+    table = pd.crosstab(result.labels, customers.loc[result.labels.index, "archetype"])
+    homes = table.idxmax(axis=0)
+    assert homes.nunique() == 4, table
+    assert table.max(axis=0).sum() > 0.9 * 10_000, table
+    profiles = result.profiles
+    assert profiles["size"].tolist() == sorted(profiles["size"], reverse=True)
+    assert profiles["size"].sum() == 10_000
+    loyal = homes["High-Value Loyalists"]
+    assert profiles.loc[loyal, "revenue_share"] > 0.5
+
+
+def test_csv_and_dataframe_give_the_same_segments(tmp_path):
+    tx, _ = make_customers(2000, seed=3)
+    path = tmp_path / "tx.csv"
+    tx.to_csv(path, index=False)
+    from_frame = segmint.segment(tx, **COLUMNS, random_state=1)
+    from_file = segmint.segment_csv(path, **COLUMNS, random_state=1)
+    pd.testing.assert_series_equal(from_frame.labels, from_file.labels)
+    report = json.loads(from_file.to_json())
+    assert report["data"]["audit"]["rows_read"] == len(tx)
+    assert report["data"]["audit"]["rows_kept"] == len(tx)
+    assert len(report["segments"]) == 4
+    assert "| segment | customers |" in from_file.to_markdown()
+
+
+def test_ingest_audit_accounts_for_every_row(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "cust,date,amount\n"
+        "a,2024-01-01,10\n"
+        ",2024-01-02,5\n"
+        "b,2024-13-01,5\n"
+        "b,2024-01-03,abc\n"
+        "b,2024-01-04,-2.5\n"
+    )
+    frame, audit = segmint.read_transactions(path, customer_col="cust", date_col="date", amount_col="amount")
+    assert (audit["rows_read"], audit["rows_kept"], audit["return_rows"]) == (5, 2, 1)
+    assert {k: v["count"] for k, v in audit["dropped"].items()} == {
+        "missing_customer": 1,
+        "unparsable_date": 1,
+        "non_numeric_amount": 1,
+    }
+    assert audit["dropped"]["unparsable_date"]["examples"][0] == {"line": 4, "column": "date", "value": "2024-13-01"}
+    assert frame["amount"].tolist() == [10.0, -2.5]
+    with pytest.raises(DataError, match=r"bad.csv line 3, column \"cust\": cannot parse \"\" as a customer id"):
+        segmint.read_transactions(path, customer_col="cust", date_col="date", amount_col="amount", strict=True)
+
+
+def test_file_errors_are_os_errors_and_key_errors(tmp_path):
+    with pytest.raises(OSError) as info:
+        segmint.read_transactions(tmp_path / "nope.csv", customer_col="c", date_col="d", amount_col="a")
+    assert isinstance(info.value, SegmintIOError)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(ValueError, match="empty"):
+        segmint.read_transactions(empty, customer_col="c", date_col="d", amount_col="a")
+    header = tmp_path / "header.csv"
+    header.write_text("c,d,a\nx,2024-01-01,1\n")
+    with pytest.raises(KeyError, match='no column "amount"'):
+        segmint.read_transactions(header, customer_col="c", date_col="d", amount_col="amount")
+    with pytest.raises(ValueError, match="k=5: expected at most the number of customers \\(1\\)"):
+        segmint.segment_csv(header, customer_col="c", date_col="d", amount_col="a", k=5)
+
+
+def test_online_retail_end_to_end():
+    path = shared_data("online_retail/online_retail.csv.gz")
+    result = segmint.segment_csv(
+        path,
+        customer_col="CustomerID",
+        date_col="InvoiceDate",
+        quantity_col="Quantity",
+        price_col="UnitPrice",
+        order_col="InvoiceNo",
+        random_state=0,
+    )
+    audit = result.report["data"]["audit"]
+    assert audit["rows_read"] == 541_909
+    assert audit["dropped"]["missing_customer"]["count"] == 135_080
+    assert len(result.labels) == 4_372
+    assert np.isclose(result.profiles["share"].sum(), 1.0)
