@@ -1,5 +1,6 @@
 //! Reading transaction CSV files (plain or gzip-compressed) and writing them back.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -151,9 +152,11 @@ pub fn read_transactions_from(
     while csv.read_byte_record(&mut record).map_err(|e| csv_error(source, &e))? {
         state.read(&record)?;
     }
-    let RowReader { audit, builder, .. } = state;
+    let RowReader {
+        audit, builder, dates, ..
+    } = state;
     if audit.rows_read > 0 && audit.rows_kept == 0 {
-        return Err(no_row_survived(source, &audit));
+        return Err(no_row_survived(source, &audit, &dates));
     }
     Ok((builder.finish(), audit))
 }
@@ -238,22 +241,30 @@ struct RowReader<'a> {
     builder: TransactionsBuilder,
 }
 
-impl RowReader<'_> {
+/// One readable row.
+struct Line<'r> {
+    customer: Cow<'r, str>,
+    timestamp: i64,
+    amount: f64,
+    order: Option<Cow<'r, str>>,
+}
+
+impl<'a> RowReader<'a> {
     fn read(&mut self, record: &csv::ByteRecord) -> Result<()> {
         self.audit.rows_read += 1;
-        let line = record.position().map_or(0, |p| p.line());
         match self.parse(record) {
-            Ok((customer, timestamp, amount, order)) => {
+            Ok(line) => {
                 self.audit.rows_kept += 1;
-                if amount < 0.0 {
+                if line.amount < 0.0 {
                     self.audit.return_rows += 1;
                 }
-                self.builder.push(&customer, timestamp, amount, order.as_deref());
+                self.builder
+                    .push(&line.customer, line.timestamp, line.amount, line.order.as_deref());
                 Ok(())
             }
             Err((reason, field)) => {
                 let issue = RowIssue {
-                    line,
+                    line: record.position().map_or(0, |p| p.line()),
                     column: field.name.clone(),
                     value: text(record.get(field.index).unwrap_or_default()).into_owned(),
                 };
@@ -266,11 +277,7 @@ impl RowReader<'_> {
         }
     }
 
-    #[allow(clippy::type_complexity)]
-    fn parse<'r>(
-        &mut self,
-        record: &'r csv::ByteRecord,
-    ) -> std::result::Result<(std::borrow::Cow<'r, str>, i64, f64, Option<String>), (DropReason, &Field)> {
+    fn parse<'r>(&mut self, record: &'r csv::ByteRecord) -> std::result::Result<Line<'r>, (DropReason, &'a Field)> {
         let layout = self.layout;
         if record.len() < layout.min_fields {
             let missing = [&layout.customer, &layout.date, &layout.amount]
@@ -281,11 +288,7 @@ impl RowReader<'_> {
                 .unwrap_or(&layout.customer);
             return Err((DropReason::TooFewFields, missing));
         }
-        let customer = text(&record[layout.customer.index]);
-        let customer = match customer {
-            std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(s.trim()),
-            std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.trim().to_owned()),
-        };
+        let customer = trimmed(text(&record[layout.customer.index]));
         if customer.is_empty() {
             return Err((DropReason::MissingCustomer, &layout.customer));
         }
@@ -301,13 +304,25 @@ impl RowReader<'_> {
         if let Some(price) = &layout.price {
             amount *= number(&record[price.index]).map_err(|r| (r, price))?;
         }
-        let order = layout.order.as_ref().map(|o| text(&record[o.index]).trim().to_owned());
-        Ok((customer, timestamp, amount, order))
+        let order = layout.order.as_ref().map(|o| trimmed(text(&record[o.index])));
+        Ok(Line {
+            customer,
+            timestamp,
+            amount,
+            order,
+        })
     }
 }
 
-fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+fn text(bytes: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(bytes)
+}
+
+fn trimmed(s: Cow<'_, str>) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
+    }
 }
 
 fn number(bytes: &[u8]) -> std::result::Result<f64, DropReason> {
@@ -343,7 +358,7 @@ fn parse_error(source: &Path, reason: DropReason, issue: &RowIssue, dates: &Date
 }
 
 /// When every row was dropped, the most frequent reason's first example becomes the error.
-fn no_row_survived(source: &Path, audit: &IngestAudit) -> Error {
+fn no_row_survived(source: &Path, audit: &IngestAudit, dates: &DateParser) -> Error {
     let (reason, rows) = audit
         .dropped
         .iter()
@@ -357,7 +372,7 @@ fn no_row_survived(source: &Path, audit: &IngestAudit) -> Error {
         value: issue.value.clone(),
         expected: format!(
             "{} (no row could be read: all {} rows dropped, {} for {})",
-            expected_for(*reason, &DateParser::new(DateFormat::Auto)),
+            expected_for(*reason, dates),
             audit.rows_read,
             rows.count,
             reason.describe()

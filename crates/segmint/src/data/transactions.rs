@@ -129,14 +129,12 @@ pub struct TransactionsBuilder {
     customers: HashMap<String, u32>,
     orders: HashMap<String, u32>,
     tx: Transactions,
-    with_orders: bool,
 }
 
 impl TransactionsBuilder {
     /// A builder; `with_orders` says whether lines carry an order id.
     pub fn new(with_orders: bool) -> Self {
         TransactionsBuilder {
-            with_orders,
             tx: Transactions {
                 order: with_orders.then(Vec::new),
                 ..Default::default()
@@ -166,11 +164,6 @@ impl TransactionsBuilder {
         if let Some(orders) = self.tx.order.as_mut() {
             orders.push(order);
         }
-    }
-
-    /// True when lines carry an order id.
-    pub fn has_orders(&self) -> bool {
-        self.with_orders
     }
 
     /// The finished columns.

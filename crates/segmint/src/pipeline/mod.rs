@@ -121,8 +121,8 @@ impl Segmentation {
         let model = largest_first(&fitted)?;
         let labels = model.labels().to_vec();
         let segments = profile_segments(&features, &labels, self.k)?;
-        let (start, _) = tx.time_span().unwrap_or_default();
-        let end = self.rfm.as_of.or(tx.time_span().map(|s| s.1)).unwrap_or_default();
+        let (start, latest) = tx.time_span().unwrap_or_default();
+        let end = self.rfm.as_of.unwrap_or(latest);
         let report = SegmentReport {
             title: self.title.clone(),
             segmint_version: crate::VERSION.into(),
