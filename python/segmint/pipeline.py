@@ -106,8 +106,7 @@ def read_transactions(
     ``date``, ``amount``) and the ingest audit: rows read, kept and dropped by
     reason, with example lines.
     """
-    native = _native.read_transactions(
-        os.fspath(path),
+    options = dict(
         customer_col=customer_col,
         date_col=date_col,
         amount_col=amount_col,
@@ -118,42 +117,33 @@ def read_transactions(
         delimiter=delimiter,
         strict=strict,
     )
+    native = _read_native(path, options)
     return _transactions_frame(native), json.loads(native["audit_json"])
 
 
 def segment_csv(
     path: str | os.PathLike[str],
     *,
-    customer_col: str,
-    date_col: str,
-    amount_col: str | None = None,
-    quantity_col: str | None = None,
-    price_col: str | None = None,
-    order_col: str | None = None,
-    date_format: str | None = None,
-    delimiter: str = ",",
-    strict: bool = False,
     k: int = 4,
     random_state: Any = 0,
     n_init: int | None = None,
     as_of: Any = None,
+    **read_options: Any,
 ) -> SegmentationResult:
-    """Read a transaction CSV and segment its customers; the report includes the ingest audit."""
-    native = _native.read_transactions(
-        os.fspath(path),
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        quantity_col=quantity_col,
-        price_col=price_col,
-        order_col=order_col,
-        date_format=date_format,
-        delimiter=delimiter,
-        strict=strict,
-    )
+    """Read a transaction CSV and segment its customers.
+
+    ``read_options`` are those of :func:`read_transactions` (``customer_col``,
+    ``date_col``, ``amount_col`` or ``quantity_col`` and ``price_col``, …).
+    The report includes the ingest audit.
+    """
+    native = _read_native(path, read_options)
     audit_json = native.pop("audit_json")
     title = f"Customer segmentation of {Path(path).name}"
     return _segment(native, k, random_state, n_init, as_of, title, audit_json=audit_json)
+
+
+def _read_native(path: str | os.PathLike[str], options: dict[str, Any]) -> dict[str, Any]:
+    return _native.read_transactions(os.fspath(path), **options)
 
 
 def _segment(
