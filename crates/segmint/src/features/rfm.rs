@@ -114,24 +114,44 @@ impl CustomerAccumulator {
 
 /// Distinct orders with a positive amount per customer. An order is an order
 /// id when the data has one, otherwise a distinct purchase timestamp.
+///
+/// Lines are grouped by customer with a counting sort (4 bytes per line), then
+/// each customer's keys are deduplicated in parallel.
 fn count_orders(tx: &Transactions) -> Vec<u64> {
-    let mut keys: Vec<(u32, i64)> = (0..tx.len())
-        .filter(|&i| tx.amounts()[i] > 0.0)
-        .map(|i| {
-            let key = match tx.order_codes() {
-                Some(orders) => i64::from(orders[i]),
-                None => tx.timestamps()[i],
-            };
-            (tx.customer_codes()[i], key)
-        })
-        .collect();
-    keys.par_sort_unstable();
-    keys.dedup();
-    let mut counts = vec![0u64; tx.n_customers()];
-    for (customer, _) in keys {
-        counts[customer as usize] += 1;
+    let codes = tx.customer_codes();
+    let mut start = vec![0usize; tx.n_customers() + 1];
+    for &c in codes {
+        start[c as usize + 1] += 1;
     }
-    counts
+    for c in 1..start.len() {
+        start[c] += start[c - 1];
+    }
+    let mut cursor = start.clone();
+    let mut lines = vec![0u32; codes.len()];
+    for (i, &c) in codes.iter().enumerate() {
+        lines[cursor[c as usize]] = i as u32;
+        cursor[c as usize] += 1;
+    }
+    let key = |i: usize| match tx.order_codes() {
+        Some(orders) => i64::from(orders[i]),
+        None => tx.timestamps()[i],
+    };
+    (0..tx.n_customers())
+        .into_par_iter()
+        .map_init(Vec::new, |keys: &mut Vec<i64>, c| {
+            keys.clear();
+            keys.extend(
+                lines[start[c]..start[c + 1]]
+                    .iter()
+                    .map(|&i| i as usize)
+                    .filter(|&i| tx.amounts()[i] > 0.0)
+                    .map(key),
+            );
+            keys.sort_unstable();
+            keys.dedup();
+            keys.len() as u64
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ const DAY: i64 = 86_400;
 /// 2024-01-01 00:00:00, the default start of the synthetic window.
 pub const DEFAULT_START: i64 = 1_704_067_200;
 const CUSTOMERS_PER_TASK: usize = 2048;
+const TASKS_PER_BATCH: usize = 32;
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,18 +133,15 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
     params.check()?;
     let n = params.n_customers;
     let root = ChaCha8Rng::seed_from_u64(params.seed);
-    let chunks: Vec<Vec<Customer>> = (0..n.div_ceil(CUSTOMERS_PER_TASK))
-        .into_par_iter()
-        .map(|c| {
-            (c * CUSTOMERS_PER_TASK..((c + 1) * CUSTOMERS_PER_TASK).min(n))
-                .map(|i| {
-                    let mut rng = root.clone();
-                    rng.set_stream(i as u64);
-                    Customer::draw(&mut rng, params)
-                })
-                .collect()
-        })
-        .collect();
+    let draw_task = |task: usize| -> Vec<Customer> {
+        (task * CUSTOMERS_PER_TASK..((task + 1) * CUSTOMERS_PER_TASK).min(n))
+            .map(|i| {
+                let mut rng = root.clone();
+                rng.set_stream(i as u64);
+                Customer::draw(&mut rng, params)
+            })
+            .collect()
+    };
 
     let width = n.to_string().len().max(6);
     let ids = (1..=n).map(|i| format!("C{i:0width$}")).collect();
@@ -151,16 +149,26 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
     let mut archetypes = Vec::with_capacity(n);
     let mut demo = Demographics::default();
     let mut next_order = 0u32;
-    for (code, customer) in chunks.into_iter().flatten().enumerate() {
-        for line in &customer.lines {
-            builder.push_coded(code as u32, line.time, line.amount, next_order + line.order);
+    let n_tasks = n.div_ceil(CUSTOMERS_PER_TASK);
+    // Draw a batch of tasks in parallel, append it in order, drop it: memory
+    // stays at the output plus one batch.
+    for batch in (0..n_tasks).step_by(TASKS_PER_BATCH) {
+        let drawn: Vec<Vec<Customer>> = (batch..(batch + TASKS_PER_BATCH).min(n_tasks))
+            .into_par_iter()
+            .map(draw_task)
+            .collect();
+        for customer in drawn.into_iter().flatten() {
+            let code = archetypes.len() as u32;
+            for line in &customer.lines {
+                builder.push_coded(code, line.time, line.amount, next_order + line.order);
+            }
+            next_order += customer.n_orders;
+            archetypes.push(customer.archetype);
+            demo.age.push(customer.age);
+            demo.gender.push(customer.gender);
+            demo.region.push(customer.region);
+            demo.email_opt_in.push(customer.email_opt_in);
         }
-        next_order += customer.n_orders;
-        archetypes.push(customer.archetype);
-        demo.age.push(customer.age);
-        demo.gender.push(customer.gender);
-        demo.region.push(customer.region);
-        demo.email_opt_in.push(customer.email_opt_in);
     }
     Ok(CustomerBase {
         transactions: builder.finish(),
