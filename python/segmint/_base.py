@@ -63,10 +63,14 @@ def seed_from(random_state: Any) -> int:
     )
 
 
-def as_matrix(X: Any, name: str = "X") -> np.ndarray:
-    """X as a C-contiguous float64 2-D array."""
+def as_matrix(X: Any, name: str = "X", dtype: Any = None) -> np.ndarray:
+    """X as a C-contiguous 2-D float array: float32 stays float32, anything
+    else becomes float64 (or ``dtype`` when given). No copy when X already fits."""
     try:
-        array = np.ascontiguousarray(np.asarray(X, dtype=np.float64))
+        array = np.asarray(X)
+        if dtype is None:
+            dtype = np.float32 if array.dtype == np.float32 else np.float64
+        array = np.ascontiguousarray(array, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"invalid parameter {name}: cannot convert to a float array ({exc})") from None
     if array.ndim != 2:

@@ -1,6 +1,6 @@
 """Type stubs of the compiled core (segmint._native)."""
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -19,8 +19,10 @@ __all__ = [
 
 __version__: str
 
+_Matrix: TypeAlias = npt.NDArray[np.float64] | npt.NDArray[np.float32]
+
 def kmeans_fit(
-    x: npt.NDArray[np.float64],
+    x: _Matrix,
     n_clusters: int,
     *,
     init: str,
@@ -30,12 +32,12 @@ def kmeans_fit(
     tol: float = 1e-4,
     seed: int = 0,
     sample_weight: npt.NDArray[np.float64] | None = None,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], float, int, bool]: ...
-def kmeans_predict(x: npt.NDArray[np.float64], centers: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]: ...
-def kmeans_transform(x: npt.NDArray[np.float64], centers: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+) -> tuple[_Matrix, npt.NDArray[np.int64], float, int, bool]: ...
+def kmeans_predict(x: _Matrix, centers: _Matrix) -> npt.NDArray[np.int64]: ...
+def kmeans_transform(x: _Matrix, centers: _Matrix) -> _Matrix: ...
 def kmeans_score(
-    x: npt.NDArray[np.float64],
-    centers: npt.NDArray[np.float64],
+    x: _Matrix,
+    centers: _Matrix,
     sample_weight: npt.NDArray[np.float64] | None = None,
 ) -> float: ...
 def read_transactions(

@@ -66,7 +66,7 @@ class KMeans(BaseEstimator):
         """Compute the clustering of ``X``; returns ``self``."""
         names = getattr(X, "columns", None)
         X = as_matrix(X)
-        weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
+        weights = _weights(sample_weight)
         init, centers = self._init_arguments()
         centers_, labels, inertia, n_iter, converged = _native.kmeans_fit(
             X,
@@ -79,6 +79,14 @@ class KMeans(BaseEstimator):
             seed=seed_from(self.random_state),
             sample_weight=weights,
         )
+        n_found = int(np.count_nonzero(np.bincount(labels, minlength=self.n_clusters)))
+        if n_found < self.n_clusters:
+            warnings.warn(
+                f"Number of distinct clusters ({n_found}) found smaller than n_clusters ({self.n_clusters}); "
+                "possibly due to duplicate points in X",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         if not converged:
             warnings.warn(
                 f"KMeans stopped after max_iter={self.max_iter} iterations without converging; "
@@ -102,12 +110,12 @@ class KMeans(BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """The nearest centre of each row of ``X``."""
         check_is_fitted(self, "cluster_centers_")
-        return _native.kmeans_predict(as_matrix(X), self.cluster_centers_)
+        return _native.kmeans_predict(self._test_matrix(X), self.cluster_centers_)
 
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distance of each row to each centre."""
         check_is_fitted(self, "cluster_centers_")
-        return _native.kmeans_transform(as_matrix(X), self.cluster_centers_)
+        return _native.kmeans_transform(self._test_matrix(X), self.cluster_centers_)
 
     def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Fit, then return the distances of ``X`` to the centres."""
@@ -116,8 +124,10 @@ class KMeans(BaseEstimator):
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Opposite of the inertia of ``X`` against the centres."""
         check_is_fitted(self, "cluster_centers_")
-        weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
-        return float(_native.kmeans_score(as_matrix(X), self.cluster_centers_, weights))
+        return float(_native.kmeans_score(self._test_matrix(X), self.cluster_centers_, _weights(sample_weight)))
+
+    def _test_matrix(self, X: Any) -> np.ndarray:
+        return as_matrix(X, dtype=self.cluster_centers_.dtype)
 
     def _init_arguments(self) -> tuple[str, np.ndarray | None]:
         if isinstance(self.init, str):
@@ -134,6 +144,12 @@ class KMeans(BaseEstimator):
                 raise ParameterError(f"invalid parameter n_init={self.n_init!r}: expected 'auto' or an int >= 1")
             return None
         return _count(self.n_init, "n_init")
+
+
+def _weights(sample_weight: Any) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    return np.ascontiguousarray(sample_weight, dtype=np.float64).reshape(-1)
 
 
 def _count(value: Any, name: str) -> int:

@@ -1,21 +1,31 @@
-//! k-means for `segmint.cluster.KMeans`.
+//! k-means for `segmint.cluster.KMeans`, on float64 or float32 arrays (no copy
+//! of C-contiguous input; float32 stays float32).
 
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{Element as NumpyElement, IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use segmint::cluster::{KMeans, KMeansInit};
+use segmint::cluster::{Element, KMeans, KMeansInit, KMeansParams};
 
 use crate::error::{detached, raise};
 
-/// `(centers, labels, inertia, n_iter, converged)`.
-type FitOutput<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<i64>>, f64, usize, bool);
+/// A 2-D float array of either precision.
+#[derive(FromPyObject)]
+pub enum Matrix<'py> {
+    /// float64.
+    F64(PyReadonlyArray2<'py, f64>),
+    /// float32.
+    F32(PyReadonlyArray2<'py, f32>),
+}
 
-/// Fits k-means; `init` is "k-means++", "random" or an array of centres.
+/// `(centers, labels, inertia, n_iter, converged)`.
+type FitOutput<'py> = (Bound<'py, PyAny>, Bound<'py, PyArray1<i64>>, f64, usize, bool);
+
+/// Fits k-means; `init` is "k-means++", "random" or "array" (with `init_centers`).
 #[pyfunction]
 #[pyo3(signature = (x, n_clusters, *, init, init_centers=None, n_init=None, max_iter=300, tol=1e-4, seed=0, sample_weight=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn kmeans_fit<'py>(
     py: Python<'py>,
-    x: PyReadonlyArray2<'py, f64>,
+    x: Matrix<'py>,
     n_clusters: usize,
     init: &str,
     init_centers: Option<PyReadonlyArray2<'py, f64>>,
@@ -45,15 +55,27 @@ pub fn kmeans_fit<'py>(
     if let Some(n) = n_init {
         params = params.n_init(n);
     }
+    match x {
+        Matrix::F64(x) => fit_as(py, &params, x, sample_weight),
+        Matrix::F32(x) => fit_as(py, &params, x, sample_weight),
+    }
+}
+
+fn fit_as<'py, F: Element + NumpyElement>(
+    py: Python<'py>,
+    params: &KMeansParams,
+    x: PyReadonlyArray2<'py, F>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+) -> PyResult<FitOutput<'py>> {
     let x = x.as_array();
-    let w = sample_weight.as_ref().map(|w| w.as_array());
-    let model = detached(py, || match w {
-        Some(w) => params.fit_weighted(x, w),
+    let w = sample_weight.map(|w| w.as_array().mapv(F::from_f64));
+    let model = detached(py, || match &w {
+        Some(w) => params.fit_weighted(x, w.view()),
         None => params.fit(x),
     })?;
     let labels = model.labels().mapv(|l| l as i64);
     Ok((
-        model.centers().to_owned().into_pyarray(py),
+        model.centers().to_owned().into_pyarray(py).into_any(),
         labels.into_pyarray(py),
         model.inertia(),
         model.n_iter(),
@@ -61,28 +83,29 @@ pub fn kmeans_fit<'py>(
     ))
 }
 
-/// Nearest centre of each row.
+/// Nearest centre of each row (`x` and `centers` of the same precision).
 #[pyfunction]
 pub fn kmeans_predict<'py>(
     py: Python<'py>,
-    x: PyReadonlyArray2<'py, f64>,
-    centers: PyReadonlyArray2<'py, f64>,
+    x: Matrix<'py>,
+    centers: Matrix<'py>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-    let (x, centers) = (x.as_array(), centers.as_array().to_owned());
-    let labels = detached(py, || KMeans::from_centers(centers)?.predict(x))?;
+    let labels = match (x, centers) {
+        (Matrix::F64(x), Matrix::F64(c)) => with_model(py, x, c, |m, x| m.predict(x))?,
+        (Matrix::F32(x), Matrix::F32(c)) => with_model(py, x, c, |m, x| m.predict(x))?,
+        _ => return Err(mixed_precision(py)),
+    };
     Ok(labels.mapv(|l| l as i64).into_pyarray(py))
 }
 
 /// Euclidean distance of each row to each centre.
 #[pyfunction]
-pub fn kmeans_transform<'py>(
-    py: Python<'py>,
-    x: PyReadonlyArray2<'py, f64>,
-    centers: PyReadonlyArray2<'py, f64>,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (x, centers) = (x.as_array(), centers.as_array().to_owned());
-    let distances = detached(py, || KMeans::from_centers(centers)?.transform(x))?;
-    Ok(distances.into_pyarray(py))
+pub fn kmeans_transform<'py>(py: Python<'py>, x: Matrix<'py>, centers: Matrix<'py>) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match (x, centers) {
+        (Matrix::F64(x), Matrix::F64(c)) => with_model(py, x, c, |m, x| m.transform(x))?.into_pyarray(py).into_any(),
+        (Matrix::F32(x), Matrix::F32(c)) => with_model(py, x, c, |m, x| m.transform(x))?.into_pyarray(py).into_any(),
+        _ => return Err(mixed_precision(py)),
+    })
 }
 
 /// Opposite of the (weighted) inertia of `x` against the centres.
@@ -90,11 +113,35 @@ pub fn kmeans_transform<'py>(
 #[pyo3(signature = (x, centers, sample_weight=None))]
 pub fn kmeans_score<'py>(
     py: Python<'py>,
-    x: PyReadonlyArray2<'py, f64>,
-    centers: PyReadonlyArray2<'py, f64>,
+    x: Matrix<'py>,
+    centers: Matrix<'py>,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<f64> {
+    let w = sample_weight.map(|w| w.as_array().to_owned());
+    match (x, centers) {
+        (Matrix::F64(x), Matrix::F64(c)) => with_model(py, x, c, |m, x| m.score(x, w.as_ref().map(|w| w.view()))),
+        (Matrix::F32(x), Matrix::F32(c)) => {
+            let w = w.map(|w| w.mapv(|v| v as f32));
+            with_model(py, x, c, |m, x| m.score(x, w.as_ref().map(|w| w.view())))
+        }
+        _ => Err(mixed_precision(py)),
+    }
+}
+
+fn with_model<'py, F: Element + NumpyElement, T: Send>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, F>,
+    centers: PyReadonlyArray2<'py, F>,
+    work: impl FnOnce(&KMeans<F>, ndarray::ArrayView2<'_, F>) -> segmint::Result<T> + Send,
+) -> PyResult<T> {
     let (x, centers) = (x.as_array(), centers.as_array().to_owned());
-    let w = sample_weight.as_ref().map(|w| w.as_array());
-    detached(py, || KMeans::from_centers(centers)?.score(x, w))
+    detached(py, || work(&KMeans::from_centers(centers)?, x))
+}
+
+fn mixed_precision(py: Python<'_>) -> PyErr {
+    raise(
+        py,
+        "ParameterError",
+        "invalid parameter X: its dtype must match the centres' (float32 or float64)".into(),
+    )
 }

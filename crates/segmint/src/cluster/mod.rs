@@ -2,6 +2,8 @@
 //! (the unchecked builder and its rules), `algorithm.rs` (fitting and the
 //! fitted model).
 
+mod element;
 pub mod kmeans;
 
-pub use kmeans::{KMeans, KMeansInit, KMeansParams};
+pub use element::Element;
+pub use kmeans::{KMeans, KMeansInit, KMeansParams, LloydPartial, lloyd_step};

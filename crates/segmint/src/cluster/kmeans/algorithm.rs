@@ -1,4 +1,4 @@
-//! Fitting k-means: seeding, the Lloyd loop, and the fitted model.
+//! Fitting k-means: the Lloyd loop, its stopping rules, and the fitted model.
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::{Rng, SeedableRng};
@@ -6,21 +6,21 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::init::{kmeans_plus_plus, random_rows};
+use super::kernel::{LloydPartial, PackedCenters, assign};
 use super::params::{KMeansInit, KMeansParams};
 use crate::check;
+use crate::cluster::Element;
 use crate::error::{Error, Result};
 
-/// Rows per parallel task. Fixed, so that partial sums are added in the same
-/// order whatever the number of threads.
-pub const BLOCK_ROWS: usize = 4096;
-
-/// A fitted k-means model.
+/// A fitted k-means model, over `f64` (default) or `f32` data.
 ///
 /// Serialises to JSON (centres and fit diagnostics) so it can score new data
 /// later; the training labels are not serialised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KMeans {
-    centers: Array2<f64>,
+#[serde(bound = "F: Element")]
+pub struct KMeans<F: Element = f64> {
+    centers: Array2<F>,
     inertia: f64,
     n_iter: usize,
     converged: bool,
@@ -28,14 +28,16 @@ pub struct KMeans {
     labels: Array1<usize>,
 }
 
-impl KMeans {
+impl KMeans<f64> {
     /// Settings for `n_clusters` clusters, to be adjusted and then fitted.
     pub fn params(n_clusters: usize) -> KMeansParams {
         KMeansParams::new(n_clusters)
     }
+}
 
+impl<F: Element> KMeans<F> {
     /// A model that assigns to the given centres (no fitting).
-    pub fn from_centers(centers: Array2<f64>) -> Result<Self> {
+    pub fn from_centers(centers: Array2<F>) -> Result<Self> {
         check::non_empty("centers", centers.view())?;
         check::finite("centers", centers.view())?;
         Ok(KMeans {
@@ -48,7 +50,7 @@ impl KMeans {
     }
 
     /// Cluster centres, `n_clusters × n_features`.
-    pub fn centers(&self) -> ArrayView2<'_, f64> {
+    pub fn centers(&self) -> ArrayView2<'_, F> {
         self.centers.view()
     }
 
@@ -83,40 +85,54 @@ impl KMeans {
     }
 
     /// The nearest centre of each row.
-    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
+    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<usize>> {
         self.check_input(x)?;
         let x = x.as_standard_layout();
         let mut labels = vec![0; x.nrows()];
-        lloyd_pass(x.view(), None, self.centers.view(), &mut labels);
+        assign(
+            x.view(),
+            None,
+            &PackedCenters::new(self.centers.view()),
+            &mut labels,
+            false,
+        );
         Ok(Array1::from(labels))
     }
 
     /// Euclidean distance of each row to each centre (`n_samples × n_clusters`).
-    pub fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+    pub fn transform(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
         self.check_input(x)?;
-        let mut out = Array2::zeros((x.nrows(), self.n_clusters()));
+        let mut out = Array2::from_elem((x.nrows(), self.n_clusters()), F::ZERO);
         out.axis_iter_mut(Axis(0))
             .into_par_iter()
             .zip(x.axis_iter(Axis(0)))
             .for_each(|(mut d, row)| {
-                for (j, c) in self.centers.axis_iter(Axis(0)).enumerate() {
-                    d[j] = squared_distance(row.iter(), c.iter()).sqrt();
+                for (j, c) in self.centers.outer_iter().enumerate() {
+                    d[j] = F::from_f64(squared_distance(row, c).sqrt());
                 }
             });
         Ok(out)
     }
 
-    /// Opposite of the inertia of `x` against the centres (higher is better).
-    pub fn score(&self, x: ArrayView2<'_, f64>, sample_weight: Option<ArrayView1<'_, f64>>) -> Result<f64> {
+    /// Opposite of the (weighted) inertia of `x` against the centres.
+    pub fn score(&self, x: ArrayView2<'_, F>, sample_weight: Option<ArrayView1<'_, F>>) -> Result<f64> {
         self.check_input(x)?;
+        let w = weights_of(sample_weight, x.nrows())?;
         let x = x.as_standard_layout();
         let mut labels = vec![0; x.nrows()];
-        Ok(-lloyd_pass(x.view(), sample_weight, self.centers.view(), &mut labels).inertia)
+        let pass = assign(
+            x.view(),
+            w.as_deref(),
+            &PackedCenters::new(self.centers.view()),
+            &mut labels,
+            true,
+        );
+        Ok(-pass.inertia())
     }
 
     /// The same model with its clusters renumbered: new cluster `i` is old
     /// cluster `order[i]`. Training labels follow.
-    pub fn reordered(&self, order: &[usize]) -> Result<KMeans> {
+    pub fn reordered(&self, order: &[usize]) -> Result<KMeans<F>> {
         let k = self.n_clusters();
         let mut new_of_old = vec![usize::MAX; k];
         for (new, &old) in order.iter().enumerate() {
@@ -138,164 +154,124 @@ impl KMeans {
         })
     }
 
-    fn check_input(&self, x: ArrayView2<'_, f64>) -> Result<()> {
+    fn check_input(&self, x: ArrayView2<'_, F>) -> Result<()> {
         check::n_features("X", x, self.n_features())?;
         check::finite("X", x)
     }
 }
 
+/// Sample weights as a contiguous vector, checked.
+pub(super) fn weights_of<F: Element>(w: Option<ArrayView1<'_, F>>, n: usize) -> Result<Option<Vec<F>>> {
+    let Some(w) = w else { return Ok(None) };
+    if w.len() != n {
+        return Err(Error::ShapeMismatch {
+            what: "sample_weight (one weight per row of X)".into(),
+            expected: n.to_string(),
+            found: w.len().to_string(),
+        });
+    }
+    if let Some((i, v)) = w
+        .iter()
+        .map(|v| v.to_f64())
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() && *v >= 0.0))
+    {
+        return Err(Error::invalid_parameter(
+            "sample_weight",
+            format!("{v} at row {i}"),
+            "finite weights >= 0",
+        ));
+    }
+    if w.iter().map(|v| v.to_f64()).sum::<f64>() <= 0.0 {
+        return Err(Error::invalid_parameter(
+            "sample_weight",
+            "all zero",
+            "a positive total weight",
+        ));
+    }
+    Ok(Some(w.to_vec()))
+}
+
 /// Fits checked parameters: `n_init` seeded runs in parallel, lowest inertia kept.
-pub(super) fn fit(params: &KMeansParams, x: ArrayView2<'_, f64>, w: Option<ArrayView1<'_, f64>>) -> Result<KMeans> {
+pub(super) fn fit<F: Element>(params: &KMeansParams, x: ArrayView2<'_, F>, w: Option<&[F]>) -> Result<KMeans<F>> {
     let x = x.as_standard_layout();
     let x = x.view();
     let tol = params.get_tol() * mean_variance(x);
     let mut master = ChaCha8Rng::seed_from_u64(params.get_seed());
     let seeds: Vec<u64> = (0..params.effective_n_init()).map(|_| master.random()).collect();
-    let runs: Vec<KMeans> = seeds
+    let runs: Vec<KMeans<F>> = seeds
         .par_iter()
         .map(|&seed| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let centers = initial_centers(params, x, w, &mut rng);
+            let centers = match params.get_init() {
+                KMeansInit::Centers(c) => c.mapv(F::from_f64),
+                KMeansInit::Random => random_rows(x, params.n_clusters(), &mut rng),
+                KMeansInit::KMeansPlusPlus => kmeans_plus_plus(x, w, params.n_clusters(), &mut rng),
+            };
             lloyd(x, w, centers, params.get_max_iter(), tol)
         })
         .collect();
-    let best = runs
+    Ok(runs
         .into_iter()
         .reduce(|best, run| if run.inertia < best.inertia { run } else { best })
-        .expect("effective_n_init is at least 1");
-    Ok(best)
-}
-
-fn initial_centers(
-    params: &KMeansParams,
-    x: ArrayView2<'_, f64>,
-    w: Option<ArrayView1<'_, f64>>,
-    rng: &mut ChaCha8Rng,
-) -> Array2<f64> {
-    let k = params.n_clusters();
-    match params.get_init() {
-        KMeansInit::Centers(c) => c.clone(),
-        KMeansInit::Random => {
-            let idx = rand::seq::index::sample(rng, x.nrows(), k).into_vec();
-            x.select(Axis(0), &idx)
-        }
-        KMeansInit::KMeansPlusPlus => kmeans_plus_plus(x, w, k, rng),
-    }
-}
-
-/// Greedy k-means++: each step draws `2 + ⌊ln k⌋` candidates with probability
-/// ∝ weight × D², and keeps the one that lowers the potential most.
-fn kmeans_plus_plus(
-    x: ArrayView2<'_, f64>,
-    w: Option<ArrayView1<'_, f64>>,
-    k: usize,
-    rng: &mut ChaCha8Rng,
-) -> Array2<f64> {
-    let n = x.nrows();
-    let weight = |i: usize| w.map_or(1.0, |w| w[i]);
-    let n_trials = 2 + (k as f64).ln().floor() as usize;
-    let mut centers = Array2::zeros((k, x.ncols()));
-
-    let first = match w {
-        None => rng.random_range(0..n),
-        Some(w) => sample_cumulative(&cumulative(n, |i| w[i]), rng.random::<f64>() * w.sum()),
-    };
-    centers.row_mut(0).assign(&x.row(first));
-    let mut closest = distances_to(x, x.row(first));
-    let mut potential = block_sum(n, |i| weight(i) * closest[i]);
-
-    for c in 1..k {
-        let cumsum = cumulative(n, |i| weight(i) * closest[i]);
-        let candidates: Vec<usize> = (0..n_trials)
-            .map(|_| sample_cumulative(&cumsum, rng.random::<f64>() * potential))
-            .collect();
-        let (best, best_potential) = candidates
-            .iter()
-            .map(|&cand| {
-                let row = x.row(cand);
-                let pot = block_sum(n, |i| {
-                    weight(i) * closest[i].min(squared_distance(x.row(i).iter(), row.iter()))
-                });
-                (cand, pot)
-            })
-            .fold((candidates[0], f64::INFINITY), |a, b| if b.1 < a.1 { b } else { a });
-        let row = x.row(best);
-        closest
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(i, d)| *d = d.min(squared_distance(x.row(i).iter(), row.iter())));
-        potential = best_potential;
-        centers.row_mut(c).assign(&row);
-    }
-    centers
-}
-
-/// Running sums of `f(0..n)`.
-fn cumulative(n: usize, f: impl Fn(usize) -> f64) -> Vec<f64> {
-    let mut total = 0.0;
-    (0..n)
-        .map(|i| {
-            total += f(i);
-            total
-        })
-        .collect()
-}
-
-/// The first index whose running sum reaches `r` (numpy's `searchsorted`), clipped to the last.
-fn sample_cumulative(cumsum: &[f64], r: f64) -> usize {
-    cumsum.partition_point(|&v| v < r).min(cumsum.len() - 1)
-}
-
-/// Σ f(i) over 0..n, summed per fixed block and the blocks added in order.
-fn block_sum(n: usize, f: impl Fn(usize) -> f64 + Sync) -> f64 {
-    let blocks: Vec<f64> = (0..n.div_ceil(BLOCK_ROWS))
-        .into_par_iter()
-        .map(|b| (b * BLOCK_ROWS..((b + 1) * BLOCK_ROWS).min(n)).map(&f).sum())
-        .collect();
-    blocks.into_iter().sum()
-}
-
-fn distances_to(x: ArrayView2<'_, f64>, c: ArrayView1<'_, f64>) -> Vec<f64> {
-    (0..x.nrows())
-        .into_par_iter()
-        .map(|i| squared_distance(x.row(i).iter(), c.iter()))
-        .collect()
-}
-
-#[inline]
-fn squared_distance<'a>(a: impl Iterator<Item = &'a f64>, b: impl Iterator<Item = &'a f64>) -> f64 {
-    a.zip(b).map(|(x, c)| (x - c) * (x - c)).sum()
+        .expect("effective_n_init is at least 1"))
 }
 
 /// Mean over features of the population variance: the scale of `tol`.
-fn mean_variance(x: ArrayView2<'_, f64>) -> f64 {
-    x.axis_iter(Axis(1)).map(|c| c.var(0.0)).sum::<f64>() / x.ncols() as f64
+/// Two passes (mean, then squared deviations) over fixed row blocks.
+fn mean_variance<F: Element>(x: ArrayView2<'_, F>) -> f64 {
+    let (n, d) = x.dim();
+    let column_sums = |f: &(dyn Fn(usize, f64) -> f64 + Sync)| -> Vec<f64> {
+        let data = x.as_slice().expect("standard layout");
+        let blocks: Vec<Vec<f64>> = data
+            .par_chunks(super::BLOCK_ROWS * d)
+            .map(|block| {
+                let mut sums = vec![0.0; d];
+                for row in block.chunks_exact(d) {
+                    for (c, (s, v)) in sums.iter_mut().zip(row).enumerate() {
+                        *s += f(c, v.to_f64());
+                    }
+                }
+                sums
+            })
+            .collect();
+        let mut total = vec![0.0; d];
+        for b in blocks {
+            total.iter_mut().zip(b).for_each(|(t, v)| *t += v);
+        }
+        total
+    };
+    let means: Vec<f64> = column_sums(&|_, v| v).into_iter().map(|s| s / n as f64).collect();
+    let squares = column_sums(&|c, v| (v - means[c]) * (v - means[c]));
+    squares.iter().sum::<f64>() / n as f64 / d as f64
 }
 
-/// Lloyd iterations from `centers` (scikit-learn's stopping rules).
-fn lloyd(
-    x: ArrayView2<'_, f64>,
-    w: Option<ArrayView1<'_, f64>>,
-    mut centers: Array2<f64>,
+/// Lloyd iterations from `centers`, with scikit-learn's stopping rules:
+/// strict convergence when labels repeat, else Σ‖shift‖² ≤ tol.
+fn lloyd<F: Element>(
+    x: ArrayView2<'_, F>,
+    w: Option<&[F]>,
+    mut centers: Array2<F>,
     max_iter: usize,
     tol: f64,
-) -> KMeans {
+) -> KMeans<F> {
     let n = x.nrows();
     let mut labels = vec![0usize; n];
     let mut previous = vec![usize::MAX; n];
-    let mut strict = false;
-    let mut converged = false;
-    let mut n_iter = 0;
+    let (mut strict, mut converged, mut n_iter) = (false, false, 0);
     for _ in 0..max_iter {
         n_iter += 1;
-        let mut pass = lloyd_pass(x, w, centers.view(), &mut labels);
+        let mut pass = assign(x, w, &PackedCenters::new(centers.view()), &mut labels, false);
         relocate_empty_clusters(x, w, centers.view(), &labels, &mut pass);
         let new_centers = pass.centers(centers.view());
-        let shift: f64 = (&new_centers - &centers).mapv(|v| v * v).sum();
+        let shift: f64 = new_centers
+            .iter()
+            .zip(centers.iter())
+            .map(|(a, b)| (a.to_f64() - b.to_f64()).powi(2))
+            .sum();
         centers = new_centers;
         if labels == previous {
-            strict = true;
-            converged = true;
+            (strict, converged) = (true, true);
             break;
         }
         if shift <= tol {
@@ -304,11 +280,11 @@ fn lloyd(
         }
         previous.copy_from_slice(&labels);
     }
-    // Labels must belong to the final centres.
+    // Labels must belong to the final centres; the inertia is summed exactly.
     let inertia = if strict {
-        inertia_of(x, w, centers.view(), &labels)
+        exact_inertia(x, w, centers.view(), &labels)
     } else {
-        lloyd_pass(x, w, centers.view(), &mut labels).inertia
+        assign(x, w, &PackedCenters::new(centers.view()), &mut labels, true).inertia()
     };
     KMeans {
         centers,
@@ -319,140 +295,67 @@ fn lloyd(
     }
 }
 
-/// Weighted sums, weights and inertia of one assignment pass.
-#[derive(Debug, Clone)]
-struct Pass {
-    k: usize,
-    d: usize,
-    sums: Vec<f64>,
-    weights: Vec<f64>,
-    inertia: f64,
+fn squared_distance<F: Element>(a: ArrayView1<'_, F>, b: ArrayView1<'_, F>) -> f64 {
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, c)| (x.to_f64() - c.to_f64()).powi(2))
+        .sum()
 }
 
-impl Pass {
-    fn zeros(k: usize, d: usize) -> Self {
-        Pass {
-            k,
-            d,
-            sums: vec![0.0; k * d],
-            weights: vec![0.0; k],
-            inertia: 0.0,
-        }
-    }
-
-    fn merge(mut self, other: Pass) -> Pass {
-        self.sums.iter_mut().zip(&other.sums).for_each(|(a, b)| *a += b);
-        self.weights.iter_mut().zip(&other.weights).for_each(|(a, b)| *a += b);
-        self.inertia += other.inertia;
-        self
-    }
-
-    /// Means of the assigned rows; a cluster with no weight keeps its old centre.
-    fn centers(&self, old: ArrayView2<'_, f64>) -> Array2<f64> {
-        Array2::from_shape_fn((self.k, self.d), |(j, f)| {
-            if self.weights[j] > 0.0 {
-                self.sums[j * self.d + f] / self.weights[j]
-            } else {
-                old[[j, f]]
-            }
-        })
-    }
-}
-
-/// Assigns every row to its nearest centre and accumulates the new sums.
-fn lloyd_pass(
-    x: ArrayView2<'_, f64>,
-    w: Option<ArrayView1<'_, f64>>,
-    centers: ArrayView2<'_, f64>,
-    labels: &mut [usize],
-) -> Pass {
-    let (k, d) = centers.dim();
-    let centers = centers.as_standard_layout();
-    let c = centers.as_slice().expect("standard layout");
-    let data = x.as_slice().expect("x is in standard layout");
-    labels
-        .par_chunks_mut(BLOCK_ROWS)
-        .enumerate()
-        .map(|(b, block)| {
-            let mut pass = Pass::zeros(k, d);
-            for (r, label) in block.iter_mut().enumerate() {
-                let i = b * BLOCK_ROWS + r;
-                let row = &data[i * d..(i + 1) * d];
-                let (best, dist) = nearest(row, c, d);
-                let weight = w.map_or(1.0, |w| w[i]);
-                *label = best;
-                pass.weights[best] += weight;
-                pass.inertia += weight * dist;
-                for (s, v) in pass.sums[best * d..(best + 1) * d].iter_mut().zip(row) {
-                    *s += weight * v;
-                }
-            }
-            pass
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold(Pass::zeros(k, d), Pass::merge)
-}
-
-/// Index and squared distance of the nearest centre (first one on ties).
-#[inline]
-fn nearest(row: &[f64], centers: &[f64], d: usize) -> (usize, f64) {
-    let mut best = (0, f64::INFINITY);
-    for (j, c) in centers.chunks_exact(d).enumerate() {
-        let dist = squared_distance(row.iter(), c.iter());
-        if dist < best.1 {
-            best = (j, dist);
-        }
-    }
-    best
-}
-
-fn inertia_of(
-    x: ArrayView2<'_, f64>,
-    w: Option<ArrayView1<'_, f64>>,
-    centers: ArrayView2<'_, f64>,
+/// Σ w·‖x − c(x)‖² by direct differences, per fixed block, blocks in order.
+fn exact_inertia<F: Element>(
+    x: ArrayView2<'_, F>,
+    w: Option<&[F]>,
+    centers: ArrayView2<'_, F>,
     labels: &[usize],
 ) -> f64 {
-    block_sum(x.nrows(), |i| {
-        w.map_or(1.0, |w| w[i]) * squared_distance(x.row(i).iter(), centers.row(labels[i]).iter())
-    })
+    let blocks: Vec<f64> = labels
+        .par_chunks(super::BLOCK_ROWS)
+        .enumerate()
+        .map(|(b, block)| {
+            let start = b * super::BLOCK_ROWS;
+            block
+                .iter()
+                .enumerate()
+                .map(|(r, &l)| {
+                    let i = start + r;
+                    w.map_or(1.0, |w| w[i].to_f64()) * squared_distance(x.row(i), centers.row(l))
+                })
+                .sum()
+        })
+        .collect();
+    blocks.iter().sum()
 }
 
-/// Gives each empty cluster one of the rows farthest from their centre, moving
-/// that row's weight out of its old cluster's sums (as scikit-learn does).
-fn relocate_empty_clusters(
-    x: ArrayView2<'_, f64>,
-    w: Option<ArrayView1<'_, f64>>,
-    centers: ArrayView2<'_, f64>,
+/// Gives each empty cluster one of the rows farthest from their centre
+/// (decreasing distance, lowest index first), as scikit-learn does.
+fn relocate_empty_clusters<F: Element>(
+    x: ArrayView2<'_, F>,
+    w: Option<&[F]>,
+    centers: ArrayView2<'_, F>,
     labels: &[usize],
-    pass: &mut Pass,
+    pass: &mut LloydPartial,
 ) {
-    let empty: Vec<usize> = (0..pass.k).filter(|&j| pass.weights[j] == 0.0).collect();
+    let empty: Vec<usize> = (0..centers.nrows()).filter(|&j| pass.weights()[j] == 0.0).collect();
     if empty.is_empty() {
         return;
     }
     let dist: Vec<f64> = (0..x.nrows())
         .into_par_iter()
-        .map(|i| squared_distance(x.row(i).iter(), centers.row(labels[i]).iter()))
+        .map(|i| squared_distance(x.row(i), centers.row(labels[i])))
         .collect();
     let mut order: Vec<usize> = (0..x.nrows()).collect();
-    order.sort_by(|&a, &b| dist[b].total_cmp(&dist[a]).then(a.cmp(&b)));
-    let d = pass.d;
+    order.par_sort_by(|&a, &b| dist[b].total_cmp(&dist[a]).then(a.cmp(&b)));
     for (&cluster, &far) in empty.iter().zip(&order) {
-        let weight = w.map_or(1.0, |w| w[far]);
-        let old = labels[far];
-        for (f, v) in x.row(far).iter().enumerate() {
-            pass.sums[old * d + f] -= weight * v;
-            pass.sums[cluster * d + f] = weight * v;
-        }
-        pass.weights[old] -= weight;
-        pass.weights[cluster] = weight;
+        let weight = w.map_or(1.0, |w| w[far].to_f64());
+        pass.relocate(x.row(far), weight, labels[far], cluster);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::{KMeansInit, lloyd_step};
     use approx::assert_abs_diff_eq;
     use ndarray::array;
 
@@ -462,10 +365,14 @@ mod tests {
         Array2::from_shape_fn((300, 2), |(i, f)| centres[i % 3][f] + rng.random::<f64>() - 0.5)
     }
 
+    fn uniform(n: usize, d: usize, seed: u64) -> Array2<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        Array2::from_shape_fn((n, d), |_| rng.random::<f64>())
+    }
+
     #[test]
     fn separates_well_separated_blobs() {
-        let x = blobs();
-        let m = KMeans::params(3).seed(1).fit(x.view()).unwrap();
+        let m = KMeans::params(3).seed(1).fit(blobs().view()).unwrap();
         assert!(m.converged());
         for i in 0..300 {
             assert_eq!(m.labels()[i], m.labels()[i % 3]);
@@ -475,11 +382,11 @@ mod tests {
 
     #[test]
     fn same_seed_same_result_and_n_init_keeps_the_best() {
-        let x = blobs();
-        let a = KMeans::params(4).seed(9).n_init(3).fit(x.view()).unwrap();
-        let b = KMeans::params(4).seed(9).n_init(3).fit(x.view()).unwrap();
+        let x = uniform(500, 3, 1);
+        let a = KMeans::params(6).seed(9).n_init(4).fit(x.view()).unwrap();
+        let b = KMeans::params(6).seed(9).n_init(4).fit(x.view()).unwrap();
         assert_eq!(a, b);
-        let one = KMeans::params(4).seed(9).n_init(1).fit(x.view()).unwrap();
+        let one = KMeans::params(6).seed(9).n_init(1).fit(x.view()).unwrap();
         assert!(a.inertia() <= one.inertia());
     }
 
@@ -509,13 +416,48 @@ mod tests {
     }
 
     #[test]
-    fn weights_move_the_centre() {
-        let x = array![[0.0], [1.0]];
+    fn k_equal_to_one_and_to_n() {
+        let x = uniform(20, 2, 5);
+        let one = KMeans::params(1).fit(x.view()).unwrap();
+        assert_abs_diff_eq!(
+            one.centers().row(0),
+            x.mean_axis(Axis(0)).unwrap().view(),
+            epsilon = 1e-12
+        );
+        let all = KMeans::params(20).seed(3).fit(x.view()).unwrap();
+        assert_abs_diff_eq!(all.inertia(), 0.0);
+        let mut labels = all.labels().to_vec();
+        labels.sort_unstable();
+        assert_eq!(labels, (0..20).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn fewer_distinct_points_than_clusters_still_gives_a_result() {
+        let x = array![[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [2.0, 2.0]];
+        let m = KMeans::params(3).seed(0).fit(x.view()).unwrap();
+        assert_abs_diff_eq!(m.inertia(), 0.0);
+        assert_eq!(m.predict(x.view()).unwrap(), m.labels());
+    }
+
+    #[test]
+    fn weights_move_the_centre_and_zero_weights_are_ignored() {
+        let x = array![[0.0], [1.0], [100.0]];
         let m = KMeans::params(1)
-            .fit_weighted(x.view(), array![1.0, 3.0].view())
+            .fit_weighted(x.view(), array![1.0, 3.0, 0.0].view())
             .unwrap();
         assert_abs_diff_eq!(m.centers()[[0, 0]], 0.75);
         assert_abs_diff_eq!(m.inertia(), 0.75 * 0.75 + 3.0 * 0.25 * 0.25);
+    }
+
+    #[test]
+    fn f32_data_stays_f32_and_agrees_with_f64() {
+        let x = blobs();
+        let x32 = x.mapv(|v| v as f32);
+        let m64 = KMeans::params(3).seed(2).fit(x.view()).unwrap();
+        let m32: KMeans<f32> = KMeans::params(3).seed(2).fit(x32.view()).unwrap();
+        assert_eq!(m32.labels(), m64.labels());
+        assert_abs_diff_eq!(m32.centers().mapv(f64::from), m64.centers(), epsilon = 1e-5);
+        assert!((m32.inertia() - m64.inertia()).abs() < 1e-5 * m64.inertia());
     }
 
     #[test]
@@ -532,16 +474,54 @@ mod tests {
         let back: KMeans = serde_json::from_str(&serde_json::to_string(&fitted).unwrap()).unwrap();
         assert_eq!(back.centers(), fitted.centers());
         assert_eq!(back.predict(blobs().view()).unwrap(), fitted.labels());
-        assert!(m.predict(array![[1.0]].view()).is_err());
+        assert!(
+            m.predict(array![[1.0]].view())
+                .unwrap_err()
+                .to_string()
+                .contains("number of features")
+        );
+    }
+
+    #[test]
+    fn merged_steps_on_chunks_equal_one_step_on_everything() {
+        let x = uniform(10_000, 4, 8);
+        let centers = x.slice(ndarray::s![..5, ..]).to_owned();
+        let mut all_labels = vec![0; x.nrows()];
+        let whole = lloyd_step(x.view(), None, centers.view(), &mut all_labels).unwrap();
+        let mut merged = LloydPartial::zeros(5, 4);
+        let mut chunk_labels = Vec::new();
+        for chunk in x.axis_chunks_iter(Axis(0), 3_000) {
+            let mut labels = vec![0; chunk.nrows()];
+            merged
+                .merge(&lloyd_step(chunk, None, centers.view(), &mut labels).unwrap())
+                .unwrap();
+            chunk_labels.extend(labels);
+        }
+        assert_eq!(chunk_labels, all_labels);
+        assert_eq!(merged.weights(), whole.weights());
+        assert_eq!(merged.n_rows(), 10_000);
+        assert!((merged.inertia() - whole.inertia()).abs() < 1e-9 * whole.inertia());
+        assert_abs_diff_eq!(
+            merged.centers(centers.view()),
+            whole.centers(centers.view()),
+            epsilon = 1e-12
+        );
+        assert!(merged.merge(&LloydPartial::zeros(4, 4)).is_err());
     }
 
     #[test]
     fn identical_on_one_and_many_threads() {
-        let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let x = Array2::from_shape_fn((3 * BLOCK_ROWS + 17, 3), |_| rng.random::<f64>());
+        let x = uniform(3 * super::super::BLOCK_ROWS + 17, 3, 11);
+        let w = uniform(x.nrows(), 1, 12).column(0).to_owned();
         let fit_on = |threads| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            pool.install(|| KMeans::params(5).seed(4).n_init(2).fit(x.view()).unwrap())
+            pool.install(|| {
+                KMeans::params(5)
+                    .seed(4)
+                    .n_init(2)
+                    .fit_weighted(x.view(), w.view())
+                    .unwrap()
+            })
         };
         let one = fit_on(1);
         for threads in [2, 8] {

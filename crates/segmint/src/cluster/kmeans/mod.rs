@@ -12,6 +12,15 @@
 //! # Ok::<(), segmint::Error>(())
 //! ```
 //!
+//! `f32` data stays `f32` (`KMeans<f32>`): distances are computed in the
+//! data's precision, sums are accumulated in `f64`.
+//!
+//! ## Distributed use
+//! [`lloyd_step`] runs one assignment step on a chunk of rows and returns a
+//! [`LloydPartial`]; partials of disjoint chunks [`LloydPartial::merge`] into
+//! the partial of the whole, whose [`LloydPartial::centers`] are the next
+//! centres — the same kernel `fit` uses.
+//!
 //! ## Parallelisation
 //! Rows are processed in fixed blocks of [`BLOCK_ROWS`] on the rayon pool and
 //! the per-block sums are added in block order, so a given seed gives
@@ -19,7 +28,10 @@
 //! runs also run in parallel, each with its own seed drawn from `seed`.
 
 mod algorithm;
+mod init;
+mod kernel;
 mod params;
 
-pub use algorithm::{BLOCK_ROWS, KMeans};
+pub use algorithm::KMeans;
+pub use kernel::{BLOCK_ROWS, LloydPartial, lloyd_step};
 pub use params::{KMeansInit, KMeansParams};

@@ -3,8 +3,9 @@
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use super::algorithm::{KMeans, fit};
+use super::algorithm::{KMeans, fit, weights_of};
 use crate::check;
+use crate::cluster::Element;
 use crate::error::{Error, Result};
 
 /// How the first centres are chosen.
@@ -151,49 +152,28 @@ impl KMeansParams {
         Ok(())
     }
 
-    /// Fits k-means to the rows of `x`.
-    pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<KMeans> {
+    /// Fits k-means to the rows of `x` (`f64` or `f32`).
+    pub fn fit<F: Element>(&self, x: ArrayView2<'_, F>) -> Result<KMeans<F>> {
         self.check_data(x)?;
         fit(self, x, None)
     }
 
     /// Fits k-means with a non-negative weight per row.
-    pub fn fit_weighted(&self, x: ArrayView2<'_, f64>, sample_weight: ArrayView1<'_, f64>) -> Result<KMeans> {
+    pub fn fit_weighted<F: Element>(
+        &self,
+        x: ArrayView2<'_, F>,
+        sample_weight: ArrayView1<'_, F>,
+    ) -> Result<KMeans<F>> {
         self.check_data(x)?;
-        check_weights(sample_weight, x.nrows())?;
-        fit(self, x, Some(sample_weight))
+        let w = weights_of(Some(sample_weight), x.nrows())?;
+        fit(self, x, w.as_deref())
     }
 
-    fn check_data(&self, x: ArrayView2<'_, f64>) -> Result<()> {
+    fn check_data<F: Element>(&self, x: ArrayView2<'_, F>) -> Result<()> {
         check::non_empty("X", x)?;
         self.check(x.nrows(), x.ncols())?;
         check::finite("X", x)
     }
-}
-
-fn check_weights(w: ArrayView1<'_, f64>, n_samples: usize) -> Result<()> {
-    if w.len() != n_samples {
-        return Err(Error::ShapeMismatch {
-            what: "sample_weight (one weight per row of X)".into(),
-            expected: n_samples.to_string(),
-            found: w.len().to_string(),
-        });
-    }
-    if let Some((i, &v)) = w.indexed_iter().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
-        return Err(Error::invalid_parameter(
-            "sample_weight",
-            format!("{v} at row {i}"),
-            "finite weights >= 0",
-        ));
-    }
-    if w.sum() <= 0.0 {
-        return Err(Error::invalid_parameter(
-            "sample_weight",
-            "all zero",
-            "a positive total weight",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,337 @@
+//! The hot loop: nearest-centre assignment with weighted partial sums.
+//!
+//! Distances use ‖c‖² − 2 x·c (the ‖x‖² term does not change the argmin).
+//! Centres are transposed to `d × kp` and padded to a multiple of [`LANES`],
+//! so the inner loop over centres is a fixed-width multiply-add that the
+//! compiler vectorises; `multiversion` compiles it for AVX-512 and AVX2 and
+//! picks one at run time. Rows are processed in fixed blocks of
+//! [`BLOCK_ROWS`] whose partial sums are merged in block order, so results do
+//! not depend on the number of threads.
+
+use multiversion::multiversion;
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::check;
+use crate::cluster::Element;
+use crate::error::{Error, Result};
+
+/// Rows per parallel task (fixed: the merge order must not depend on threads).
+pub const BLOCK_ROWS: usize = 4096;
+/// Centres are padded to a multiple of this many.
+pub const LANES: usize = 8;
+/// Rows scored together by the kernel.
+pub(crate) const ROWS: usize = 4;
+
+/// Centres in the kernel's layout: groups of [`LANES`] centres, each group
+/// stored feature by feature, so the inner loop multiplies one feature of a
+/// row with the same feature of eight centres at once.
+#[derive(Debug, Clone)]
+pub(crate) struct PackedCenters<F> {
+    /// `groups[g * d + f][l]` = feature `f` of centre `g * LANES + l`; padding is zero.
+    groups: Vec<[F; LANES]>,
+    /// ‖c‖² per group, +∞ for padding so that it never wins.
+    norms: Vec<[F; LANES]>,
+    k: usize,
+    d: usize,
+}
+
+impl<F: Element> PackedCenters<F> {
+    pub(crate) fn new(centers: ArrayView2<'_, F>) -> Self {
+        let (k, d) = centers.dim();
+        let n_groups = k.div_ceil(LANES);
+        let mut groups = vec![[F::ZERO; LANES]; n_groups * d];
+        let mut norms = vec![[F::INFINITY; LANES]; n_groups];
+        for (j, c) in centers.outer_iter().enumerate() {
+            let (g, l) = (j / LANES, j % LANES);
+            let mut norm = F::ZERO;
+            for (f, &v) in c.iter().enumerate() {
+                groups[g * d + f][l] = v;
+                norm = norm + v * v;
+            }
+            norms[g][l] = norm;
+        }
+        PackedCenters { groups, norms, k, d }
+    }
+
+    /// Number of features.
+    pub(crate) fn n_features(&self) -> usize {
+        self.d
+    }
+
+    /// Feature `f` of centre `j`.
+    #[inline(always)]
+    fn value(&self, j: usize, f: usize) -> F {
+        self.groups[(j / LANES) * self.d + f][j % LANES]
+    }
+
+    /// ‖c_j‖².
+    #[inline(always)]
+    pub(crate) fn norm(&self, j: usize) -> F {
+        self.norms[j / LANES][j % LANES]
+    }
+
+    /// `x · c_j` for the centres `j` of group `g`.
+    #[inline(always)]
+    pub(crate) fn dots(&self, g: usize, row: &[F]) -> [F; LANES] {
+        let mut acc = [F::ZERO; LANES];
+        for (&xf, c) in row.iter().zip(&self.groups[g * self.d..(g + 1) * self.d]) {
+            for l in 0..LANES {
+                acc[l] = acc[l] + xf * c[l];
+            }
+        }
+        acc
+    }
+
+    /// `x · c_j` for [`ROWS`] rows at once (`rows` holds them back to back):
+    /// independent accumulators keep the multiply and add units busy instead
+    /// of waiting on one addition chain.
+    #[inline(always)]
+    pub(crate) fn dots_block(&self, g: usize, rows: &[F]) -> [[F; LANES]; ROWS] {
+        let d = self.d;
+        let mut acc = [[F::ZERO; LANES]; ROWS];
+        for (f, c) in self.groups[g * d..(g + 1) * d].iter().enumerate() {
+            for r in 0..ROWS {
+                let xf = rows[r * d + f];
+                for l in 0..LANES {
+                    acc[r][l] = acc[r][l] + xf * c[l];
+                }
+            }
+        }
+        acc
+    }
+
+    /// The nearest centre (lowest ‖c‖² − 2 x·c, first on ties) of each of [`ROWS`] rows.
+    #[inline(always)]
+    pub(crate) fn nearest_block(&self, rows: &[F]) -> [usize; ROWS] {
+        let mut best = [(F::INFINITY, 0); ROWS];
+        for (g, norms) in self.norms.iter().enumerate() {
+            let dots = self.dots_block(g, rows);
+            for r in 0..ROWS {
+                for l in 0..LANES {
+                    let score = norms[l] - (dots[r][l] + dots[r][l]);
+                    if score < best[r].0 {
+                        best[r] = (score, g * LANES + l);
+                    }
+                }
+            }
+        }
+        best.map(|b| b.1)
+    }
+
+    /// The nearest centre of one row.
+    #[inline(always)]
+    pub(crate) fn nearest(&self, row: &[F]) -> usize {
+        let mut best = (F::INFINITY, 0);
+        for (g, norms) in self.norms.iter().enumerate() {
+            let dots = self.dots(g, row);
+            for l in 0..LANES {
+                let score = norms[l] - (dots[l] + dots[l]);
+                if score < best.0 {
+                    best = (score, g * LANES + l);
+                }
+            }
+        }
+        best.1
+    }
+
+    /// Number of groups of [`LANES`] centres.
+    pub(crate) fn n_groups(&self) -> usize {
+        self.norms.len()
+    }
+}
+
+/// Weighted sums, weights and inertia of the rows assigned to each centre:
+/// the result of one Lloyd step over some rows.
+///
+/// Partials of disjoint row sets merge into the partial of their union, so a
+/// distributed engine can run [`lloyd_step`] on each chunk where it lives,
+/// merge the partials in a fixed order and call [`LloydPartial::centers`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LloydPartial {
+    n_clusters: usize,
+    n_features: usize,
+    sums: Vec<f64>,
+    weights: Vec<f64>,
+    inertia: f64,
+    n_rows: usize,
+}
+
+impl LloydPartial {
+    /// The empty partial (neutral element of [`Self::merge`]).
+    pub fn zeros(n_clusters: usize, n_features: usize) -> Self {
+        LloydPartial {
+            n_clusters,
+            n_features,
+            sums: vec![0.0; n_clusters * n_features],
+            weights: vec![0.0; n_clusters],
+            inertia: 0.0,
+            n_rows: 0,
+        }
+    }
+
+    /// Adds another partial computed with the same centres.
+    pub fn merge(&mut self, other: &LloydPartial) -> Result<()> {
+        if (self.n_clusters, self.n_features) != (other.n_clusters, other.n_features) {
+            return Err(Error::ShapeMismatch {
+                what: "partials to merge (n_clusters x n_features)".into(),
+                expected: format!("{} x {}", self.n_clusters, self.n_features),
+                found: format!("{} x {}", other.n_clusters, other.n_features),
+            });
+        }
+        self.add(other);
+        Ok(())
+    }
+
+    fn add(&mut self, other: &LloydPartial) {
+        self.sums.iter_mut().zip(&other.sums).for_each(|(a, b)| *a += b);
+        self.weights.iter_mut().zip(&other.weights).for_each(|(a, b)| *a += b);
+        self.inertia += other.inertia;
+        self.n_rows += other.n_rows;
+    }
+
+    /// Σ weight · ‖x − c(x)‖² over the rows.
+    pub fn inertia(&self) -> f64 {
+        self.inertia
+    }
+
+    /// Total weight assigned to each centre.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// Number of rows seen.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Weighted sum of the rows of centre `j`.
+    pub fn sum(&self, j: usize) -> &[f64] {
+        &self.sums[j * self.n_features..(j + 1) * self.n_features]
+    }
+
+    /// The updated centres: the weighted mean of each centre's rows; a centre
+    /// with no weight keeps its old position.
+    pub fn centers<F: Element>(&self, old: ArrayView2<'_, F>) -> Array2<F> {
+        let d = self.n_features;
+        Array2::from_shape_fn((self.n_clusters, d), |(j, f)| {
+            if self.weights[j] > 0.0 {
+                F::from_f64(self.sums[j * d + f] / self.weights[j])
+            } else {
+                old[[j, f]]
+            }
+        })
+    }
+
+    /// Moves row `x` (weight `w`) from centre `from` to centre `to`, which it
+    /// becomes the only member of (empty-cluster relocation).
+    pub(crate) fn relocate<F: Element>(&mut self, x: ArrayView1<'_, F>, w: f64, from: usize, to: usize) {
+        let d = self.n_features;
+        for (f, v) in x.iter().enumerate() {
+            self.sums[from * d + f] -= w * v.to_f64();
+            self.sums[to * d + f] = w * v.to_f64();
+        }
+        self.weights[from] -= w;
+        self.weights[to] = w;
+    }
+}
+
+/// One Lloyd step on a chunk of rows: assigns each row of `x` to its nearest
+/// centre (written to `labels`) and returns the weighted partial sums and the
+/// partial inertia.
+pub fn lloyd_step<F: Element>(
+    x: ArrayView2<'_, F>,
+    sample_weight: Option<ArrayView1<'_, F>>,
+    centers: ArrayView2<'_, F>,
+    labels: &mut [usize],
+) -> Result<LloydPartial> {
+    check::n_features("X", x, centers.ncols())?;
+    check::finite("X", x)?;
+    check::finite("centers", centers)?;
+    if labels.len() != x.nrows() || sample_weight.is_some_and(|w| w.len() != x.nrows()) {
+        return Err(Error::ShapeMismatch {
+            what: "labels and sample_weight (one per row of X)".into(),
+            expected: x.nrows().to_string(),
+            found: format!("{} labels", labels.len()),
+        });
+    }
+    let x = x.as_standard_layout();
+    let w = sample_weight.map(|w| w.to_vec());
+    Ok(assign(
+        x.view(),
+        w.as_deref(),
+        &PackedCenters::new(centers),
+        labels,
+        true,
+    ))
+}
+
+/// Assigns every row (in parallel, fixed blocks) and merges the block
+/// partials in order. `x` must be in standard layout. With `exact_inertia`
+/// the inertia is summed from direct differences; without, it is left at 0.
+pub(crate) fn assign<F: Element>(
+    x: ArrayView2<'_, F>,
+    w: Option<&[F]>,
+    centers: &PackedCenters<F>,
+    labels: &mut [usize],
+    exact_inertia: bool,
+) -> LloydPartial {
+    let d = centers.d;
+    let data = x.as_slice().expect("standard layout");
+    let partials: Vec<LloydPartial> = labels
+        .par_chunks_mut(BLOCK_ROWS)
+        .enumerate()
+        .map(|(b, block)| {
+            let start = b * BLOCK_ROWS;
+            let rows = &data[start * d..(start + block.len()) * d];
+            let weights = w.map(|w| &w[start..start + block.len()]);
+            let mut partial = LloydPartial::zeros(centers.k, d);
+            assign_block(rows, weights, centers, block, &mut partial, exact_inertia);
+            partial
+        })
+        .collect();
+    let mut total = LloydPartial::zeros(centers.k, d);
+    partials.iter().for_each(|p| total.add(p));
+    total
+}
+
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn assign_block<F: Element>(
+    rows: &[F],
+    weights: Option<&[F]>,
+    centers: &PackedCenters<F>,
+    labels: &mut [usize],
+    partial: &mut LloydPartial,
+    exact_inertia: bool,
+) {
+    let d = centers.d;
+    let blocked = labels.len() / ROWS * ROWS;
+    for (b, quad) in rows[..blocked * d].chunks_exact(ROWS * d).enumerate() {
+        let nearest = centers.nearest_block(quad);
+        for (r, &best) in nearest.iter().enumerate() {
+            labels[b * ROWS + r] = best;
+        }
+    }
+    for (i, row) in rows.chunks_exact(d).enumerate().skip(blocked) {
+        labels[i] = centers.nearest(row);
+    }
+    for ((i, row), &best) in rows.chunks_exact(d).enumerate().zip(labels.iter()) {
+        let weight = weights.map_or(1.0, |w| w[i].to_f64());
+        partial.weights[best] += weight;
+        let sums = &mut partial.sums[best * d..(best + 1) * d];
+        for (s, &v) in sums.iter_mut().zip(row) {
+            *s += weight * v.to_f64();
+        }
+        if exact_inertia {
+            // Four independent sums, so the additions need not wait on each other.
+            let mut acc = [0.0f64; 4];
+            for (f, &v) in row.iter().enumerate() {
+                let diff = v.to_f64() - centers.value(best, f).to_f64();
+                acc[f % 4] += diff * diff;
+            }
+            partial.inertia += weight * acc.iter().sum::<f64>();
+        }
+    }
+    partial.n_rows += labels.len();
+}
