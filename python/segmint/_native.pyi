@@ -11,6 +11,7 @@ __all__ = [
     "kmeans_predict",
     "kmeans_transform",
     "kmeans_score",
+    "minibatch_fit",
     "read_transactions",
     "rfm",
     "segment",
@@ -40,6 +41,24 @@ def kmeans_score(
     centers: _Matrix,
     sample_weight: npt.NDArray[np.float64] | None = None,
 ) -> float: ...
+def minibatch_fit(
+    x: _Matrix,
+    n_clusters: int,
+    *,
+    init: str,
+    init_centers: npt.NDArray[np.float64] | None = None,
+    batch_size: int = 1024,
+    max_iter: int = 100,
+    tol: float = 0.0,
+    max_no_improvement: int | None = None,
+    init_size: int | None = None,
+    n_init: int | None = None,
+    reassignment_ratio: float = 0.01,
+    seed: int = 0,
+    sample_weight: npt.NDArray[np.float64] | None = None,
+    partial: bool = False,
+    state: str | None = None,
+) -> tuple[str, _Matrix, npt.NDArray[np.int64], float, int, int, npt.NDArray[np.float64], bool]: ...
 def read_transactions(
     path: str,
     *,

@@ -11,10 +11,73 @@ from . import _native
 from ._base import BaseEstimator, as_matrix, check_is_fitted, seed_from
 from .exceptions import ConvergenceWarning, ParameterError
 
-__all__ = ["KMeans"]
+__all__ = ["KMeans", "MiniBatchKMeans"]
 
 
-class KMeans(BaseEstimator):
+class _Centers:
+    """predict, transform and score from ``cluster_centers_``."""
+
+    cluster_centers_: np.ndarray
+    labels_: np.ndarray
+
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit and return the cluster of each row."""
+        return self.fit(X, sample_weight=sample_weight).labels_  # type: ignore[attr-defined]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The nearest centre of each row of ``X``."""
+        check_is_fitted(self, "cluster_centers_")
+        return _native.kmeans_predict(self._test_matrix(X), self.cluster_centers_)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Euclidean distance of each row to each centre."""
+        check_is_fitted(self, "cluster_centers_")
+        return _native.kmeans_transform(self._test_matrix(X), self.cluster_centers_)
+
+    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit, then return the distances of ``X`` to the centres."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)  # type: ignore[attr-defined]
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Opposite of the inertia of ``X`` against the centres."""
+        check_is_fitted(self, "cluster_centers_")
+        return float(_native.kmeans_score(self._test_matrix(X), self.cluster_centers_, _weights(sample_weight)))
+
+    def _test_matrix(self, X: Any) -> np.ndarray:
+        return as_matrix(X, dtype=self.cluster_centers_.dtype)
+
+
+    def _init_arguments(self) -> tuple[str, np.ndarray | None]:
+        init = self.init  # type: ignore[attr-defined]
+        if isinstance(init, str):
+            if init not in ("k-means++", "random"):
+                raise ParameterError(f"invalid parameter init={init!r}: expected 'k-means++', 'random' or an array")
+            return init, None
+        if callable(init):
+            raise ParameterError("invalid parameter init=<callable>: expected 'k-means++', 'random' or an array")
+        return "array", as_matrix(init, "init", dtype=np.float64)
+
+    def _n_init(self) -> int | None:
+        n_init = self.n_init  # type: ignore[attr-defined]
+        if isinstance(n_init, str):
+            if n_init != "auto":
+                raise ParameterError(f"invalid parameter n_init={n_init!r}: expected 'auto' or an int >= 1")
+            return None
+        return _count(n_init, "n_init")
+
+    def _warn_if_fewer_clusters(self, labels: np.ndarray) -> None:
+        k = self.n_clusters  # type: ignore[attr-defined]
+        found = int(np.count_nonzero(np.bincount(labels, minlength=k)))
+        if found < k:
+            warnings.warn(
+                f"Number of distinct clusters ({found}) found smaller than n_clusters ({k}); "
+                "possibly due to duplicate points in X",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+
+class KMeans(_Centers, BaseEstimator):
     """k-means clustering: greedy k-means++ seeding and Lloyd iterations.
 
     Same parameters and fitted attributes as :class:`sklearn.cluster.KMeans`.
@@ -35,10 +98,15 @@ class KMeans(BaseEstimator):
         Tolerance on the squared centre shift, relative to the mean feature variance.
     random_state : None, int, RandomState or Generator
         Seed of the initialisation.
+    algorithm : {"lloyd", "elkan"}, default="lloyd"
+        Both run the Lloyd kernel for now; Elkan's bounds give the same
+        result as Lloyd by construction, so the name is accepted for
+        compatibility.
 
     Attributes
     ----------
     cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        float32 when X is float32, float64 otherwise.
     labels_ : ndarray of shape (n_samples,)
     inertia_ : float
     n_iter_ : int
@@ -54,6 +122,7 @@ class KMeans(BaseEstimator):
         max_iter: int = 300,
         tol: float = 1e-4,
         random_state: Any = None,
+        algorithm: str = "lloyd",
     ) -> None:
         self.n_clusters = n_clusters
         self.init = init
@@ -61,9 +130,12 @@ class KMeans(BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.algorithm = algorithm
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "KMeans":
         """Compute the clustering of ``X``; returns ``self``."""
+        if self.algorithm not in ("lloyd", "elkan"):
+            raise ParameterError(f"invalid parameter algorithm={self.algorithm!r}: expected 'lloyd' or 'elkan'")
         names = getattr(X, "columns", None)
         X = as_matrix(X)
         weights = _weights(sample_weight)
@@ -79,14 +151,7 @@ class KMeans(BaseEstimator):
             seed=seed_from(self.random_state),
             sample_weight=weights,
         )
-        n_found = int(np.count_nonzero(np.bincount(labels, minlength=self.n_clusters)))
-        if n_found < self.n_clusters:
-            warnings.warn(
-                f"Number of distinct clusters ({n_found}) found smaller than n_clusters ({self.n_clusters}); "
-                "possibly due to duplicate points in X",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        self._warn_if_fewer_clusters(labels)
         if not converged:
             warnings.warn(
                 f"KMeans stopped after max_iter={self.max_iter} iterations without converging; "
@@ -103,48 +168,6 @@ class KMeans(BaseEstimator):
             self.feature_names_in_ = np.asarray(names, dtype=object)
         return self
 
-    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
-        """Fit and return the cluster of each row."""
-        return self.fit(X, sample_weight=sample_weight).labels_
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The nearest centre of each row of ``X``."""
-        check_is_fitted(self, "cluster_centers_")
-        return _native.kmeans_predict(self._test_matrix(X), self.cluster_centers_)
-
-    def transform(self, X: Any) -> np.ndarray:
-        """Euclidean distance of each row to each centre."""
-        check_is_fitted(self, "cluster_centers_")
-        return _native.kmeans_transform(self._test_matrix(X), self.cluster_centers_)
-
-    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
-        """Fit, then return the distances of ``X`` to the centres."""
-        return self.fit(X, sample_weight=sample_weight).transform(X)
-
-    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
-        """Opposite of the inertia of ``X`` against the centres."""
-        check_is_fitted(self, "cluster_centers_")
-        return float(_native.kmeans_score(self._test_matrix(X), self.cluster_centers_, _weights(sample_weight)))
-
-    def _test_matrix(self, X: Any) -> np.ndarray:
-        return as_matrix(X, dtype=self.cluster_centers_.dtype)
-
-    def _init_arguments(self) -> tuple[str, np.ndarray | None]:
-        if isinstance(self.init, str):
-            if self.init not in ("k-means++", "random"):
-                raise ParameterError(f"invalid parameter init={self.init!r}: expected 'k-means++', 'random' or an array")
-            return self.init, None
-        if callable(self.init):
-            raise ParameterError("invalid parameter init=<callable>: expected 'k-means++', 'random' or an array")
-        return "array", as_matrix(self.init, "init")
-
-    def _n_init(self) -> int | None:
-        if isinstance(self.n_init, str):
-            if self.n_init != "auto":
-                raise ParameterError(f"invalid parameter n_init={self.n_init!r}: expected 'auto' or an int >= 1")
-            return None
-        return _count(self.n_init, "n_init")
-
 
 def _weights(sample_weight: Any) -> np.ndarray | None:
     if sample_weight is None:
@@ -156,3 +179,108 @@ def _count(value: Any, name: str) -> int:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0:
         return int(value)
     raise ParameterError(f"invalid parameter {name}={value!r}: expected a non-negative int")
+
+
+class MiniBatchKMeans(_Centers, BaseEstimator):
+    """Mini-batch k-means: centres follow small random batches (Sculley 2010).
+
+    Same parameters and fitted attributes as
+    :class:`sklearn.cluster.MiniBatchKMeans`; ``partial_fit`` learns from data
+    that arrives in chunks. A fixed ``random_state`` gives the same result on
+    any number of threads.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    init : {"k-means++", "random"} or array of shape (n_clusters, n_features)
+    max_iter : int, default=100
+        Maximum passes over the data.
+    batch_size : int, default=1024
+    tol : float, default=0.0
+        Stop when a batch moves the centres by less than this (relative to the
+        mean feature variance); 0 disables it.
+    max_no_improvement : int or None, default=10
+        Stop after this many batches without improvement of the smoothed batch inertia.
+    init_size : int, optional
+        Rows sampled for the initialisation (default 3 × batch_size).
+    n_init : "auto" or int, default="auto"
+        1 for k-means++, 3 for random; the best on a validation batch is kept.
+    reassignment_ratio : float, default=0.01
+        Centres with less than this share of the largest weight move to random rows.
+    random_state : None, int, RandomState or Generator
+
+    Attributes
+    ----------
+    cluster_centers_, labels_, inertia_, n_iter_, n_steps_, n_features_in_
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: Any = "k-means++",
+        max_iter: int = 100,
+        batch_size: int = 1024,
+        tol: float = 0.0,
+        max_no_improvement: int | None = 10,
+        init_size: int | None = None,
+        n_init: Any = "auto",
+        reassignment_ratio: float = 0.01,
+        random_state: Any = None,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.init = init
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.tol = tol
+        self.max_no_improvement = max_no_improvement
+        self.init_size = init_size
+        self.n_init = n_init
+        self.reassignment_ratio = reassignment_ratio
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "MiniBatchKMeans":
+        """Fit on all rows of ``X``, sampling batches; returns ``self``."""
+        return self._run(X, sample_weight, partial=False)
+
+    def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "MiniBatchKMeans":
+        """Update the centres with one batch ``X``; returns ``self``."""
+        return self._run(X, sample_weight, partial=True)
+
+    def _run(self, X: Any, sample_weight: Any, partial: bool) -> "MiniBatchKMeans":
+        names = getattr(X, "columns", None)
+        state = getattr(self, "_state", None) if partial else None
+        if state is not None:
+            X = as_matrix(X, dtype=self.cluster_centers_.dtype)
+        else:
+            X = as_matrix(X)
+            self._seed = seed_from(self.random_state)
+        init, centers = self._init_arguments()
+        max_no_improvement = self.max_no_improvement
+        out = _native.minibatch_fit(
+            X,
+            _count(self.n_clusters, "n_clusters"),
+            init=init,
+            init_centers=centers,
+            batch_size=_count(self.batch_size, "batch_size"),
+            max_iter=_count(self.max_iter, "max_iter"),
+            tol=float(self.tol),
+            max_no_improvement=None if max_no_improvement is None else _count(max_no_improvement, "max_no_improvement"),
+            init_size=None if self.init_size is None else _count(self.init_size, "init_size"),
+            n_init=self._n_init(),
+            reassignment_ratio=float(self.reassignment_ratio),
+            seed=self._seed,
+            sample_weight=_weights(sample_weight),
+            partial=partial,
+            state=state,
+        )
+        self._state, self.cluster_centers_, self.labels_, inertia, n_iter, n_steps, self._counts, _ = out
+        self.inertia_ = float(inertia)
+        self.n_iter_ = int(n_iter)
+        self.n_steps_ = int(n_steps)
+        self.n_features_in_ = X.shape[1]
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        if not partial:
+            self._warn_if_fewer_clusters(self.labels_)
+        return self

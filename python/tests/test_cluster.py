@@ -110,3 +110,81 @@ def test_version_is_exposed():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         KMeans(2, random_state=0).fit(blobs())
+
+
+def test_float32_stays_float32_and_matches_scikit_learn():
+    sklearn_cluster = pytest.importorskip("sklearn.cluster")
+    X = blobs(seed=6).astype(np.float32)
+    init = X[:4].copy()
+    ours = KMeans(4, init=init, n_init=1).fit(X)
+    ref = sklearn_cluster.KMeans(4, init=init, n_init=1, algorithm="lloyd").fit(X)
+    assert ours.cluster_centers_.dtype == np.float32
+    assert ours.transform(X).dtype == np.float32
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-6)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("k", [1, 12])
+def test_k_of_one_and_k_equal_to_n_match_scikit_learn(k):
+    sklearn_cluster = pytest.importorskip("sklearn.cluster")
+    X = blobs(12, seed=7)
+    init = X[:k].copy()
+    ours = KMeans(k, init=init, n_init=1).fit(X)
+    ref = sklearn_cluster.KMeans(k, init=init, n_init=1).fit(X)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-6, abs=1e-12)
+
+
+def test_duplicate_points_warn_and_still_give_a_result():
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0]], 5, axis=0)
+    with pytest.warns(ConvergenceWarning, match="distinct clusters"):
+        model = KMeans(3, random_state=0).fit(X)
+    assert model.inertia_ == 0.0
+
+
+def test_zero_weights_are_ignored_and_negative_weights_rejected():
+    X = np.array([[0.0], [1.0], [100.0]])
+    model = KMeans(1, n_init=1).fit(X, sample_weight=[1.0, 3.0, 0.0])
+    assert model.cluster_centers_[0, 0] == pytest.approx(0.75)
+    with pytest.raises(ParameterError, match="sample_weight"):
+        KMeans(1).fit(X, sample_weight=[1.0, -1.0, 1.0])
+
+
+def test_minibatch_is_close_to_full_kmeans_and_deterministic():
+    from segmint.cluster import MiniBatchKMeans
+
+    X = blobs(6000, seed=8)
+    a = MiniBatchKMeans(4, batch_size=256, random_state=0).fit(X)
+    b = MiniBatchKMeans(4, batch_size=256, random_state=0).fit(X)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    full = KMeans(4, random_state=0).fit(X)
+    assert a.inertia_ < 1.05 * full.inertia_
+    assert a.n_steps_ > 0 and a.n_iter_ >= 1
+    np.testing.assert_array_equal(a.predict(X), a.labels_)
+
+
+def test_minibatch_partial_fit_streams_and_pickles():
+    from segmint.cluster import MiniBatchKMeans
+
+    X = blobs(4000, seed=9)
+    model = MiniBatchKMeans(4, random_state=3)
+    for chunk in np.array_split(X, 8)[:4]:
+        model.partial_fit(chunk)
+    copy = pickle.loads(pickle.dumps(model))
+    for chunk in np.array_split(X, 8)[4:]:
+        model.partial_fit(chunk)
+        copy.partial_fit(chunk)
+    np.testing.assert_array_equal(model.cluster_centers_, copy.cluster_centers_)
+    assert model.n_steps_ == 8
+    assert model.score(X) > KMeans(4, random_state=0).fit(X).score(X) * 1.05
+
+
+def test_minibatch_against_scikit_learn_quality():
+    sklearn_cluster = pytest.importorskip("sklearn.cluster")
+    from segmint.cluster import MiniBatchKMeans
+
+    X = blobs(20_000, seed=10)
+    ours = MiniBatchKMeans(4, random_state=0, n_init=3).fit(X)
+    ref = sklearn_cluster.MiniBatchKMeans(4, random_state=0, n_init=3).fit(X)
+    assert ours.inertia_ <= ref.inertia_ * 1.02

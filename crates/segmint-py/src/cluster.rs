@@ -3,7 +3,7 @@
 
 use numpy::{Element as NumpyElement, IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use segmint::cluster::{Element, KMeans, KMeansInit, KMeansParams};
+use segmint::cluster::{Element, KMeans, KMeansInit, KMeansParams, MiniBatchKMeans, MiniBatchKMeansParams};
 
 use crate::error::{detached, raise};
 
@@ -35,18 +35,7 @@ pub fn kmeans_fit<'py>(
     seed: u64,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<FitOutput<'py>> {
-    let init = match (init, init_centers) {
-        ("k-means++", None) => KMeansInit::KMeansPlusPlus,
-        ("random", None) => KMeansInit::Random,
-        ("array", Some(c)) => KMeansInit::Centers(c.as_array().to_owned()),
-        (other, _) => {
-            return Err(raise(
-                py,
-                "ParameterError",
-                format!("invalid parameter init={other:?}: expected \"k-means++\", \"random\" or an array of centres"),
-            ));
-        }
-    };
+    let init = init_method(py, init, init_centers)?;
     let mut params = KMeans::params(n_clusters)
         .init(init)
         .max_iter(max_iter)
@@ -58,6 +47,19 @@ pub fn kmeans_fit<'py>(
     match x {
         Matrix::F64(x) => fit_as(py, &params, x, sample_weight),
         Matrix::F32(x) => fit_as(py, &params, x, sample_weight),
+    }
+}
+
+fn init_method(py: Python<'_>, init: &str, centers: Option<PyReadonlyArray2<'_, f64>>) -> PyResult<KMeansInit> {
+    match (init, centers) {
+        ("k-means++", None) => Ok(KMeansInit::KMeansPlusPlus),
+        ("random", None) => Ok(KMeansInit::Random),
+        ("array", Some(c)) => Ok(KMeansInit::Centers(c.as_array().to_owned())),
+        (other, _) => Err(raise(
+            py,
+            "ParameterError",
+            format!("invalid parameter init={other:?}: expected \"k-means++\", \"random\" or an array of centres"),
+        )),
     }
 }
 
@@ -144,4 +146,117 @@ fn mixed_precision(py: Python<'_>) -> PyErr {
         "ParameterError",
         "invalid parameter X: its dtype must match the centres' (float32 or float64)".into(),
     )
+}
+
+/// `(state_json, centers, labels, inertia, n_iter, n_steps, counts, converged)`.
+type MiniBatchOutput<'py> = (
+    String,
+    Bound<'py, PyAny>,
+    Bound<'py, PyArray1<i64>>,
+    f64,
+    usize,
+    usize,
+    Bound<'py, PyArray1<f64>>,
+    bool,
+);
+
+/// Mini-batch k-means: a full fit, or (with `partial=True`) one
+/// `partial_fit` step continuing from `state` (the JSON a previous call returned).
+#[pyfunction]
+#[pyo3(signature = (x, n_clusters, *, init, init_centers=None, batch_size=1024, max_iter=100, tol=0.0,
+    max_no_improvement=None, init_size=None, n_init=None, reassignment_ratio=0.01, seed=0,
+    sample_weight=None, partial=false, state=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn minibatch_fit<'py>(
+    py: Python<'py>,
+    x: Matrix<'py>,
+    n_clusters: usize,
+    init: &str,
+    init_centers: Option<PyReadonlyArray2<'py, f64>>,
+    batch_size: usize,
+    max_iter: usize,
+    tol: f64,
+    max_no_improvement: Option<usize>,
+    init_size: Option<usize>,
+    n_init: Option<usize>,
+    reassignment_ratio: f64,
+    seed: u64,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    partial: bool,
+    state: Option<&str>,
+) -> PyResult<MiniBatchOutput<'py>> {
+    let mut params = MiniBatchKMeans::params(n_clusters)
+        .init(init_method(py, init, init_centers)?)
+        .batch_size(batch_size)
+        .max_iter(max_iter)
+        .tol(tol)
+        .max_no_improvement(max_no_improvement)
+        .reassignment_ratio(reassignment_ratio)
+        .seed(seed);
+    if let Some(size) = init_size {
+        params = params.init_size(size);
+    }
+    if let Some(n) = n_init {
+        params = params.n_init(n);
+    }
+    let run = Run {
+        params,
+        sample_weight,
+        partial,
+        state,
+    };
+    match x {
+        Matrix::F64(x) => run.on(py, x),
+        Matrix::F32(x) => run.on(py, x),
+    }
+}
+
+/// One mini-batch call, independent of the precision.
+struct Run<'py, 's> {
+    params: MiniBatchKMeansParams,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    partial: bool,
+    state: Option<&'s str>,
+}
+
+impl<'py> Run<'py, '_> {
+    fn on<F: Element + NumpyElement>(
+        self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, F>,
+    ) -> PyResult<MiniBatchOutput<'py>> {
+        let x = x.as_array();
+        let w = self.sample_weight.map(|w| w.as_array().mapv(F::from_f64));
+        let previous: Option<MiniBatchKMeans<F>> = self
+            .state
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| raise(py, "ParameterError", format!("invalid parameter state: {e}")))?;
+        let params = self.params;
+        let partial = self.partial;
+        let model = detached(py, || {
+            if partial {
+                let mut model = previous.unwrap_or_else(|| params.start());
+                model.partial_fit(x, w.as_ref().map(|w| w.view()))?;
+                Ok(model)
+            } else {
+                match &w {
+                    Some(w) => params.fit_weighted(x, w.view()),
+                    None => params.fit(x),
+                }
+            }
+        })?;
+        let state = serde_json::to_string(&model)
+            .map_err(|e| raise(py, "InternalError", format!("cannot save the model state: {e}")))?;
+        Ok((
+            state,
+            model.centers().to_owned().into_pyarray(py).into_any(),
+            model.labels().mapv(|l| l as i64).into_pyarray(py),
+            model.inertia(),
+            model.n_iter(),
+            model.n_steps(),
+            model.counts().to_vec().into_pyarray(py),
+            model.converged(),
+        ))
+    }
 }

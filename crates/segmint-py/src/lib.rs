@@ -15,6 +15,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cluster::kmeans_predict, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::kmeans_transform, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::kmeans_score, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::minibatch_fit, m)?)?;
     m.add_function(wrap_pyfunction!(data::read_transactions, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::rfm, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment, m)?)?;

@@ -4,6 +4,8 @@
 
 mod element;
 pub mod kmeans;
+pub mod minibatch;
 
 pub use element::Element;
 pub use kmeans::{KMeans, KMeansInit, KMeansParams, LloydPartial, lloyd_step};
+pub use minibatch::{MiniBatchKMeans, MiniBatchKMeansParams};

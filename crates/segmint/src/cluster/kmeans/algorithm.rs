@@ -161,7 +161,7 @@ impl<F: Element> KMeans<F> {
 }
 
 /// Sample weights as a contiguous vector, checked.
-pub(super) fn weights_of<F: Element>(w: Option<ArrayView1<'_, F>>, n: usize) -> Result<Option<Vec<F>>> {
+pub(crate) fn weights_of<F: Element>(w: Option<ArrayView1<'_, F>>, n: usize) -> Result<Option<Vec<F>>> {
     let Some(w) = w else { return Ok(None) };
     if w.len() != n {
         return Err(Error::ShapeMismatch {
@@ -219,7 +219,7 @@ pub(super) fn fit<F: Element>(params: &KMeansParams, x: ArrayView2<'_, F>, w: Op
 
 /// Mean over features of the population variance: the scale of `tol`.
 /// Two passes (mean, then squared deviations) over fixed row blocks.
-fn mean_variance<F: Element>(x: ArrayView2<'_, F>) -> f64 {
+pub(crate) fn mean_variance<F: Element>(x: ArrayView2<'_, F>) -> f64 {
     let (n, d) = x.dim();
     let column_sums = |f: &(dyn Fn(usize, f64) -> f64 + Sync)| -> Vec<f64> {
         let data = x.as_slice().expect("standard layout");

@@ -28,10 +28,11 @@
 //! runs also run in parallel, each with its own seed drawn from `seed`.
 
 mod algorithm;
-mod init;
-mod kernel;
+pub(crate) mod init;
+pub(crate) mod kernel;
 mod params;
 
 pub use algorithm::KMeans;
+pub(crate) use algorithm::{mean_variance, weights_of};
 pub use kernel::{BLOCK_ROWS, LloydPartial, lloyd_step};
 pub use params::{KMeansInit, KMeansParams};
