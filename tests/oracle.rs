@@ -3,7 +3,7 @@
 
 use approx::assert_relative_eq;
 use ndarray::{Array1, Array2};
-use segmint::cluster::{KMeans, KMeansInit};
+use segmint::cluster::{KMeans, KMeansAlgorithm, KMeansInit};
 use serde_json::Value;
 
 fn matrix(v: &Value) -> Array2<f64> {
@@ -16,12 +16,17 @@ fn matrix(v: &Value) -> Array2<f64> {
 fn lloyd_matches_scikit_learn_from_the_same_initial_centres() {
     let path = segmint_tests::repo_root().join("tests/fixtures/kmeans_sklearn.json");
     let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    for case in fixture["cases"].as_array().unwrap() {
-        let name = case["name"].as_str().unwrap();
+    let cases = fixture["cases"].as_array().unwrap();
+    for (case, algorithm) in cases
+        .iter()
+        .flat_map(|c| [(c, KMeansAlgorithm::Lloyd), (c, KMeansAlgorithm::Hamerly)])
+    {
+        let name = format!("{} ({algorithm:?})", case["name"].as_str().unwrap());
         let x = matrix(&case["X"]);
         let init = matrix(&case["init"]);
         let params = KMeans::params(init.nrows())
             .init(KMeansInit::Centers(init))
+            .algorithm(algorithm)
             .tol(case["tol"].as_f64().unwrap())
             .max_iter(case["max_iter"].as_u64().unwrap() as usize);
         let model = match case.get("sample_weight") {

@@ -99,9 +99,10 @@ class KMeans(_Centers, BaseEstimator):
     random_state : None, int, RandomState or Generator
         Seed of the initialisation.
     algorithm : {"lloyd", "elkan"}, default="lloyd"
-        Both run the Lloyd kernel for now; Elkan's bounds give the same
-        result as Lloyd by construction, so the name is accepted for
-        compatibility.
+        "lloyd" runs the vectorised Lloyd kernel; "elkan" runs a bound-based
+        variant (Hamerly's bounds, the single-lower-bound relative of Elkan's)
+        that gives the same clustering and skips distance work on
+        well-separated data.
 
     Attributes
     ----------

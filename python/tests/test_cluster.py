@@ -188,3 +188,14 @@ def test_minibatch_against_scikit_learn_quality():
     ours = MiniBatchKMeans(4, random_state=0, n_init=3).fit(X)
     ref = sklearn_cluster.MiniBatchKMeans(4, random_state=0, n_init=3).fit(X)
     assert ours.inertia_ <= ref.inertia_ * 1.02
+
+
+def test_elkan_gives_the_same_clustering_as_lloyd_and_scikit_learn():
+    X = blobs(seed=11)
+    init = X[:4].copy()
+    lloyd = KMeans(4, init=init, n_init=1).fit(X)
+    elkan = KMeans(4, init=init, n_init=1, algorithm="elkan").fit(X)
+    np.testing.assert_array_equal(lloyd.labels_, elkan.labels_)
+    np.testing.assert_allclose(lloyd.cluster_centers_, elkan.cluster_centers_, rtol=1e-12)
+    with pytest.raises(ParameterError, match="algorithm="):
+        KMeans(2, algorithm="full").fit(X)

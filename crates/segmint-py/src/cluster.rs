@@ -3,7 +3,9 @@
 
 use numpy::{Element as NumpyElement, IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use segmint::cluster::{Element, KMeans, KMeansInit, KMeansParams, MiniBatchKMeans, MiniBatchKMeansParams};
+use segmint::cluster::{
+    Element, KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, MiniBatchKMeans, MiniBatchKMeansParams,
+};
 
 use crate::error::{detached, raise};
 
@@ -21,7 +23,7 @@ type FitOutput<'py> = (Bound<'py, PyAny>, Bound<'py, PyArray1<i64>>, f64, usize,
 
 /// Fits k-means; `init` is "k-means++", "random" or "array" (with `init_centers`).
 #[pyfunction]
-#[pyo3(signature = (x, n_clusters, *, init, init_centers=None, n_init=None, max_iter=300, tol=1e-4, seed=0, sample_weight=None))]
+#[pyo3(signature = (x, n_clusters, *, init, init_centers=None, n_init=None, max_iter=300, tol=1e-4, seed=0, sample_weight=None, algorithm="lloyd"))]
 #[allow(clippy::too_many_arguments)]
 pub fn kmeans_fit<'py>(
     py: Python<'py>,
@@ -34,13 +36,26 @@ pub fn kmeans_fit<'py>(
     tol: f64,
     seed: u64,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    algorithm: &str,
 ) -> PyResult<FitOutput<'py>> {
     let init = init_method(py, init, init_centers)?;
+    let algorithm = match algorithm {
+        "lloyd" => KMeansAlgorithm::Lloyd,
+        "elkan" => KMeansAlgorithm::Hamerly,
+        other => {
+            return Err(raise(
+                py,
+                "ParameterError",
+                format!("invalid parameter algorithm={other:?}: expected \"lloyd\" or \"elkan\""),
+            ));
+        }
+    };
     let mut params = KMeans::params(n_clusters)
         .init(init)
         .max_iter(max_iter)
         .tol(tol)
-        .seed(seed);
+        .seed(seed)
+        .algorithm(algorithm);
     if let Some(n) = n_init {
         params = params.n_init(n);
     }

@@ -7,5 +7,5 @@ pub mod kmeans;
 pub mod minibatch;
 
 pub use element::Element;
-pub use kmeans::{KMeans, KMeansInit, KMeansParams, LloydPartial, lloyd_step};
+pub use kmeans::{KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, LloydPartial, lloyd_step};
 pub use minibatch::{MiniBatchKMeans, MiniBatchKMeansParams};

@@ -6,9 +6,10 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::hamerly::hamerly;
 use super::init::{kmeans_plus_plus, random_rows};
 use super::kernel::{LloydPartial, PackedCenters, assign};
-use super::params::{KMeansInit, KMeansParams};
+use super::params::{KMeansAlgorithm, KMeansInit, KMeansParams};
 use crate::check;
 use crate::cluster::Element;
 use crate::error::{Error, Result};
@@ -47,6 +48,22 @@ impl<F: Element> KMeans<F> {
             converged: false,
             labels: Array1::zeros(0),
         })
+    }
+
+    pub(super) fn fitted(
+        centers: Array2<F>,
+        inertia: f64,
+        n_iter: usize,
+        converged: bool,
+        labels: Array1<usize>,
+    ) -> Self {
+        KMeans {
+            centers,
+            inertia,
+            n_iter,
+            converged,
+            labels,
+        }
     }
 
     /// Cluster centres, `n_clusters × n_features`.
@@ -208,7 +225,10 @@ pub(super) fn fit<F: Element>(params: &KMeansParams, x: ArrayView2<'_, F>, w: Op
                 KMeansInit::Random => random_rows(x, params.n_clusters(), &mut rng),
                 KMeansInit::KMeansPlusPlus => kmeans_plus_plus(x, w, params.n_clusters(), &mut rng),
             };
-            lloyd(x, w, centers, params.get_max_iter(), tol)
+            match params.get_algorithm() {
+                KMeansAlgorithm::Auto | KMeansAlgorithm::Lloyd => lloyd(x, w, centers, params.get_max_iter(), tol),
+                KMeansAlgorithm::Hamerly => hamerly(x, w, centers, params.get_max_iter(), tol),
+            }
         })
         .collect();
     Ok(runs
@@ -303,7 +323,7 @@ fn squared_distance<F: Element>(a: ArrayView1<'_, F>, b: ArrayView1<'_, F>) -> f
 }
 
 /// Σ w·‖x − c(x)‖² by direct differences, per fixed block, blocks in order.
-fn exact_inertia<F: Element>(
+pub(super) fn exact_inertia<F: Element>(
     x: ArrayView2<'_, F>,
     w: Option<&[F]>,
     centers: ArrayView2<'_, F>,
@@ -329,7 +349,7 @@ fn exact_inertia<F: Element>(
 
 /// Gives each empty cluster one of the rows farthest from their centre
 /// (decreasing distance, lowest index first), as scikit-learn does.
-fn relocate_empty_clusters<F: Element>(
+pub(super) fn relocate_empty_clusters<F: Element>(
     x: ArrayView2<'_, F>,
     w: Option<&[F]>,
     centers: ArrayView2<'_, F>,
@@ -507,6 +527,29 @@ mod tests {
             epsilon = 1e-12
         );
         assert!(merged.merge(&LloydPartial::zeros(4, 4)).is_err());
+    }
+
+    #[test]
+    fn hamerly_gives_the_same_clustering_as_lloyd() {
+        use crate::cluster::KMeansAlgorithm;
+        for (x, k) in [
+            (blobs(), 3),
+            (uniform(5_000, 3, 21), 7),
+            (uniform(3 * super::super::BLOCK_ROWS + 5, 5, 22), 12),
+        ] {
+            for max_iter in [2, 300] {
+                let params = KMeans::params(k).seed(5).max_iter(max_iter);
+                let lloyd = params.clone().fit(x.view()).unwrap();
+                let hamerly = params.algorithm(KMeansAlgorithm::Hamerly).fit(x.view()).unwrap();
+                assert_eq!(lloyd.labels(), hamerly.labels());
+                assert_eq!(
+                    (lloyd.n_iter(), lloyd.converged()),
+                    (hamerly.n_iter(), hamerly.converged())
+                );
+                assert_abs_diff_eq!(lloyd.centers(), hamerly.centers(), epsilon = 1e-12);
+                assert!((lloyd.inertia() - hamerly.inertia()).abs() <= 1e-9 * lloyd.inertia());
+            }
+        }
     }
 
     #[test]

@@ -184,6 +184,21 @@ impl LloydPartial {
         Ok(())
     }
 
+    /// Adds one row of weight `w` to centre `j`.
+    #[inline]
+    pub(crate) fn add_row<F: Element>(&mut self, row: &[F], w: f64, j: usize) {
+        self.weights[j] += w;
+        let d = self.n_features;
+        for (s, v) in self.sums[j * d..(j + 1) * d].iter_mut().zip(row) {
+            *s += w * v.to_f64();
+        }
+        self.n_rows += 1;
+    }
+
+    pub(crate) fn merge_unchecked(&mut self, other: &LloydPartial) {
+        self.add(other);
+    }
+
     fn add(&mut self, other: &LloydPartial) {
         self.sums.iter_mut().zip(&other.sums).for_each(|(a, b)| *a += b);
         self.weights.iter_mut().zip(&other.weights).for_each(|(a, b)| *a += b);

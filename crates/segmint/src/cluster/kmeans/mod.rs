@@ -28,6 +28,7 @@
 //! runs also run in parallel, each with its own seed drawn from `seed`.
 
 mod algorithm;
+mod hamerly;
 pub(crate) mod init;
 pub(crate) mod kernel;
 mod params;
@@ -35,4 +36,4 @@ mod params;
 pub use algorithm::KMeans;
 pub(crate) use algorithm::{mean_variance, weights_of};
 pub use kernel::{BLOCK_ROWS, LloydPartial, lloyd_step};
-pub use params::{KMeansInit, KMeansParams};
+pub use params::{KMeansAlgorithm, KMeansInit, KMeansParams};
