@@ -138,3 +138,31 @@ fn amount_or_quantity_and_price_is_required() {
     assert!(!run.status.success());
     assert!(text(&run.stderr).contains("--amount-col"), "{}", text(&run.stderr));
 }
+
+#[test]
+fn same_seed_same_files_on_one_two_and_eight_threads() {
+    let run_with = |threads: &str| {
+        let out = scratch(&format!("threads_{threads}"));
+        let run = Command::new(env!("CARGO_BIN_EXE_segmint"))
+            .args([
+                "demo",
+                "--customers",
+                "30000",
+                "--seed",
+                "9",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("run segmint");
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        (
+            std::fs::read_to_string(out.join("segments.csv")).unwrap(),
+            std::fs::read_to_string(out.join("report.json")).unwrap(),
+        )
+    };
+    let one = run_with("1");
+    assert_eq!(one, run_with("2"));
+    assert_eq!(one, run_with("8"));
+}
