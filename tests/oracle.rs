@@ -50,3 +50,34 @@ fn lloyd_matches_scikit_learn_from_the_same_initial_centres() {
         );
     }
 }
+
+/// Validity indices against scikit-learn (fixtures/metrics_sklearn.json,
+/// made by fixtures/make_metrics_oracle.py), to 1e-9 relative.
+#[test]
+fn metrics_match_scikit_learn() {
+    use segmint::metrics::{
+        adjusted_rand_index, calinski_harabasz, davies_bouldin, silhouette_samples, silhouette_score,
+    };
+    let path = segmint_tests::repo_root().join("tests/fixtures/metrics_sklearn.json");
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let x = matrix(&fixture["X"]);
+    let truth: Vec<usize> = serde_json::from_value(fixture["truth"].clone()).unwrap();
+    for case in fixture["cases"].as_array().unwrap() {
+        let labels: Vec<usize> = serde_json::from_value(case["labels"].clone()).unwrap();
+        let close = |ours: f64, key: &str| {
+            let theirs = case[key].as_f64().unwrap();
+            assert_relative_eq!(ours, theirs, max_relative = 1e-9);
+        };
+        close(
+            silhouette_score(x.view(), &labels, None, 0).unwrap(),
+            "silhouette_score",
+        );
+        close(calinski_harabasz(x.view(), &labels).unwrap(), "calinski_harabasz");
+        close(davies_bouldin(x.view(), &labels).unwrap(), "davies_bouldin");
+        close(adjusted_rand_index(&truth, &labels).unwrap(), "adjusted_rand_vs_truth");
+        let samples: Vec<f64> = serde_json::from_value(case["silhouette_samples"].clone()).unwrap();
+        for (ours, theirs) in silhouette_samples(x.view(), &labels).unwrap().iter().zip(samples) {
+            assert_relative_eq!(*ours, theirs, max_relative = 1e-9, epsilon = 1e-12);
+        }
+    }
+}

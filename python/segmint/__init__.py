@@ -4,12 +4,13 @@ The stages, each usable on its own:
 
 - :mod:`segmint.features` — RFM, AOV and tenure per customer;
 - :mod:`segmint.cluster` — clustering estimators with scikit-learn's interface;
+- :mod:`segmint.metrics` — silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand;
 - :mod:`segmint.pipeline` — the whole pipeline in one call (:func:`segment`, :func:`segment_csv`);
 - :mod:`segmint.datasets` — a synthetic customer base with known archetypes;
 - :mod:`segmint.exceptions` — the errors, which subclass ValueError, KeyError or OSError.
 """
 
-from . import cluster, datasets, exceptions, features, pipeline
+from . import cluster, datasets, exceptions, features, metrics, pipeline
 from ._native import __version__
 from .pipeline import SegmentationResult, read_transactions, segment, segment_csv
 
@@ -19,6 +20,7 @@ __all__ = [
     "datasets",
     "exceptions",
     "features",
+    "metrics",
     "pipeline",
     "SegmentationResult",
     "read_transactions",

@@ -12,6 +12,12 @@ __all__ = [
     "kmeans_transform",
     "kmeans_score",
     "minibatch_fit",
+    "silhouette_score",
+    "silhouette_samples",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "adjusted_rand_index",
+    "pair_jaccard",
     "read_transactions",
     "rfm",
     "segment",
@@ -60,6 +66,14 @@ def minibatch_fit(
     partial: bool = False,
     state: str | None = None,
 ) -> tuple[str, _Matrix, npt.NDArray[np.int64], float, int, int, npt.NDArray[np.float64], bool]: ...
+def silhouette_score(
+    x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64], sample_size: int | None = None, seed: int = 0
+) -> float: ...
+def silhouette_samples(x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]: ...
+def calinski_harabasz(x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64]) -> float: ...
+def davies_bouldin(x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64]) -> float: ...
+def adjusted_rand_index(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> float: ...
+def pair_jaccard(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> float: ...
 def read_transactions(
     path: str,
     *,

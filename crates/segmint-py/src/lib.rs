@@ -4,6 +4,7 @@
 mod cluster;
 mod data;
 mod error;
+mod metrics;
 mod pipeline;
 
 use pyo3::prelude::*;
@@ -16,6 +17,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cluster::kmeans_transform, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::kmeans_score, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::minibatch_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::silhouette_score, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::silhouette_samples, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::calinski_harabasz, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::davies_bouldin, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::adjusted_rand_index, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::pair_jaccard, m)?)?;
     m.add_function(wrap_pyfunction!(data::read_transactions, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::rfm, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment, m)?)?;

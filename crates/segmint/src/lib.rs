@@ -33,6 +33,7 @@ pub mod cluster;
 pub mod data;
 mod error;
 pub mod features;
+pub mod metrics;
 pub mod pipeline;
 pub mod preprocess;
 pub mod profile;
