@@ -14,6 +14,7 @@ import pandas as pd
 from . import _native
 from ._base import seed_from
 from ._frames import table_frame, transaction_arrays
+from .exceptions import ParameterError
 from .features import _as_of_seconds
 
 __all__ = ["SegmentationResult", "segment", "segment_csv", "read_transactions"]
@@ -44,6 +45,16 @@ class SegmentationResult:
     markdown: str = field(repr=False)
 
     @property
+    def k_table(self) -> pd.DataFrame | None:
+        """The validity indices of every k tried (when ``k="auto"``), indexed by k."""
+        selection = self.report.get("k_selection")
+        if selection is None:
+            return None
+        table = pd.DataFrame(selection["table"]).set_index("k")
+        table["recommended"] = table.index == selection["recommended"]
+        return table
+
+    @property
     def profiles(self) -> pd.DataFrame:
         """One row per segment: size, share, revenue share and the mean of each KPI."""
         rows = []
@@ -72,7 +83,8 @@ def segment(
     date_col: str,
     amount_col: str,
     order_col: str | None = None,
-    k: int = 4,
+    k: int | str = "auto",
+    min_share: float = 0.0,
     random_state: Any = 0,
     n_init: int | None = None,
     as_of: Any = None,
@@ -81,10 +93,14 @@ def segment(
     """Segment the customers of a transaction DataFrame.
 
     Runs features (RFM, AOV, tenure) → log transform and standardisation →
-    k-means → profiles → report, exactly as ``segmint run`` does.
+    k-means → profiles → report, exactly as ``segmint run`` does. With
+    ``k="auto"`` the number of segments is chosen from the elbow, silhouette,
+    Calinski–Harabasz and Davies–Bouldin over k = 2..8 (``result.k_table``),
+    keeping only k whose smallest segment holds at least ``min_share`` of the
+    customers.
     """
     arrays = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
-    return _segment(arrays, k, random_state, n_init, as_of, title, index_name=str(customer_col))
+    return _segment(arrays, k, min_share, random_state, n_init, as_of, title, index_name=str(customer_col))
 
 
 def read_transactions(
@@ -124,7 +140,8 @@ def read_transactions(
 def segment_csv(
     path: str | os.PathLike[str],
     *,
-    k: int = 4,
+    k: int | str = "auto",
+    min_share: float = 0.0,
     random_state: Any = 0,
     n_init: int | None = None,
     as_of: Any = None,
@@ -139,7 +156,7 @@ def segment_csv(
     native = _read_native(path, read_options)
     audit_json = native.pop("audit_json")
     title = f"Customer segmentation of {Path(path).name}"
-    return _segment(native, k, random_state, n_init, as_of, title, audit_json=audit_json)
+    return _segment(native, k, min_share, random_state, n_init, as_of, title, audit_json=audit_json)
 
 
 def _read_native(path: str | os.PathLike[str], options: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +165,8 @@ def _read_native(path: str | os.PathLike[str], options: dict[str, Any]) -> dict[
 
 def _segment(
     arrays: dict[str, Any],
-    k: int,
+    k: int | str,
+    min_share: float,
     random_state: Any,
     n_init: int | None,
     as_of: Any,
@@ -156,9 +174,12 @@ def _segment(
     index_name: str = "customer_id",
     audit_json: str | None = None,
 ) -> SegmentationResult:
+    if k != "auto" and not (isinstance(k, (int, np.integer)) and not isinstance(k, bool)):
+        raise ParameterError(f"invalid parameter k={k!r}: expected an int or 'auto'")
     out = _native.segment(
         **arrays,
-        k=k,
+        k=None if k == "auto" else int(k),
+        min_share=float(min_share),
         seed=seed_from(random_state),
         n_init=n_init,
         as_of=_as_of_seconds(as_of),

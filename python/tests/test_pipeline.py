@@ -112,3 +112,19 @@ def test_online_retail_end_to_end():
     assert audit["dropped"]["missing_customer"]["count"] == 135_080
     assert len(result.labels) == 4_372
     assert np.isclose(result.profiles["share"].sum(), 1.0)
+
+
+def test_k_auto_chooses_four_segments_for_four_archetypes_and_explains_why():
+    tx, _ = make_customers(5000, seed=2)
+    result = segmint.segment(tx, **COLUMNS, random_state=1, as_of=tx.attrs["as_of"])
+    table = result.k_table
+    assert list(table.index) == list(range(2, 9))
+    assert table["recommended"].sum() == 1
+    k = int(table.index[table["recommended"]][0])
+    assert len(result.profiles) == k == 4
+    assert result.report["k_selection"]["reason"].startswith("k = 4: ")
+    assert "## Choosing k" in result.to_markdown()
+    fixed = segmint.segment(tx, **COLUMNS, k=3, random_state=1)
+    assert fixed.k_table is None and len(fixed.profiles) == 3
+    with pytest.raises(ValueError, match="k='many'"):
+        segmint.segment(tx, **COLUMNS, k="many")

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use segmint::data::{BadRowPolicy, DateFormat, DateParser, ReadOptions, TransactionColumns, read_transactions};
-use segmint::pipeline::{DEFAULT_K, Segmentation, SegmentationResult};
+use segmint::pipeline::{Segmentation, SegmentationResult};
 use segmint::report::write_report_files;
+use segmint::select::SelectOptions;
 use segmint::synth::{Archetype, SynthParams, archetype_counts, generate};
 
 #[derive(Debug, Parser)]
@@ -63,12 +64,46 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct ModelArgs {
-    /// Number of segments.
-    #[arg(long, default_value_t = DEFAULT_K)]
-    k: usize,
+    /// Number of segments, or "auto" to choose it from validity indices over k = 2..=8.
+    #[arg(long, default_value = "auto", value_parser = parse_k)]
+    k: KArg,
+    /// With --k auto: the smallest acceptable segment share of customers (e.g. 0.05).
+    #[arg(long, default_value_t = 0.0)]
+    min_share: f64,
     /// Random seed (same seed, same segments).
     #[arg(long, default_value_t = 42)]
     seed: u64,
+}
+
+/// `--k`: a number or "auto".
+#[derive(Debug, Clone, Copy)]
+enum KArg {
+    Auto,
+    Fixed(usize),
+}
+
+fn parse_k(text: &str) -> std::result::Result<KArg, String> {
+    match text {
+        "auto" => Ok(KArg::Auto),
+        n => n
+            .parse()
+            .map(KArg::Fixed)
+            .map_err(|_| format!("expected a number of segments or \"auto\", got {n:?}")),
+    }
+}
+
+impl ModelArgs {
+    /// The segmentation these arguments ask for.
+    fn segmentation(&self) -> Segmentation {
+        let base = Segmentation::new().seed(self.seed);
+        match self.k {
+            KArg::Fixed(k) => base.k(k),
+            KArg::Auto => base.auto_k(SelectOptions {
+                min_share: self.min_share,
+                ..SelectOptions::default()
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -130,15 +165,14 @@ fn main() -> Result<()> {
 
 fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<()> {
     let base = generate(&SynthParams::new(customers, model.seed))?;
-    let result = Segmentation::new()
-        .k(model.k)
-        .seed(model.seed)
+    let result = model
+        .segmentation()
         .as_of(base.as_of)
         .title(format!("segmint demo: {customers} synthetic customers"))
         .fit(&base.transactions, None)?;
     finish(&out, &result)?;
     println!("\nTrue archetypes in each segment (the generator's ground truth):");
-    let counts = archetype_counts(&base.archetypes, &result.labels, model.k)?;
+    let counts = archetype_counts(&base.archetypes, &result.labels, result.report.clustering.n_clusters)?;
     for (segment, row) in counts.iter().enumerate() {
         let total: usize = row.iter().sum::<usize>().max(1);
         let (top, n) = row.iter().enumerate().max_by_key(|(_, n)| **n).unwrap_or((0, &0));
@@ -185,9 +219,8 @@ fn run(path: PathBuf, columns: &ColumnArgs, out: PathBuf, model: &ModelArgs) -> 
     for (reason, rows) in &audit.dropped {
         println!("  dropped {:>9}  {}", rows.count, reason.describe());
     }
-    let mut segmentation = Segmentation::new()
-        .k(model.k)
-        .seed(model.seed)
+    let mut segmentation = model
+        .segmentation()
         .title(format!("Customer segmentation of {}", path.display()));
     if let Some(as_of) = &columns.as_of {
         let t = DateParser::new(date_format)
@@ -222,6 +255,25 @@ fn finish(out: &PathBuf, result: &SegmentationResult) -> Result<()> {
 
 fn print_summary(result: &SegmentationResult) {
     let r = &result.report;
+    if let Some(sel) = &r.k_selection {
+        println!("\nChoosing k: {}", sel.reason);
+        println!(
+            "{:>4} {:>12} {:>10} {:>10} {:>8} {:>9}",
+            "k", "inertia", "silhouette", "CH", "DB", "smallest"
+        );
+        for s in &sel.table {
+            println!(
+                "{:>4} {:>12.1} {:>10.3} {:>10.1} {:>8.3} {:>8.1}%{}",
+                s.k,
+                s.inertia,
+                s.silhouette,
+                s.calinski_harabasz,
+                s.davies_bouldin,
+                100.0 * s.smallest_share,
+                if s.k == sel.recommended { "  <- chosen" } else { "" }
+            );
+        }
+    }
     let c = &r.clustering;
     println!(
         "\n{} customers in {} segments (k-means, seed {}, inertia {:.1}, {} iterations{})\n",

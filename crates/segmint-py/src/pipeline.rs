@@ -6,6 +6,7 @@ use pyo3::types::PyDict;
 use segmint::data::IngestAudit;
 use segmint::features::{RfmOptions, rfm as core_rfm};
 use segmint::pipeline::Segmentation;
+use segmint::select::SelectOptions;
 use segmint::synth::{REGIONS, SynthParams, generate};
 
 use crate::data::{table_to_py, transactions_from, transactions_to_py};
@@ -30,7 +31,7 @@ pub fn rfm<'py>(
 
 /// Runs the whole pipeline; returns features, labels, the model and the report JSON.
 #[pyfunction]
-#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=4, seed=0, n_init=None, as_of=None, title=None, audit_json=None))]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment<'py>(
     py: Python<'py>,
@@ -39,7 +40,8 @@ pub fn segment<'py>(
     timestamps: PyReadonlyArray1<'py, i64>,
     amounts: PyReadonlyArray1<'py, f64>,
     order_codes: Option<PyReadonlyArray1<'py, i64>>,
-    k: usize,
+    k: Option<usize>,
+    min_share: f64,
     seed: u64,
     n_init: Option<usize>,
     as_of: Option<i64>,
@@ -51,7 +53,14 @@ pub fn segment<'py>(
         .map(serde_json::from_str)
         .transpose()
         .map_err(|e| raise(py, "ParameterError", format!("invalid parameter audit_json: {e}")))?;
-    let mut segmentation = Segmentation::new().k(k).seed(seed);
+    let mut segmentation = match k {
+        Some(k) => Segmentation::new().k(k),
+        None => Segmentation::new().auto_k(SelectOptions {
+            min_share,
+            ..SelectOptions::default()
+        }),
+    }
+    .seed(seed);
     segmentation.n_init = n_init;
     segmentation.rfm.as_of = as_of;
     if let Some(title) = title {

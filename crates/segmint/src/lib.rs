@@ -38,6 +38,7 @@ pub mod pipeline;
 pub mod preprocess;
 pub mod profile;
 pub mod report;
+pub mod select;
 pub mod synth;
 
 pub use error::{Error, Result};

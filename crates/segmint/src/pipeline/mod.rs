@@ -10,6 +10,7 @@ use crate::features::{RFM_COLUMNS, RfmOptions, rfm};
 use crate::preprocess::{StandardScaler, signed_log1p};
 use crate::profile::profile_segments;
 use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
+use crate::select::{SelectOptions, select_k};
 
 /// The default number of segments: one per behavioural archetype.
 pub const DEFAULT_K: usize = 4;
@@ -30,6 +31,9 @@ pub struct Segmentation {
     pub rfm: RfmOptions,
     /// Report title.
     pub title: String,
+    /// When set, k is chosen by [`select_k`] over this range and `k` is ignored.
+    #[serde(default)]
+    pub select: Option<SelectOptions>,
 }
 
 impl Default for Segmentation {
@@ -40,6 +44,7 @@ impl Default for Segmentation {
             n_init: None,
             rfm: RfmOptions::default(),
             title: "Customer segmentation".into(),
+            select: None,
         }
     }
 }
@@ -89,6 +94,12 @@ impl Segmentation {
         self
     }
 
+    /// Chooses k automatically (validity indices over a range of k).
+    pub fn auto_k(mut self, options: SelectOptions) -> Self {
+        self.select = Some(options);
+        self
+    }
+
     /// Sets the report title.
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = title.into();
@@ -100,27 +111,38 @@ impl Segmentation {
     /// `audit` is the ingest audit of the file the transactions came from, if any.
     pub fn fit(&self, tx: &Transactions, audit: Option<&IngestAudit>) -> Result<SegmentationResult> {
         let features = rfm(tx, &self.rfm)?;
-        if features.n_customers() < self.k {
-            return Err(Error::invalid_parameter(
-                "k",
-                self.k,
-                format!("at most the number of customers ({})", features.n_customers()),
-            ));
-        }
         let mut x = features.values().to_owned();
         for name in LOG_FEATURES {
             x.column_mut(features.column_index(name)?).mapv_inplace(signed_log1p);
         }
         let scaler = StandardScaler::fit(x.view())?;
         let z = scaler.transform(x.view())?;
-        let mut params = KMeansParams::new(self.k).seed(self.seed);
+        let k_selection = match &self.select {
+            Some(options) => Some(select_k(
+                z.view(),
+                &SelectOptions {
+                    seed: self.seed,
+                    ..options.clone()
+                },
+            )?),
+            None => None,
+        };
+        let k = k_selection.as_ref().map_or(self.k, |s| s.recommended);
+        if features.n_customers() < k {
+            return Err(Error::invalid_parameter(
+                "k",
+                k,
+                format!("at most the number of customers ({})", features.n_customers()),
+            ));
+        }
+        let mut params = KMeansParams::new(k).seed(self.seed);
         if let Some(n) = self.n_init {
             params = params.n_init(n);
         }
         let fitted = params.fit(z.view())?;
         let model = largest_first(&fitted)?;
         let labels = model.labels().to_vec();
-        let segments = profile_segments(&features, &labels, self.k)?;
+        let segments = profile_segments(&features, &labels, k)?;
         let (start, latest) = tx.time_span().unwrap_or_default();
         let end = self.rfm.as_of.unwrap_or(latest);
         let report = SegmentReport {
@@ -141,7 +163,7 @@ impl Segmentation {
             },
             clustering: ClusteringSummary {
                 algorithm: "k-means (k-means++ init, Lloyd)".into(),
-                n_clusters: self.k,
+                n_clusters: k,
                 seed: self.seed,
                 n_init: params.effective_n_init(),
                 inertia: model.inertia(),
@@ -149,6 +171,7 @@ impl Segmentation {
                 converged: model.converged(),
             },
             segments,
+            k_selection,
         };
         Ok(SegmentationResult {
             features,

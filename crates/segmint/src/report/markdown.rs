@@ -56,6 +56,28 @@ fn write_all(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
         if f.standardised { "yes" } else { "no" }
     )?;
 
+    if let Some(sel) = &r.k_selection {
+        writeln!(md, "\n## Choosing k\n")?;
+        writeln!(md, "{}\n", escape(&sel.reason))?;
+        writeln!(
+            md,
+            "| k | inertia | silhouette | Calinski–Harabasz | Davies–Bouldin | smallest segment | considered |\n|---:|---:|---:|---:|---:|---:|---|"
+        )?;
+        for s in &sel.table {
+            writeln!(
+                md,
+                "| {}{} | {:.1} | {:.3} | {:.1} | {:.3} | {:.1}% | {} |",
+                s.k,
+                if s.k == sel.recommended { " ◀" } else { "" },
+                s.inertia,
+                s.silhouette,
+                s.calinski_harabasz,
+                s.davies_bouldin,
+                100.0 * s.smallest_share,
+                if s.admissible { "yes" } else { "no" }
+            )?;
+        }
+    }
     let c = &r.clustering;
     writeln!(md, "\n## Segments\n")?;
     writeln!(

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::IngestAudit;
 use crate::error::{Error, Result};
 use crate::profile::SegmentProfile;
+use crate::select::KSelection;
 
 pub use write::{ReportFiles, write_report_files, write_segments_csv};
 
@@ -27,6 +28,9 @@ pub struct SegmentReport {
     pub clustering: ClusteringSummary,
     /// One profile per segment, largest first.
     pub segments: Vec<SegmentProfile>,
+    /// How k was chosen, when it was chosen automatically.
+    #[serde(default)]
+    pub k_selection: Option<KSelection>,
 }
 
 /// The input data.
