@@ -148,6 +148,8 @@ fn same_seed_same_files_on_one_two_and_eight_threads() {
                 "demo",
                 "--customers",
                 "30000",
+                "--k",
+                "4",
                 "--seed",
                 "9",
                 "--out",
