@@ -136,7 +136,9 @@ impl Segmentation {
             ));
         }
         let mut params = KMeansParams::new(k).seed(self.seed);
-        if let Some(n) = self.n_init {
+        // With k chosen automatically, refit as the selection did, so the
+        // report's model is the one its k table describes.
+        if let Some(n) = self.n_init.or(self.select.as_ref().map(|o| o.n_init)) {
             params = params.n_init(n);
         }
         let fitted = params.fit(z.view())?;
