@@ -10,7 +10,7 @@ use crate::features::{RFM_COLUMNS, RfmOptions, rfm};
 use crate::preprocess::{StandardScaler, signed_log1p};
 use crate::profile::profile_segments;
 use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
-use crate::select::{SelectOptions, select_k};
+use crate::select::{SelectOptions, select_k_with_models};
 
 /// The default number of segments: one per behavioural archetype.
 pub const DEFAULT_K: usize = 4;
@@ -117,15 +117,17 @@ impl Segmentation {
         }
         let scaler = StandardScaler::fit(x.view())?;
         let z = scaler.transform(x.view())?;
-        let k_selection = match &self.select {
-            Some(options) => Some(select_k(
-                z.view(),
-                &SelectOptions {
+        let (k_selection, mut selected) = match &self.select {
+            Some(options) => {
+                let options = SelectOptions {
                     seed: self.seed,
                     ..options.clone()
-                },
-            )?),
-            None => None,
+                };
+                let (selection, models) = select_k_with_models(z.view(), &options)?;
+                let chosen = models.into_iter().nth(selection.recommended - options.k_min);
+                (Some(selection), chosen)
+            }
+            None => (None, None),
         };
         let k = k_selection.as_ref().map_or(self.k, |s| s.recommended);
         if features.n_customers() < k {
@@ -136,12 +138,18 @@ impl Segmentation {
             ));
         }
         let mut params = KMeansParams::new(k).seed(self.seed);
-        // With k chosen automatically, refit as the selection did, so the
-        // report's model is the one its k table describes.
-        if let Some(n) = self.n_init.or(self.select.as_ref().map(|o| o.n_init)) {
+        if let Some(n) = self.n_init {
             params = params.n_init(n);
+            selected = None;
+        } else if let Some(options) = &self.select {
+            params = params.n_init(options.n_init);
         }
-        let fitted = params.fit(z.view())?;
+        // With k chosen automatically, the selection's fit of that k is the
+        // model (same seed and runs), so it is not fitted twice.
+        let fitted = match selected {
+            Some(model) => model,
+            None => params.fit(z.view())?,
+        };
         let model = largest_first(&fitted)?;
         let labels = model.labels().to_vec();
         let segments = profile_segments(&features, &labels, k)?;

@@ -76,6 +76,15 @@ pub struct KSelection {
 
 /// Fits k-means for every k in the range and recommends one.
 pub fn select_k(x: ArrayView2<'_, f64>, options: &SelectOptions) -> Result<KSelection> {
+    select_k_with_models(x, options).map(|(selection, _)| selection)
+}
+
+/// [`select_k`], also returning the fitted model of every k (in table order),
+/// so that a caller need not fit the chosen k again.
+pub(crate) fn select_k_with_models(
+    x: ArrayView2<'_, f64>,
+    options: &SelectOptions,
+) -> Result<(KSelection, Vec<KMeans>)> {
     let n = x.nrows();
     if options.k_min < 2 || options.k_max < options.k_min {
         return Err(Error::invalid_parameter(
@@ -99,7 +108,7 @@ pub fn select_k(x: ArrayView2<'_, f64>, options: &SelectOptions) -> Result<KSele
         ));
     }
     let sample = options.silhouette_sample.filter(|&s| s < n);
-    let table = (options.k_min..=options.k_max)
+    let (table, models): (Vec<KScore>, Vec<KMeans>) = (options.k_min..=options.k_max)
         .map(|k| {
             let model = KMeans::params(k).n_init(options.n_init).seed(options.seed).fit(x)?;
             let labels = model.labels().to_vec();
@@ -115,7 +124,7 @@ pub fn select_k(x: ArrayView2<'_, f64>, options: &SelectOptions) -> Result<KSele
                     davies_bouldin(x, &labels)?,
                 )
             };
-            Ok(KScore {
+            let score = KScore {
                 k,
                 inertia: model.inertia(),
                 silhouette,
@@ -123,15 +132,19 @@ pub fn select_k(x: ArrayView2<'_, f64>, options: &SelectOptions) -> Result<KSele
                 davies_bouldin: db,
                 smallest_share,
                 admissible: smallest_share >= options.min_share && silhouette.is_finite(),
-            })
+            };
+            Ok((score, model))
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
     let (recommended, reason) = recommend(&table, options.min_share)?;
-    Ok(KSelection {
+    let selection = KSelection {
         table,
         recommended,
         reason,
-    })
+    };
+    Ok((selection, models))
 }
 
 /// The elbow: the k whose (k, inertia) point lies farthest below the chord

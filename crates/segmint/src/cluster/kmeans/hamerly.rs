@@ -111,7 +111,7 @@ fn assign_with_bounds<F: Element>(
         })
         .collect();
     let mut total = LloydPartial::zeros(k, d);
-    partials.iter().for_each(|p| total.merge_unchecked(p));
+    partials.iter().for_each(|p| total.add(p));
     total
 }
 

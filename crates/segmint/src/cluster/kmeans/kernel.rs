@@ -195,11 +195,8 @@ impl LloydPartial {
         self.n_rows += 1;
     }
 
-    pub(crate) fn merge_unchecked(&mut self, other: &LloydPartial) {
-        self.add(other);
-    }
-
-    fn add(&mut self, other: &LloydPartial) {
+    /// [`Self::merge`] for partials known to have the same shape.
+    pub(crate) fn add(&mut self, other: &LloydPartial) {
         self.sums.iter_mut().zip(&other.sums).for_each(|(a, b)| *a += b);
         self.weights.iter_mut().zip(&other.weights).for_each(|(a, b)| *a += b);
         self.inertia += other.inertia;
