@@ -2,7 +2,7 @@
 //! (skipped, with a message, when that folder is absent).
 
 use segmint::data::{DropReason, ReadOptions, TransactionColumns, read_transactions};
-use segmint::features::{RfmOptions, rfm};
+use segmint::features::{FeatureOptions, rfm};
 use segmint::pipeline::Segmentation;
 use segmint_tests::shared_data;
 
@@ -24,7 +24,7 @@ fn online_retail_every_row_accounted_for() {
     assert_eq!(tx.n_customers(), 4_372);
     assert!(audit.return_rows > 0);
 
-    let features = rfm(&tx, &RfmOptions::default()).unwrap();
+    let features = rfm(&tx, &FeatureOptions::default()).unwrap();
     assert_eq!(features.n_customers(), 4_372);
     let frequency = features.column("frequency").unwrap();
     // Customers who only ever cancelled have no orders but are kept.

@@ -206,6 +206,7 @@ fn run(path: PathBuf, columns: &ColumnArgs, out: PathBuf, model: &ModelArgs) -> 
             BadRowPolicy::Drop
         },
         date_format: date_format.clone(),
+        ..Default::default()
     };
     let (tx, audit) = read_transactions(&path, &mapping, &options)?;
     println!(

@@ -110,11 +110,16 @@ pub fn read_transactions<'py>(
         date: date_col,
         amount,
         order: order_col,
+        quantity: None,
+        product: None,
+        category: None,
+        discount: None,
     };
     let options = ReadOptions {
         date_format: date_format.map_or(DateFormat::Auto, DateFormat::Custom),
         delimiter: *delimiter,
         on_bad_row: if strict { BadRowPolicy::Fail } else { BadRowPolicy::Drop },
+        ..Default::default()
     };
     let (tx, audit) = detached(py, || read_csv(&path, &columns, &options))?;
     let out = transactions_to_py(py, &tx)?;

@@ -4,7 +4,7 @@ use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use segmint::data::IngestAudit;
-use segmint::features::{RfmOptions, rfm as core_rfm};
+use segmint::features::{FeatureOptions, rfm as core_rfm};
 use segmint::pipeline::Segmentation;
 use segmint::select::SelectOptions;
 use segmint::synth::{REGIONS, SynthParams, generate};
@@ -25,7 +25,15 @@ pub fn rfm<'py>(
     as_of: Option<i64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
-    let table = detached(py, || core_rfm(&tx, &RfmOptions { as_of }))?;
+    let table = detached(py, || {
+        core_rfm(
+            &tx,
+            &FeatureOptions {
+                as_of,
+                ..Default::default()
+            },
+        )
+    })?;
     table_to_py(py, &table)
 }
 

@@ -24,6 +24,14 @@ pub enum DropReason {
     MissingAmount,
     /// The amount (or quantity or unit price) is not a finite number.
     NonNumericAmount,
+    /// A text field (customer, order, product, category) is not valid UTF-8.
+    NonUtf8,
+    /// The discount field is neither a number nor a yes/no flag.
+    UnreadableDiscount,
+    /// The date is after the latest date allowed (`ReadOptions::not_after`).
+    FutureDate,
+    /// The id was already seen in a table that has one row per id.
+    DuplicateId,
 }
 
 impl DropReason {
@@ -36,6 +44,10 @@ impl DropReason {
             DropReason::UnparsableDate => "unparsable date",
             DropReason::MissingAmount => "missing amount",
             DropReason::NonNumericAmount => "non-numeric amount",
+            DropReason::NonUtf8 => "text that is not UTF-8",
+            DropReason::UnreadableDiscount => "unreadable discount",
+            DropReason::FutureDate => "date after the allowed end",
+            DropReason::DuplicateId => "duplicate id",
         }
     }
 }

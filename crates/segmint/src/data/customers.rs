@@ -59,6 +59,31 @@ impl CustomerTable {
         Ok(self.values.column(self.column_index(name)?))
     }
 
+    /// The table with more columns appended (each one value per customer).
+    pub fn with_columns(self, extra: Vec<(String, Vec<f64>)>) -> Result<Self> {
+        let n = self.ids.len();
+        if let Some((name, v)) = extra.iter().find(|(_, v)| v.len() != n) {
+            return Err(Error::ShapeMismatch {
+                what: format!("column {name} (one value per customer)"),
+                expected: n.to_string(),
+                found: v.len().to_string(),
+            });
+        }
+        let mut columns = self.columns;
+        let mut values = self.values;
+        for (name, v) in extra {
+            columns.push(name);
+            values
+                .push_column(ArrayView1::from(&v[..]))
+                .expect("length checked above");
+        }
+        Ok(CustomerTable {
+            ids: self.ids,
+            columns,
+            values,
+        })
+    }
+
     /// The named columns as a new matrix, in the order given.
     pub fn select(&self, names: &[&str]) -> Result<Array2<f64>> {
         let idx = names.iter().map(|n| self.column_index(n)).collect::<Result<Vec<_>>>()?;

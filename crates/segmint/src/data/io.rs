@@ -1,16 +1,15 @@
 //! Reading transaction CSV files (plain or gzip-compressed) and writing them back.
 
-use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use flate2::read::MultiGzDecoder;
 use serde::{Deserialize, Serialize};
 
-use super::audit::{DropReason, IngestAudit, RowIssue};
+use super::audit::{DropReason, IngestAudit};
 use super::dates::{DateFormat, DateParser, format_timestamp};
-use super::transactions::{Transactions, TransactionsBuilder};
+use super::scan::{Field, RowError, Wanted, date, number_field, optional_text, scan, scan_reader, utf8};
+use super::transactions::{Line, LineFields, Transactions, TransactionsBuilder};
 use crate::error::{Error, Result};
 
 /// Where the amount of a line comes from.
@@ -39,6 +38,19 @@ pub struct TransactionColumns {
     /// Optional order (invoice) id column; without it, each distinct purchase
     /// time of a customer is one order.
     pub order: Option<String>,
+    /// Optional items-per-line column (implied by [`AmountColumns::QuantityPrice`]).
+    #[serde(default)]
+    pub quantity: Option<String>,
+    /// Optional product id column.
+    #[serde(default)]
+    pub product: Option<String>,
+    /// Optional product category column.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Optional discount column: a discount amount (> 0 means discounted) or a
+    /// yes/no flag (`1/0`, `true/false`, `yes/no`, `y/n`; empty means no).
+    #[serde(default)]
+    pub discount: Option<String>,
 }
 
 impl TransactionColumns {
@@ -49,6 +61,10 @@ impl TransactionColumns {
             date: date.into(),
             amount: AmountColumns::Amount(amount.into()),
             order: None,
+            quantity: None,
+            product: None,
+            category: None,
+            discount: None,
         }
     }
 
@@ -62,12 +78,40 @@ impl TransactionColumns {
                 price: price.into(),
             },
             order: None,
+            quantity: Some(quantity.into()),
+            product: None,
+            category: None,
+            discount: None,
         }
     }
 
     /// Adds the order id column.
     pub fn order(mut self, order: &str) -> Self {
         self.order = Some(order.into());
+        self
+    }
+
+    /// Adds the items-per-line column.
+    pub fn quantity(mut self, quantity: &str) -> Self {
+        self.quantity = Some(quantity.into());
+        self
+    }
+
+    /// Adds the product id column.
+    pub fn product(mut self, product: &str) -> Self {
+        self.product = Some(product.into());
+        self
+    }
+
+    /// Adds the category column.
+    pub fn category(mut self, category: &str) -> Self {
+        self.category = Some(category.into());
+        self
+    }
+
+    /// Adds the discount column (an amount or a yes/no flag).
+    pub fn discount(mut self, discount: &str) -> Self {
+        self.discount = Some(discount.into());
         self
     }
 }
@@ -89,8 +133,24 @@ pub struct ReadOptions {
     pub date_format: DateFormat,
     /// Field delimiter (`b','` by default; `b'\t'` for tab-separated files).
     pub delimiter: u8,
+    /// Fields are separated by runs of spaces or tabs, as in fixed-width
+    /// files such as CDNOW's (`delimiter` is then ignored).
+    #[serde(default)]
+    pub whitespace_separated: bool,
+    /// The first line names the columns. Without a header, columns are named
+    /// by their 1-based position: `"1"`, `"2"`, …
+    #[serde(default = "default_true")]
+    pub header: bool,
     /// Drop bad rows (audited) or fail on the first one.
     pub on_bad_row: BadRowPolicy,
+    /// Rows dated after this time (seconds since the epoch) are future-dated:
+    /// dropped and counted, or an error in strict mode.
+    #[serde(default)]
+    pub not_after: Option<i64>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl Default for ReadOptions {
@@ -98,7 +158,10 @@ impl Default for ReadOptions {
         ReadOptions {
             date_format: DateFormat::Auto,
             delimiter: b',',
+            whitespace_separated: false,
+            header: true,
             on_bad_row: BadRowPolicy::Drop,
+            not_after: None,
         }
     }
 }
@@ -111,14 +174,11 @@ pub fn read_transactions(
     columns: &TransactionColumns,
     options: &ReadOptions,
 ) -> Result<(Transactions, IngestAudit)> {
-    let path = path.as_ref();
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let buffered = BufReader::with_capacity(1 << 20, file);
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
-        read_transactions_from(MultiGzDecoder::new(buffered), path, columns, options)
-    } else {
-        read_transactions_from(buffered, path, columns, options)
-    }
+    let mut collect = Collector::new(columns, options);
+    let audit = scan(path.as_ref(), &columns.wanted(), options, |r: &_, f: &_, d: &mut _| {
+        collect.take(r, f, d)
+    })?;
+    Ok(collect.finish(audit))
 }
 
 /// Reads transactions from any reader; `source` names it in errors and the audit.
@@ -128,263 +188,133 @@ pub fn read_transactions_from(
     columns: &TransactionColumns,
     options: &ReadOptions,
 ) -> Result<(Transactions, IngestAudit)> {
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(options.delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(reader);
-    let header = csv.byte_headers().map_err(|e| csv_error(source, &e))?.clone();
-    if header.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-        return Err(Error::EmptyInput {
-            path: source.to_path_buf(),
-        });
-    }
-    let layout = Layout::resolve(&header, columns, source)?;
-    let mut state = RowReader {
-        source,
-        layout: &layout,
-        dates: DateParser::new(options.date_format.clone()),
-        policy: options.on_bad_row,
-        audit: IngestAudit::new(source.display().to_string()),
-        builder: TransactionsBuilder::new(layout.order.is_some()),
-    };
-    let mut record = csv::ByteRecord::new();
-    while csv.read_byte_record(&mut record).map_err(|e| csv_error(source, &e))? {
-        state.read(&record)?;
-    }
-    let RowReader {
-        audit, builder, dates, ..
-    } = state;
-    if audit.rows_read > 0 && audit.rows_kept == 0 {
-        return Err(no_row_survived(source, &audit, &dates));
-    }
-    Ok((builder.finish(), audit))
+    let mut collect = Collector::new(columns, options);
+    let audit = scan_reader(reader, source, &columns.wanted(), options, |r: &_, f: &_, d: &mut _| {
+        collect.take(r, f, d)
+    })?;
+    Ok(collect.finish(audit))
 }
 
-/// Column positions resolved against the header.
-#[derive(Debug)]
-struct Layout {
-    customer: Field,
-    date: Field,
-    amount: Field,
-    price: Option<Field>,
-    order: Option<Field>,
-    min_fields: usize,
-}
-
-#[derive(Debug)]
-struct Field {
-    index: usize,
-    name: String,
-}
-
-impl Layout {
-    fn resolve(header: &csv::ByteRecord, columns: &TransactionColumns, source: &Path) -> Result<Self> {
-        let names: Vec<String> = header
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-            .collect();
-        let find = |parameter: &'static str, column: &str| {
-            names
-                .iter()
-                .position(|n| n == column.trim())
-                .map(|index| Field {
-                    index,
-                    name: column.to_owned(),
-                })
-                .ok_or_else(|| Error::MissingColumn {
-                    path: source.to_path_buf(),
-                    parameter,
-                    column: column.to_owned(),
-                    available: names.join(", "),
-                })
-        };
-        let customer = find("customer_col", &columns.customer)?;
-        let date = find("date_col", &columns.date)?;
-        let (amount, price) = match &columns.amount {
-            AmountColumns::Amount(a) => (find("amount_col", a)?, None),
+impl TransactionColumns {
+    /// The mapped columns in the order [`Collector::take`] reads them.
+    fn wanted(&self) -> [Wanted<'_>; 9] {
+        let (amount, price) = match &self.amount {
+            AmountColumns::Amount(a) => (("amount_col", a.as_str()), None),
             AmountColumns::QuantityPrice { quantity, price } => {
-                (find("quantity_col", quantity)?, Some(find("price_col", price)?))
+                (("quantity_col", quantity.as_str()), Some(price.as_str()))
             }
         };
-        let order = columns.order.as_deref().map(|o| find("order_col", o)).transpose()?;
-        let min_fields = [
-            Some(&customer),
-            Some(&date),
-            Some(&amount),
-            price.as_ref(),
-            order.as_ref(),
+        let quantity = match &self.amount {
+            AmountColumns::Amount(_) => self.quantity.as_deref(),
+            AmountColumns::QuantityPrice { .. } => None,
+        };
+        let wanted = |parameter, column| Wanted { parameter, column };
+        [
+            wanted("customer_col", Some(&self.customer)),
+            wanted("date_col", Some(&self.date)),
+            wanted(amount.0, Some(amount.1)),
+            wanted("price_col", price),
+            wanted("order_col", self.order.as_deref()),
+            wanted("quantity_col", quantity),
+            wanted("product_col", self.product.as_deref()),
+            wanted("category_col", self.category.as_deref()),
+            wanted("discount_col", self.discount.as_deref()),
         ]
-        .into_iter()
-        .flatten()
-        .map(|f| f.index + 1)
-        .max()
-        .unwrap_or(0);
-        Ok(Layout {
-            customer,
-            date,
-            amount,
+    }
+
+    fn fields(&self) -> LineFields {
+        LineFields {
+            order: self.order.is_some(),
+            quantity: self.quantity.is_some() || matches!(self.amount, AmountColumns::QuantityPrice { .. }),
+            product: self.product.is_some(),
+            category: self.category.is_some(),
+            discount: self.discount.is_some(),
+        }
+    }
+}
+
+/// Turns rows into transaction lines.
+struct Collector {
+    builder: TransactionsBuilder,
+    not_after: Option<i64>,
+    returns: u64,
+}
+
+impl Collector {
+    fn new(columns: &TransactionColumns, options: &ReadOptions) -> Self {
+        Collector {
+            builder: TransactionsBuilder::with_fields(columns.fields()),
+            not_after: options.not_after,
+            returns: 0,
+        }
+    }
+
+    /// Parses one row (fields in [`TransactionColumns::wanted`] order) and keeps it.
+    fn take<'f>(
+        &mut self,
+        record: &csv::ByteRecord,
+        fields: &'f [Option<Field>],
+        dates: &mut DateParser,
+    ) -> std::result::Result<(), RowError<'f>> {
+        let [
+            Some(customer),
+            Some(date_field),
+            Some(amount),
             price,
             order,
-            min_fields,
-        })
-    }
-}
-
-/// The per-row work of the reader: parse, keep or drop, and audit.
-struct RowReader<'a> {
-    source: &'a Path,
-    layout: &'a Layout,
-    dates: DateParser,
-    policy: BadRowPolicy,
-    audit: IngestAudit,
-    builder: TransactionsBuilder,
-}
-
-/// One readable row.
-struct Line<'r> {
-    customer: Cow<'r, str>,
-    timestamp: i64,
-    amount: f64,
-    order: Option<Cow<'r, str>>,
-}
-
-impl<'a> RowReader<'a> {
-    fn read(&mut self, record: &csv::ByteRecord) -> Result<()> {
-        self.audit.rows_read += 1;
-        match self.parse(record) {
-            Ok(line) => {
-                self.audit.rows_kept += 1;
-                if line.amount < 0.0 {
-                    self.audit.return_rows += 1;
-                }
-                self.builder
-                    .push(&line.customer, line.timestamp, line.amount, line.order.as_deref());
-                Ok(())
-            }
-            Err((reason, field)) => {
-                let issue = RowIssue {
-                    line: record.position().map_or(0, |p| p.line()),
-                    column: field.name.clone(),
-                    value: text(record.get(field.index).unwrap_or_default()).into_owned(),
-                };
-                if self.policy == BadRowPolicy::Fail {
-                    return Err(parse_error(self.source, reason, &issue, &self.dates));
-                }
-                self.audit.drop_row(reason, issue);
-                Ok(())
-            }
+            quantity,
+            product,
+            category,
+            discount,
+        ] = fields
+        else {
+            unreachable!("wanted() maps nine columns, the first three required")
+        };
+        let id = utf8(&record[customer.index]).map_err(|r| (r, customer))?;
+        if id.is_empty() {
+            return Err((DropReason::MissingCustomer, customer));
         }
-    }
-
-    fn parse<'r>(&mut self, record: &'r csv::ByteRecord) -> std::result::Result<Line<'r>, (DropReason, &'a Field)> {
-        let layout = self.layout;
-        if record.len() < layout.min_fields {
-            let missing = [&layout.customer, &layout.date, &layout.amount]
-                .into_iter()
-                .chain(layout.price.as_ref())
-                .chain(layout.order.as_ref())
-                .find(|f| f.index >= record.len())
-                .unwrap_or(&layout.customer);
-            return Err((DropReason::TooFewFields, missing));
+        let timestamp = date(record, date_field, dates)?;
+        if self.not_after.is_some_and(|end| timestamp > end) {
+            return Err((DropReason::FutureDate, date_field));
         }
-        let customer = trimmed(text(&record[layout.customer.index]));
-        if customer.is_empty() {
-            return Err((DropReason::MissingCustomer, &layout.customer));
-        }
-        let date = text(&record[layout.date.index]);
-        if date.trim().is_empty() {
-            return Err((DropReason::MissingDate, &layout.date));
-        }
-        let timestamp = self
-            .dates
-            .parse(&date)
-            .ok_or((DropReason::UnparsableDate, &layout.date))?;
-        let mut amount = number(&record[layout.amount.index]).map_err(|r| (r, &layout.amount))?;
-        if let Some(price) = &layout.price {
-            amount *= number(&record[price.index]).map_err(|r| (r, price))?;
-        }
-        let order = layout.order.as_ref().map(|o| trimmed(text(&record[o.index])));
-        Ok(Line {
-            customer,
+        let first = number_field(record, amount)?;
+        let (line_amount, items) = match price {
+            Some(p) => (first * number_field(record, p)?, Some(first)),
+            None => (first, quantity.as_ref().map(|q| number_field(record, q)).transpose()?),
+        };
+        let discounted = match discount {
+            Some(d) => Some(flag(&record[d.index]).ok_or((DropReason::UnreadableDiscount, d))?),
+            None => None,
+        };
+        let line = Line {
+            customer: id,
             timestamp,
-            amount,
-            order,
-        })
+            amount: line_amount,
+            order: optional_text(record, order)?,
+            quantity: items,
+            product: optional_text(record, product)?,
+            category: optional_text(record, category)?,
+            discounted,
+        };
+        self.returns += u64::from(line.amount < 0.0);
+        self.builder.push_line(&line);
+        Ok(())
+    }
+
+    fn finish(self, mut audit: IngestAudit) -> (Transactions, IngestAudit) {
+        audit.return_rows = self.returns;
+        (self.builder.finish(), audit)
     }
 }
 
-fn text(bytes: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
-}
-
-fn trimmed(s: Cow<'_, str>) -> Cow<'_, str> {
-    match s {
-        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
-        Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
-    }
-}
-
-fn number(bytes: &[u8]) -> std::result::Result<f64, DropReason> {
-    let s = std::str::from_utf8(bytes)
-        .map_err(|_| DropReason::NonNumericAmount)?
-        .trim();
-    if s.is_empty() {
-        return Err(DropReason::MissingAmount);
-    }
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(DropReason::NonNumericAmount),
-    }
-}
-
-fn expected_for(reason: DropReason, dates: &DateParser) -> String {
-    match reason {
-        DropReason::TooFewFields => "a row with a field for every mapped column".into(),
-        DropReason::MissingCustomer => "a customer id".into(),
-        DropReason::MissingDate | DropReason::UnparsableDate => dates.expected(),
-        DropReason::MissingAmount | DropReason::NonNumericAmount => "a finite number".into(),
-    }
-}
-
-fn parse_error(source: &Path, reason: DropReason, issue: &RowIssue, dates: &DateParser) -> Error {
-    Error::Parse {
-        path: source.to_path_buf(),
-        line: issue.line,
-        column: issue.column.clone(),
-        value: issue.value.clone(),
-        expected: expected_for(reason, dates),
-    }
-}
-
-/// When every row was dropped, the most frequent reason's first example becomes the error.
-fn no_row_survived(source: &Path, audit: &IngestAudit, dates: &DateParser) -> Error {
-    let (reason, rows) = audit
-        .dropped
-        .iter()
-        .max_by_key(|(_, d)| d.count)
-        .expect("rows were read and none kept, so some were dropped");
-    let issue = &rows.examples[0];
-    Error::Parse {
-        path: source.to_path_buf(),
-        line: issue.line,
-        column: issue.column.clone(),
-        value: issue.value.clone(),
-        expected: format!(
-            "{} (no row could be read: all {} rows dropped, {} for {})",
-            expected_for(*reason, dates),
-            audit.rows_read,
-            rows.count,
-            reason.describe()
-        ),
-    }
-}
-
-fn csv_error(source: &Path, e: &csv::Error) -> Error {
-    Error::Csv {
-        path: source.to_path_buf(),
-        line: e.position().map_or(0, |p| p.line()),
-        message: e.to_string(),
+/// A discount field: a number (> 0 is discounted) or a yes/no flag; empty is no.
+fn flag(bytes: &[u8]) -> Option<bool> {
+    let s = std::str::from_utf8(bytes).ok()?.trim();
+    match s.to_ascii_lowercase().as_str() {
+        "" | "false" | "no" | "n" | "f" => Some(false),
+        "true" | "yes" | "y" | "t" => Some(true),
+        other => other.parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| v > 0.0),
     }
 }
 

@@ -4,10 +4,16 @@ mod audit;
 mod customers;
 mod dates;
 pub mod io;
+mod scan;
+mod sources;
 mod transactions;
 
 pub use audit::{DropReason, DroppedRows, EXAMPLES_PER_REASON, IngestAudit, RowIssue};
 pub use customers::CustomerTable;
 pub use dates::{AUTO_FORMATS, DateFormat, DateParser, SECONDS_PER_DAY, format_timestamp};
 pub use io::{AmountColumns, BadRowPolicy, ReadOptions, TransactionColumns, read_transactions};
-pub use transactions::{Transactions, TransactionsBuilder};
+pub use sources::{
+    Attributes, InteractionColumns, Interactions, JoinReport, ProductColumns, Products, read_attributes,
+    read_interactions, read_products,
+};
+pub use transactions::{Line, LineFields, Transactions, TransactionsBuilder};

@@ -9,6 +9,9 @@ use crate::error::{Error, Result};
 /// Customers are interned: `customer_codes()[i]` indexes `customer_ids()`.
 /// A negative amount is a return: it lowers net revenue and is never an order.
 /// Timestamps are seconds since 1970-01-01 in wall-clock time.
+///
+/// The optional columns (order, quantity, product, category, discount flag)
+/// are present for every line or for none.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transactions {
     customer_ids: Vec<String>,
@@ -16,6 +19,53 @@ pub struct Transactions {
     timestamp: Vec<i64>,
     amount: Vec<f64>,
     order: Option<Vec<u32>>,
+    quantity: Option<Vec<f64>>,
+    product: Option<Coded>,
+    category: Option<Coded>,
+    discounted: Option<Vec<bool>>,
+}
+
+/// An interned string column: `codes[i]` indexes `ids`.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Coded {
+    ids: Vec<String>,
+    codes: Vec<u32>,
+}
+
+/// Which optional columns a [`TransactionsBuilder`] fills.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineFields {
+    /// Order (invoice) id.
+    pub order: bool,
+    /// Items on the line.
+    pub quantity: bool,
+    /// Product id.
+    pub product: bool,
+    /// Product category.
+    pub category: bool,
+    /// Whether the line was bought on discount or promotion.
+    pub discount: bool,
+}
+
+/// One transaction line as the builder takes it; absent optional fields are `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Line<'a> {
+    /// Customer id.
+    pub customer: &'a str,
+    /// Seconds since 1970-01-01.
+    pub timestamp: i64,
+    /// Signed amount (negative for returns).
+    pub amount: f64,
+    /// Order id.
+    pub order: Option<&'a str>,
+    /// Items on the line.
+    pub quantity: Option<f64>,
+    /// Product id.
+    pub product: Option<&'a str>,
+    /// Product category.
+    pub category: Option<&'a str>,
+    /// Bought on discount or promotion.
+    pub discounted: Option<bool>,
 }
 
 impl Transactions {
@@ -72,7 +122,65 @@ impl Transactions {
             timestamp: timestamps,
             amount: amounts,
             order: order_codes,
+            ..Default::default()
         })
+    }
+
+    /// Adds the items of each line (a finite number per line).
+    pub fn with_quantities(mut self, quantities: Vec<f64>) -> Result<Self> {
+        self.check_column_len("quantities", quantities.len())?;
+        if let Some((row, &value)) = quantities.iter().enumerate().find(|(_, q)| !q.is_finite()) {
+            return Err(Error::NonFinite {
+                what: "quantities",
+                row,
+                column: 0,
+                value,
+            });
+        }
+        self.quantity = Some(quantities);
+        Ok(self)
+    }
+
+    /// Adds the product of each line, coded as for customers.
+    pub fn with_products(mut self, ids: Vec<String>, codes: Vec<u32>) -> Result<Self> {
+        self.product = Some(self.coded_column("product_codes", ids, codes)?);
+        Ok(self)
+    }
+
+    /// Adds the category of each line, coded as for customers.
+    pub fn with_categories(mut self, ids: Vec<String>, codes: Vec<u32>) -> Result<Self> {
+        self.category = Some(self.coded_column("category_codes", ids, codes)?);
+        Ok(self)
+    }
+
+    /// Adds whether each line was bought on discount or promotion.
+    pub fn with_discount_flags(mut self, discounted: Vec<bool>) -> Result<Self> {
+        self.check_column_len("discount flags", discounted.len())?;
+        self.discounted = Some(discounted);
+        Ok(self)
+    }
+
+    fn check_column_len(&self, what: &str, len: usize) -> Result<()> {
+        if len == self.len() {
+            return Ok(());
+        }
+        Err(Error::ShapeMismatch {
+            what: format!("{what} (one entry per transaction line)"),
+            expected: self.len().to_string(),
+            found: len.to_string(),
+        })
+    }
+
+    fn coded_column(&self, name: &'static str, ids: Vec<String>, codes: Vec<u32>) -> Result<Coded> {
+        self.check_column_len(name, codes.len())?;
+        if let Some((row, &code)) = codes.iter().enumerate().find(|&(_, &c)| c as usize >= ids.len()) {
+            return Err(Error::InvalidParameter {
+                name,
+                value: format!("{code} at line {row}"),
+                expected: format!("a code below the number of ids ({})", ids.len()),
+            });
+        }
+        Ok(Coded { ids, codes })
     }
 
     /// Number of transaction lines.
@@ -115,6 +223,37 @@ impl Transactions {
         self.order.as_deref()
     }
 
+    /// For each line, the number of items, when the data had a quantity column.
+    pub fn quantities(&self) -> Option<&[f64]> {
+        self.quantity.as_deref()
+    }
+
+    /// Distinct product ids and, for each line, its product's index, when the data had a product column.
+    pub fn products(&self) -> Option<(&[String], &[u32])> {
+        self.product.as_ref().map(|c| (&c.ids[..], &c.codes[..]))
+    }
+
+    /// Distinct categories and, for each line, its category's index, when the data had a category column.
+    pub fn categories(&self) -> Option<(&[String], &[u32])> {
+        self.category.as_ref().map(|c| (&c.ids[..], &c.codes[..]))
+    }
+
+    /// For each line, whether it was bought on discount, when the data said so.
+    pub fn discount_flags(&self) -> Option<&[bool]> {
+        self.discounted.as_deref()
+    }
+
+    /// Which optional columns the data has.
+    pub fn fields(&self) -> LineFields {
+        LineFields {
+            order: self.order.is_some(),
+            quantity: self.quantity.is_some(),
+            product: self.product.is_some(),
+            category: self.category.is_some(),
+            discount: self.discounted.is_some(),
+        }
+    }
+
     /// The earliest and latest timestamp, or `None` when empty.
     pub fn time_span(&self) -> Option<(i64, i64)> {
         let min = self.timestamp.iter().copied().min()?;
@@ -123,46 +262,85 @@ impl Transactions {
     }
 }
 
-/// Appends transaction lines one at a time, interning customer and order ids.
+/// Appends transaction lines one at a time, interning ids.
 #[derive(Debug, Default)]
 pub struct TransactionsBuilder {
-    customers: HashMap<String, u32>,
-    orders: HashMap<String, u32>,
+    customers: Interner,
+    orders: Interner,
+    products: Interner,
+    categories: Interner,
     tx: Transactions,
 }
 
 impl TransactionsBuilder {
     /// A builder; `with_orders` says whether lines carry an order id.
     pub fn new(with_orders: bool) -> Self {
+        Self::with_fields(LineFields {
+            order: with_orders,
+            ..Default::default()
+        })
+    }
+
+    /// A builder that fills the given optional columns.
+    pub fn with_fields(fields: LineFields) -> Self {
         TransactionsBuilder {
             tx: Transactions {
-                order: with_orders.then(Vec::new),
+                order: fields.order.then(Vec::new),
+                quantity: fields.quantity.then(Vec::new),
+                product: fields.product.then(Coded::default),
+                category: fields.category.then(Coded::default),
+                discounted: fields.discount.then(Vec::new),
                 ..Default::default()
             },
             ..Default::default()
         }
     }
 
-    /// Adds one line. `order` is ignored when the builder has no order column.
+    /// Adds one line with a customer, time, amount and (when the builder has orders) order id.
     pub fn push(&mut self, customer: &str, timestamp: i64, amount: f64, order: Option<&str>) {
-        let code = intern(&mut self.customers, &mut self.tx.customer_ids, customer);
-        self.tx.customer.push(code);
-        self.tx.timestamp.push(timestamp);
-        self.tx.amount.push(amount);
-        if let Some(orders) = self.tx.order.as_mut() {
-            let next = self.orders.len() as u32;
-            let code = *self.orders.entry(order.unwrap_or("").to_owned()).or_insert(next);
-            orders.push(code);
-        }
+        self.push_line(&Line {
+            customer,
+            timestamp,
+            amount,
+            order,
+            ..Default::default()
+        });
     }
 
-    /// Adds one line whose customer is already coded (fast path for generators).
-    pub(crate) fn push_coded(&mut self, customer: u32, timestamp: i64, amount: f64, order: u32) {
+    /// Adds one line. Optional fields the builder does not hold are ignored;
+    /// a missing one it holds is stored as empty id, zero items or not discounted.
+    pub fn push_line(&mut self, line: &Line<'_>) {
+        let customer = self.customers.code(&mut self.tx.customer_ids, line.customer);
+        let order = self
+            .tx
+            .order
+            .is_some()
+            .then(|| self.orders.code_only(line.order.unwrap_or("")));
+        self.push_coded(customer, order.unwrap_or(0), line);
+    }
+
+    /// Adds one line whose customer and order are already coded (fast path for
+    /// generators); `line.customer` and `line.order` are ignored.
+    pub(crate) fn push_coded(&mut self, customer: u32, order: u32, line: &Line<'_>) {
         self.tx.customer.push(customer);
-        self.tx.timestamp.push(timestamp);
-        self.tx.amount.push(amount);
+        self.tx.timestamp.push(line.timestamp);
+        self.tx.amount.push(line.amount);
         if let Some(orders) = self.tx.order.as_mut() {
             orders.push(order);
+        }
+        if let Some(quantity) = self.tx.quantity.as_mut() {
+            quantity.push(line.quantity.unwrap_or(0.0));
+        }
+        if let Some(product) = self.tx.product.as_mut() {
+            let code = self.products.code(&mut product.ids, line.product.unwrap_or(""));
+            product.codes.push(code);
+        }
+        if let Some(category) = self.tx.category.as_mut() {
+            let code = self.categories.code(&mut category.ids, line.category.unwrap_or(""));
+            category.codes.push(code);
+        }
+        if let Some(discounted) = self.tx.discounted.as_mut() {
+            discounted.push(line.discounted.unwrap_or(false));
         }
     }
 
@@ -172,21 +350,40 @@ impl TransactionsBuilder {
     }
 
     /// Starts from known customer ids (codes are their positions).
-    pub(crate) fn with_customer_ids(ids: Vec<String>, with_orders: bool) -> Self {
-        let mut builder = TransactionsBuilder::new(with_orders);
+    pub(crate) fn with_customer_ids(ids: Vec<String>, fields: LineFields) -> Self {
+        let mut builder = TransactionsBuilder::with_fields(fields);
         builder.tx.customer_ids = ids;
         builder
     }
 }
 
-fn intern(map: &mut HashMap<String, u32>, ids: &mut Vec<String>, key: &str) -> u32 {
-    if let Some(&code) = map.get(key) {
-        return code;
+/// Codes strings by order of first appearance.
+#[derive(Debug, Default)]
+struct Interner {
+    map: HashMap<String, u32>,
+}
+
+impl Interner {
+    /// The code of `key`, appending it to `ids` when new.
+    fn code(&mut self, ids: &mut Vec<String>, key: &str) -> u32 {
+        if let Some(&code) = self.map.get(key) {
+            return code;
+        }
+        let code = self.map.len() as u32;
+        ids.push(key.to_owned());
+        self.map.insert(key.to_owned(), code);
+        code
     }
-    let code = ids.len() as u32;
-    ids.push(key.to_owned());
-    map.insert(key.to_owned(), code);
-    code
+
+    /// The code of `key`, without keeping the ids.
+    fn code_only(&mut self, key: &str) -> u32 {
+        if let Some(&code) = self.map.get(key) {
+            return code;
+        }
+        let code = self.map.len() as u32;
+        self.map.insert(key.to_owned(), code);
+        code
+    }
 }
 
 #[cfg(test)]

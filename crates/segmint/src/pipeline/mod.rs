@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::{KMeans, KMeansParams};
 use crate::data::{CustomerTable, IngestAudit, Transactions, format_timestamp};
 use crate::error::{Error, Result};
-use crate::features::{RFM_COLUMNS, RfmOptions, rfm};
+use crate::features::{FeatureOptions, RFM_COLUMNS, rfm};
 use crate::preprocess::{StandardScaler, signed_log1p};
 use crate::profile::profile_segments;
 use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
@@ -28,7 +28,7 @@ pub struct Segmentation {
     /// k-means runs (`None`: scikit-learn's "auto").
     pub n_init: Option<usize>,
     /// Feature options (observation end).
-    pub rfm: RfmOptions,
+    pub rfm: FeatureOptions,
     /// Report title.
     pub title: String,
     /// When set, k is chosen by [`select_k`] over this range and `k` is ignored.
@@ -42,7 +42,7 @@ impl Default for Segmentation {
             k: DEFAULT_K,
             seed: 0,
             n_init: None,
-            rfm: RfmOptions::default(),
+            rfm: FeatureOptions::default(),
             title: "Customer segmentation".into(),
             select: None,
         }

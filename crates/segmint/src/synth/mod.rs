@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use archetype::{Archetype, Behaviour};
 
-use crate::data::{Transactions, TransactionsBuilder};
+use crate::data::{LineFields, Transactions, TransactionsBuilder};
 use crate::error::{Error, Result};
 
 const DAY: i64 = 86_400;
@@ -145,7 +145,13 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
 
     let width = n.to_string().len().max(6);
     let ids = (1..=n).map(|i| format!("C{i:0width$}")).collect();
-    let mut builder = TransactionsBuilder::with_customer_ids(ids, true);
+    let mut builder = TransactionsBuilder::with_customer_ids(
+        ids,
+        LineFields {
+            order: true,
+            ..Default::default()
+        },
+    );
     let mut archetypes = Vec::with_capacity(n);
     let mut demo = Demographics::default();
     let mut next_order = 0u32;
@@ -160,7 +166,12 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
         for customer in drawn.into_iter().flatten() {
             let code = archetypes.len() as u32;
             for line in &customer.lines {
-                builder.push_coded(code, line.time, line.amount, next_order + line.order);
+                let tx_line = crate::data::Line {
+                    timestamp: line.time,
+                    amount: line.amount,
+                    ..Default::default()
+                };
+                builder.push_coded(code, next_order + line.order, &tx_line);
             }
             next_order += customer.n_orders;
             archetypes.push(customer.archetype);
@@ -290,7 +301,7 @@ fn cents(v: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::{RfmOptions, rfm};
+    use crate::features::{FeatureOptions, rfm};
 
     #[test]
     fn same_seed_same_data_different_seed_different_data() {
@@ -314,8 +325,9 @@ mod tests {
         assert!(lo >= DEFAULT_START && hi < base.as_of);
         let features = rfm(
             tx,
-            &RfmOptions {
+            &FeatureOptions {
                 as_of: Some(base.as_of),
+                ..Default::default()
             },
         )
         .unwrap();
@@ -328,8 +340,9 @@ mod tests {
         let base = generate(&SynthParams::new(4000, 3)).unwrap();
         let f = rfm(
             &base.transactions,
-            &RfmOptions {
+            &FeatureOptions {
                 as_of: Some(base.as_of),
+                ..Default::default()
             },
         )
         .unwrap();

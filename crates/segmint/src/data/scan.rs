@@ -1,0 +1,327 @@
+//! The row loop shared by every CSV source: open (plain, gzip or
+//! whitespace-separated), resolve the mapped columns against the header,
+//! parse each row, and keep it or drop it with a counted reason.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+
+use super::audit::{DropReason, IngestAudit, RowIssue};
+use super::dates::DateParser;
+use super::io::{BadRowPolicy, ReadOptions};
+use crate::error::{Error, Result};
+
+/// A mapped column: its position in the row and the name the user gave.
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    pub index: usize,
+    pub name: String,
+}
+
+/// A column the caller asks for: the parameter that names it, and the name
+/// (`None` for an optional column that is not mapped).
+pub(crate) struct Wanted<'a> {
+    pub parameter: &'static str,
+    pub column: Option<&'a str>,
+}
+
+/// Why a row could not be read: the reason and the mapped field at fault.
+pub(crate) type RowError<'f> = (DropReason, &'f Field);
+
+/// Opens `path` and calls `take` on each data row with the resolved fields
+/// (in the order of `wanted`; `None` where an optional column is not mapped).
+/// `take` keeps the row, or says why it cannot: the row is then dropped and
+/// counted, or stops the scan in strict mode.
+pub(crate) fn scan(
+    path: &Path,
+    wanted: &[Wanted<'_>],
+    options: &ReadOptions,
+    take: impl TakeRow,
+) -> Result<IngestAudit> {
+    let reader = open(path)?;
+    scan_reader(reader, path, wanted, options, take)
+}
+
+/// What a source does with one row: keep it, or say which field is at fault.
+pub(crate) trait TakeRow:
+    for<'f> FnMut(&csv::ByteRecord, &'f [Option<Field>], &mut DateParser) -> std::result::Result<(), RowError<'f>>
+{
+}
+
+impl<F> TakeRow for F where
+    F: for<'f> FnMut(&csv::ByteRecord, &'f [Option<Field>], &mut DateParser) -> std::result::Result<(), RowError<'f>>
+{
+}
+
+/// [`scan`] over any reader; `path` names the source in errors and the audit.
+pub(crate) fn scan_reader(
+    reader: impl Read,
+    path: &Path,
+    wanted: &[Wanted<'_>],
+    options: &ReadOptions,
+    mut take: impl TakeRow,
+) -> Result<IngestAudit> {
+    let (mut csv, names) = csv_reader(reader, path, options)?;
+    let fields = resolve(&names, wanted, path)?;
+    let mut dates = DateParser::new(options.date_format.clone());
+    let mut audit = IngestAudit::new(path.display().to_string());
+    let mut record = csv::ByteRecord::new();
+    while csv.read_byte_record(&mut record).map_err(|e| csv_error(path, &e))? {
+        audit.rows_read += 1;
+        let missing = fields.iter().flatten().find(|f| f.index >= record.len());
+        let taken = match missing {
+            Some(field) => Err((DropReason::TooFewFields, field)),
+            None => take(&record, &fields, &mut dates),
+        };
+        match taken {
+            Ok(()) => audit.rows_kept += 1,
+            Err((reason, field)) => {
+                let issue = RowIssue {
+                    line: record.position().map_or(0, |p| p.line()),
+                    column: field.name.clone(),
+                    value: String::from_utf8_lossy(record.get(field.index).unwrap_or_default()).into_owned(),
+                };
+                if options.on_bad_row == BadRowPolicy::Fail {
+                    return Err(parse_error(path, reason, &issue, &dates));
+                }
+                audit.drop_row(reason, issue);
+            }
+        }
+    }
+    if audit.rows_read > 0 && audit.rows_kept == 0 {
+        return Err(no_row_survived(path, &audit, &dates));
+    }
+    Ok(audit)
+}
+
+/// The column names of a file: its header, or `"1"`, `"2"`, … without one.
+pub(crate) fn column_names(path: &Path, options: &ReadOptions) -> Result<Vec<String>> {
+    Ok(csv_reader(open(path)?, path, options)?.1)
+}
+
+/// A CSV reader over a boxed byte stream.
+type CsvReader<'r> = csv::Reader<Box<dyn Read + 'r>>;
+
+fn csv_reader<'r>(
+    reader: impl Read + 'r,
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<(CsvReader<'r>, Vec<String>)> {
+    let reader: Box<dyn Read + 'r> = if options.whitespace_separated {
+        Box::new(CommaSeparated::new(BufReader::new(reader)))
+    } else {
+        Box::new(reader)
+    };
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(if options.whitespace_separated {
+            b','
+        } else {
+            options.delimiter
+        })
+        .flexible(true)
+        .has_headers(options.header)
+        .from_reader(reader);
+    let header = csv.byte_headers().map_err(|e| csv_error(path, &e))?;
+    if header.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+        return Err(Error::EmptyInput {
+            path: path.to_path_buf(),
+        });
+    }
+    let names = if options.header {
+        header
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_owned())
+            .collect()
+    } else {
+        (1..=header.len()).map(|i| i.to_string()).collect()
+    };
+    Ok((csv, names))
+}
+
+fn open(path: &Path) -> Result<Box<dyn Read>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let buffered = BufReader::with_capacity(1 << 20, file);
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
+        Ok(Box::new(MultiGzDecoder::new(buffered)))
+    } else {
+        Ok(Box::new(buffered))
+    }
+}
+
+fn resolve(names: &[String], wanted: &[Wanted<'_>], path: &Path) -> Result<Vec<Option<Field>>> {
+    wanted
+        .iter()
+        .map(|w| {
+            let Some(column) = w.column else { return Ok(None) };
+            names
+                .iter()
+                .position(|n| n == column.trim())
+                .map(|index| {
+                    Some(Field {
+                        index,
+                        name: column.to_owned(),
+                    })
+                })
+                .ok_or_else(|| Error::MissingColumn {
+                    path: path.to_path_buf(),
+                    parameter: w.parameter,
+                    column: column.to_owned(),
+                    available: names.join(", "),
+                })
+        })
+        .collect()
+}
+
+/// A trimmed text field.
+pub(crate) fn utf8(bytes: &[u8]) -> std::result::Result<&str, DropReason> {
+    std::str::from_utf8(bytes)
+        .map(str::trim)
+        .map_err(|_| DropReason::NonUtf8)
+}
+
+/// A finite number; empty is [`DropReason::MissingAmount`].
+pub(crate) fn number(bytes: &[u8]) -> std::result::Result<f64, DropReason> {
+    let s = std::str::from_utf8(bytes)
+        .map_err(|_| DropReason::NonNumericAmount)?
+        .trim();
+    if s.is_empty() {
+        return Err(DropReason::MissingAmount);
+    }
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(DropReason::NonNumericAmount),
+    }
+}
+
+/// A numeric field.
+pub(crate) fn number_field<'f>(record: &csv::ByteRecord, field: &'f Field) -> std::result::Result<f64, RowError<'f>> {
+    number(&record[field.index]).map_err(|r| (r, field))
+}
+
+/// A text field of an optional column.
+pub(crate) fn optional_text<'r, 'f>(
+    record: &'r csv::ByteRecord,
+    field: &'f Option<Field>,
+) -> std::result::Result<Option<&'r str>, RowError<'f>> {
+    match field {
+        Some(f) => utf8(&record[f.index]).map(Some).map_err(|r| (r, f)),
+        None => Ok(None),
+    }
+}
+
+/// A date field, parsed with the scan's date format.
+pub(crate) fn date<'f>(
+    record: &csv::ByteRecord,
+    field: &'f Field,
+    dates: &mut DateParser,
+) -> std::result::Result<i64, RowError<'f>> {
+    let text = utf8(&record[field.index]).map_err(|r| (r, field))?;
+    if text.is_empty() {
+        return Err((DropReason::MissingDate, field));
+    }
+    dates.parse(text).ok_or((DropReason::UnparsableDate, field))
+}
+
+fn expected_for(reason: DropReason, dates: &DateParser) -> String {
+    match reason {
+        DropReason::TooFewFields => "a row with a field for every mapped column".into(),
+        DropReason::MissingCustomer => "a customer id".into(),
+        DropReason::MissingDate | DropReason::UnparsableDate => dates.expected(),
+        DropReason::MissingAmount | DropReason::NonNumericAmount => "a finite number".into(),
+        DropReason::NonUtf8 => "UTF-8 text".into(),
+        DropReason::UnreadableDiscount => "a discount amount or a yes/no flag".into(),
+        DropReason::FutureDate => "a date not after the allowed end (ReadOptions::not_after)".into(),
+        DropReason::DuplicateId => "an id that appears once".into(),
+    }
+}
+
+fn parse_error(source: &Path, reason: DropReason, issue: &RowIssue, dates: &DateParser) -> Error {
+    Error::Parse {
+        path: source.to_path_buf(),
+        line: issue.line,
+        column: issue.column.clone(),
+        value: issue.value.clone(),
+        expected: expected_for(reason, dates),
+    }
+}
+
+/// When every row was dropped, the most frequent reason's first example becomes the error.
+fn no_row_survived(source: &Path, audit: &IngestAudit, dates: &DateParser) -> Error {
+    let (reason, rows) = audit
+        .dropped
+        .iter()
+        .max_by_key(|(_, d)| d.count)
+        .expect("rows were read and none kept, so some were dropped");
+    let issue = &rows.examples[0];
+    Error::Parse {
+        path: source.to_path_buf(),
+        line: issue.line,
+        column: issue.column.clone(),
+        value: issue.value.clone(),
+        expected: format!(
+            "{} (no row could be read: all {} rows dropped, {} for {})",
+            expected_for(*reason, dates),
+            audit.rows_read,
+            rows.count,
+            reason.describe()
+        ),
+    }
+}
+
+fn csv_error(source: &Path, e: &csv::Error) -> Error {
+    Error::Csv {
+        path: source.to_path_buf(),
+        line: e.position().map_or(0, |p| p.line()),
+        message: e.to_string(),
+    }
+}
+
+/// Turns whitespace-separated lines into comma-separated ones as they stream by.
+struct CommaSeparated<R> {
+    inner: R,
+    line: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+}
+
+impl<R: BufRead> CommaSeparated<R> {
+    fn new(inner: R) -> Self {
+        CommaSeparated {
+            inner,
+            line: Vec::new(),
+            out: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl<R: BufRead> Read for CommaSeparated<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.out.len() {
+            self.line.clear();
+            if self.inner.read_until(b'\n', &mut self.line)? == 0 {
+                return Ok(0);
+            }
+            self.out.clear();
+            self.pos = 0;
+            for (i, field) in self
+                .line
+                .split(u8::is_ascii_whitespace)
+                .filter(|f| !f.is_empty())
+                .enumerate()
+            {
+                if i > 0 {
+                    self.out.push(b',');
+                }
+                self.out.extend_from_slice(field);
+            }
+            self.out.push(b'\n');
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}

@@ -1,0 +1,295 @@
+//! The optional sources beside transactions: products (launch dates),
+//! interactions (service contacts, e-mail, visits) and one-row-per-customer
+//! attribute tables (demographics, survey answers), with the report of how
+//! their customer ids match the transactions'.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::audit::{DropReason, IngestAudit};
+use super::io::ReadOptions;
+use super::scan::{Wanted, column_names, date, number, optional_text, scan, utf8};
+use super::transactions::Transactions;
+use crate::error::Result;
+
+/// Products with their launch date (seconds since the epoch) and optional price tier.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Products {
+    /// Product ids.
+    pub ids: Vec<String>,
+    /// Launch time of each product.
+    pub launch: Vec<i64>,
+    /// Price tier of each product (empty when the file has none).
+    pub price_tier: Vec<String>,
+}
+
+/// Which columns of a products file to read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductColumns {
+    /// Product id column.
+    pub product: String,
+    /// Launch date column.
+    pub launch: String,
+    /// Optional price-tier column.
+    pub price_tier: Option<String>,
+}
+
+impl Products {
+    /// Launch time by product id.
+    pub fn launch_by_id(&self) -> HashMap<&str, i64> {
+        self.ids
+            .iter()
+            .map(String::as_str)
+            .zip(self.launch.iter().copied())
+            .collect()
+    }
+}
+
+/// Reads a products file; a product id seen twice is a counted duplicate (or an error in strict mode).
+pub fn read_products(
+    path: impl AsRef<Path>,
+    columns: &ProductColumns,
+    options: &ReadOptions,
+) -> Result<(Products, IngestAudit)> {
+    let wanted = [
+        Wanted {
+            parameter: "product_col",
+            column: Some(&columns.product),
+        },
+        Wanted {
+            parameter: "launch_col",
+            column: Some(&columns.launch),
+        },
+        Wanted {
+            parameter: "price_tier_col",
+            column: columns.price_tier.as_deref(),
+        },
+    ];
+    let mut products = Products::default();
+    let mut seen = HashSet::new();
+    let audit = scan(
+        path.as_ref(),
+        &wanted,
+        options,
+        |record: &_, fields: &_, dates: &mut _| {
+            let [Some(id_field), Some(launch_field), tier] = fields else {
+                unreachable!("product and launch are required")
+            };
+            let id = utf8(&record[id_field.index]).map_err(|r| (r, id_field))?;
+            if id.is_empty() {
+                return Err((DropReason::MissingCustomer, id_field));
+            }
+            let launch = date(record, launch_field, dates)?;
+            let tier = optional_text(record, tier)?.unwrap_or_default();
+            if !seen.insert(id.to_owned()) {
+                return Err((DropReason::DuplicateId, id_field));
+            }
+            products.ids.push(id.to_owned());
+            products.launch.push(launch);
+            products.price_tier.push(tier.to_owned());
+            Ok(())
+        },
+    )?;
+    Ok((products, audit))
+}
+
+/// Customer interactions: service contacts, e-mail opens and clicks, visits.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Interactions {
+    /// Customer id of each interaction.
+    pub customer: Vec<String>,
+    /// Time of each interaction (seconds since the epoch).
+    pub timestamp: Vec<i64>,
+    /// Kind of each interaction, lower-cased (`service`, `email_open`, `visit` …; empty when unknown).
+    pub kind: Vec<String>,
+    /// Satisfaction score of each interaction (`NaN` when not rated).
+    pub satisfaction: Vec<f64>,
+}
+
+/// Which columns of an interactions file to read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InteractionColumns {
+    /// Customer id column.
+    pub customer: String,
+    /// Date or timestamp column.
+    pub date: String,
+    /// Optional kind column.
+    pub kind: Option<String>,
+    /// Optional satisfaction column (a number; empty means not rated).
+    pub satisfaction: Option<String>,
+}
+
+/// Reads an interactions file.
+pub fn read_interactions(
+    path: impl AsRef<Path>,
+    columns: &InteractionColumns,
+    options: &ReadOptions,
+) -> Result<(Interactions, IngestAudit)> {
+    let wanted = [
+        Wanted {
+            parameter: "customer_col",
+            column: Some(&columns.customer),
+        },
+        Wanted {
+            parameter: "date_col",
+            column: Some(&columns.date),
+        },
+        Wanted {
+            parameter: "kind_col",
+            column: columns.kind.as_deref(),
+        },
+        Wanted {
+            parameter: "satisfaction_col",
+            column: columns.satisfaction.as_deref(),
+        },
+    ];
+    let mut out = Interactions::default();
+    let audit = scan(
+        path.as_ref(),
+        &wanted,
+        options,
+        |record: &_, fields: &_, dates: &mut _| {
+            let [Some(customer), Some(date_field), kind, satisfaction] = fields else {
+                unreachable!("customer and date are required")
+            };
+            let id = utf8(&record[customer.index]).map_err(|r| (r, customer))?;
+            if id.is_empty() {
+                return Err((DropReason::MissingCustomer, customer));
+            }
+            let timestamp = date(record, date_field, dates)?;
+            let kind = optional_text(record, kind)?.unwrap_or_default().to_ascii_lowercase();
+            let score = match satisfaction {
+                Some(s) => match number(&record[s.index]) {
+                    Ok(v) => v,
+                    Err(DropReason::MissingAmount) => f64::NAN,
+                    Err(reason) => return Err((reason, s)),
+                },
+                None => f64::NAN,
+            };
+            out.customer.push(id.to_owned());
+            out.timestamp.push(timestamp);
+            out.kind.push(kind);
+            out.satisfaction.push(score);
+            Ok(())
+        },
+    )?;
+    Ok((out, audit))
+}
+
+/// A one-row-per-customer attribute table (demographics, geography, opt-ins,
+/// survey items): numeric columns (`NaN` = missing) and text columns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Attributes {
+    /// Customer ids, one per row, each once.
+    pub ids: Vec<String>,
+    /// Numeric columns: name and one value per row.
+    pub numeric: Vec<(String, Vec<f64>)>,
+    /// Text (categorical) columns: name and one value per row (empty = missing).
+    pub categorical: Vec<(String, Vec<String>)>,
+}
+
+/// Reads an attribute table keyed by `id_col`. Every other column is numeric
+/// when all its non-empty values are numbers, and categorical otherwise.
+/// A repeated id is a counted duplicate (the first row wins), or an error in strict mode.
+pub fn read_attributes(
+    path: impl AsRef<Path>,
+    id_col: &str,
+    options: &ReadOptions,
+) -> Result<(Attributes, IngestAudit)> {
+    let path = path.as_ref();
+    let header = column_names(path, options)?;
+    let others: Vec<&String> = header.iter().filter(|h| h.as_str() != id_col.trim()).collect();
+    let mut wanted = vec![Wanted {
+        parameter: "id_col",
+        column: Some(id_col),
+    }];
+    wanted.extend(others.iter().map(|h| Wanted {
+        parameter: "attribute column",
+        column: Some(h.as_str()),
+    }));
+    let mut ids = Vec::new();
+    let mut cells: Vec<Vec<String>> = vec![Vec::new(); others.len()];
+    let mut seen = HashSet::new();
+    let audit = scan(path, &wanted, options, |record: &_, fields: &_, _: &mut _| {
+        let id_field = fields[0].as_ref().expect("id column is required");
+        let id = utf8(&record[id_field.index]).map_err(|r| (r, id_field))?;
+        if id.is_empty() {
+            return Err((DropReason::MissingCustomer, id_field));
+        }
+        let values = fields[1..]
+            .iter()
+            .flatten()
+            .map(|f| utf8(&record[f.index]).map(str::to_owned).map_err(|r| (r, f)))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        if !seen.insert(id.to_owned()) {
+            return Err((DropReason::DuplicateId, id_field));
+        }
+        ids.push(id.to_owned());
+        for (column, value) in cells.iter_mut().zip(values) {
+            column.push(value);
+        }
+        Ok(())
+    })?;
+    let mut table = Attributes {
+        ids,
+        ..Default::default()
+    };
+    for (name, column) in others.into_iter().zip(cells) {
+        let parsed: Option<Vec<f64>> = column
+            .iter()
+            .map(|v| match number(v.as_bytes()) {
+                Ok(x) => Some(x),
+                Err(DropReason::MissingAmount) => Some(f64::NAN),
+                Err(_) => None,
+            })
+            .collect();
+        match parsed {
+            Some(values) => table.numeric.push((name.clone(), values)),
+            None => table.categorical.push((name.clone(), column)),
+        }
+    }
+    Ok((table, audit))
+}
+
+/// How the customer ids of one source match those of the transactions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JoinReport {
+    /// The source compared (`customers`, `survey`, `interactions` …).
+    pub source: String,
+    /// Distinct ids in both.
+    pub matched: usize,
+    /// Distinct ids in the source but not in the transactions (ignored by the features).
+    pub only_in_source: usize,
+    /// Customers of the transactions absent from the source.
+    pub missing_from_source: usize,
+    /// Up to five ids of each kind, for a first look.
+    pub examples_only_in_source: Vec<String>,
+    /// Up to five transaction customers absent from the source.
+    pub examples_missing_from_source: Vec<String>,
+}
+
+impl JoinReport {
+    /// Compares the distinct ids of a source with the customers of `tx`.
+    pub fn new<'a>(source: &str, ids: impl IntoIterator<Item = &'a str>, tx: &Transactions) -> Self {
+        let in_source: HashSet<&str> = ids.into_iter().collect();
+        let in_tx: HashSet<&str> = tx.customer_ids().iter().map(String::as_str).collect();
+        let mut only: Vec<&str> = in_source.difference(&in_tx).copied().collect();
+        only.sort_unstable();
+        let missing: Vec<&str> = tx
+            .customer_ids()
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !in_source.contains(id))
+            .collect();
+        JoinReport {
+            source: source.to_owned(),
+            matched: in_source.len() - only.len(),
+            only_in_source: only.len(),
+            missing_from_source: missing.len(),
+            examples_only_in_source: only.iter().take(5).map(|s| (*s).to_owned()).collect(),
+            examples_missing_from_source: missing.iter().take(5).map(|s| (*s).to_owned()).collect(),
+        }
+    }
+}

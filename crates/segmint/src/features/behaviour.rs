@@ -1,0 +1,473 @@
+//! The full behavioural feature table: one row per customer from the
+//! transactions and, when given, the products and interactions sources.
+
+use std::collections::HashMap;
+
+use ndarray::Array2;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{CustomerTable, Interactions, Products, SECONDS_PER_DAY, Transactions, format_timestamp};
+use crate::error::{Error, Result};
+
+/// Average days per month (365.25 / 12).
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+
+/// Options for [`customer_features`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FeatureOptions {
+    /// End of the observation window in seconds since the epoch; defaults to
+    /// the latest transaction. Must not precede any transaction.
+    pub as_of: Option<i64>,
+    /// Gross margin applied to net revenue for the historical CLV (1 = revenue).
+    pub margin: f64,
+    /// A purchase within this many days of its product's launch is an early adoption.
+    pub new_product_days: u32,
+    /// Engagement score settings.
+    pub engagement: EngagementOptions,
+    /// Interaction kinds that count as service contacts (lower case).
+    pub service_kinds: Vec<String>,
+}
+
+impl Default for FeatureOptions {
+    fn default() -> Self {
+        FeatureOptions {
+            as_of: None,
+            margin: 1.0,
+            new_product_days: 90,
+            engagement: EngagementOptions::default(),
+            service_kinds: ["service", "support", "complaint", "call", "chat"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+/// The engagement score, 0–100:
+/// `100 × (w · 2^(−d/h) + (1 − w) · (1 − e^(−n/s)))`, where `d` is the days
+/// since the last interaction, `n` the interactions in the last `window_days`,
+/// `h` the half-life, `s` the saturation count and `w` the recency weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EngagementOptions {
+    /// Days for the recency part to halve.
+    pub half_life_days: f64,
+    /// Window for the frequency part, in days.
+    pub window_days: f64,
+    /// Interactions in the window at which the frequency part reaches 1 − 1/e.
+    pub saturation: f64,
+    /// Weight of recency against frequency.
+    pub recency_weight: f64,
+}
+
+impl Default for EngagementOptions {
+    fn default() -> Self {
+        EngagementOptions {
+            half_life_days: 30.0,
+            window_days: 90.0,
+            saturation: 4.0,
+            recency_weight: 0.5,
+        }
+    }
+}
+
+/// The optional sources the features use.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sources<'a> {
+    /// Product launch dates (otherwise a product's first sale in the data stands for its launch).
+    pub products: Option<&'a Products>,
+    /// Interactions, for service contacts, satisfaction and engagement.
+    pub interactions: Option<&'a Interactions>,
+}
+
+/// Columns always present, in order (the first five are [`super::RFM_COLUMNS`]).
+pub const CORE_COLUMNS: [&str; 13] = [
+    "recency_days",
+    "frequency",
+    "monetary",
+    "aov",
+    "tenure_days",
+    "repeat_frequency",
+    "items_per_order",
+    "interpurchase_mean_days",
+    "interpurchase_sd_days",
+    "purchases_per_month",
+    "clv_historical",
+    "return_rate",
+    "gross_revenue",
+];
+
+/// The behavioural feature table (formulas and units in docs/methodology.md).
+///
+/// Always: [`CORE_COLUMNS`]. With a discount column: `discount_order_share`,
+/// `discount_revenue_share`. With categories: `category_breadth`. With
+/// products: `new_product_share`. With interactions: `interactions`,
+/// `service_contacts`, `mean_satisfaction`, `engagement_score`.
+/// Undefined values (inter-purchase time with fewer than two orders, mean
+/// satisfaction without a rating) are `NaN`. Rows follow [`Transactions::customer_ids`].
+pub fn customer_features(tx: &Transactions, options: &FeatureOptions, sources: Sources<'_>) -> Result<CustomerTable> {
+    let as_of = check_as_of(tx, options.as_of)?;
+    if !(options.margin.is_finite() && options.margin >= 0.0) {
+        return Err(Error::invalid_parameter(
+            "margin",
+            options.margin,
+            "a finite number >= 0",
+        ));
+    }
+    let groups = CustomerLines::new(tx);
+    let launch = launch_times(tx, sources.products, options.new_product_days);
+    let mut columns: Vec<String> = CORE_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    let fields = tx.fields();
+    let optional = [
+        (fields.discount, &["discount_order_share", "discount_revenue_share"][..]),
+        (fields.category, &["category_breadth"][..]),
+        (fields.product, &["new_product_share"][..]),
+    ];
+    for (present, names) in optional {
+        if present {
+            columns.extend(names.iter().map(|c| (*c).to_owned()));
+        }
+    }
+    let rows: Vec<Vec<f64>> = (0..tx.n_customers())
+        .into_par_iter()
+        .map_init(Vec::new, |scratch, c| {
+            let lines = groups.lines(c);
+            let mut row = Vec::with_capacity(columns.len() + 4);
+            purchase_features(tx, lines, as_of, options, scratch, &mut row);
+            if fields.discount {
+                discount_features(tx, lines, &mut row);
+            }
+            if fields.category {
+                row.push(category_breadth(tx, lines) as f64);
+            }
+            if let Some(launch) = &launch {
+                row.push(new_product_share(tx, lines, launch, options.new_product_days));
+            }
+            row
+        })
+        .collect();
+    let mut values = Array2::<f64>::zeros((tx.n_customers(), columns.len()));
+    for (mut out, row) in values.rows_mut().into_iter().zip(&rows) {
+        out.assign(&ndarray::ArrayView1::from(&row[..]));
+    }
+    let mut table = CustomerTable::new(tx.customer_ids().to_vec(), columns, values)?;
+    if let Some(interactions) = sources.interactions {
+        table = table.with_columns(interaction_features(tx, interactions, as_of, options))?;
+    }
+    Ok(table)
+}
+
+/// The observation end: `as_of`, or the latest transaction.
+pub(crate) fn check_as_of(tx: &Transactions, as_of: Option<i64>) -> Result<i64> {
+    let Some((_, latest)) = tx.time_span() else {
+        return Err(Error::InsufficientData {
+            what: "no transactions: features need at least one line".into(),
+        });
+    };
+    let as_of = as_of.unwrap_or(latest);
+    if as_of < latest {
+        return Err(Error::invalid_parameter(
+            "as_of",
+            format_timestamp(as_of),
+            format!(
+                "a time at or after the latest transaction ({})",
+                format_timestamp(latest)
+            ),
+        ));
+    }
+    Ok(as_of)
+}
+
+/// Line indices grouped by customer (counting sort), each group in time order.
+pub(crate) struct CustomerLines {
+    start: Vec<usize>,
+    lines: Vec<u32>,
+}
+
+impl CustomerLines {
+    pub(crate) fn new(tx: &Transactions) -> Self {
+        let codes = tx.customer_codes();
+        let mut start = vec![0usize; tx.n_customers() + 1];
+        for &c in codes {
+            start[c as usize + 1] += 1;
+        }
+        for c in 1..start.len() {
+            start[c] += start[c - 1];
+        }
+        let mut cursor = start.clone();
+        let mut lines = vec![0u32; codes.len()];
+        for (i, &c) in codes.iter().enumerate() {
+            lines[cursor[c as usize]] = i as u32;
+            cursor[c as usize] += 1;
+        }
+        // Lines are appended in file order; sort only the groups that are not already in time order.
+        let times = tx.timestamps();
+        let mut groups: Vec<&mut [u32]> = Vec::with_capacity(tx.n_customers());
+        let mut rest = &mut lines[..];
+        for c in 0..tx.n_customers() {
+            let (group, tail) = rest.split_at_mut(start[c + 1] - start[c]);
+            groups.push(group);
+            rest = tail;
+        }
+        groups.into_par_iter().for_each(|g| {
+            if !g.is_sorted_by_key(|&i| times[i as usize]) {
+                g.sort_by_key(|&i| (times[i as usize], i));
+            }
+        });
+        CustomerLines { start, lines }
+    }
+
+    pub(crate) fn lines(&self, customer: usize) -> &[u32] {
+        &self.lines[self.start[customer]..self.start[customer + 1]]
+    }
+}
+
+/// One order: its key (order id, or the time without one), first time and value.
+#[derive(Debug, Clone, Copy)]
+struct Order {
+    key: i64,
+    time: i64,
+    value: f64,
+}
+
+/// Recency, frequency, value, order rhythm and returns of one customer.
+fn purchase_features(
+    tx: &Transactions,
+    lines: &[u32],
+    as_of: i64,
+    options: &FeatureOptions,
+    orders: &mut Vec<Order>,
+    row: &mut Vec<f64>,
+) {
+    let (amounts, times) = (tx.amounts(), tx.timestamps());
+    let key = |i: usize| tx.order_codes().map_or(times[i], |o| i64::from(o[i]));
+    orders.clear();
+    let (mut net, mut gross, mut returned, mut items) = (0.0, 0.0, 0.0, 0.0);
+    for &l in lines {
+        let i = l as usize;
+        net += amounts[i];
+        if amounts[i] > 0.0 {
+            gross += amounts[i];
+            items += tx.quantities().map_or(1.0, |q| q[i]);
+            orders.push(Order {
+                key: key(i),
+                time: times[i],
+                value: amounts[i],
+            });
+        } else {
+            returned -= amounts[i];
+        }
+    }
+    merge_orders(orders);
+    let frequency = orders.len() as f64;
+    // A customer with only returns keeps the span of all of their lines.
+    let all = || lines.iter().map(|&l| times[l as usize]);
+    let first = orders.first().map_or_else(|| all().min().unwrap_or(as_of), |o| o.time);
+    let last = orders
+        .iter()
+        .map(|o| o.time)
+        .max()
+        .unwrap_or_else(|| all().max().unwrap_or(as_of));
+    let days = |seconds: i64| seconds as f64 / SECONDS_PER_DAY;
+    let tenure = days(as_of - first);
+    let (gap_mean, gap_sd) = gap_stats(orders);
+    let per_order = |v: f64| if frequency > 0.0 { v / frequency } else { 0.0 };
+    row.extend([
+        days(as_of - last),
+        frequency,
+        net,
+        per_order(net),
+        tenure,
+        (frequency - 1.0).max(0.0),
+        per_order(items),
+        gap_mean,
+        gap_sd,
+        frequency / (tenure / DAYS_PER_MONTH).max(1.0),
+        net * options.margin,
+        if gross > 0.0 { returned / gross } else { 0.0 },
+        gross,
+    ]);
+}
+
+/// Merges purchase lines of the same order into one order (first time, summed value), in time order.
+fn merge_orders(orders: &mut Vec<Order>) {
+    orders.sort_unstable_by_key(|o| (o.key, o.time));
+    orders.dedup_by(|next, kept| {
+        if next.key == kept.key {
+            kept.value += next.value;
+            true
+        } else {
+            false
+        }
+    });
+    orders.sort_unstable_by_key(|o| (o.time, o.key));
+}
+
+/// Mean and population standard deviation of the days between consecutive orders (`NaN` below two orders).
+fn gap_stats(orders: &[Order]) -> (f64, f64) {
+    if orders.len() < 2 {
+        return (f64::NAN, f64::NAN);
+    }
+    let gaps = orders
+        .windows(2)
+        .map(|w| (w[1].time - w[0].time) as f64 / SECONDS_PER_DAY);
+    let n = (orders.len() - 1) as f64;
+    let mean = gaps.clone().sum::<f64>() / n;
+    let var = gaps.map(|g| (g - mean).powi(2)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+/// Share of orders with a discounted line, and share of gross revenue bought on discount.
+fn discount_features(tx: &Transactions, lines: &[u32], row: &mut Vec<f64>) {
+    let flags = tx.discount_flags().expect("called only with a discount column");
+    let amounts = tx.amounts();
+    let key = |i: usize| tx.order_codes().map_or(tx.timestamps()[i], |o| i64::from(o[i]));
+    let mut orders: Vec<(i64, bool)> = Vec::new();
+    let (mut gross, mut discounted) = (0.0, 0.0);
+    for &l in lines {
+        let i = l as usize;
+        if amounts[i] > 0.0 {
+            gross += amounts[i];
+            if flags[i] {
+                discounted += amounts[i];
+            }
+            orders.push((key(i), flags[i]));
+        }
+    }
+    // Per order: discounted when any of its lines is (true sorts after false).
+    orders.sort_unstable();
+    orders.dedup_by(|next, kept| {
+        next.0 == kept.0 && {
+            kept.1 |= next.1;
+            true
+        }
+    });
+    let n = orders.len() as f64;
+    let with_discount = orders.iter().filter(|o| o.1).count() as f64;
+    row.push(if n > 0.0 { with_discount / n } else { 0.0 });
+    row.push(if gross > 0.0 { discounted / gross } else { 0.0 });
+}
+
+/// Distinct categories among the purchase lines.
+fn category_breadth(tx: &Transactions, lines: &[u32]) -> usize {
+    let (_, codes) = tx.categories().expect("called only with a category column");
+    let mut seen: Vec<u32> = lines
+        .iter()
+        .map(|&l| l as usize)
+        .filter(|&i| tx.amounts()[i] > 0.0)
+        .map(|i| codes[i])
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len()
+}
+
+/// Launch time of each product code (`None` when unknown), when the data has products.
+///
+/// From the products table when given; otherwise the product's first sale,
+/// except for products already selling in the first `new_product_days` of the
+/// data, whose launch may predate it and stays unknown.
+fn launch_times(tx: &Transactions, products: Option<&Products>, new_product_days: u32) -> Option<Vec<Option<i64>>> {
+    let (ids, codes) = tx.products()?;
+    if let Some(products) = products {
+        let by_id = products.launch_by_id();
+        return Some(ids.iter().map(|id| by_id.get(id.as_str()).copied()).collect());
+    }
+    let mut first = vec![i64::MAX; ids.len()];
+    for (&code, &t) in codes.iter().zip(tx.timestamps()) {
+        first[code as usize] = first[code as usize].min(t);
+    }
+    let (start, _) = tx.time_span()?;
+    let known_after = start + i64::from(new_product_days) * 86_400;
+    Some(first.into_iter().map(|t| (t > known_after).then_some(t)).collect())
+}
+
+/// Share of purchase lines bought within `days` of the product's launch.
+fn new_product_share(tx: &Transactions, lines: &[u32], launch: &[Option<i64>], days: u32) -> f64 {
+    let (_, codes) = tx.products().expect("called only with a product column");
+    let window = i64::from(days) * 86_400;
+    let (mut purchases, mut early) = (0usize, 0usize);
+    for &l in lines {
+        let i = l as usize;
+        if tx.amounts()[i] <= 0.0 {
+            continue;
+        }
+        purchases += 1;
+        if let Some(t0) = launch[codes[i] as usize] {
+            let since = tx.timestamps()[i] - t0;
+            early += usize::from((0..=window).contains(&since));
+        }
+    }
+    if purchases > 0 {
+        early as f64 / purchases as f64
+    } else {
+        0.0
+    }
+}
+
+/// Interactions up to `as_of`, service contacts, mean satisfaction and engagement.
+fn interaction_features(
+    tx: &Transactions,
+    interactions: &Interactions,
+    as_of: i64,
+    options: &FeatureOptions,
+) -> Vec<(String, Vec<f64>)> {
+    let n = tx.n_customers();
+    let code: HashMap<&str, usize> = tx
+        .customer_ids()
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let e = &options.engagement;
+    let window = (e.window_days * SECONDS_PER_DAY) as i64;
+    let mut total = vec![0.0; n];
+    let mut service = vec![0.0; n];
+    let mut rated = vec![(0.0, 0usize); n];
+    let mut last = vec![i64::MIN; n];
+    let mut recent = vec![0.0; n];
+    for i in 0..interactions.customer.len() {
+        let t = interactions.timestamp[i];
+        let Some(&c) = code.get(interactions.customer[i].as_str()) else {
+            continue;
+        };
+        if t > as_of {
+            continue;
+        }
+        total[c] += 1.0;
+        if options.service_kinds.iter().any(|k| *k == interactions.kind[i]) {
+            service[c] += 1.0;
+        }
+        let s = interactions.satisfaction[i];
+        if s.is_finite() {
+            rated[c].0 += s;
+            rated[c].1 += 1;
+        }
+        last[c] = last[c].max(t);
+        if as_of - t <= window {
+            recent[c] += 1.0;
+        }
+    }
+    let engagement = (0..n)
+        .map(|c| {
+            if total[c] == 0.0 {
+                return 0.0;
+            }
+            let days = (as_of - last[c]) as f64 / SECONDS_PER_DAY;
+            let recency = 0.5f64.powf(days / e.half_life_days);
+            let frequency = 1.0 - (-recent[c] / e.saturation).exp();
+            100.0 * (e.recency_weight * recency + (1.0 - e.recency_weight) * frequency)
+        })
+        .collect();
+    let satisfaction = rated
+        .iter()
+        .map(|&(sum, count)| if count > 0 { sum / count as f64 } else { f64::NAN })
+        .collect();
+    vec![
+        ("interactions".into(), total),
+        ("service_contacts".into(), service),
+        ("mean_satisfaction".into(), satisfaction),
+        ("engagement_score".into(), engagement),
+    ]
+}

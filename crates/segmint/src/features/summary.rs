@@ -1,0 +1,245 @@
+//! The repeat-purchase summary that buy-till-you-die models fit on:
+//! `frequency`, `recency`, `T` and `monetary_value` per customer, with the
+//! conventions of lifetimes' `summary_data_from_transaction_data` and
+//! `calibration_and_holdout_data` (docs/methodology.md lists them).
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::behaviour::CustomerLines;
+use crate::data::Transactions;
+use crate::error::{Error, Result};
+
+const DAY: i64 = 86_400;
+
+/// The period purchases are counted in: several purchases in one period are one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Period {
+    /// Calendar days (lifetimes' `freq="D"`).
+    #[default]
+    Day,
+    /// Monday-to-Sunday weeks (lifetimes' `freq="W"`).
+    Week,
+}
+
+impl Period {
+    /// Parses lifetimes' `freq` codes `"D"` and `"W"`.
+    pub fn parse(code: &str) -> Result<Self> {
+        match code {
+            "D" => Ok(Period::Day),
+            "W" => Ok(Period::Week),
+            other => Err(Error::invalid_parameter(
+                "time_unit",
+                other,
+                "\"D\" (days) or \"W\" (weeks)",
+            )),
+        }
+    }
+
+    /// The index of the period holding time `t` (seconds since the epoch).
+    fn index(self, t: i64) -> i64 {
+        let day = t.div_euclid(DAY);
+        match self {
+            Period::Day => day,
+            // 1970-01-01 was a Thursday: shifting by 3 days starts weeks on Mondays.
+            Period::Week => (day + 3).div_euclid(7),
+        }
+    }
+}
+
+/// Options for [`rfm_summary`] and [`calibration_holdout`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SummaryOptions {
+    /// Counting period.
+    pub period: Period,
+    /// Periods per time unit of `recency` and `T` (lifetimes' `freq_multiplier`):
+    /// days with a multiplier of 7 give weeks with fractions, as in the CDNOW summary.
+    pub multiplier: f64,
+    /// End of observation (seconds since the epoch); default: the latest transaction.
+    pub observation_end: Option<i64>,
+}
+
+impl Default for SummaryOptions {
+    fn default() -> Self {
+        SummaryOptions {
+            period: Period::Day,
+            multiplier: 1.0,
+            observation_end: None,
+        }
+    }
+}
+
+/// One row per customer with a purchase up to the observation end.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RfmSummary {
+    /// Customer ids.
+    pub ids: Vec<String>,
+    /// Repeat purchases: distinct purchase periods − 1.
+    pub frequency: Vec<f64>,
+    /// From the first to the last purchase period, in time units.
+    pub recency: Vec<f64>,
+    /// From the first purchase period to the end of observation, in time units.
+    pub t: Vec<f64>,
+    /// Mean per-period spend over the repeat periods (0 without repeats).
+    pub monetary_value: Vec<f64>,
+}
+
+/// The summary of purchases up to the observation end.
+///
+/// Purchases are lines that are not returns (amount ≥ 0: CDNOW has free
+/// orders of $0). lifetimes counts every row, returns too; without returns
+/// the two agree. Customers without a purchase are left out. Times are floored to their period; the end too, so a purchase
+/// anywhere in the end's period counts.
+pub fn rfm_summary(tx: &Transactions, options: &SummaryOptions) -> Result<RfmSummary> {
+    let end = observation_end(tx, options)?;
+    Ok(summarise(
+        tx,
+        options,
+        |t| options.period.index(t) <= options.period.index(end),
+        end,
+    ))
+}
+
+/// Calibration summary plus holdout counts, as lifetimes' `calibration_and_holdout_data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationHoldout {
+    /// The summary over the calibration period (customers with a calibration purchase).
+    pub calibration: RfmSummary,
+    /// Distinct holdout periods with a purchase (not minus one).
+    pub frequency_holdout: Vec<f64>,
+    /// Mean amount of the holdout purchase lines (0 without).
+    pub monetary_value_holdout: Vec<f64>,
+    /// Length of the holdout in time units.
+    pub duration_holdout: f64,
+}
+
+/// Splits purchases at `calibration_end`: lines at or before it (raw times)
+/// form the calibration summary; lines after it and at or before
+/// `options.observation_end` (required) are the holdout.
+pub fn calibration_holdout(
+    tx: &Transactions,
+    calibration_end: i64,
+    options: &SummaryOptions,
+) -> Result<CalibrationHoldout> {
+    let end = options
+        .observation_end
+        .ok_or_else(|| Error::invalid_parameter("observation_end", "None", "the end of the holdout period"))?;
+    if end <= calibration_end {
+        return Err(Error::invalid_parameter(
+            "observation_end",
+            crate::data::format_timestamp(end),
+            format!(
+                "a time after calibration_end ({})",
+                crate::data::format_timestamp(calibration_end)
+            ),
+        ));
+    }
+    check_multiplier(options)?;
+    let calibration = summarise(tx, options, |t| t <= calibration_end, calibration_end);
+    let groups = CustomerLines::new(tx);
+    let code: std::collections::HashMap<&str, usize> = tx
+        .customer_ids()
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let (frequency_holdout, monetary_value_holdout): (Vec<f64>, Vec<f64>) = calibration
+        .ids
+        .par_iter()
+        .map(|id| {
+            let (mut periods, mut last, mut sum, mut count) = (0.0, None, 0.0, 0.0);
+            for &l in groups.lines(code[id.as_str()]) {
+                let (t, amount) = (tx.timestamps()[l as usize], tx.amounts()[l as usize]);
+                if t <= calibration_end || t > end || amount < 0.0 {
+                    continue;
+                }
+                let p = options.period.index(t);
+                if last != Some(p) {
+                    periods += 1.0;
+                    last = Some(p);
+                }
+                sum += amount;
+                count += 1.0;
+            }
+            (periods, if count > 0.0 { sum / count } else { 0.0 })
+        })
+        .unzip();
+    let p = options.period;
+    Ok(CalibrationHoldout {
+        calibration,
+        frequency_holdout,
+        monetary_value_holdout,
+        duration_holdout: (p.index(end) - p.index(calibration_end)) as f64 / options.multiplier,
+    })
+}
+
+fn check_multiplier(options: &SummaryOptions) -> Result<()> {
+    if options.multiplier.is_finite() && options.multiplier > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid_parameter(
+            "freq_multiplier",
+            options.multiplier,
+            "a finite number > 0",
+        ))
+    }
+}
+
+fn observation_end(tx: &Transactions, options: &SummaryOptions) -> Result<i64> {
+    check_multiplier(options)?;
+    let (_, latest) = tx.time_span().ok_or_else(|| Error::InsufficientData {
+        what: "no transactions: the summary needs at least one purchase".into(),
+    })?;
+    Ok(options.observation_end.unwrap_or(latest))
+}
+
+/// The summary over the purchase lines that `counts` keeps, observed until `end`.
+fn summarise(tx: &Transactions, options: &SummaryOptions, counts: impl Fn(i64) -> bool + Sync, end: i64) -> RfmSummary {
+    let groups = CustomerLines::new(tx);
+    let period = options.period;
+    let unit = |periods: i64| periods as f64 / options.multiplier;
+    let rows: Vec<Option<[f64; 4]>> = (0..tx.n_customers())
+        .into_par_iter()
+        .map(|c| {
+            // Lines are in time order, so each period's lines are consecutive.
+            let mut first = None;
+            let (mut last, mut periods, mut repeat_spend, mut current) = (0, 0i64, 0.0, 0.0);
+            for &l in groups.lines(c) {
+                let (t, amount) = (tx.timestamps()[l as usize], tx.amounts()[l as usize]);
+                if amount < 0.0 || !counts(t) {
+                    continue;
+                }
+                let p = period.index(t);
+                if first.is_none() || p != last {
+                    if periods > 1 {
+                        repeat_spend += current;
+                    }
+                    first.get_or_insert(p);
+                    periods += 1;
+                    last = p;
+                    current = 0.0;
+                }
+                current += amount;
+            }
+            let first = first?;
+            if periods > 1 {
+                repeat_spend += current;
+            }
+            let frequency = (periods - 1) as f64;
+            let monetary = if periods > 1 { repeat_spend / frequency } else { 0.0 };
+            Some([frequency, unit(last - first), unit(period.index(end) - first), monetary])
+        })
+        .collect();
+    let mut out = RfmSummary::default();
+    for (id, row) in tx.customer_ids().iter().zip(rows) {
+        if let Some([f, r, t, m]) = row {
+            out.ids.push(id.clone());
+            out.frequency.push(f);
+            out.recency.push(r);
+            out.t.push(t);
+            out.monetary_value.push(m);
+        }
+    }
+    out
+}
