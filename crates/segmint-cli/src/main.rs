@@ -1,11 +1,15 @@
 //! The `segmint` command: segment customers from a CSV file, or from the
 //! built-in synthetic customer base.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use segmint::data::{BadRowPolicy, DateFormat, DateParser, ReadOptions, TransactionColumns, read_transactions};
+use segmint::data::{
+    BadRowPolicy, DateFormat, DateParser, IngestAudit, InteractionColumns, JoinReport, ProductColumns, ReadOptions,
+    TransactionColumns, Transactions, read_interactions, read_products, read_transactions,
+};
+use segmint::features::{FeatureOptions, Sources, customer_features};
 use segmint::pipeline::{Segmentation, SegmentationResult};
 use segmint::report::write_report_files;
 use segmint::select::SelectOptions;
@@ -47,6 +51,19 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         model: ModelArgs,
+    },
+    /// Write the feature table (one row per customer) of a transaction CSV.
+    Features {
+        /// Transaction file.
+        #[arg(long)]
+        transactions: PathBuf,
+        #[command(flatten)]
+        columns: Box<ColumnArgs>,
+        #[command(flatten)]
+        sources: Box<SourceArgs>,
+        /// Output CSV file.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Write a synthetic transaction CSV (customer_id, order_id, date, amount).
     Synth {
@@ -126,18 +143,211 @@ struct ColumnArgs {
     /// Order (invoice) id column.
     #[arg(long)]
     order_col: Option<String>,
+    /// Items-per-line column (with --amount-col; --quantity-col implies it).
+    #[arg(long, conflicts_with = "quantity_col")]
+    items_col: Option<String>,
+    /// Product id column (for new-product adoption).
+    #[arg(long)]
+    product_col: Option<String>,
+    /// Product category column (for category breadth).
+    #[arg(long)]
+    category_col: Option<String>,
+    /// Discount column: a discount amount (> 0 means discounted) or a yes/no promo flag.
+    #[arg(long)]
+    discount_col: Option<String>,
     /// strftime layout of the date column, e.g. "%d/%m/%Y %H:%M" (default: ISO-like layouts).
     #[arg(long)]
     date_format: Option<String>,
-    /// Field delimiter: a single character, or "tab".
+    /// Field delimiter: a single character, "tab", or "whitespace" (runs of spaces, as in fixed-width files).
     #[arg(long, default_value = ",")]
     delimiter: String,
-    /// Stop at the first unreadable row instead of dropping and counting it.
+    /// The file has no header line: name columns by position, "1", "2", ...
+    #[arg(long)]
+    no_header: bool,
+    /// What to do with an unreadable row: skip it and count it, or fail naming line, column and value.
+    #[arg(long, value_enum, default_value_t = OnBadRow::Skip)]
+    on_bad_row: OnBadRow,
+    /// Same as --on-bad-row fail.
     #[arg(long)]
     strict: bool,
     /// End of the observation window (a date; default: the latest transaction).
     #[arg(long)]
     as_of: Option<String>,
+}
+
+/// `--on-bad-row`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OnBadRow {
+    /// Drop the row and count it with its reason.
+    Skip,
+    /// Stop with an error.
+    Fail,
+}
+
+impl ColumnArgs {
+    fn mapping(&self) -> Result<TransactionColumns> {
+        let mapping = match (&self.amount_col, &self.quantity_col, &self.price_col) {
+            (Some(a), _, _) => TransactionColumns::new(&self.customer_col, &self.date_col, a),
+            (None, Some(q), Some(p)) => {
+                TransactionColumns::with_quantity_price(&self.customer_col, &self.date_col, q, p)
+            }
+            _ => anyhow::bail!("give --amount-col, or both --quantity-col and --price-col"),
+        };
+        Ok(TransactionColumns {
+            order: self.order_col.clone(),
+            quantity: self.items_col.clone().or(mapping.quantity.clone()),
+            product: self.product_col.clone(),
+            category: self.category_col.clone(),
+            discount: self.discount_col.clone(),
+            ..mapping
+        })
+    }
+
+    fn date_format(&self) -> DateFormat {
+        self.date_format.clone().map_or(DateFormat::Auto, DateFormat::Custom)
+    }
+
+    fn read_options(&self) -> Result<ReadOptions> {
+        let whitespace = self.delimiter == "whitespace";
+        Ok(ReadOptions {
+            delimiter: if whitespace { b',' } else { delimiter(&self.delimiter)? },
+            whitespace_separated: whitespace,
+            header: !self.no_header,
+            on_bad_row: if self.strict || self.on_bad_row == OnBadRow::Fail {
+                BadRowPolicy::Fail
+            } else {
+                BadRowPolicy::Drop
+            },
+            date_format: self.date_format(),
+            not_after: None,
+        })
+    }
+
+    fn as_of(&self) -> Result<Option<i64>> {
+        self.as_of
+            .as_ref()
+            .map(|text| {
+                DateParser::new(self.date_format())
+                    .parse(text)
+                    .with_context(|| format!("--as-of {text:?} is not a date"))
+            })
+            .transpose()
+    }
+
+    /// Reads the transactions and prints what happened to every row.
+    fn read(&self, path: &Path) -> Result<(Transactions, IngestAudit)> {
+        let (tx, audit) = read_transactions(path, &self.mapping()?, &self.read_options()?)?;
+        print_audit(&audit);
+        Ok((tx, audit))
+    }
+}
+
+/// The optional sources of `segmint features`.
+#[derive(Debug, Args)]
+struct SourceArgs {
+    /// Products file (product id and launch date) for new-product adoption.
+    #[arg(long)]
+    products: Option<PathBuf>,
+    /// Product id column of the products file.
+    #[arg(long, default_value = "product_id")]
+    products_id_col: String,
+    /// Launch date column of the products file.
+    #[arg(long, default_value = "launch_date")]
+    launch_col: String,
+    /// Interactions file (service contacts, e-mail, visits) for engagement.
+    #[arg(long)]
+    interactions: Option<PathBuf>,
+    /// Customer id column of the interactions file.
+    #[arg(long, default_value = "customer_id")]
+    interactions_customer_col: String,
+    /// Date column of the interactions file.
+    #[arg(long, default_value = "date")]
+    interactions_date_col: String,
+    /// Kind column of the interactions file ("service", "email_open", ...), if any.
+    #[arg(long)]
+    kind_col: Option<String>,
+    /// Satisfaction column of the interactions file, if any.
+    #[arg(long)]
+    satisfaction_col: Option<String>,
+    /// Days after launch within which a purchase counts as early adoption.
+    #[arg(long, default_value_t = 90)]
+    new_product_days: u32,
+    /// Gross margin for the historical CLV (1 = revenue).
+    #[arg(long, default_value_t = 1.0)]
+    margin: f64,
+}
+
+fn print_audit(audit: &IngestAudit) {
+    println!(
+        "read {} rows from {}: kept {} ({} returns), dropped {}",
+        audit.rows_read,
+        audit.source,
+        audit.rows_kept,
+        audit.return_rows,
+        audit.rows_dropped()
+    );
+    for (reason, rows) in &audit.dropped {
+        println!("  dropped {:>9}  {}", rows.count, reason.describe());
+    }
+}
+
+fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path) -> Result<()> {
+    let (tx, _) = columns.read(path)?;
+    let options = ReadOptions {
+        date_format: DateFormat::Auto,
+        ..columns.read_options()?
+    };
+    let products = match &sources.products {
+        Some(p) => {
+            let mapping = ProductColumns {
+                product: sources.products_id_col.clone(),
+                launch: sources.launch_col.clone(),
+                price_tier: None,
+            };
+            let (products, audit) = read_products(p, &mapping, &options)?;
+            print_audit(&audit);
+            Some(products)
+        }
+        None => None,
+    };
+    let interactions = match &sources.interactions {
+        Some(p) => {
+            let mapping = InteractionColumns {
+                customer: sources.interactions_customer_col.clone(),
+                date: sources.interactions_date_col.clone(),
+                kind: sources.kind_col.clone(),
+                satisfaction: sources.satisfaction_col.clone(),
+            };
+            let (interactions, audit) = read_interactions(p, &mapping, &options)?;
+            print_audit(&audit);
+            let join = JoinReport::new("interactions", interactions.customer.iter().map(String::as_str), &tx);
+            println!(
+                "interactions: {} customers matched, {} only in the interactions (ignored), {} customers without interactions",
+                join.matched, join.only_in_source, join.missing_from_source
+            );
+            Some(interactions)
+        }
+        None => None,
+    };
+    let options = FeatureOptions {
+        as_of: columns.as_of()?,
+        margin: sources.margin,
+        new_product_days: sources.new_product_days,
+        ..FeatureOptions::default()
+    };
+    let sources = Sources {
+        products: products.as_ref(),
+        interactions: interactions.as_ref(),
+    };
+    let table = customer_features(&tx, &options, sources)?;
+    table.write_csv(out)?;
+    println!(
+        "wrote {} customers x {} features to {}",
+        table.n_customers(),
+        table.column_names().len(),
+        out.display()
+    );
+    Ok(())
 }
 
 fn main() -> Result<()> {
@@ -149,6 +359,12 @@ fn main() -> Result<()> {
             out,
             model,
         } => run(transactions, &columns, out, &model),
+        Command::Features {
+            transactions,
+            columns,
+            sources,
+            out,
+        } => features(&transactions, &columns, &sources, &out),
         Command::Synth { out, customers, seed } => {
             let base = generate(&SynthParams::new(customers, seed))?;
             segmint::data::io::write_transactions(&out, &base.transactions)?;
@@ -186,48 +402,12 @@ fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<()> {
 }
 
 fn run(path: PathBuf, columns: &ColumnArgs, out: PathBuf, model: &ModelArgs) -> Result<()> {
-    let mapping = match (&columns.amount_col, &columns.quantity_col, &columns.price_col) {
-        (Some(a), _, _) => TransactionColumns::new(&columns.customer_col, &columns.date_col, a),
-        (None, Some(q), Some(p)) => {
-            TransactionColumns::with_quantity_price(&columns.customer_col, &columns.date_col, q, p)
-        }
-        _ => anyhow::bail!("give --amount-col, or both --quantity-col and --price-col"),
-    };
-    let mapping = match &columns.order_col {
-        Some(o) => mapping.order(o),
-        None => mapping,
-    };
-    let date_format = columns.date_format.clone().map_or(DateFormat::Auto, DateFormat::Custom);
-    let options = ReadOptions {
-        delimiter: delimiter(&columns.delimiter)?,
-        on_bad_row: if columns.strict {
-            BadRowPolicy::Fail
-        } else {
-            BadRowPolicy::Drop
-        },
-        date_format: date_format.clone(),
-        ..Default::default()
-    };
-    let (tx, audit) = read_transactions(&path, &mapping, &options)?;
-    println!(
-        "read {} rows from {}: kept {} ({} returns), dropped {}",
-        audit.rows_read,
-        path.display(),
-        audit.rows_kept,
-        audit.return_rows,
-        audit.rows_dropped()
-    );
-    for (reason, rows) in &audit.dropped {
-        println!("  dropped {:>9}  {}", rows.count, reason.describe());
-    }
+    let (tx, audit) = columns.read(&path)?;
     let mut segmentation = model
         .segmentation()
         .title(format!("Customer segmentation of {}", path.display()));
-    if let Some(as_of) = &columns.as_of {
-        let t = DateParser::new(date_format)
-            .parse(as_of)
-            .with_context(|| format!("--as-of {as_of:?} is not a date"))?;
-        segmentation = segmentation.as_of(t);
+    if let Some(as_of) = columns.as_of()? {
+        segmentation = segmentation.as_of(as_of);
     }
     let result = segmentation.fit(&tx, Some(&audit))?;
     finish(&out, &result)

@@ -168,3 +168,69 @@ fn same_seed_same_files_on_one_two_and_eight_threads() {
     assert_eq!(one, run_with("2"));
     assert_eq!(one, run_with("8"));
 }
+
+#[test]
+fn features_writes_one_row_per_customer_and_accounts_for_every_row() {
+    let dir = scratch("features");
+    let input = dir.join("tx.csv");
+    std::fs::write(
+        &input,
+        "cust;when;amount;promo\na;2024-01-01;10;yes\na;2024-01-05;-4;no\nb;2024-01-03;7;\n;2024-01-04;1;no\n",
+    )
+    .unwrap();
+    let out = dir.join("features.csv");
+    let run = segmint(&[
+        "features",
+        "--transactions",
+        input.to_str().unwrap(),
+        "--customer-col",
+        "cust",
+        "--date-col",
+        "when",
+        "--amount-col",
+        "amount",
+        "--discount-col",
+        "promo",
+        "--delimiter",
+        ";",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("read 4 rows") && stdout.contains("kept 3 (1 returns), dropped 1"), "{stdout}");
+    assert!(stdout.contains("missing customer id"), "{stdout}");
+    let table = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    assert!(lines[0].starts_with("customer_id,recency_days,frequency,monetary,"));
+    assert!(lines[0].ends_with("discount_order_share,discount_revenue_share"));
+    // a: net 6 from one order, bought on promotion.
+    assert!(lines[1].starts_with("a,4,1,6,6,4,0,"), "{}", lines[1]);
+    assert!(lines[1].ends_with(",1,1"), "{}", lines[1]);
+}
+
+#[test]
+fn on_bad_row_fail_names_the_line_and_column() {
+    let dir = scratch("bad-row");
+    let input = dir.join("tx.csv");
+    std::fs::write(&input, "c,d,a\nx,2024-01-01,1\ny,2024-01-02,one\n").unwrap();
+    let run = segmint(&[
+        "features",
+        "--transactions",
+        input.to_str().unwrap(),
+        "--customer-col",
+        "c",
+        "--date-col",
+        "d",
+        "--amount-col",
+        "a",
+        "--on-bad-row",
+        "fail",
+        "--out",
+        dir.join("f.csv").to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("line 3, column \"a\"") && stderr.contains("\"one\""), "{stderr}");
+}

@@ -84,10 +84,51 @@ impl CustomerTable {
         })
     }
 
+    /// Writes the table as CSV: `customer_id` then the columns; `NaN` is an empty field.
+    pub fn write_csv(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        use std::io::Write;
+        let path = path.as_ref();
+        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut csv = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+        let csv_err = |e: csv::Error| Error::Serialize {
+            what: "feature table CSV",
+            message: e.to_string(),
+        };
+        csv.write_field("customer_id").map_err(csv_err)?;
+        csv.write_record(&self.columns).map_err(csv_err)?;
+        let mut buffer = float_text::Buffer::default();
+        for (id, row) in self.ids.iter().zip(self.values.rows()) {
+            csv.write_field(id).map_err(csv_err)?;
+            for &v in row {
+                csv.write_field(buffer.format(v)).map_err(csv_err)?;
+            }
+            csv.write_record(None::<&[u8]>).map_err(csv_err)?;
+        }
+        let mut inner = csv.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
+        inner.flush().map_err(|e| Error::io(path, e))
+    }
+
     /// The named columns as a new matrix, in the order given.
     pub fn select(&self, names: &[&str]) -> Result<Array2<f64>> {
         let idx = names.iter().map(|n| self.column_index(n)).collect::<Result<Vec<_>>>()?;
         Ok(self.values.select(Axis(1), &idx))
+    }
+}
+
+/// Shortest round-trip text of a float; `NaN` as an empty field.
+mod float_text {
+    #[derive(Default)]
+    pub struct Buffer(String);
+
+    impl Buffer {
+        pub fn format(&mut self, v: f64) -> &str {
+            use std::fmt::Write;
+            self.0.clear();
+            if v.is_finite() {
+                let _ = write!(self.0, "{v}");
+            }
+            &self.0
+        }
     }
 }
 
@@ -107,6 +148,20 @@ mod tests {
         assert_eq!(t.column("y").unwrap().to_vec(), vec![2.0, 4.0]);
         assert_eq!(t.select(&["y", "x"]).unwrap(), array![[2.0, 1.0], [4.0, 3.0]]);
         assert!(t.column("z").unwrap_err().to_string().contains("one of x, y"));
+    }
+
+    #[test]
+    fn csv_has_ids_columns_and_empty_nan_fields() {
+        let t = CustomerTable::new(
+            vec!["a,1".into(), "b".into()],
+            vec!["x".into(), "y".into()],
+            array![[1.5, f64::NAN], [0.1, 2.0]],
+        )
+        .unwrap();
+        let path = std::env::temp_dir().join(format!("segmint-table-{}.csv", std::process::id()));
+        t.write_csv(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text, "customer_id,x,y\n\"a,1\",1.5,\nb,0.1,2\n");
     }
 
     #[test]

@@ -444,6 +444,68 @@ mod tests {
     }
 
     #[test]
+    fn whitespace_separated_file_without_header_is_read_by_position() {
+        let text = " 01 19970101  1   29.33\r\n 02   19970112 2 0.00\r\n";
+        let options = ReadOptions {
+            whitespace_separated: true,
+            header: false,
+            date_format: DateFormat::Custom("%Y%m%d".into()),
+            ..Default::default()
+        };
+        let columns = TransactionColumns::new("1", "2", "4").quantity("3");
+        let (tx, audit) = read_transactions_from(text.as_bytes(), Path::new("cdnow.txt"), &columns, &options).unwrap();
+        assert_eq!(audit.rows_kept, 2);
+        assert_eq!(tx.customer_ids(), ["01", "02"]);
+        assert_eq!(tx.amounts(), [29.33, 0.0]);
+        assert_eq!(tx.quantities(), Some(&[1.0, 2.0][..]));
+    }
+
+    #[test]
+    fn optional_columns_are_read_and_bad_flags_dropped() {
+        let text = "c,d,a,prod,cat,promo\n\
+                    x,2024-01-01,5,p1,books,yes\n\
+                    x,2024-01-02,5,p2,music,0\n\
+                    x,2024-01-03,5,p2,music,2.5\n\
+                    x,2024-01-04,5,p2,music,maybe\n";
+        let columns = TransactionColumns::new("c", "d", "a")
+            .product("prod")
+            .category("cat")
+            .discount("promo");
+        let (tx, audit) = read(text, &columns, BadRowPolicy::Drop).unwrap();
+        assert_eq!(tx.discount_flags(), Some(&[true, false, true][..]));
+        assert_eq!(tx.products().unwrap().0, ["p1", "p2"]);
+        assert_eq!(tx.categories().unwrap().1, [0, 1, 1]);
+        assert_eq!(audit.dropped_for(DropReason::UnreadableDiscount), 1);
+    }
+
+    #[test]
+    fn non_utf8_and_future_dates_are_counted_drops() {
+        let mut bytes = b"c,d,a\nx,2024-01-01,5\n".to_vec();
+        bytes.extend_from_slice(b"\xff\xfe,2024-01-02,5\ny,2030-01-01,5\n");
+        let options = ReadOptions {
+            not_after: Some(1_735_689_600), // 2025-01-01
+            ..Default::default()
+        };
+        let (tx, audit) = read_transactions_from(&bytes[..], Path::new("t.csv"), &cols_cda(), &options).unwrap();
+        assert_eq!(tx.len(), 1);
+        assert_eq!(audit.dropped_for(DropReason::NonUtf8), 1);
+        assert_eq!(audit.dropped_for(DropReason::FutureDate), 1);
+        assert!(audit.is_balanced());
+        let strict = ReadOptions {
+            on_bad_row: BadRowPolicy::Fail,
+            ..options
+        };
+        let err = read_transactions_from(&bytes[..], Path::new("t.csv"), &cols_cda(), &strict)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3, column \"c\"") && err.contains("UTF-8"), "{err}");
+    }
+
+    fn cols_cda() -> TransactionColumns {
+        TransactionColumns::new("c", "d", "a")
+    }
+
+    #[test]
     fn malformed_quoting_is_a_csv_error_with_a_line() {
         let text = "cust,date,amount\na,2024-01-01,1\n\"b,2024-01-01,1\n";
         // An unterminated quote swallows the rest of the file as one field: the row is short.

@@ -104,11 +104,7 @@ pub(crate) fn column_names(path: &Path, options: &ReadOptions) -> Result<Vec<Str
 /// A CSV reader over a boxed byte stream.
 type CsvReader<'r> = csv::Reader<Box<dyn Read + 'r>>;
 
-fn csv_reader<'r>(
-    reader: impl Read + 'r,
-    path: &Path,
-    options: &ReadOptions,
-) -> Result<(CsvReader<'r>, Vec<String>)> {
+fn csv_reader<'r>(reader: impl Read + 'r, path: &Path, options: &ReadOptions) -> Result<(CsvReader<'r>, Vec<String>)> {
     let reader: Box<dyn Read + 'r> = if options.whitespace_separated {
         Box::new(CommaSeparated::new(BufReader::new(reader)))
     } else {

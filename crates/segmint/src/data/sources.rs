@@ -293,3 +293,87 @@ impl JoinReport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::TransactionsBuilder;
+    use crate::data::io::BadRowPolicy;
+
+    fn file(name: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("segmint-sources-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn attributes_split_numeric_and_categorical_and_count_duplicates() {
+        let path = file(
+            "customers.csv",
+            "id,age,region,email_opt_in\na,34,North,1\nb,,South,0\na,50,East,1\n",
+        );
+        let (table, audit) = read_attributes(&path, "id", &ReadOptions::default()).unwrap();
+        assert_eq!(table.ids, ["a", "b"]);
+        assert_eq!(table.numeric[0].0, "age");
+        assert!(table.numeric[0].1[1].is_nan());
+        assert_eq!(
+            table.categorical,
+            vec![("region".into(), vec!["North".into(), "South".into()])]
+        );
+        assert_eq!(audit.dropped_for(DropReason::DuplicateId), 1);
+        let strict = ReadOptions {
+            on_bad_row: BadRowPolicy::Fail,
+            ..Default::default()
+        };
+        let err = read_attributes(&path, "id", &strict).unwrap_err().to_string();
+        assert!(
+            err.contains("line 4, column \"id\"") && err.contains("appears once"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn interactions_and_products_are_read_with_their_optional_columns() {
+        let path = file(
+            "interactions.csv",
+            "cust,when,kind,csat\na,2024-01-01,Service,4\na,2024-01-02,email_open,\nb,bad,visit,\n",
+        );
+        let columns = InteractionColumns {
+            customer: "cust".into(),
+            date: "when".into(),
+            kind: Some("kind".into()),
+            satisfaction: Some("csat".into()),
+        };
+        let (got, audit) = read_interactions(&path, &columns, &ReadOptions::default()).unwrap();
+        assert_eq!(got.kind, ["service", "email_open"]);
+        assert_eq!(got.satisfaction[0], 4.0);
+        assert!(got.satisfaction[1].is_nan());
+        assert_eq!(audit.dropped_for(DropReason::UnparsableDate), 1);
+
+        let path = file("products.csv", "sku,launched\np1,2024-01-01\np2,2024-02-01\n");
+        let columns = ProductColumns {
+            product: "sku".into(),
+            launch: "launched".into(),
+            price_tier: None,
+        };
+        let (products, _) = read_products(&path, &columns, &ReadOptions::default()).unwrap();
+        assert_eq!(products.launch_by_id()["p2"], 1_706_745_600);
+    }
+
+    #[test]
+    fn join_report_counts_ids_on_each_side() {
+        let mut b = TransactionsBuilder::new(false);
+        for id in ["a", "b", "c"] {
+            b.push(id, 0, 1.0, None);
+        }
+        let report = JoinReport::new("customers", ["b", "c", "z"], &b.finish());
+        assert_eq!(
+            (report.matched, report.only_in_source, report.missing_from_source),
+            (2, 1, 1)
+        );
+        assert_eq!(report.examples_only_in_source, ["z"]);
+        assert_eq!(report.examples_missing_from_source, ["a"]);
+    }
+}

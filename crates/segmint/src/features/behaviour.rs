@@ -72,6 +72,27 @@ impl Default for EngagementOptions {
     }
 }
 
+impl EngagementOptions {
+    fn check(&self) -> Result<()> {
+        let positive = [
+            ("engagement.half_life_days", self.half_life_days),
+            ("engagement.window_days", self.window_days),
+            ("engagement.saturation", self.saturation),
+        ];
+        if let Some((name, v)) = positive.into_iter().find(|(_, v)| !(v.is_finite() && *v > 0.0)) {
+            return Err(Error::invalid_parameter(name, v, "a finite number > 0"));
+        }
+        if !(0.0..=1.0).contains(&self.recency_weight) {
+            return Err(Error::invalid_parameter(
+                "engagement.recency_weight",
+                self.recency_weight,
+                "a weight between 0 and 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The optional sources the features use.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sources<'a> {
@@ -115,6 +136,7 @@ pub fn customer_features(tx: &Transactions, options: &FeatureOptions, sources: S
             "a finite number >= 0",
         ));
     }
+    options.engagement.check()?;
     let groups = CustomerLines::new(tx);
     let launch = launch_times(tx, sources.products, options.new_product_days);
     let mut columns: Vec<String> = CORE_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
@@ -470,4 +492,159 @@ fn interaction_features(
         ("mean_satisfaction".into(), satisfaction),
         ("engagement_score".into(), engagement),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Line, LineFields, TransactionsBuilder};
+    use approx::assert_relative_eq;
+
+    const DAY: i64 = 86_400;
+
+    fn line<'a>(customer: &'a str, day: i64, amount: f64, order: &'a str) -> Line<'a> {
+        Line {
+            customer,
+            timestamp: day * DAY,
+            amount,
+            order: Some(order),
+            ..Default::default()
+        }
+    }
+
+    /// Customer a: orders on days 0 (two lines), 10 and 40, a return on day 12.
+    fn sample() -> Transactions {
+        let fields = LineFields {
+            order: true,
+            quantity: true,
+            product: true,
+            category: true,
+            discount: true,
+        };
+        let mut b = TransactionsBuilder::with_fields(fields);
+        let rows = [
+            (line("a", 0, 10.0, "o1"), 1.0, "p1", "books", false),
+            (line("a", 0, 30.0, "o1"), 2.0, "p2", "music", true),
+            (line("a", 10, 20.0, "o2"), 1.0, "p1", "books", false),
+            (line("a", 12, -5.0, "r1"), -1.0, "p1", "books", false),
+            (line("a", 40, 40.0, "o3"), 4.0, "p3", "games", true),
+            (line("b", 100, 8.0, "o4"), 1.0, "p1", "books", false),
+        ];
+        for (base, quantity, product, category, discounted) in rows {
+            b.push_line(&Line {
+                quantity: Some(quantity),
+                product: Some(product),
+                category: Some(category),
+                discounted: Some(discounted),
+                ..base
+            });
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn every_feature_of_a_hand_computed_customer() {
+        let tx = sample();
+        let products = Products {
+            ids: vec!["p1".into(), "p2".into(), "p3".into()],
+            launch: vec![-1000 * DAY, -1000 * DAY, 20 * DAY],
+            price_tier: vec![String::new(); 3],
+        };
+        let sources = Sources {
+            products: Some(&products),
+            interactions: None,
+        };
+        let t = customer_features(&tx, &FeatureOptions::default(), sources).unwrap();
+        let get = |c: &str| t.column(c).unwrap()[0];
+        assert_relative_eq!(get("recency_days"), 60.0); // as_of = day 100
+        assert_relative_eq!(get("frequency"), 3.0);
+        assert_relative_eq!(get("monetary"), 95.0);
+        assert_relative_eq!(get("aov"), 95.0 / 3.0);
+        assert_relative_eq!(get("tenure_days"), 100.0);
+        assert_relative_eq!(get("repeat_frequency"), 2.0);
+        assert_relative_eq!(get("items_per_order"), 8.0 / 3.0);
+        // Gaps 10 and 30 days: mean 20, population sd 10.
+        assert_relative_eq!(get("interpurchase_mean_days"), 20.0);
+        assert_relative_eq!(get("interpurchase_sd_days"), 10.0);
+        assert_relative_eq!(get("purchases_per_month"), 3.0 / (100.0 / DAYS_PER_MONTH));
+        assert_relative_eq!(get("clv_historical"), 95.0);
+        assert_relative_eq!(get("return_rate"), 5.0 / 100.0);
+        assert_relative_eq!(get("gross_revenue"), 100.0);
+        assert_relative_eq!(get("discount_order_share"), 2.0 / 3.0); // o1 and o3
+        assert_relative_eq!(get("discount_revenue_share"), 70.0 / 100.0);
+        assert_relative_eq!(get("category_breadth"), 3.0);
+        // p3 was bought 20 days after its launch; p1, p2 long after theirs.
+        assert_relative_eq!(get("new_product_share"), 1.0 / 4.0);
+        // b: one order, no gaps.
+        let b = t.values().row(1).to_vec();
+        assert!(b[7].is_nan() && b[8].is_nan());
+    }
+
+    #[test]
+    fn without_a_products_table_first_sales_after_the_first_window_are_launches() {
+        let mut b = TransactionsBuilder::with_fields(LineFields {
+            product: true,
+            ..Default::default()
+        });
+        for (day, product) in [(0, "old"), (200, "old"), (200, "new"), (400, "new")] {
+            b.push_line(&Line {
+                customer: "a",
+                timestamp: day * DAY,
+                amount: 1.0,
+                product: Some(product),
+                ..Default::default()
+            });
+        }
+        let t = customer_features(&b.finish(), &FeatureOptions::default(), Sources::default()).unwrap();
+        // "old" sold on day 0: launch unknown. "new" launched day 200: the day-200 sale is early.
+        assert_relative_eq!(t.column("new_product_share").unwrap()[0], 1.0 / 4.0);
+    }
+
+    #[test]
+    fn interactions_give_contacts_satisfaction_and_engagement() {
+        let tx = sample();
+        let interactions = Interactions {
+            customer: vec!["a".into(), "a".into(), "a".into(), "ghost".into()],
+            timestamp: vec![100 * DAY, 70 * DAY, 5 * DAY, 99 * DAY],
+            kind: vec![
+                "service".into(),
+                "email_open".into(),
+                "service".into(),
+                "service".into(),
+            ],
+            satisfaction: vec![4.0, f64::NAN, 2.0, 5.0],
+        };
+        let sources = Sources {
+            products: None,
+            interactions: Some(&interactions),
+        };
+        let t = customer_features(&tx, &FeatureOptions::default(), sources).unwrap();
+        let row = |c: &str| t.column(c).unwrap().to_vec();
+        assert_eq!(row("interactions"), vec![3.0, 0.0]);
+        assert_eq!(row("service_contacts"), vec![2.0, 0.0]);
+        assert_relative_eq!(row("mean_satisfaction")[0], 3.0);
+        assert!(row("mean_satisfaction")[1].is_nan());
+        // Last contact today (recency part 1); two contacts in the last 90 days.
+        let expected = 100.0 * (0.5 + 0.5 * (1.0 - (-2.0f64 / 4.0).exp()));
+        assert_relative_eq!(row("engagement_score")[0], expected);
+        assert_eq!(row("engagement_score")[1], 0.0);
+    }
+
+    #[test]
+    fn net_revenue_over_customers_equals_net_revenue_over_lines() {
+        let tx = sample();
+        let t = customer_features(&tx, &FeatureOptions::default(), Sources::default()).unwrap();
+        let by_customer: f64 = t.column("monetary").unwrap().sum();
+        assert_relative_eq!(by_customer, tx.amounts().iter().sum::<f64>());
+    }
+
+    #[test]
+    fn a_negative_margin_is_rejected() {
+        let options = FeatureOptions {
+            margin: -0.1,
+            ..Default::default()
+        };
+        let err = customer_features(&sample(), &options, Sources::default()).unwrap_err();
+        assert!(err.to_string().contains("margin"), "{err}");
+    }
 }
