@@ -2,7 +2,7 @@
 
 The stages, each usable on its own:
 
-- :mod:`segmint.features` — RFM, AOV and tenure per customer;
+- :mod:`segmint.features` — the behavioural feature table and the lifetimes-style summary;
 - :mod:`segmint.cluster` — clustering estimators with scikit-learn's interface;
 - :mod:`segmint.metrics` — silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand;
 - :mod:`segmint.pipeline` — the whole pipeline in one call (:func:`segment`, :func:`segment_csv`);

@@ -7,6 +7,8 @@ import numpy.typing as npt
 
 __all__ = [
     "__version__",
+    "customer_features",
+    "rfm_summary",
     "kmeans_fit",
     "kmeans_predict",
     "kmeans_transform",
@@ -94,6 +96,34 @@ def rfm(
     amounts: npt.NDArray[np.float64],
     order_codes: npt.NDArray[np.int64] | None = None,
     as_of: int | None = None,
+) -> dict[str, Any]: ...
+def rfm_summary(
+    customer_ids: list[str],
+    customer_codes: npt.NDArray[np.int64],
+    timestamps: npt.NDArray[np.int64],
+    amounts: npt.NDArray[np.float64],
+    *,
+    time_unit: str = "D",
+    freq_multiplier: float = 1.0,
+    observation_end: int | None = None,
+    calibration_end: int | None = None,
+) -> dict[str, Any]: ...
+def customer_features(
+    customer_ids: list[str],
+    customer_codes: npt.NDArray[np.int64],
+    timestamps: npt.NDArray[np.int64],
+    amounts: npt.NDArray[np.float64],
+    order_codes: npt.NDArray[np.int64] | None = None,
+    *,
+    quantities: npt.NDArray[np.float64] | None = None,
+    products: tuple[list[str], npt.NDArray[np.int64]] | None = None,
+    categories: tuple[list[str], npt.NDArray[np.int64]] | None = None,
+    discounted: list[bool] | None = None,
+    launches: tuple[list[str], list[int]] | None = None,
+    interactions: tuple[list[str], list[int], list[str], list[float]] | None = None,
+    as_of: int | None = None,
+    margin: float = 1.0,
+    new_product_days: int = 90,
 ) -> dict[str, Any]: ...
 def segment(
     customer_ids: list[str],

@@ -28,7 +28,8 @@ pub fn transactions_from(
     })
 }
 
-fn codes(py: Python<'_>, name: &str, codes: PyReadonlyArray1<'_, i64>) -> PyResult<Vec<u32>> {
+/// Checked `u32` codes from factorised `int64` codes.
+pub fn codes(py: Python<'_>, name: &str, codes: PyReadonlyArray1<'_, i64>) -> PyResult<Vec<u32>> {
     codes
         .as_array()
         .iter()

@@ -4,6 +4,7 @@
 mod cluster;
 mod data;
 mod error;
+mod features;
 mod metrics;
 mod pipeline;
 
@@ -25,6 +26,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics::pair_jaccard, m)?)?;
     m.add_function(wrap_pyfunction!(data::read_transactions, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::rfm, m)?)?;
+    m.add_function(wrap_pyfunction!(features::rfm_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(features::customer_features, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::make_customers, m)?)?;
     Ok(())

@@ -266,10 +266,13 @@ fn purchase_features(
     let key = |i: usize| tx.order_codes().map_or(times[i], |o| i64::from(o[i]));
     orders.clear();
     let (mut net, mut gross, mut returned, mut items) = (0.0, 0.0, 0.0, 0.0);
+    let (mut first_buy, mut last_buy) = (i64::MAX, i64::MIN);
     for &l in lines {
         let i = l as usize;
         net += amounts[i];
         if amounts[i] > 0.0 {
+            first_buy = first_buy.min(times[i]);
+            last_buy = last_buy.max(times[i]);
             gross += amounts[i];
             items += tx.quantities().map_or(1.0, |q| q[i]);
             orders.push(Order {
@@ -283,14 +286,13 @@ fn purchase_features(
     }
     merge_orders(orders);
     let frequency = orders.len() as f64;
-    // A customer with only returns keeps the span of all of their lines.
-    let all = || lines.iter().map(|&l| times[l as usize]);
-    let first = orders.first().map_or_else(|| all().min().unwrap_or(as_of), |o| o.time);
-    let last = orders
-        .iter()
-        .map(|o| o.time)
-        .max()
-        .unwrap_or_else(|| all().max().unwrap_or(as_of));
+    // Recency and tenure span the purchase lines; a customer with only returns keeps the span of all lines.
+    let (first, last) = if orders.is_empty() {
+        let all = lines.iter().map(|&l| times[l as usize]);
+        (all.clone().min().unwrap_or(as_of), all.max().unwrap_or(as_of))
+    } else {
+        (first_buy, last_buy)
+    };
     let days = |seconds: i64| seconds as f64 / SECONDS_PER_DAY;
     let tenure = days(as_of - first);
     let (gap_mean, gap_sd) = gap_stats(orders);

@@ -1,0 +1,126 @@
+//! The feature table and the repeat-purchase summary from factorised columns.
+
+use numpy::{IntoPyArray, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use segmint::data::{Interactions, Products};
+use segmint::features::{
+    FeatureOptions, Period, RfmSummary, Sources, SummaryOptions, calibration_holdout,
+    customer_features as core_features, rfm_summary as core_summary,
+};
+
+use crate::data::{codes, table_to_py, transactions_from};
+use crate::error::detached;
+
+/// The lifetimes-style summary (and holdout columns when `calibration_end` is given).
+#[pyfunction]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, *, time_unit="D", freq_multiplier=1.0, observation_end=None, calibration_end=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn rfm_summary<'py>(
+    py: Python<'py>,
+    customer_ids: Vec<String>,
+    customer_codes: PyReadonlyArray1<'py, i64>,
+    timestamps: PyReadonlyArray1<'py, i64>,
+    amounts: PyReadonlyArray1<'py, f64>,
+    time_unit: &str,
+    freq_multiplier: f64,
+    observation_end: Option<i64>,
+    calibration_end: Option<i64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, None)?;
+    let options = SummaryOptions {
+        period: detached(py, || Period::parse(time_unit))?,
+        multiplier: freq_multiplier,
+        observation_end,
+    };
+    let out = PyDict::new(py);
+    match calibration_end {
+        None => {
+            let summary = detached(py, || core_summary(&tx, &options))?;
+            summary_to_py(&out, summary, "")?;
+        }
+        Some(end) => {
+            let split = detached(py, || calibration_holdout(&tx, end, &options))?;
+            summary_to_py(&out, split.calibration, "_cal")?;
+            out.set_item("frequency_holdout", split.frequency_holdout.into_pyarray(py))?;
+            out.set_item("monetary_value_holdout", split.monetary_value_holdout.into_pyarray(py))?;
+            out.set_item("duration_holdout", split.duration_holdout)?;
+        }
+    }
+    Ok(out)
+}
+
+fn summary_to_py(out: &Bound<'_, PyDict>, s: RfmSummary, suffix: &str) -> PyResult<()> {
+    let py = out.py();
+    out.set_item("index", s.ids)?;
+    out.set_item(format!("frequency{suffix}"), s.frequency.into_pyarray(py))?;
+    out.set_item(format!("recency{suffix}"), s.recency.into_pyarray(py))?;
+    out.set_item(format!("T{suffix}"), s.t.into_pyarray(py))?;
+    out.set_item(format!("monetary_value{suffix}"), s.monetary_value.into_pyarray(py))?;
+    Ok(())
+}
+
+/// Interactions as parallel lists: customer ids, timestamps, kinds, satisfaction (`NaN` = none).
+type InteractionColumns = (Vec<String>, Vec<i64>, Vec<String>, Vec<f64>);
+
+/// The behavioural feature table with the optional line columns and sources.
+#[pyfunction]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, quantities=None, products=None, categories=None, discounted=None, launches=None, interactions=None, as_of=None, margin=1.0, new_product_days=90))]
+#[allow(clippy::too_many_arguments)]
+pub fn customer_features<'py>(
+    py: Python<'py>,
+    customer_ids: Vec<String>,
+    customer_codes: PyReadonlyArray1<'py, i64>,
+    timestamps: PyReadonlyArray1<'py, i64>,
+    amounts: PyReadonlyArray1<'py, f64>,
+    order_codes: Option<PyReadonlyArray1<'py, i64>>,
+    quantities: Option<PyReadonlyArray1<'py, f64>>,
+    products: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
+    categories: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
+    discounted: Option<Vec<bool>>,
+    launches: Option<(Vec<String>, Vec<i64>)>,
+    interactions: Option<InteractionColumns>,
+    as_of: Option<i64>,
+    margin: f64,
+    new_product_days: u32,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
+    if let Some(q) = quantities {
+        let q = q.as_array().to_vec();
+        tx = detached(py, || tx.with_quantities(q))?;
+    }
+    if let Some((ids, c)) = products {
+        let c = codes(py, "product_codes", c)?;
+        tx = detached(py, || tx.with_products(ids, c))?;
+    }
+    if let Some((ids, c)) = categories {
+        let c = codes(py, "category_codes", c)?;
+        tx = detached(py, || tx.with_categories(ids, c))?;
+    }
+    if let Some(flags) = discounted {
+        tx = detached(py, || tx.with_discount_flags(flags))?;
+    }
+    let launches = launches.map(|(ids, launch)| Products {
+        price_tier: vec![String::new(); ids.len()],
+        ids,
+        launch,
+    });
+    let interactions = interactions.map(|(customer, timestamp, kind, satisfaction)| Interactions {
+        customer,
+        timestamp,
+        kind: kind.into_iter().map(|k| k.to_ascii_lowercase()).collect(),
+        satisfaction,
+    });
+    let options = FeatureOptions {
+        as_of,
+        margin,
+        new_product_days,
+        ..Default::default()
+    };
+    let sources = Sources {
+        products: launches.as_ref(),
+        interactions: interactions.as_ref(),
+    };
+    let table = detached(py, || core_features(&tx, &options, sources))?;
+    table_to_py(py, &table)
+}
