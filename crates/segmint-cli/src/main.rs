@@ -320,7 +320,11 @@ fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path)
             };
             let (interactions, audit) = read_interactions(p, &mapping, &options)?;
             print_audit(&audit);
-            let join = JoinReport::new("interactions", interactions.customer.iter().map(String::as_str), &tx);
+            let join = JoinReport::new(
+                "interactions",
+                interactions.customer_ids.iter().map(String::as_str),
+                &tx,
+            );
             println!(
                 "interactions: {} customers matched, {} only in the interactions (ignored), {} customers without interactions",
                 join.matched, join.only_in_source, join.missing_from_source
@@ -368,6 +372,14 @@ fn main() -> Result<()> {
         Command::Synth { out, customers, seed } => {
             let base = generate(&SynthParams::new(customers, seed))?;
             segmint::data::io::write_transactions(&out, &base.transactions)?;
+            let (products, interactions) = write_synthetic_sources(&out, &base)?;
+            println!(
+                "wrote {} products to {} and {} interactions to {}",
+                base.products.ids.len(),
+                products.display(),
+                base.interactions.len(),
+                interactions.display()
+            );
             println!(
                 "wrote {} transaction lines of {} customers to {}",
                 base.transactions.len(),
@@ -385,7 +397,7 @@ fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<()> {
         .segmentation()
         .as_of(base.as_of)
         .title(format!("segmint demo: {customers} synthetic customers"))
-        .fit(&base.transactions, None)?;
+        .fit_with_sources(&base.transactions, None, base.sources())?;
     finish(&out, &result)?;
     println!("\nTrue archetypes in each segment (the generator's ground truth):");
     let counts = archetype_counts(&base.archetypes, &result.labels, result.report.clustering.n_clusters)?;
@@ -411,6 +423,49 @@ fn run(path: PathBuf, columns: &ColumnArgs, out: PathBuf, model: &ModelArgs) -> 
     }
     let result = segmentation.fit(&tx, Some(&audit))?;
     finish(&out, &result)
+}
+
+/// Column headers narrowed for the terminal table.
+fn short(name: &str) -> &str {
+    match name {
+        "discount_order_share" => "promo_share",
+        "new_product_share" => "new_products",
+        "engagement_score" => "engagement",
+        other => other,
+    }
+}
+
+/// Writes `<stem>_products.csv` and `<stem>_interactions.csv` beside the transactions.
+fn write_synthetic_sources(out: &Path, base: &segmint::synth::CustomerBase) -> Result<(PathBuf, PathBuf)> {
+    use std::io::Write;
+    let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("synthetic");
+    let sibling = |suffix: &str| out.with_file_name(format!("{stem}_{suffix}.csv"));
+    let (products_path, interactions_path) = (sibling("products"), sibling("interactions"));
+    let mut products = std::io::BufWriter::new(std::fs::File::create(&products_path)?);
+    writeln!(products, "product_id,launch_date")?;
+    for (id, &launch) in base.products.ids.iter().zip(&base.products.launch) {
+        writeln!(products, "{id},{}", segmint::data::format_timestamp(launch))?;
+    }
+    products.flush()?;
+    let i = &base.interactions;
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&interactions_path)?);
+    writeln!(file, "customer_id,date,kind,satisfaction")?;
+    for row in 0..i.len() {
+        let score = i.satisfaction[row];
+        write!(
+            file,
+            "{},{},{},",
+            i.customer_ids[i.customer[row] as usize],
+            segmint::data::format_timestamp(i.timestamp[row]),
+            i.kinds[i.kind[row] as usize]
+        )?;
+        if score.is_finite() {
+            write!(file, "{score}")?;
+        }
+        writeln!(file)?;
+    }
+    file.flush()?;
+    Ok((products_path, interactions_path))
 }
 
 fn delimiter(text: &str) -> Result<u8> {
@@ -465,10 +520,20 @@ fn print_summary(result: &SegmentationResult) {
         c.n_iter,
         if c.converged { "" } else { ", not converged" }
     );
-    let names: Vec<&str> = r.segments[0].kpis.iter().map(|k| k.name.as_str()).collect();
+    // The clustered features and the behavioural KPIs a marketer looks at first; report.md has them all.
+    let shown = |name: &str| {
+        r.features.columns.iter().any(|c| c == name)
+            || ["discount_order_share", "new_product_share", "engagement_score"].contains(&name)
+    };
+    let names: Vec<&str> = r.segments[0]
+        .kpis
+        .iter()
+        .map(|k| k.name.as_str())
+        .filter(|n| shown(n))
+        .collect();
     print!("{:>7} {:>9} {:>7} {:>8}", "segment", "customers", "share", "revenue");
     for name in &names {
-        print!(" {name:>12}");
+        print!(" {:>12}", short(name));
     }
     println!();
     for s in &r.segments {
@@ -480,7 +545,7 @@ fn print_summary(result: &SegmentationResult) {
             100.0 * s.share,
             revenue
         );
-        for k in &s.kpis {
+        for k in s.kpis.iter().filter(|k| shown(&k.name)) {
             print!(" {:>12.1}", k.mean);
         }
         println!();

@@ -3,7 +3,7 @@
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use segmint::data::{Interactions, Products};
+use segmint::data::{InteractionsBuilder, Products};
 use segmint::features::{
     FeatureOptions, Period, RfmSummary, Sources, SummaryOptions, calibration_holdout,
     customer_features as core_features, rfm_summary as core_summary,
@@ -105,11 +105,12 @@ pub fn customer_features<'py>(
         ids,
         launch,
     });
-    let interactions = interactions.map(|(customer, timestamp, kind, satisfaction)| Interactions {
-        customer,
-        timestamp,
-        kind: kind.into_iter().map(|k| k.to_ascii_lowercase()).collect(),
-        satisfaction,
+    let interactions = interactions.map(|(customers, timestamps, kinds, satisfaction)| {
+        let mut builder = InteractionsBuilder::default();
+        for (((c, t), k), s) in customers.iter().zip(timestamps).zip(&kinds).zip(satisfaction) {
+            builder.push(c, t, k, s);
+        }
+        builder.finish()
     });
     let options = FeatureOptions {
         as_of,

@@ -318,19 +318,41 @@ fn flag(bytes: &[u8]) -> Option<bool> {
     }
 }
 
-/// Writes transactions as CSV with columns `customer_id,order_id,date,amount`.
+/// Writes transactions as CSV with columns `customer_id,order_id,date,amount`,
+/// then `product_id`, `category` and `discounted` (0/1) when the data has them.
 pub fn write_transactions(path: impl AsRef<Path>, tx: &Transactions) -> Result<()> {
     let path: PathBuf = path.as_ref().to_path_buf();
     let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let io = |e| Error::io(&path, e);
-    writeln!(out, "customer_id,order_id,date,amount").map_err(io)?;
+    let (products, categories, discounts) = (tx.products(), tx.categories(), tx.discount_flags());
+    write!(out, "customer_id,order_id,date,amount").map_err(io)?;
+    for (present, name) in [
+        (products.is_some(), ",product_id"),
+        (categories.is_some(), ",category"),
+        (discounts.is_some(), ",discounted"),
+    ] {
+        if present {
+            out.write_all(name.as_bytes()).map_err(io)?;
+        }
+    }
+    writeln!(out).map_err(io)?;
     let ids = tx.customer_ids();
     for i in 0..tx.len() {
         let customer = &ids[tx.customer_codes()[i] as usize];
         let order = tx.order_codes().map_or(String::new(), |o| format!("O{}", o[i]));
         let date = format_timestamp(tx.timestamps()[i]);
-        writeln!(out, "{customer},{order},{date},{:.2}", tx.amounts()[i]).map_err(io)?;
+        write!(out, "{customer},{order},{date},{:.2}", tx.amounts()[i]).map_err(io)?;
+        if let Some((names, codes)) = products {
+            write!(out, ",{}", names[codes[i] as usize]).map_err(io)?;
+        }
+        if let Some((names, codes)) = categories {
+            write!(out, ",{}", names[codes[i] as usize]).map_err(io)?;
+        }
+        if let Some(flags) = discounts {
+            write!(out, ",{}", u8::from(flags[i])).map_err(io)?;
+        }
+        writeln!(out).map_err(io)?;
     }
     out.flush().map_err(io)
 }

@@ -13,7 +13,7 @@ pub use customers::CustomerTable;
 pub use dates::{AUTO_FORMATS, DateFormat, DateParser, SECONDS_PER_DAY, format_timestamp};
 pub use io::{AmountColumns, BadRowPolicy, ReadOptions, TransactionColumns, read_transactions};
 pub use sources::{
-    Attributes, InteractionColumns, Interactions, JoinReport, ProductColumns, Products, read_attributes,
-    read_interactions, read_products,
+    Attributes, InteractionColumns, Interactions, InteractionsBuilder, JoinReport, ProductColumns, Products,
+    read_attributes, read_interactions, read_products,
 };
 pub use transactions::{Line, LineFields, Transactions, TransactionsBuilder};

@@ -96,16 +96,68 @@ pub fn read_products(
 }
 
 /// Customer interactions: service contacts, e-mail opens and clicks, visits.
+/// Customers and kinds are interned, as in [`Transactions`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Interactions {
-    /// Customer id of each interaction.
-    pub customer: Vec<String>,
+    /// Distinct customer ids.
+    pub customer_ids: Vec<String>,
+    /// Customer of each interaction (index into `customer_ids`).
+    pub customer: Vec<u32>,
     /// Time of each interaction (seconds since the epoch).
     pub timestamp: Vec<i64>,
-    /// Kind of each interaction, lower-cased (`service`, `email_open`, `visit` …; empty when unknown).
-    pub kind: Vec<String>,
+    /// Distinct kinds, lower-cased (`service`, `email_open`, `visit` …; empty when unknown).
+    pub kinds: Vec<String>,
+    /// Kind of each interaction (index into `kinds`).
+    pub kind: Vec<u32>,
     /// Satisfaction score of each interaction (`NaN` when not rated).
     pub satisfaction: Vec<f64>,
+}
+
+impl Interactions {
+    /// Number of interactions.
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.customer.is_empty()
+    }
+}
+
+/// Appends interactions one at a time, interning customers and kinds.
+#[derive(Debug, Default)]
+pub struct InteractionsBuilder {
+    customers: HashMap<String, u32>,
+    kinds: HashMap<String, u32>,
+    out: Interactions,
+}
+
+impl InteractionsBuilder {
+    /// Appends one interaction; the kind is lower-cased.
+    pub fn push(&mut self, customer: &str, timestamp: i64, kind: &str, satisfaction: f64) {
+        let c = intern(&mut self.customers, &mut self.out.customer_ids, customer);
+        let k = intern(&mut self.kinds, &mut self.out.kinds, &kind.to_ascii_lowercase());
+        self.out.customer.push(c);
+        self.out.timestamp.push(timestamp);
+        self.out.kind.push(k);
+        self.out.satisfaction.push(satisfaction);
+    }
+
+    /// The finished interactions.
+    pub fn finish(self) -> Interactions {
+        self.out
+    }
+}
+
+fn intern(map: &mut HashMap<String, u32>, ids: &mut Vec<String>, key: &str) -> u32 {
+    if let Some(&code) = map.get(key) {
+        return code;
+    }
+    let code = ids.len() as u32;
+    ids.push(key.to_owned());
+    map.insert(key.to_owned(), code);
+    code
 }
 
 /// Which columns of an interactions file to read.
@@ -145,7 +197,7 @@ pub fn read_interactions(
             column: columns.satisfaction.as_deref(),
         },
     ];
-    let mut out = Interactions::default();
+    let mut out = InteractionsBuilder::default();
     let audit = scan(
         path.as_ref(),
         &wanted,
@@ -159,7 +211,7 @@ pub fn read_interactions(
                 return Err((DropReason::MissingCustomer, customer));
             }
             let timestamp = date(record, date_field, dates)?;
-            let kind = optional_text(record, kind)?.unwrap_or_default().to_ascii_lowercase();
+            let kind = optional_text(record, kind)?.unwrap_or_default();
             let score = match satisfaction {
                 Some(s) => match number(&record[s.index]) {
                     Ok(v) => v,
@@ -168,14 +220,11 @@ pub fn read_interactions(
                 },
                 None => f64::NAN,
             };
-            out.customer.push(id.to_owned());
-            out.timestamp.push(timestamp);
-            out.kind.push(kind);
-            out.satisfaction.push(score);
+            out.push(id, timestamp, kind, score);
             Ok(())
         },
     )?;
-    Ok((out, audit))
+    Ok((out.finish(), audit))
 }
 
 /// A one-row-per-customer attribute table (demographics, geography, opt-ins,
@@ -347,7 +396,8 @@ mod tests {
             satisfaction: Some("csat".into()),
         };
         let (got, audit) = read_interactions(&path, &columns, &ReadOptions::default()).unwrap();
-        assert_eq!(got.kind, ["service", "email_open"]);
+        assert_eq!(got.kinds, ["service", "email_open"]);
+        assert_eq!(got.kind, [0, 1]);
         assert_eq!(got.satisfaction[0], 4.0);
         assert!(got.satisfaction[1].is_nan());
         assert_eq!(audit.dropped_for(DropReason::UnparsableDate), 1);

@@ -444,6 +444,17 @@ fn interaction_features(
         .enumerate()
         .map(|(i, id)| (id.as_str(), i))
         .collect();
+    // The table row of each distinct interaction customer, and which kinds are service contacts.
+    let row_of: Vec<Option<usize>> = interactions
+        .customer_ids
+        .iter()
+        .map(|id| code.get(id.as_str()).copied())
+        .collect();
+    let is_service: Vec<bool> = interactions
+        .kinds
+        .iter()
+        .map(|k| options.service_kinds.iter().any(|s| s == k))
+        .collect();
     let e = &options.engagement;
     let window = (e.window_days * SECONDS_PER_DAY) as i64;
     let mut total = vec![0.0; n];
@@ -451,16 +462,16 @@ fn interaction_features(
     let mut rated = vec![(0.0, 0usize); n];
     let mut last = vec![i64::MIN; n];
     let mut recent = vec![0.0; n];
-    for i in 0..interactions.customer.len() {
+    for i in 0..interactions.len() {
         let t = interactions.timestamp[i];
-        let Some(&c) = code.get(interactions.customer[i].as_str()) else {
+        let Some(c) = row_of[interactions.customer[i] as usize] else {
             continue;
         };
         if t > as_of {
             continue;
         }
         total[c] += 1.0;
-        if options.service_kinds.iter().any(|k| *k == interactions.kind[i]) {
+        if is_service[interactions.kind[i] as usize] {
             service[c] += 1.0;
         }
         let s = interactions.satisfaction[i];
@@ -605,17 +616,12 @@ mod tests {
     #[test]
     fn interactions_give_contacts_satisfaction_and_engagement() {
         let tx = sample();
-        let interactions = Interactions {
-            customer: vec!["a".into(), "a".into(), "a".into(), "ghost".into()],
-            timestamp: vec![100 * DAY, 70 * DAY, 5 * DAY, 99 * DAY],
-            kind: vec![
-                "service".into(),
-                "email_open".into(),
-                "service".into(),
-                "service".into(),
-            ],
-            satisfaction: vec![4.0, f64::NAN, 2.0, 5.0],
-        };
+        let mut builder = crate::data::InteractionsBuilder::default();
+        builder.push("a", 100 * DAY, "service", 4.0);
+        builder.push("a", 70 * DAY, "Email_Open", f64::NAN);
+        builder.push("a", 5 * DAY, "service", 2.0);
+        builder.push("ghost", 99 * DAY, "service", 5.0);
+        let interactions = builder.finish();
         let sources = Sources {
             products: None,
             interactions: Some(&interactions),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::{KMeans, KMeansParams};
 use crate::data::{CustomerTable, IngestAudit, Transactions, format_timestamp};
 use crate::error::{Error, Result};
-use crate::features::{FeatureOptions, RFM_COLUMNS, rfm};
+use crate::features::{FeatureOptions, RFM_COLUMNS, Sources, customer_features};
 use crate::preprocess::{StandardScaler, signed_log1p};
 use crate::profile::profile_segments;
 use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
@@ -110,10 +110,26 @@ impl Segmentation {
     ///
     /// `audit` is the ingest audit of the file the transactions came from, if any.
     pub fn fit(&self, tx: &Transactions, audit: Option<&IngestAudit>) -> Result<SegmentationResult> {
-        let features = rfm(tx, &self.rfm)?;
-        let mut x = features.values().to_owned();
+        self.fit_with_sources(tx, audit, Sources::default())
+    }
+
+    /// [`Self::fit`] with the optional sources (products, interactions) that
+    /// add KPIs to the feature table and the profiles. Clustering uses
+    /// [`RFM_COLUMNS`].
+    pub fn fit_with_sources(
+        &self,
+        tx: &Transactions,
+        audit: Option<&IngestAudit>,
+        sources: Sources<'_>,
+    ) -> Result<SegmentationResult> {
+        let features = customer_features(tx, &self.rfm, sources)?;
+        let mut x = features.select(&RFM_COLUMNS)?;
         for name in LOG_FEATURES {
-            x.column_mut(features.column_index(name)?).mapv_inplace(signed_log1p);
+            let c = RFM_COLUMNS
+                .iter()
+                .position(|c| *c == name)
+                .expect("log features are RFM columns");
+            x.column_mut(c).mapv_inplace(signed_log1p);
         }
         let scaler = StandardScaler::fit(x.view())?;
         let z = scaler.transform(x.view())?;
@@ -226,10 +242,10 @@ mod tests {
     }
 
     fn transformed(features: &CustomerTable) -> ndarray::Array2<f64> {
-        let mut x = features.values().to_owned();
+        let mut x = features.select(&RFM_COLUMNS).unwrap();
         for name in LOG_FEATURES {
-            x.column_mut(features.column_index(name).unwrap())
-                .mapv_inplace(signed_log1p);
+            let c = RFM_COLUMNS.iter().position(|c| *c == name).unwrap();
+            x.column_mut(c).mapv_inplace(signed_log1p);
         }
         x
     }

@@ -53,20 +53,34 @@ pub fn profile_segments(table: &CustomerTable, labels: &[usize], n_segments: usi
     let values = table.values();
     let n_cols = values.ncols();
     let mut sizes = vec![0usize; n_segments];
+    // Undefined values (NaN, e.g. the gap between orders of a one-order customer) are left out of means.
     let mut sums = vec![vec![0.0; n_cols]; n_segments];
+    let mut counts = vec![vec![0usize; n_cols]; n_segments];
     for (row, &label) in values.rows().into_iter().zip(labels) {
         sizes[label] += 1;
-        sums[label].iter_mut().zip(row).for_each(|(s, v)| *s += v);
+        for (c, &v) in row.iter().enumerate().filter(|(_, v)| v.is_finite()) {
+            sums[label][c] += v;
+            counts[label][c] += 1;
+        }
     }
     let overall: Vec<f64> = (0..n_cols)
-        .map(|c| sums.iter().map(|s| s[c]).sum::<f64>() / n as f64)
+        .map(|c| {
+            let count: usize = counts.iter().map(|k| k[c]).sum();
+            sums.iter().map(|s| s[c]).sum::<f64>() / count.max(1) as f64
+        })
         .collect();
     let revenue = table.column_index("monetary").ok();
-    let total_revenue = revenue.map_or(0.0, |c| overall[c] * n as f64);
+    let total_revenue = revenue.map_or(0.0, |c| sums.iter().map(|s| s[c]).sum());
     Ok((0..n_segments)
         .map(|s| {
             let size = sizes[s];
-            let mean = |c: usize| if size > 0 { sums[s][c] / size as f64 } else { 0.0 };
+            let mean = |c: usize| {
+                if counts[s][c] > 0 {
+                    sums[s][c] / counts[s][c] as f64
+                } else {
+                    0.0
+                }
+            };
             SegmentProfile {
                 segment: s,
                 size,

@@ -36,6 +36,14 @@ pub struct Behaviour {
     pub age: (f64, f64),
     /// Probability of an e-mail opt-in.
     pub email_opt_in: f64,
+    /// Probability that an order is bought on promotion.
+    pub promo_rate: f64,
+    /// Probability that a line is a product launched in the last 90 days.
+    pub new_product_affinity: f64,
+    /// Interactions (e-mail opens, visits, service contacts) per month while active.
+    pub interactions_per_month: f64,
+    /// Mean satisfaction (1–5) of service contacts.
+    pub satisfaction: f64,
 }
 
 impl Archetype {
@@ -69,6 +77,10 @@ impl Archetype {
                 return_rate: 0.02,
                 age: (46.0, 12.0),
                 email_opt_in: 0.85,
+                promo_rate: 0.10,
+                new_product_affinity: 0.35,
+                interactions_per_month: 6.0,
+                satisfaction: 4.4,
             },
             Archetype::NewPotential => Behaviour {
                 first_purchase: (0.86, 0.995),
@@ -79,6 +91,10 @@ impl Archetype {
                 return_rate: 0.03,
                 age: (31.0, 9.0),
                 email_opt_in: 0.7,
+                promo_rate: 0.25,
+                new_product_affinity: 0.15,
+                interactions_per_month: 4.0,
+                satisfaction: 4.0,
             },
             Archetype::BudgetConscious => Behaviour {
                 first_purchase: (0.0, 0.8),
@@ -89,6 +105,10 @@ impl Archetype {
                 return_rate: 0.04,
                 age: (38.0, 13.0),
                 email_opt_in: 0.6,
+                promo_rate: 0.60,
+                new_product_affinity: 0.05,
+                interactions_per_month: 2.0,
+                satisfaction: 3.7,
             },
             Archetype::AtRiskChurned => Behaviour {
                 first_purchase: (0.0, 0.4),
@@ -99,6 +119,10 @@ impl Archetype {
                 return_rate: 0.06,
                 age: (42.0, 14.0),
                 email_opt_in: 0.4,
+                promo_rate: 0.20,
+                new_product_affinity: 0.10,
+                interactions_per_month: 1.5,
+                satisfaction: 2.9,
             },
         }
     }

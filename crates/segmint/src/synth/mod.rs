@@ -16,13 +16,35 @@ use serde::{Deserialize, Serialize};
 
 pub use archetype::{Archetype, Behaviour};
 
-use crate::data::{LineFields, Transactions, TransactionsBuilder};
+use crate::data::{Interactions, LineFields, Products, Transactions, TransactionsBuilder};
 use crate::error::{Error, Result};
+use crate::features::Sources;
 
 const DAY: i64 = 86_400;
 /// 2024-01-01 00:00:00, the default start of the synthetic window.
 pub const DEFAULT_START: i64 = 1_704_067_200;
 const CUSTOMERS_PER_TASK: usize = 2048;
+/// Products in the synthetic catalogue.
+const N_PRODUCTS: usize = 240;
+/// The interactions export covers the last six months of the window.
+const INTERACTION_DAYS: f64 = 180.0;
+/// A product is new for this many days after its launch.
+const NEW_PRODUCT_DAYS: f64 = 90.0;
+
+/// Product categories of the synthetic retailer.
+pub const CATEGORIES: [&str; 8] = [
+    "Apparel",
+    "Beauty",
+    "Books",
+    "Electronics",
+    "Garden",
+    "Grocery",
+    "Home",
+    "Toys",
+];
+
+/// Interaction kinds of the synthetic CRM export.
+pub const INTERACTION_KINDS: [&str; 3] = ["email_open", "visit", "service"];
 const TASKS_PER_BATCH: usize = 32;
 
 /// What to generate.
@@ -124,8 +146,70 @@ pub struct CustomerBase {
     pub archetypes: Vec<Archetype>,
     /// Demographics, same order.
     pub demographics: Demographics,
+    /// The product catalogue with launch dates.
+    pub products: Products,
+    /// E-mail opens, visits and service contacts of the last six months.
+    pub interactions: Interactions,
     /// End of the observation window.
     pub as_of: i64,
+}
+
+impl CustomerBase {
+    /// The products and interactions, as the feature table takes them.
+    pub fn sources(&self) -> Sources<'_> {
+        Sources {
+            products: Some(&self.products),
+            interactions: Some(&self.interactions),
+        }
+    }
+}
+
+/// Product launch days (sorted, relative to the window start) and categories.
+#[derive(Debug)]
+struct Catalogue {
+    launch_day: Vec<f64>,
+    category: Vec<usize>,
+}
+
+impl Catalogue {
+    /// Half the products predate the window, half launch during it.
+    fn draw(rng: &mut ChaCha8Rng, days: f64) -> Catalogue {
+        let mut launch_day: Vec<f64> = (0..N_PRODUCTS)
+            .map(|i| {
+                if i % 2 == 0 {
+                    rng.random_range(-365.0..0.0)
+                } else {
+                    rng.random_range(0.0..days)
+                }
+            })
+            .collect();
+        launch_day.sort_by(f64::total_cmp);
+        let category = (0..N_PRODUCTS).map(|_| rng.random_range(0..CATEGORIES.len())).collect();
+        Catalogue { launch_day, category }
+    }
+
+    /// A product on sale on `day`: with probability `affinity` one launched in the last 90 days.
+    fn pick(&self, rng: &mut ChaCha8Rng, day: f64, affinity: f64) -> usize {
+        let on_sale = self.launch_day.partition_point(|&d| d <= day).max(1);
+        let new_from = self.launch_day.partition_point(|&d| d <= day - NEW_PRODUCT_DAYS);
+        if new_from < on_sale && rng.random_bool(affinity) {
+            rng.random_range(new_from..on_sale)
+        } else {
+            rng.random_range(0..on_sale)
+        }
+    }
+
+    fn products(&self, start: i64) -> Products {
+        Products {
+            ids: (1..=N_PRODUCTS).map(|i| format!("P{i:04}")).collect(),
+            launch: self
+                .launch_day
+                .iter()
+                .map(|d| start + (d * DAY as f64) as i64)
+                .collect(),
+            price_tier: vec![String::new(); N_PRODUCTS],
+        }
+    }
 }
 
 /// Generates a customer base.
@@ -133,15 +217,19 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
     params.check()?;
     let n = params.n_customers;
     let root = ChaCha8Rng::seed_from_u64(params.seed);
+    let mut catalogue_rng = root.clone();
+    catalogue_rng.set_stream(u64::MAX);
+    let catalogue = Catalogue::draw(&mut catalogue_rng, f64::from(params.days));
     let draw_task = |task: usize| -> Vec<Customer> {
         (task * CUSTOMERS_PER_TASK..((task + 1) * CUSTOMERS_PER_TASK).min(n))
             .map(|i| {
                 let mut rng = root.clone();
                 rng.set_stream(i as u64);
-                Customer::draw(&mut rng, params)
+                Customer::draw(&mut rng, params, &catalogue)
             })
             .collect()
     };
+    let product_ids = catalogue.products(params.start).ids;
 
     let width = n.to_string().len().max(6);
     let ids = (1..=n).map(|i| format!("C{i:0width$}")).collect();
@@ -149,9 +237,16 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
         ids,
         LineFields {
             order: true,
+            product: true,
+            category: true,
+            discount: true,
             ..Default::default()
         },
     );
+    let mut interactions = Interactions {
+        kinds: INTERACTION_KINDS.map(String::from).to_vec(),
+        ..Default::default()
+    };
     let mut archetypes = Vec::with_capacity(n);
     let mut demo = Demographics::default();
     let mut next_order = 0u32;
@@ -169,11 +264,20 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
                 let tx_line = crate::data::Line {
                     timestamp: line.time,
                     amount: line.amount,
+                    product: Some(&product_ids[line.product]),
+                    category: Some(CATEGORIES[catalogue.category[line.product]]),
+                    discounted: Some(line.discounted),
                     ..Default::default()
                 };
                 builder.push_coded(code, next_order + line.order, &tx_line);
             }
             next_order += customer.n_orders;
+            for &(time, kind, satisfaction) in &customer.interactions {
+                interactions.customer.push(code);
+                interactions.timestamp.push(time);
+                interactions.kind.push(kind);
+                interactions.satisfaction.push(satisfaction);
+            }
             archetypes.push(customer.archetype);
             demo.age.push(customer.age);
             demo.gender.push(customer.gender);
@@ -181,10 +285,14 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
             demo.email_opt_in.push(customer.email_opt_in);
         }
     }
+    let transactions = builder.finish();
+    interactions.customer_ids = transactions.customer_ids().to_vec();
     Ok(CustomerBase {
-        transactions: builder.finish(),
+        transactions,
         archetypes,
         demographics: demo,
+        products: catalogue.products(params.start),
+        interactions,
         as_of: params.end(),
     })
 }
@@ -214,6 +322,8 @@ struct Line {
     time: i64,
     amount: f64,
     order: u32,
+    product: usize,
+    discounted: bool,
 }
 
 #[derive(Debug)]
@@ -221,6 +331,8 @@ struct Customer {
     archetype: Archetype,
     lines: Vec<Line>,
     n_orders: u32,
+    /// Time, kind (index into [`INTERACTION_KINDS`]) and satisfaction (`NaN` unless a service contact).
+    interactions: Vec<(i64, u32, f64)>,
     age: u8,
     gender: Gender,
     region: u8,
@@ -228,7 +340,7 @@ struct Customer {
 }
 
 impl Customer {
-    fn draw(rng: &mut ChaCha8Rng, params: &SynthParams) -> Customer {
+    fn draw(rng: &mut ChaCha8Rng, params: &SynthParams, catalogue: &Catalogue) -> Customer {
         let archetype = Archetype::draw(rng, &params.mix);
         let b = archetype.behaviour();
         let window = f64::from(params.days);
@@ -248,6 +360,7 @@ impl Customer {
             let time = params.start + day.floor() as i64 * DAY + rng.random_range(8 * 3600..22 * 3600);
             let total = basket.sample(rng).max(1.0);
             let n_lines = rng.random_range(1..=3);
+            let discounted = rng.random_bool(b.promo_rate);
             let mut left = total;
             for l in 0..n_lines {
                 let part = if l + 1 == n_lines {
@@ -260,20 +373,26 @@ impl Customer {
                     time,
                     amount: cents(part),
                     order: n_orders,
+                    product: catalogue.pick(rng, day, b.new_product_affinity),
+                    discounted,
                 });
             }
             n_orders += 1;
             let return_day = day + rng.random_range(1.0..21.0);
             if rng.random_bool(b.return_rate) && return_day < window {
+                let returned = lines.last().map_or(0, |l| l.product);
                 lines.push(Line {
                     time: params.start + return_day.floor() as i64 * DAY + 12 * 3600,
                     amount: -cents(total * rng.random_range(0.2..1.0)),
                     order: n_orders,
+                    product: returned,
+                    discounted,
                 });
                 n_orders += 1;
             }
             day += gap.sample(rng).max(0.5);
         }
+        let interactions = draw_interactions(rng, params, &b, first, active_until);
         let age = Normal::new(b.age.0, b.age.1)
             .expect("valid sd")
             .sample(rng)
@@ -282,6 +401,7 @@ impl Customer {
             archetype,
             lines,
             n_orders,
+            interactions,
             age: age.round() as u8,
             gender: if rng.random_bool(0.53) {
                 Gender::Female
@@ -292,6 +412,43 @@ impl Customer {
             email_opt_in: rng.random_bool(b.email_opt_in),
         }
     }
+}
+
+/// A Poisson stream of interactions over the customer's active days within
+/// the export window (lapsed customers fade out within two weeks).
+fn draw_interactions(
+    rng: &mut ChaCha8Rng,
+    params: &SynthParams,
+    b: &Behaviour,
+    first: f64,
+    active_until: f64,
+) -> Vec<(i64, u32, f64)> {
+    let window = f64::from(params.days);
+    let from = first.max(window - INTERACTION_DAYS);
+    let until = (active_until + 14.0).min(window);
+    let gap = Exp::new(b.interactions_per_month / crate::features::DAYS_PER_MONTH).expect("positive rate");
+    let score = Normal::new(b.satisfaction, 0.7).expect("valid sd");
+    let mut out = Vec::new();
+    let mut day = from + gap.sample(rng);
+    while day < until {
+        let time = params.start + (day * DAY as f64) as i64;
+        let r: f64 = rng.random();
+        let kind = if r < 0.55 {
+            0
+        } else if r < 0.9 {
+            1
+        } else {
+            2
+        };
+        let satisfaction = if kind == 2 {
+            score.sample(rng).clamp(1.0, 5.0).round()
+        } else {
+            f64::NAN
+        };
+        out.push((time, kind, satisfaction));
+        day += gap.sample(rng);
+    }
+    out
 }
 
 fn cents(v: f64) -> f64 {
@@ -308,8 +465,17 @@ mod tests {
         let a = generate(&SynthParams::new(500, 1)).unwrap();
         let b = generate(&SynthParams::new(500, 1)).unwrap();
         let c = generate(&SynthParams::new(500, 2)).unwrap();
-        assert_eq!(a, b);
-        assert_ne!(a.transactions, c.transactions);
+        // Satisfaction holds NaN (not rated), so the bases are compared bit by bit there.
+        let bits = |x: &CustomerBase| {
+            x.interactions
+                .satisfaction
+                .iter()
+                .map(|s| s.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert!(a.transactions == b.transactions && a.products == b.products);
+        assert!(a.interactions.timestamp == b.interactions.timestamp && bits(&a) == bits(&b));
+        assert!(a.transactions != c.transactions);
     }
 
     #[test]
@@ -359,6 +525,30 @@ mod tests {
         assert!(mean_of("tenure_days", NewPotential) < 100.0);
         assert!(mean_of("recency_days", AtRiskChurned) > 200.0);
         assert!(mean_of("aov", BudgetConscious) < mean_of("aov", AtRiskChurned));
+    }
+
+    #[test]
+    fn discounts_new_products_and_engagement_follow_the_archetypes() {
+        let base = generate(&SynthParams::new(4000, 11)).unwrap();
+        let options = FeatureOptions {
+            as_of: Some(base.as_of),
+            ..Default::default()
+        };
+        let f = crate::features::customer_features(&base.transactions, &options, base.sources()).unwrap();
+        let mean_of = |col: &str, a: Archetype| {
+            let c = f.column(col).unwrap();
+            let v: Vec<f64> = (0..c.len())
+                .filter(|&i| base.archetypes[i] == a)
+                .map(|i| c[i])
+                .collect();
+            v.iter().sum::<f64>() / v.len() as f64
+        };
+        use Archetype::*;
+        assert!(mean_of("discount_order_share", BudgetConscious) > 0.5);
+        assert!(mean_of("discount_order_share", HighValueLoyalist) < 0.2);
+        assert!(mean_of("new_product_share", HighValueLoyalist) > 2.0 * mean_of("new_product_share", BudgetConscious));
+        assert!(mean_of("engagement_score", HighValueLoyalist) > 2.0 * mean_of("engagement_score", AtRiskChurned));
+        assert!(mean_of("category_breadth", HighValueLoyalist) > mean_of("category_breadth", NewPotential));
     }
 
     #[test]
