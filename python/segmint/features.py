@@ -202,31 +202,48 @@ def customer_features(
     pandas.DataFrame
         Indexed by customer id in order of first appearance.
     """
-    require_columns(
-        df, quantity_col=quantity_col, product_col=product_col, category_col=category_col, discount_col=discount_col
+    inputs = _feature_inputs(
+        df, customer_col, date_col, amount_col, order_col, quantity_col, product_col, category_col, discount_col
     )
-    arrays = transaction_arrays(df, customer_col, date_col, amount_col, order_col)
-    extras: dict[str, Any] = {}
-    if quantity_col is not None:
-        extras["quantities"] = pd.to_numeric(df[quantity_col], errors="raise").to_numpy(dtype=np.float64)
-    for key, column in (("products", product_col), ("categories", category_col)):
-        if column is not None:
-            codes, uniques = pd.factorize(df[column].fillna(""), sort=False)
-            extras[key] = ([str(u) for u in uniques], codes.astype(np.int64))
-    if discount_col is not None:
-        extras["discounted"] = _discount_flags(df[discount_col])
     if products is not None:
         require_columns(products, product_id_col=product_id_col, launch_col=launch_col)
         launch = to_seconds(products[launch_col], launch_col, products)
-        extras["launches"] = ([str(p) for p in products[product_id_col]], launch.tolist())
+        inputs["launches"] = ([str(p) for p in products[product_id_col]], launch.tolist())
     if interactions is not None:
-        extras["interactions"] = _interaction_columns(
+        inputs["interactions"] = _interaction_columns(
             interactions, interaction_customer_col, interaction_date_col, kind_col, satisfaction_col
         )
     table = _native.customer_features(
-        **arrays, **extras, as_of=_as_of_seconds(as_of), margin=float(margin), new_product_days=int(new_product_days)
+        **inputs, as_of=_as_of_seconds(as_of), margin=float(margin), new_product_days=int(new_product_days)
     )
     return table_frame(table, index_name=str(customer_col))
+
+
+def _feature_inputs(
+    df: pd.DataFrame,
+    customer_col: str,
+    date_col: str,
+    amount_col: str,
+    order_col: str | None,
+    quantity_col: str | None,
+    product_col: str | None,
+    category_col: str | None,
+    discount_col: str | None,
+) -> dict[str, Any]:
+    """The transaction columns as the native feature table takes them (ids factorised)."""
+    require_columns(
+        df, quantity_col=quantity_col, product_col=product_col, category_col=category_col, discount_col=discount_col
+    )
+    inputs = transaction_arrays(df, customer_col, date_col, amount_col, order_col)
+    if quantity_col is not None:
+        inputs["quantities"] = pd.to_numeric(df[quantity_col], errors="raise").to_numpy(dtype=np.float64)
+    for key, column in (("products", product_col), ("categories", category_col)):
+        if column is not None:
+            codes, uniques = pd.factorize(df[column].fillna(""), sort=False)
+            inputs[key] = ([str(u) for u in uniques], codes.astype(np.int64))
+    if discount_col is not None:
+        inputs["discounted"] = _discount_flags(df[discount_col])
+    return inputs
 
 
 def _discount_flags(column: pd.Series) -> list[bool]:

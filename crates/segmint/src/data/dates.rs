@@ -63,6 +63,9 @@ impl DateParser {
         match &self.format {
             DateFormat::Custom(f) => parse_with(field, f),
             DateFormat::Auto => {
+                if let Some(t) = parse_iso_fast(field.as_bytes()) {
+                    return Some(t);
+                }
                 if let Some(t) = parse_with(field, AUTO_FORMATS[self.last_auto]) {
                     return Some(t);
                 }
@@ -90,6 +93,58 @@ fn parse_with(field: &str, format: &str) -> Option<i64> {
         .map(|t| t.and_utc().timestamp())
 }
 
+/// `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS` (`T` allowed) without chrono's
+/// general parser: the layout of most exports, read once per row. Anything
+/// else, or an impossible date, returns `None` and goes to chrono.
+fn parse_iso_fast(b: &[u8]) -> Option<i64> {
+    let digits = |range: std::ops::Range<usize>| {
+        b[range].iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    if !(b.len() == 10 || b.len() == 19) || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let mut seconds = days_from_civil(year, month, day) * 86_400;
+    if b.len() == 19 {
+        if !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let (h, m, s) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+        if h > 23 || m > 59 || s > 59 {
+            return None;
+        }
+        seconds += h * 3600 + m * 60 + s;
+    }
+    Some(seconds)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (the civil-from-days
+/// inverse published by H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Formats seconds since the epoch as `YYYY-MM-DD HH:MM:SS`.
 pub fn format_timestamp(seconds: i64) -> String {
     DateTime::from_timestamp(seconds, 0)
@@ -100,6 +155,39 @@ pub fn format_timestamp(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_iso_path_agrees_with_chrono() {
+        // Every day from 1899 to 2101 at a few times, and impossible dates.
+        let start = NaiveDate::from_ymd_opt(1899, 1, 1).unwrap();
+        for offset in 0..(202 * 366) {
+            let date = start + chrono::Days::new(offset);
+            let text = format!(
+                "{} {:02}:{:02}:{:02}",
+                date,
+                offset % 24,
+                offset % 60,
+                (offset * 7) % 60
+            );
+            assert_eq!(
+                parse_iso_fast(text.as_bytes()),
+                parse_with(&text, AUTO_FORMATS[0]),
+                "{text}"
+            );
+            let day = date.to_string();
+            assert_eq!(parse_iso_fast(day.as_bytes()), parse_with(&day, "%Y-%m-%d"), "{day}");
+        }
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-04-31",
+            "2024-01-01 24:00:00",
+            "2024-01-0a",
+            "2024/01/01",
+        ] {
+            assert_eq!(parse_iso_fast(bad.as_bytes()), None, "{bad}");
+        }
+    }
 
     #[test]
     fn auto_reads_the_common_unambiguous_layouts() {

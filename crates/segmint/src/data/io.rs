@@ -183,7 +183,7 @@ pub fn read_transactions(
 
 /// Reads transactions from any reader; `source` names it in errors and the audit.
 pub fn read_transactions_from(
-    reader: impl Read,
+    reader: impl Read + Send,
     source: &Path,
     columns: &TransactionColumns,
     options: &ReadOptions,

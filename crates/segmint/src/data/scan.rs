@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::mpsc;
 
 use flate2::read::MultiGzDecoder;
 
@@ -57,43 +58,109 @@ impl<F> TakeRow for F where
 
 /// [`scan`] over any reader; `path` names the source in errors and the audit.
 pub(crate) fn scan_reader(
-    reader: impl Read,
+    reader: impl Read + Send,
     path: &Path,
     wanted: &[Wanted<'_>],
     options: &ReadOptions,
     mut take: impl TakeRow,
 ) -> Result<IngestAudit> {
-    let (mut csv, names) = csv_reader(reader, path, options)?;
+    let (csv, names) = csv_reader(reader, path, options)?;
     let fields = resolve(&names, wanted, path)?;
     let mut dates = DateParser::new(options.date_format.clone());
     let mut audit = IngestAudit::new(path.display().to_string());
-    let mut record = csv::ByteRecord::new();
-    while csv.read_byte_record(&mut record).map_err(|e| csv_error(path, &e))? {
-        audit.rows_read += 1;
-        let missing = fields.iter().flatten().find(|f| f.index >= record.len());
-        let taken = match missing {
-            Some(field) => Err((DropReason::TooFewFields, field)),
-            None => take(&record, &fields, &mut dates),
-        };
-        match taken {
-            Ok(()) => audit.rows_kept += 1,
-            Err((reason, field)) => {
-                let issue = RowIssue {
-                    line: record.position().map_or(0, |p| p.line()),
-                    column: field.name.clone(),
-                    value: String::from_utf8_lossy(record.get(field.index).unwrap_or_default()).into_owned(),
-                };
-                if options.on_bad_row == BadRowPolicy::Fail {
-                    return Err(parse_error(path, reason, &issue, &dates));
-                }
-                audit.drop_row(reason, issue);
+    // One thread splits the text into records while this one parses and keeps
+    // them: the two halves of the work overlap on two cores.
+    std::thread::scope(|scope| {
+        let (full, batches) = mpsc::sync_channel::<Result<Batch>>(4);
+        let (recycle, empties) = mpsc::channel::<Batch>();
+        scope.spawn(move || split_records(csv, path, &full, &empties));
+        for batch in batches {
+            let batch = batch?;
+            for record in &batch.records[..batch.len] {
+                take_record(record, &fields, &mut dates, &mut take, &mut audit, options, path)?;
             }
+            // The splitter may have finished; then the batch is simply dropped.
+            let _ = recycle.send(batch);
         }
-    }
+        Ok::<(), Error>(())
+    })?;
     if audit.rows_read > 0 && audit.rows_kept == 0 {
         return Err(no_row_survived(path, &audit, &dates));
     }
     Ok(audit)
+}
+
+/// Records split from the text, reused from batch to batch.
+struct Batch {
+    records: Vec<csv::ByteRecord>,
+    len: usize,
+}
+
+const BATCH_RECORDS: usize = 4096;
+
+/// Reads records into batches until the end of the input, an error, or the consumer stops.
+fn split_records(
+    mut csv: CsvReader<'_>,
+    path: &Path,
+    full: &mpsc::SyncSender<Result<Batch>>,
+    empties: &mpsc::Receiver<Batch>,
+) {
+    loop {
+        let mut batch = empties.try_recv().unwrap_or_else(|_| Batch {
+            records: vec![csv::ByteRecord::new(); BATCH_RECORDS],
+            len: 0,
+        });
+        batch.len = 0;
+        let mut done = false;
+        while batch.len < BATCH_RECORDS {
+            match csv.read_byte_record(&mut batch.records[batch.len]) {
+                Ok(true) => batch.len += 1,
+                Ok(false) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => {
+                    let _ = full.send(Err(csv_error(path, &e)));
+                    return;
+                }
+            }
+        }
+        if full.send(Ok(batch)).is_err() || done {
+            return;
+        }
+    }
+}
+
+/// Keeps one record or drops it with its reason (an error in strict mode).
+fn take_record(
+    record: &csv::ByteRecord,
+    fields: &[Option<Field>],
+    dates: &mut DateParser,
+    take: &mut impl TakeRow,
+    audit: &mut IngestAudit,
+    options: &ReadOptions,
+    path: &Path,
+) -> Result<()> {
+    audit.rows_read += 1;
+    let missing = fields.iter().flatten().find(|f| f.index >= record.len());
+    let taken = match missing {
+        Some(field) => Err((DropReason::TooFewFields, field)),
+        None => take(record, fields, dates),
+    };
+    if let Err((reason, field)) = taken {
+        let issue = RowIssue {
+            line: record.position().map_or(0, |p| p.line()),
+            column: field.name.clone(),
+            value: String::from_utf8_lossy(record.get(field.index).unwrap_or_default()).into_owned(),
+        };
+        if options.on_bad_row == BadRowPolicy::Fail {
+            return Err(parse_error(path, reason, &issue, dates));
+        }
+        audit.drop_row(reason, issue);
+    } else {
+        audit.rows_kept += 1;
+    }
+    Ok(())
 }
 
 /// The column names of a file: its header, or `"1"`, `"2"`, … without one.
@@ -102,10 +169,14 @@ pub(crate) fn column_names(path: &Path, options: &ReadOptions) -> Result<Vec<Str
 }
 
 /// A CSV reader over a boxed byte stream.
-type CsvReader<'r> = csv::Reader<Box<dyn Read + 'r>>;
+type CsvReader<'r> = csv::Reader<Box<dyn Read + Send + 'r>>;
 
-fn csv_reader<'r>(reader: impl Read + 'r, path: &Path, options: &ReadOptions) -> Result<(CsvReader<'r>, Vec<String>)> {
-    let reader: Box<dyn Read + 'r> = if options.whitespace_separated {
+fn csv_reader<'r>(
+    reader: impl Read + Send + 'r,
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<(CsvReader<'r>, Vec<String>)> {
+    let reader: Box<dyn Read + Send + 'r> = if options.whitespace_separated {
         Box::new(CommaSeparated::new(BufReader::new(reader)))
     } else {
         Box::new(reader)
@@ -136,7 +207,7 @@ fn csv_reader<'r>(reader: impl Read + 'r, path: &Path, options: &ReadOptions) ->
     Ok((csv, names))
 }
 
-fn open(path: &Path) -> Result<Box<dyn Read>> {
+fn open(path: &Path) -> Result<Box<dyn Read + Send>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let buffered = BufReader::with_capacity(1 << 20, file);
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {

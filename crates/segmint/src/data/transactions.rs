@@ -1,6 +1,9 @@
 //! A columnar log of transaction lines.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use crate::error::{Error, Result};
 
@@ -358,32 +361,59 @@ impl TransactionsBuilder {
 }
 
 /// Codes strings by order of first appearance.
+///
+/// Keys live in one text arena (no allocation per key), and the previous key
+/// is checked before the hash table: transaction files list an order's lines,
+/// and often a customer's orders, one after another.
 #[derive(Debug, Default)]
 struct Interner {
-    map: HashMap<String, u32>,
+    table: HashTable<u32>,
+    text: String,
+    ends: Vec<usize>,
+    last: Option<u32>,
 }
 
 impl Interner {
     /// The code of `key`, appending it to `ids` when new.
     fn code(&mut self, ids: &mut Vec<String>, key: &str) -> u32 {
-        if let Some(&code) = self.map.get(key) {
-            return code;
+        let before = self.ends.len();
+        let code = self.code_only(key);
+        if self.ends.len() > before {
+            ids.push(key.to_owned());
         }
-        let code = self.map.len() as u32;
-        ids.push(key.to_owned());
-        self.map.insert(key.to_owned(), code);
         code
     }
 
     /// The code of `key`, without keeping the ids.
     fn code_only(&mut self, key: &str) -> u32 {
-        if let Some(&code) = self.map.get(key) {
+        if let Some(code) = self.last
+            && key_of(&self.text, &self.ends, code) == key
+        {
             return code;
         }
-        let code = self.map.len() as u32;
-        self.map.insert(key.to_owned(), code);
+        let hash = FxBuildHasher.hash_one(key);
+        let (text, ends) = (&mut self.text, &mut self.ends);
+        let code = match self.table.find(hash, |&c| key_of(text, ends, c) == key) {
+            Some(&code) => code,
+            None => {
+                let code = ends.len() as u32;
+                text.push_str(key);
+                ends.push(text.len());
+                self.table
+                    .insert_unique(hash, code, |&c| FxBuildHasher.hash_one(key_of(text, ends, c)));
+                code
+            }
+        };
+        self.last = Some(code);
         code
     }
+}
+
+/// Key `code` of an arena: the text between the previous end and its own.
+fn key_of<'t>(text: &'t str, ends: &[usize], code: u32) -> &'t str {
+    let code = code as usize;
+    let start = if code == 0 { 0 } else { ends[code - 1] };
+    &text[start..ends[code]]
 }
 
 #[cfg(test)]
