@@ -201,3 +201,35 @@ fn cdnow_summary_of_the_papers_is_recomputed_from_the_raw_sample() {
         }
     }
 }
+
+/// The papers' estimates from the raw CDNOW sample, through our own summary
+/// (exact spend, not the cents-rounded zbar of the published file).
+#[test]
+fn published_cdnow_estimates_from_the_raw_sample() {
+    use segmint::features::clv::{BetaGeo, FitOptions, GammaGamma, RfmData, SpendData};
+    let Some(path) = segmint_tests::shared_data("cdnow/CDNOW_sample.txt") else {
+        return;
+    };
+    let (calibration, _) = cdnow_sample(&path, Some(date("1997-09-30 23:59:59")));
+    let options = SummaryOptions {
+        period: Period::Day,
+        multiplier: 7.0,
+        observation_end: Some(date("1997-09-30")),
+    };
+    let s = rfm_summary(&calibration, &options).unwrap();
+    let bgf = BetaGeo::fit(&RfmData::new(&s.frequency, &s.recency, &s.t), &FitOptions::default()).unwrap();
+    let p = bgf.params();
+    let round = |v: f64, places: i32| (v * 10f64.powi(places)).round() / 10f64.powi(places);
+    assert_eq!(
+        [p.r, p.alpha, p.a, p.b].map(|v| round(v, 3)),
+        [0.243, 4.414, 0.793, 2.426]
+    );
+    let repeat: Vec<usize> = (0..s.ids.len()).filter(|&i| s.frequency[i] > 0.0).collect();
+    assert_eq!(repeat.len(), 946);
+    let x: Vec<f64> = repeat.iter().map(|&i| s.frequency[i]).collect();
+    let m: Vec<f64> = repeat.iter().map(|&i| s.monetary_value[i]).collect();
+    let gg = GammaGamma::fit(&SpendData::new(&x, &m), &FitOptions::default())
+        .unwrap()
+        .params();
+    assert_eq!([gg.p, gg.q, gg.v].map(|v| round(v, 2)), [6.25, 3.74, 15.44], "{gg:?}");
+}

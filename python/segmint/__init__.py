@@ -3,6 +3,7 @@
 The stages, each usable on its own:
 
 - :mod:`segmint.features` — the behavioural feature table and the lifetimes-style summary;
+- :mod:`segmint.clv` — BG/NBD, Pareto/NBD, Gamma-Gamma: CLV and P(alive);
 - :mod:`segmint.cluster` — clustering estimators with scikit-learn's interface;
 - :mod:`segmint.metrics` — silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand;
 - :mod:`segmint.pipeline` — the whole pipeline in one call (:func:`segment`, :func:`segment_csv`);
@@ -10,13 +11,14 @@ The stages, each usable on its own:
 - :mod:`segmint.exceptions` — the errors, which subclass ValueError, KeyError or OSError.
 """
 
-from . import cluster, datasets, exceptions, features, metrics, pipeline
+from . import cluster, clv, datasets, exceptions, features, metrics, pipeline
 from ._native import __version__
 from .pipeline import SegmentationResult, read_transactions, segment, segment_csv
 
 __all__ = [
     "__version__",
     "cluster",
+    "clv",
     "datasets",
     "exceptions",
     "features",

@@ -7,6 +7,13 @@ import numpy.typing as npt
 
 __all__ = [
     "__version__",
+    "btyd_expected",
+    "btyd_fit",
+    "btyd_predict",
+    "btyd_probability_of_purchases",
+    "customer_lifetime_value",
+    "gamma_gamma_expected_profit",
+    "gamma_gamma_fit",
     "customer_features",
     "rfm_summary",
     "kmeans_fit",
@@ -141,3 +148,46 @@ def segment(
     audit_json: str | None = None,
 ) -> dict[str, Any]: ...
 def make_customers(n_customers: int, seed: int = 0) -> dict[str, Any]: ...
+def btyd_fit(
+    model: str,
+    frequency: npt.NDArray[np.float64],
+    recency: npt.NDArray[np.float64],
+    t: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64] | None = None,
+    n_starts: int = 3,
+    max_iterations: int = 2000,
+    initial_params: list[float] | None = None,
+) -> tuple[list[float], str]: ...
+def btyd_predict(
+    model: str,
+    params: list[float],
+    quantity: str,
+    t: float,
+    frequency: npt.NDArray[np.float64],
+    recency: npt.NDArray[np.float64],
+    age: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]: ...
+def btyd_expected(model: str, params: list[float], t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+def btyd_probability_of_purchases(model: str, params: list[float], n: int, t: float) -> float: ...
+def gamma_gamma_fit(
+    frequency: npt.NDArray[np.float64],
+    monetary: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64] | None = None,
+    n_starts: int = 3,
+    max_iterations: int = 2000,
+) -> tuple[list[float], str]: ...
+def gamma_gamma_expected_profit(
+    params: list[float], frequency: npt.NDArray[np.float64], monetary: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]: ...
+def customer_lifetime_value(
+    model: str,
+    params: list[float],
+    gamma_gamma_params: list[float],
+    frequency: npt.NDArray[np.float64],
+    recency: npt.NDArray[np.float64],
+    age: npt.NDArray[np.float64],
+    monetary: npt.NDArray[np.float64],
+    months: int = 12,
+    discount_rate: float = 0.01,
+    periods_per_month: float = 30.0,
+) -> npt.NDArray[np.float64]: ...

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use segmint::data::CustomerTable;
 use segmint::data::{
     BadRowPolicy, DateFormat, DateParser, IngestAudit, InteractionColumns, JoinReport, ProductColumns, ReadOptions,
     TransactionColumns, Transactions, read_interactions, read_products, read_transactions,
 };
-use segmint::features::{FeatureOptions, Sources, customer_features};
+use segmint::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
 use segmint::pipeline::{Segmentation, SegmentationResult};
 use segmint::report::write_report_files;
 use segmint::select::SelectOptions;
@@ -61,6 +62,23 @@ enum Command {
         columns: Box<ColumnArgs>,
         #[command(flatten)]
         sources: Box<SourceArgs>,
+        /// Output CSV file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Fit BG/NBD and Gamma-Gamma and write P(alive), expected purchases and CLV per customer.
+    Clv {
+        /// Transaction file.
+        #[arg(long)]
+        transactions: PathBuf,
+        #[command(flatten)]
+        columns: Box<ColumnArgs>,
+        /// CLV horizon in months.
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        /// Monthly discount rate.
+        #[arg(long, default_value_t = 0.01)]
+        discount_rate: f64,
         /// Output CSV file.
         #[arg(long)]
         out: PathBuf,
@@ -354,6 +372,41 @@ fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path)
     Ok(())
 }
 
+fn clv(path: &Path, columns: &ColumnArgs, months: u32, discount_rate: f64, out: &Path) -> Result<()> {
+    let (tx, _) = columns.read(path)?;
+    let options = PredictiveOptions {
+        as_of: columns.as_of()?,
+        months,
+        discount_rate,
+        ..PredictiveOptions::default()
+    };
+    let value = predictive_value(&tx, &options)?;
+    let p = value.purchases;
+    println!(
+        "BG/NBD (days): r = {:.4}, alpha = {:.4}, a = {:.4}, b = {:.4}",
+        p.r, p.alpha, p.a, p.b
+    );
+    if let Some(fit) = &value.purchases_fit {
+        println!(
+            "  log-likelihood {:.2}, {} iterations, {}",
+            fit.log_likelihood, fit.iterations, fit.message
+        );
+    }
+    match (&value.spend, &value.spend_fit) {
+        (Some(g), Some(fit)) => println!(
+            "Gamma-Gamma: p = {:.4}, q = {:.4}, v = {:.4}\n  log-likelihood {:.2}, {}",
+            g.p, g.q, g.v, fit.log_likelihood, fit.message
+        ),
+        _ => println!(
+            "Gamma-Gamma: not fitted (too few repeat buyers with positive spend); CLV uses each customer's mean spend"
+        ),
+    }
+    let table = CustomerTable::from_columns(tx.customer_ids().to_vec(), value.columns)?;
+    table.write_csv(out)?;
+    println!("wrote {} customers to {}", table.n_customers(), out.display());
+    Ok(())
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Demo { out, customers, model } => demo(out, customers, &model),
@@ -369,6 +422,13 @@ fn main() -> Result<()> {
             sources,
             out,
         } => features(&transactions, &columns, &sources, &out),
+        Command::Clv {
+            transactions,
+            columns,
+            months,
+            discount_rate,
+            out,
+        } => clv(&transactions, &columns, months, discount_rate, &out),
         Command::Synth { out, customers, seed } => {
             let base = generate(&SynthParams::new(customers, seed))?;
             segmint::data::io::write_transactions(&out, &base.transactions)?;
@@ -523,7 +583,14 @@ fn print_summary(result: &SegmentationResult) {
     // The clustered features and the behavioural KPIs a marketer looks at first; report.md has them all.
     let shown = |name: &str| {
         r.features.columns.iter().any(|c| c == name)
-            || ["discount_order_share", "new_product_share", "engagement_score"].contains(&name)
+            || [
+                "discount_order_share",
+                "new_product_share",
+                "engagement_score",
+                "p_alive",
+                "clv",
+            ]
+            .contains(&name)
     };
     let names: Vec<&str> = r.segments[0]
         .kpis

@@ -198,7 +198,10 @@ fn features_writes_one_row_per_customer_and_accounts_for_every_row() {
     ]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let stdout = text(&run.stdout);
-    assert!(stdout.contains("read 4 rows") && stdout.contains("kept 3 (1 returns), dropped 1"), "{stdout}");
+    assert!(
+        stdout.contains("read 4 rows") && stdout.contains("kept 3 (1 returns), dropped 1"),
+        "{stdout}"
+    );
     assert!(stdout.contains("missing customer id"), "{stdout}");
     let table = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = table.lines().collect();
@@ -232,5 +235,8 @@ fn on_bad_row_fail_names_the_line_and_column() {
     ]);
     assert!(!run.status.success());
     let stderr = text(&run.stderr);
-    assert!(stderr.contains("line 3, column \"a\"") && stderr.contains("\"one\""), "{stderr}");
+    assert!(
+        stderr.contains("line 3, column \"a\"") && stderr.contains("\"one\""),
+        "{stderr}"
+    );
 }

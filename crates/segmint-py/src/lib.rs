@@ -2,6 +2,7 @@
 //! package (`python/segmint`) builds the user-facing API on top.
 
 mod cluster;
+mod clv;
 mod data;
 mod error;
 mod features;
@@ -27,6 +28,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(data::read_transactions, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::rfm, m)?)?;
     m.add_function(wrap_pyfunction!(features::rfm_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(clv::btyd_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(clv::btyd_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(clv::btyd_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(clv::btyd_probability_of_purchases, m)?)?;
+    m.add_function(wrap_pyfunction!(clv::gamma_gamma_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(clv::gamma_gamma_expected_profit, m)?)?;
+    m.add_function(wrap_pyfunction!(clv::customer_lifetime_value, m)?)?;
     m.add_function(wrap_pyfunction!(features::customer_features, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::make_customers, m)?)?;

@@ -59,6 +59,12 @@ impl CustomerTable {
         Ok(self.values.column(self.column_index(name)?))
     }
 
+    /// A table from ids and named columns (each one value per id).
+    pub fn from_columns(ids: Vec<String>, columns: Vec<(String, Vec<f64>)>) -> Result<Self> {
+        let n = ids.len();
+        CustomerTable::new(ids, Vec::new(), Array2::zeros((n, 0)))?.with_columns(columns)
+    }
+
     /// The table with more columns appended (each one value per customer).
     pub fn with_columns(self, extra: Vec<(String, Vec<f64>)>) -> Result<Self> {
         let n = self.ids.len();

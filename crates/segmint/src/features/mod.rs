@@ -1,9 +1,12 @@
 //! Behavioural features: one row per customer computed from transactions.
 
 mod behaviour;
+pub mod clv;
+mod predictive;
 mod rfm;
 mod summary;
 
 pub use behaviour::{CORE_COLUMNS, DAYS_PER_MONTH, EngagementOptions, FeatureOptions, Sources, customer_features};
+pub use predictive::{PredictiveOptions, PredictiveValue, predictive_value};
 pub use rfm::{RFM_COLUMNS, rfm};
 pub use summary::{CalibrationHoldout, Period, RfmSummary, SummaryOptions, calibration_holdout, rfm_summary};

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::{KMeans, KMeansParams};
 use crate::data::{CustomerTable, IngestAudit, Transactions, format_timestamp};
 use crate::error::{Error, Result};
-use crate::features::{FeatureOptions, RFM_COLUMNS, Sources, customer_features};
+use crate::features::{FeatureOptions, PredictiveOptions, RFM_COLUMNS, Sources, customer_features, predictive_value};
 use crate::preprocess::{StandardScaler, signed_log1p};
 use crate::profile::profile_segments;
 use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
@@ -34,6 +34,10 @@ pub struct Segmentation {
     /// When set, k is chosen by [`select_k`] over this range and `k` is ignored.
     #[serde(default)]
     pub select: Option<SelectOptions>,
+    /// When set, BG/NBD and Gamma-Gamma add `p_alive`, `expected_purchases_<h>m`
+    /// and `clv` to the feature table (and so to the profiles).
+    #[serde(default)]
+    pub predictive: Option<PredictiveOptions>,
 }
 
 impl Default for Segmentation {
@@ -45,6 +49,7 @@ impl Default for Segmentation {
             rfm: FeatureOptions::default(),
             title: "Customer segmentation".into(),
             select: None,
+            predictive: Some(PredictiveOptions::default()),
         }
     }
 }
@@ -122,7 +127,22 @@ impl Segmentation {
         audit: Option<&IngestAudit>,
         sources: Sources<'_>,
     ) -> Result<SegmentationResult> {
-        let features = customer_features(tx, &self.rfm, sources)?;
+        let mut features = customer_features(tx, &self.rfm, sources)?;
+        let mut notes = Vec::new();
+        if let Some(options) = &self.predictive {
+            let options = PredictiveOptions {
+                as_of: self.rfm.as_of,
+                ..options.clone()
+            };
+            // Too little history for the models is a note in the report, not a failed segmentation.
+            match predictive_value(tx, &options) {
+                Ok(value) => features = features.with_columns(value.columns)?,
+                Err(Error::InsufficientData { what }) => {
+                    notes.push(format!("predictive CLV and P(alive) not computed: {what}"));
+                }
+                Err(other) => return Err(other),
+            }
+        }
         let mut x = features.select(&RFM_COLUMNS)?;
         for name in LOG_FEATURES {
             let c = RFM_COLUMNS
@@ -186,6 +206,7 @@ impl Segmentation {
                 columns: RFM_COLUMNS.iter().map(|c| (*c).into()).collect(),
                 log_transformed: LOG_FEATURES.iter().map(|c| (*c).into()).collect(),
                 standardised: true,
+                notes,
             },
             clustering: ClusteringSummary {
                 algorithm: "k-means (k-means++ init, Lloyd)".into(),

@@ -55,6 +55,9 @@ fn write_all(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
         "- Standardised to z-scores: {}",
         if f.standardised { "yes" } else { "no" }
     )?;
+    for note in &f.notes {
+        writeln!(md, "- Note: {}", escape(note))?;
+    }
 
     if let Some(sel) = &r.k_selection {
         writeln!(md, "\n## Choosing k\n")?;

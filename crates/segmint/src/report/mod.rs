@@ -59,6 +59,9 @@ pub struct FeatureSummary {
     pub log_transformed: Vec<String>,
     /// Whether columns were standardised (z-scores) before clustering.
     pub standardised: bool,
+    /// What could not be computed and why (e.g. predictive CLV without repeat buyers).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// The clustering run and its diagnostics.

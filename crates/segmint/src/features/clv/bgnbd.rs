@@ -1,0 +1,245 @@
+//! The BG/NBD model (Fader, Hardie & Lee 2005, "Counting Your Customers the
+//! Easy Way", Marketing Science 24(2)): purchases at a Poisson rate λ ~
+//! Gamma(r, α) while alive; after each purchase the customer drops out with
+//! probability p ~ Beta(a, b).
+
+use serde::{Deserialize, Serialize};
+
+use super::data::{Frequencies, MergedRfm, RfmData, check_history, check_horizon};
+use super::fit::{FitOptions, FitReport, chunked_sum, maximise};
+use super::special::{ln_beta, ln_gamma, ln_hyp2f1, log_add_exp};
+use super::value::TransactionModel;
+use crate::error::{Error, Result};
+
+/// BG/NBD parameters; α is in the time unit of the data.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BetaGeoParams {
+    /// Shape of the purchase-rate Gamma.
+    pub r: f64,
+    /// Scale (rate) of the purchase-rate Gamma, in time units.
+    pub alpha: f64,
+    /// First shape of the dropout-probability Beta.
+    pub a: f64,
+    /// Second shape of the dropout-probability Beta.
+    pub b: f64,
+}
+
+impl BetaGeoParams {
+    fn from_slice(p: &[f64]) -> Self {
+        BetaGeoParams {
+            r: p[0],
+            alpha: p[1],
+            a: p[2],
+            b: p[3],
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        for (name, value) in [("r", self.r), ("alpha", self.alpha), ("a", self.a), ("b", self.b)] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(Error::invalid_parameter(name, value, "a finite number > 0"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A BG/NBD model: given parameters, or fitted by maximum likelihood.
+///
+/// ```
+/// use segmint::features::clv::{BetaGeo, FitOptions, RfmData};
+///
+/// let (x, t_x, t) = ([2.0, 1.0, 0.0, 7.0], [30.43, 1.71, 0.0, 29.43], [38.86; 4]);
+/// let model = BetaGeo::fit(&RfmData::new(&x, &t_x, &t), &FitOptions::default())?;
+/// let alive = model.probability_alive(2.0, 30.43, 38.86)?;
+/// assert!((0.0..=1.0).contains(&alive));
+/// # Ok::<(), segmint::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BetaGeo {
+    params: BetaGeoParams,
+    report: Option<FitReport<BetaGeoParams>>,
+}
+
+impl BetaGeo {
+    /// A model with the given parameters (each finite and > 0).
+    pub fn new(params: BetaGeoParams) -> Result<Self> {
+        params.check()?;
+        Ok(BetaGeo { params, report: None })
+    }
+
+    /// Maximum-likelihood fit on (x, t_x, T) with optional weights.
+    ///
+    /// Several deterministic starts (the purchase rate r/α set to Σx/ΣT);
+    /// the best is kept. Non-convergence is reported in [`BetaGeo::fit_report`].
+    pub fn fit(data: &RfmData<'_>, options: &FitOptions) -> Result<Self> {
+        let total_weight = data.check()?;
+        options.check(4)?;
+        let merged = MergedRfm::new(data);
+        let rows = merged.data();
+        let frequencies = Frequencies::new(rows.frequency);
+        let ll = |p: &[f64]| log_likelihood_sum(&BetaGeoParams::from_slice(p), &rows, &frequencies);
+        let estimate = maximise(&ll, &starts(&rows), total_weight, data.len(), options)?;
+        Ok(BetaGeo {
+            params: BetaGeoParams::from_slice(&estimate.params),
+            report: Some(estimate.report.map(|se| BetaGeoParams::from_slice(&se))),
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> BetaGeoParams {
+        self.params
+    }
+
+    /// How the fit went; `None` for a model made with [`BetaGeo::new`].
+    pub fn fit_report(&self) -> Option<&FitReport<BetaGeoParams>> {
+        self.report.as_ref()
+    }
+
+    /// Log-likelihood of `data` at these parameters (FHL 2005, section 7),
+    /// summed over rows and weighted.
+    pub fn log_likelihood(&self, data: &RfmData<'_>) -> Result<f64> {
+        data.check()?;
+        Ok(log_likelihood_sum(
+            &self.params,
+            data,
+            &Frequencies::new(data.frequency),
+        ))
+    }
+
+    /// E[X(t)]: expected repeat purchases in (0, t] of a new customer (FHL 2005, eq. 9).
+    pub fn expected_purchases(&self, t: f64) -> Result<f64> {
+        check_horizon(t)?;
+        let BetaGeoParams { r, alpha, a, b } = self.params;
+        check_a_not_one(a)?;
+        let (z, w) = (t / (alpha + t), alpha / (alpha + t));
+        let (ln_f, sign) = hyp("t", t, ln_hyp2f1(r, b, a + b - 1.0, z, w))?;
+        let tail = sign * (ln_f + r * (alpha / (alpha + t)).ln()).exp();
+        Ok((a + b - 1.0) / (a - 1.0) * (1.0 - tail))
+    }
+
+    /// E[Y(t) | x, t_x, T]: expected repeat purchases in the next t of a
+    /// customer with that history (FHL 2005, eq. 10).
+    pub fn conditional_expected_purchases(&self, t: f64, frequency: f64, recency: f64, age: f64) -> Result<f64> {
+        check_horizon(t)?;
+        check_history(frequency, recency, age, None)?;
+        let BetaGeoParams { r, alpha, a, b } = self.params;
+        check_a_not_one(a)?;
+        let x = frequency;
+        let (z, w) = (t / (alpha + age + t), (alpha + age) / (alpha + age + t));
+        let (ln_f, sign) = hyp("t", t, ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z, w))?;
+        let ratio = sign * (ln_f + (r + x) * ((alpha + age) / (alpha + age + t)).ln()).exp();
+        let numerator = (a + b + x - 1.0) / (a - 1.0) * (1.0 - ratio);
+        Ok(numerator / (1.0 + self.odds_dead(x, recency, age)))
+    }
+
+    /// P(alive | x, t_x, T) (Fader, Hardie & Lee 2008, note 021): 1 for x = 0.
+    pub fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
+        check_history(frequency, recency, age, None)?;
+        Ok(1.0 / (1.0 + self.odds_dead(frequency, recency, age)))
+    }
+
+    /// P(X(t) = n): probability that a new customer makes n repeat purchases
+    /// in (0, t] (FHL 2005, eq. 8; lifetimes' `probability_of_n_purchases_up_to_time`).
+    pub fn probability_of_purchases(&self, n: u64, t: f64) -> Result<f64> {
+        check_horizon(t)?;
+        if t == 0.0 {
+            return Ok(f64::from(n == 0));
+        }
+        let BetaGeoParams { r, alpha, a, b } = self.params;
+        let n = n as f64;
+        let (ln_keep, ln_buy) = ((alpha / (alpha + t)).ln(), (t / (alpha + t)).ln());
+        // NBD probability of j purchases in (0, t] while alive.
+        let nbd = |j: f64| (ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0) + r * ln_keep + j * ln_buy).exp();
+        let alive = (ln_beta(a, b + n) - ln_beta(a, b)).exp() * nbd(n);
+        if n == 0.0 {
+            return Ok(alive);
+        }
+        let below: f64 = (0..n as u64).map(|j| nbd(j as f64)).sum();
+        Ok(alive + (ln_beta(a + 1.0, b + n - 1.0) - ln_beta(a, b)).exp() * (1.0 - below))
+    }
+
+    /// P(dead) / P(alive) given the history: 0 for x = 0.
+    fn odds_dead(&self, x: f64, recency: f64, age: f64) -> f64 {
+        if x == 0.0 {
+            return 0.0;
+        }
+        let BetaGeoParams { r, alpha, a, b } = self.params;
+        ((a / (b + x - 1.0)).ln() + (r + x) * ((alpha + age) / (alpha + recency)).ln()).exp()
+    }
+}
+
+impl TransactionModel for BetaGeo {
+    fn conditional_expected_purchases(&self, t: f64, frequency: f64, recency: f64, age: f64) -> Result<f64> {
+        BetaGeo::conditional_expected_purchases(self, t, frequency, recency, age)
+    }
+}
+
+/// Σ weight × ln L(r, α, a, b | x, t_x, T) (FHL 2005, eq. 6, in logs). The
+/// x-only terms come from a table over the distinct frequencies.
+fn log_likelihood_sum(p: &BetaGeoParams, data: &RfmData<'_>, frequencies: &Frequencies) -> f64 {
+    let BetaGeoParams { r, alpha, a, b } = *p;
+    let constant = r * alpha.ln() - ln_gamma(r) + ln_gamma(a + b) - ln_gamma(b);
+    let by_x = frequencies.table(|x| ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x) + constant);
+    let death = frequencies.table(|x| a.ln() - (b + x.max(1.0) - 1.0).ln());
+    chunked_sum(data.len(), |rows| {
+        rows.map(|i| {
+            let w = data.weight(i);
+            if w == 0.0 {
+                return 0.0;
+            }
+            let (x, k) = (data.frequency[i], frequencies.index[i]);
+            let survive = -(r + x) * (alpha + data.t[i]).ln();
+            let tail = if x > 0.0 {
+                log_add_exp(survive, death[k] - (r + x) * (alpha + data.recency[i]).ln())
+            } else {
+                survive
+            };
+            w * (by_x[k] + tail)
+        })
+        .sum()
+    })
+}
+
+/// Deterministic starts: the mean purchase rate r/α at Σx/ΣT, with spread-out shapes.
+fn starts(data: &RfmData<'_>) -> Vec<Vec<f64>> {
+    let rate = mean_rate(data);
+    [(1.0, 1.0, 1.0), (0.5, 0.5, 2.0), (2.0, 2.0, 5.0), (0.25, 1.0, 3.0)]
+        .iter()
+        .map(|&(r, a, b)| vec![r, r / rate, a, b])
+        .collect()
+}
+
+/// Σ w·x / Σ w·T, the purchase rate of the data (1 when undefined).
+pub(crate) fn mean_rate(data: &RfmData<'_>) -> f64 {
+    let (mut purchases, mut time) = (0.0, 0.0);
+    for i in 0..data.len() {
+        purchases += data.weight(i) * data.frequency[i];
+        time += data.weight(i) * data.t[i];
+    }
+    let rate = purchases / time;
+    if rate.is_finite() && rate > 0.0 { rate } else { 1.0 }
+}
+
+/// eq. 9–10 of FHL 2005 divide by a − 1.
+fn check_a_not_one(a: f64) -> Result<()> {
+    if a == 1.0 {
+        return Err(Error::invalid_parameter(
+            "a",
+            a,
+            "≠ 1 (FHL 2005 eq. 9–10 divide by a − 1)",
+        ));
+    }
+    Ok(())
+}
+
+/// The value of a 2F1 evaluation, or an error naming the horizon that made it diverge.
+pub(crate) fn hyp(name: &'static str, value: f64, result: Option<(f64, f64)>) -> Result<(f64, f64)> {
+    result.ok_or_else(|| {
+        Error::invalid_parameter(
+            name,
+            value,
+            "a value at which the hypergeometric series 2F1 converges (its argument too close to 1)",
+        )
+    })
+}

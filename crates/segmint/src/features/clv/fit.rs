@@ -1,0 +1,473 @@
+//! Maximum likelihood for every model: Nelder–Mead then BFGS (argmin) on the
+//! log-parameters from several deterministic starts, the best start kept,
+//! standard errors from the numerical Hessian on the natural parameters.
+
+use std::ops::Range;
+
+use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::neldermead::NelderMead;
+use argmin::solver::quasinewton::BFGS;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Rows per block of the log-likelihood sum. Blocks are summed in order, so
+/// the total does not depend on the number of threads; 1,024 rows (about
+/// 0.1–0.4 ms of work) keep both cores busy on the 2,357 CDNOW customers.
+const CHUNK: usize = 1024;
+
+/// Side of the first Nelder–Mead simplex in log-parameters (a factor e^0.5).
+const SIMPLEX_STEP: f64 = 0.5;
+
+/// Nelder–Mead stops when the costs at the simplex vertices (mean negative
+/// log-likelihood per customer) have this standard deviation: it only has
+/// to reach the basin of the maximum, BFGS finishes.
+const SIMPLEX_TOLERANCE: f64 = 1e-6;
+
+/// BFGS stops when the gradient of the mean negative log-likelihood is this
+/// small (its finite-difference error is about 10⁻¹⁰; below 10⁻⁸ the line
+/// search only chases rounding noise).
+const BFGS_GRADIENT_TOLERANCE: f64 = 1e-8;
+
+/// … or when an iteration lowers the mean negative log-likelihood by less
+/// than this (a few units in the last place of a cost of order 1–10).
+const BFGS_COST_TOLERANCE: f64 = 1e-14;
+
+/// BFGS runs in rounds of this many iterations, so that a line-search failure
+/// near the optimum (a noisy gradient) loses at most one round.
+const BFGS_ROUND: u64 = 10;
+
+/// Central-difference step in log-parameters (about ε^(1/3)).
+const GRADIENT_STEP: f64 = 6e-6;
+
+/// Relative central-difference step for the Hessian (about ε^(1/4)).
+const HESSIAN_STEP: f64 = 1e-4;
+
+/// Options for the maximum-likelihood fits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FitOptions {
+    /// Iteration limit of each optimiser run (Nelder–Mead, then BFGS) per start.
+    pub max_iterations: u64,
+    /// How many of the model's built-in deterministic starts to try (at least 1;
+    /// each model has 4, spread over the shapes with the scales set from the data).
+    pub n_starts: usize,
+    /// Extra start in the model's parameter order (e.g. `[r, alpha, a, b]`), tried first.
+    pub initial_params: Option<Vec<f64>>,
+    /// The fit counts as converged when every partial derivative of the mean
+    /// log-likelihood per customer with respect to the log-parameters is at most this.
+    pub gradient_tolerance: f64,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            max_iterations: 2000,
+            n_starts: 3,
+            initial_params: None,
+            gradient_tolerance: 1e-6,
+        }
+    }
+}
+
+impl FitOptions {
+    /// Checks the options for a model with `n_params` parameters.
+    pub(crate) fn check(&self, n_params: usize) -> Result<()> {
+        if self.max_iterations == 0 {
+            return Err(Error::invalid_parameter("max_iterations", 0, "≥ 1"));
+        }
+        if self.n_starts == 0 {
+            return Err(Error::invalid_parameter("n_starts", 0, "≥ 1"));
+        }
+        if !(self.gradient_tolerance.is_finite() && self.gradient_tolerance > 0.0) {
+            return Err(Error::invalid_parameter(
+                "gradient_tolerance",
+                self.gradient_tolerance,
+                "a finite number > 0",
+            ));
+        }
+        if let Some(start) = &self.initial_params {
+            if start.len() != n_params {
+                return Err(Error::ShapeMismatch {
+                    what: "initial_params".into(),
+                    expected: format!("{n_params} parameters"),
+                    found: start.len().to_string(),
+                });
+            }
+            if let Some(bad) = start.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+                return Err(Error::invalid_parameter(
+                    "initial_params",
+                    bad,
+                    "every parameter finite and > 0",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How a fit went, besides the parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitReport<P> {
+    /// Log-likelihood at the estimate (summed over customers, weighted).
+    pub log_likelihood: f64,
+    /// Optimiser iterations of the best start (Nelder–Mead plus BFGS).
+    pub iterations: u64,
+    /// True when the gradient is below [`FitOptions::gradient_tolerance`] and
+    /// the Hessian is positive definite: a maximum, not a stall.
+    pub converged: bool,
+    /// Largest |∂ℓ/∂ ln θ| at the estimate, ℓ the mean log-likelihood per customer.
+    pub max_gradient: f64,
+    /// Standard errors from the inverse numerical Hessian of the negative
+    /// log-likelihood on the natural parameters; `None` when that Hessian is
+    /// not positive definite.
+    pub standard_errors: Option<P>,
+    /// Starts tried.
+    pub n_starts: usize,
+    /// Rows of the data fitted (customers, or histories when weighted); BG/NBD
+    /// and Pareto/NBD merge equal histories before fitting.
+    pub n_rows: usize,
+    /// Why the fit is or is not converged, in words.
+    pub message: String,
+}
+
+impl<P> FitReport<P> {
+    /// The same report with the standard errors turned into another type.
+    pub(crate) fn map<Q>(self, f: impl FnOnce(P) -> Q) -> FitReport<Q> {
+        FitReport {
+            log_likelihood: self.log_likelihood,
+            iterations: self.iterations,
+            converged: self.converged,
+            max_gradient: self.max_gradient,
+            standard_errors: self.standard_errors.map(f),
+            n_starts: self.n_starts,
+            n_rows: self.n_rows,
+            message: self.message,
+        }
+    }
+}
+
+/// Σ over rows of `row_sum(range)`, in blocks of [`CHUNK`] rows run in
+/// parallel and added in block order: the same bits on any number of threads.
+pub(crate) fn chunked_sum(n: usize, row_sum: impl Fn(Range<usize>) -> f64 + Sync) -> f64 {
+    if n <= CHUNK {
+        return row_sum(0..n);
+    }
+    let partial: Vec<f64> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| row_sum(c * CHUNK..((c + 1) * CHUNK).min(n)))
+        .collect();
+    partial.iter().sum()
+}
+
+/// A log-likelihood of the natural parameters, summed over customers.
+pub(crate) type LogLikelihood<'a> = &'a (dyn Fn(&[f64]) -> f64 + Sync);
+
+/// The estimate: natural parameters, and the report with standard errors as a vector.
+pub(crate) struct Estimate {
+    pub params: Vec<f64>,
+    pub report: FitReport<Vec<f64>>,
+}
+
+/// Maximises `ll` from `starts` (natural parameters; `options.initial_params` first).
+pub(crate) fn maximise(
+    ll: LogLikelihood<'_>,
+    starts: &[Vec<f64>],
+    total_weight: f64,
+    n_rows: usize,
+    options: &FitOptions,
+) -> Result<Estimate> {
+    let objective = MeanNll { ll, total_weight };
+    let mut tried: Vec<&[f64]> = options.initial_params.iter().map(Vec::as_slice).collect();
+    tried.extend(starts.iter().take(options.n_starts).map(Vec::as_slice));
+    let best = tried
+        .iter()
+        .filter_map(|start| run_start(objective, start, options.max_iterations))
+        .fold(None, |best: Option<Run>, run| match best {
+            Some(b) if b.cost <= run.cost => Some(b),
+            _ => Some(run),
+        })
+        .ok_or_else(|| Error::InsufficientData {
+            what: format!(
+                "no start of the fit reached a finite log-likelihood on these {n_rows} rows; \
+                 try FitOptions::initial_params closer to the data"
+            ),
+        })?;
+    Ok(summarise(objective, best, tried.len(), n_rows, options))
+}
+
+/// The best point of one start.
+struct Run {
+    theta: Vec<f64>,
+    cost: f64,
+    iterations: u64,
+}
+
+/// Mean negative log-likelihood per customer of the log-parameters θ; +∞
+/// where it is not finite (the optimisers then step back).
+#[derive(Clone, Copy)]
+struct MeanNll<'a> {
+    ll: LogLikelihood<'a>,
+    total_weight: f64,
+}
+
+impl MeanNll<'_> {
+    fn at(&self, theta: &[f64]) -> f64 {
+        let params: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
+        let value = -(self.ll)(&params) / self.total_weight;
+        if value.is_finite() { value } else { f64::INFINITY }
+    }
+
+    fn gradient_at(&self, theta: &[f64]) -> Vec<f64> {
+        (0..theta.len())
+            .map(|i| {
+                let mut up = theta.to_vec();
+                let mut down = theta.to_vec();
+                up[i] += GRADIENT_STEP;
+                down[i] -= GRADIENT_STEP;
+                (self.at(&up) - self.at(&down)) / (2.0 * GRADIENT_STEP)
+            })
+            .collect()
+    }
+}
+
+impl CostFunction for MeanNll<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, theta: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(self.at(theta))
+    }
+}
+
+impl Gradient for MeanNll<'_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+
+    fn gradient(&self, theta: &Self::Param) -> std::result::Result<Vec<f64>, argmin::core::Error> {
+        Ok(self.gradient_at(theta))
+    }
+}
+
+/// Nelder–Mead from `start`, then BFGS from its best vertex; `None` when no
+/// finite cost was found.
+fn run_start(objective: MeanNll<'_>, start: &[f64], max_iterations: u64) -> Option<Run> {
+    let theta0: Vec<f64> = start.iter().map(|p| p.ln()).collect();
+    let simplex: Vec<Vec<f64>> = std::iter::once(theta0.clone())
+        .chain((0..theta0.len()).map(|i| {
+            let mut vertex = theta0.clone();
+            vertex[i] += SIMPLEX_STEP;
+            vertex
+        }))
+        .collect();
+    let solver = NelderMead::new(simplex).with_sd_tolerance(SIMPLEX_TOLERANCE).ok()?;
+    let result = Executor::new(objective, solver)
+        .configure(|state| state.max_iters(max_iterations))
+        .timer(false)
+        .run()
+        .ok()?;
+    let state = result.state();
+    let (theta, cost) = (state.get_best_param()?.clone(), state.get_best_cost());
+    if !cost.is_finite() {
+        return None;
+    }
+    let run = Run {
+        theta,
+        cost,
+        iterations: state.get_iter(),
+    };
+    Some(polish(objective, run, max_iterations))
+}
+
+/// BFGS (More–Thuente line search, central-difference gradient) from `run`,
+/// in rounds that carry the inverse Hessian over; keeps the best point. The
+/// first inverse Hessian is the numerical one at the start when it is
+/// positive definite, so that BFGS starts with Newton steps.
+fn polish(objective: MeanNll<'_>, mut run: Run, max_iterations: u64) -> Run {
+    let n = run.theta.len();
+    let identity = || (0..n).map(|i| (0..n).map(|j| f64::from(i == j)).collect()).collect();
+    let mut inverse_hessian: Vec<Vec<f64>> = central_hessian(|t| objective.at(t), &run.theta, &vec![HESSIAN_STEP; n])
+        .and_then(|h| cholesky_inverse(&h))
+        .unwrap_or_else(identity);
+    let mut done = 0;
+    while done < max_iterations {
+        let solver = BFGS::new(MoreThuenteLineSearch::new())
+            .with_tolerance_grad(BFGS_GRADIENT_TOLERANCE)
+            .and_then(|bfgs| bfgs.with_tolerance_cost(BFGS_COST_TOLERANCE));
+        let Ok(solver) = solver else {
+            break;
+        };
+        let round = BFGS_ROUND.min(max_iterations - done);
+        let start = (run.theta.clone(), inverse_hessian.clone());
+        let Ok(result) = Executor::new(objective, solver)
+            .configure(|state| state.param(start.0).inv_hessian(start.1).max_iters(round))
+            .timer(false)
+            .run()
+        else {
+            break;
+        };
+        let state = result.state();
+        done += state.get_iter();
+        run.iterations += state.get_iter();
+        if let Some(best) = state.get_best_param()
+            && state.get_best_cost() < run.cost
+        {
+            run.theta = best.clone();
+            run.cost = state.get_best_cost();
+        }
+        match state.get_inv_hessian() {
+            Some(h) if h.iter().flatten().all(|v| v.is_finite()) => inverse_hessian = h.clone(),
+            _ => break,
+        }
+        if !matches!(state.get_termination_reason(), Some(TerminationReason::MaxItersReached)) {
+            break;
+        }
+    }
+    run
+}
+
+/// Gradient, Hessian, standard errors and the converged flag at the best run.
+fn summarise(objective: MeanNll<'_>, best: Run, n_starts: usize, n_rows: usize, options: &FitOptions) -> Estimate {
+    let params: Vec<f64> = best.theta.iter().map(|t| t.exp()).collect();
+    let max_gradient = objective
+        .gradient_at(&best.theta)
+        .iter()
+        .fold(0.0, |m: f64, g| m.max(g.abs()));
+    let steps: Vec<f64> = params.iter().map(|p| HESSIAN_STEP * p).collect();
+    let standard_errors = central_hessian(|p| -(objective.ll)(p), &params, &steps)
+        .and_then(|h| cholesky_inverse(&h))
+        .map(|inverse| (0..params.len()).map(|i| inverse[i][i].sqrt()).collect::<Vec<f64>>());
+    let small_gradient = max_gradient <= options.gradient_tolerance;
+    let converged = small_gradient && standard_errors.is_some();
+    let message = match (small_gradient, standard_errors.is_some()) {
+        (true, true) => format!("converged: largest gradient {max_gradient:.1e}, Hessian positive definite"),
+        (false, _) => format!(
+            "not converged: largest gradient {max_gradient:.1e} > tolerance {:.1e} after {} iterations",
+            options.gradient_tolerance, best.iterations
+        ),
+        (true, false) => "not converged: the Hessian is not positive definite (a flat or saddle direction), \
+                          so there are no standard errors"
+            .to_string(),
+    };
+    let report = FitReport {
+        log_likelihood: -best.cost * objective.total_weight,
+        iterations: best.iterations,
+        converged,
+        max_gradient,
+        standard_errors,
+        n_starts,
+        n_rows,
+        message,
+    };
+    Estimate { params, report }
+}
+
+/// Central-difference Hessian of `f` at `x` with the given steps; `None`
+/// when a value on the stencil is not finite.
+fn central_hessian(f: impl Fn(&[f64]) -> f64, x: &[f64], steps: &[f64]) -> Option<Vec<Vec<f64>>> {
+    let n = x.len();
+    let at = |moves: &[(usize, f64)]| {
+        let mut p = x.to_vec();
+        for &(i, k) in moves {
+            p[i] += k * steps[i];
+        }
+        f(&p)
+    };
+    let centre = at(&[]);
+    let mut h = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        h[i][i] = (at(&[(i, 1.0)]) - 2.0 * centre + at(&[(i, -1.0)])) / (steps[i] * steps[i]);
+        for j in 0..i {
+            let mixed = at(&[(i, 1.0), (j, 1.0)]) - at(&[(i, 1.0), (j, -1.0)]) - at(&[(i, -1.0), (j, 1.0)])
+                + at(&[(i, -1.0), (j, -1.0)]);
+            h[i][j] = mixed / (4.0 * steps[i] * steps[j]);
+            h[j][i] = h[i][j];
+        }
+    }
+    h.iter().flatten().all(|v| v.is_finite()).then_some(h)
+}
+
+/// H⁻¹ = L⁻ᵀ L⁻¹ through the Cholesky factor H = L Lᵀ; `None` when H is not
+/// positive definite (the test that a stationary point is a maximum).
+fn cholesky_inverse(h: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let n = h.len();
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = h[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>();
+            if i == j {
+                if s <= 0.0 || !s.is_finite() {
+                    return None;
+                }
+                l[i][i] = s.sqrt();
+            } else {
+                l[i][j] = s / l[j][j];
+            }
+        }
+    }
+    // Column c of L⁻¹ by forward substitution of L y = e_c (rows below c only).
+    let mut l_inv = vec![vec![0.0; n]; n];
+    #[allow(clippy::needless_range_loop)] // c indexes columns of both L⁻¹ and the unit vector
+    for c in 0..n {
+        for i in c..n {
+            let rhs = f64::from(i == c) - (c..i).map(|k| l[i][k] * l_inv[k][c]).sum::<f64>();
+            l_inv[i][c] = rhs / l[i][i];
+        }
+    }
+    let inverse = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| (0..n).map(|k| l_inv[k][i] * l_inv[k][j]).sum())
+                .collect()
+        })
+        .collect();
+    Some(inverse)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inverse_of_a_known_matrix() {
+        // H = [[4, 2], [2, 3]]: H⁻¹ = [[3, −2], [−2, 4]] / 8.
+        let inverse = cholesky_inverse(&[vec![4.0, 2.0], vec![2.0, 3.0]]).unwrap();
+        let expected = [[0.375, -0.25], [-0.25, 0.5]];
+        for i in 0..2 {
+            for j in 0..2 {
+                assert!((inverse[i][j] - expected[i][j]).abs() < 1e-15, "{inverse:?}");
+            }
+        }
+        assert!(cholesky_inverse(&[vec![1.0, 2.0], vec![2.0, 1.0]]).is_none());
+    }
+
+    #[test]
+    fn maximise_finds_a_gaussian_mean_and_its_standard_error() {
+        // ℓ(μ, σ) of 5 points; the maximum is at the sample mean and sd (ddof 0).
+        let data = [1.0, 2.0, 4.0, 7.0, 11.0];
+        let ll = |p: &[f64]| -> f64 {
+            data.iter()
+                .map(|x| -p[1].ln() - 0.5 * ((x - p[0]) / p[1]).powi(2))
+                .sum()
+        };
+        let est = maximise(&ll, &[vec![1.0, 1.0]], 5.0, 5, &FitOptions::default()).unwrap();
+        let sd = (data.iter().map(|x| (x - 5.0_f64).powi(2)).sum::<f64>() / 5.0).sqrt();
+        assert!((est.params[0] - 5.0).abs() < 1e-6, "{:?}", est.params);
+        assert!((est.params[1] - sd).abs() < 1e-6);
+        assert!(est.report.converged, "{}", est.report.message);
+        let se = est.report.standard_errors.unwrap();
+        assert!((se[0] - sd / 5f64.sqrt()).abs() < 1e-5, "{se:?}");
+    }
+
+    #[test]
+    fn chunked_sum_is_the_same_on_one_and_two_threads() {
+        let row_sum = |r: Range<usize>| r.map(|i| 1.0 / (1.0 + i as f64)).sum::<f64>();
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let a = one.install(|| chunked_sum(100_000, row_sum));
+        let b = two.install(|| chunked_sum(100_000, row_sum));
+        assert_eq!(a.to_bits(), b.to_bits());
+    }
+}

@@ -1,0 +1,189 @@
+//! The Gamma-Gamma model of spend per transaction (Fader, Hardie & Lee 2005,
+//! "RFM and CLV: Using Iso-Value Curves for Customer Base Analysis", JMR 42;
+//! Fader & Hardie 2013, "The Gamma-Gamma Model of Monetary Value", note 025):
+//! a customer's transactions are Gamma(p, ν), ν ~ Gamma(q, v) across customers.
+
+use serde::{Deserialize, Serialize};
+
+use super::data::{Frequencies, SpendData, check_count, finite_scalar};
+use super::fit::{FitOptions, FitReport, chunked_sum, maximise};
+use super::special::ln_gamma;
+use super::value::{ClvHorizon, TransactionModel};
+use crate::error::{Error, Result};
+
+/// Gamma-Gamma parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GammaGammaParams {
+    /// Shape of the spend of one transaction.
+    pub p: f64,
+    /// Shape of the Gamma of the customers' spend rates ν.
+    pub q: f64,
+    /// Scale (rate) of the Gamma of the customers' spend rates ν, in money units.
+    pub v: f64,
+}
+
+impl GammaGammaParams {
+    fn from_slice(p: &[f64]) -> Self {
+        GammaGammaParams {
+            p: p[0],
+            q: p[1],
+            v: p[2],
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        for (name, value) in [("p", self.p), ("q", self.q), ("v", self.v)] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(Error::invalid_parameter(name, value, "a finite number > 0"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A Gamma-Gamma spend model: given parameters, or fitted by maximum likelihood.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GammaGamma {
+    params: GammaGammaParams,
+    report: Option<FitReport<GammaGammaParams>>,
+}
+
+impl GammaGamma {
+    /// A model with the given parameters (each finite and > 0).
+    pub fn new(params: GammaGammaParams) -> Result<Self> {
+        params.check()?;
+        Ok(GammaGamma { params, report: None })
+    }
+
+    /// Maximum-likelihood fit on the repeat buyers of `data` (frequency > 0;
+    /// other rows are skipped). See [`GammaGamma::fit_report`].
+    pub fn fit(data: &SpendData<'_>, options: &FitOptions) -> Result<Self> {
+        let total_weight = data.check()?;
+        options.check(3)?;
+        let frequencies = Frequencies::new(data.frequency);
+        let ll = |p: &[f64]| log_likelihood_sum(&GammaGammaParams::from_slice(p), data, &frequencies);
+        let n_repeat = data.frequency.iter().filter(|&&x| x > 0.0).count();
+        let estimate = maximise(&ll, &starts(data), total_weight, n_repeat, options)?;
+        Ok(GammaGamma {
+            params: GammaGammaParams::from_slice(&estimate.params),
+            report: Some(estimate.report.map(|se| GammaGammaParams::from_slice(&se))),
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> GammaGammaParams {
+        self.params
+    }
+
+    /// How the fit went; `None` for a model made with [`GammaGamma::new`].
+    pub fn fit_report(&self) -> Option<&FitReport<GammaGammaParams>> {
+        self.report.as_ref()
+    }
+
+    /// Log-likelihood of the repeat buyers of `data` (note 025, eq. 1a, the
+    /// density of the mean spend m), summed over rows and weighted.
+    pub fn log_likelihood(&self, data: &SpendData<'_>) -> Result<f64> {
+        data.check()?;
+        Ok(log_likelihood_sum(
+            &self.params,
+            data,
+            &Frequencies::new(data.frequency),
+        ))
+    }
+
+    /// Mean spend per transaction across customers, v·p / (q − 1); needs q > 1.
+    pub fn population_mean_profit(&self) -> Result<f64> {
+        let GammaGammaParams { p, q, v } = self.params;
+        if q <= 1.0 {
+            return Err(Error::invalid_parameter(
+                "q",
+                q,
+                "> 1 (the mean spend v·p/(q − 1) is infinite otherwise)",
+            ));
+        }
+        Ok(v * p / (q - 1.0))
+    }
+
+    /// E[M | x, m]: expected spend per transaction of a customer with x
+    /// repeat purchases of mean value m (note 025, eq. 5) — a weighted mean of
+    /// m and the population mean; the population mean for x = 0.
+    pub fn conditional_expected_average_profit(&self, frequency: f64, monetary: f64) -> Result<f64> {
+        finite_scalar("frequency", frequency)?;
+        finite_scalar("monetary", monetary)?;
+        check_count(frequency, None)?;
+        if frequency > 0.0 && monetary <= 0.0 {
+            return Err(Error::invalid_parameter(
+                "monetary",
+                monetary,
+                "> 0 for a customer with repeat purchases",
+            ));
+        }
+        let GammaGammaParams { p, q, .. } = self.params;
+        let population = self.population_mean_profit()?;
+        let weight = p * frequency / (p * frequency + q - 1.0);
+        Ok((1.0 - weight) * population + weight * monetary)
+    }
+
+    /// Discounted value of the next `horizon.months` months of a customer
+    /// (lifetimes' `customer_lifetime_value`): Σᵢ E[M | x, m] ×
+    /// (E[Y(i months)] − E[Y(i − 1 months)]) / (1 + d)ⁱ, the purchases from
+    /// `model` given (x, t_x, T).
+    pub fn customer_lifetime_value<M: TransactionModel + ?Sized>(
+        &self,
+        model: &M,
+        frequency: f64,
+        recency: f64,
+        age: f64,
+        monetary: f64,
+        horizon: &ClvHorizon,
+    ) -> Result<f64> {
+        horizon.check()?;
+        let profit = self.conditional_expected_average_profit(frequency, monetary)?;
+        let step = horizon.periods_per_month;
+        let (mut value, mut before) = (0.0, 0.0);
+        for month in 1..=horizon.months {
+            let upto = model.conditional_expected_purchases(f64::from(month) * step, frequency, recency, age)?;
+            value += profit * (upto - before) / (1.0 + horizon.discount_rate).powf(f64::from(month));
+            before = upto;
+        }
+        Ok(value)
+    }
+}
+
+/// Σ weight × ln f(m | x; p, q, v) over repeat rows (x > 0); the x-only terms
+/// from a table over the distinct frequencies.
+fn log_likelihood_sum(params: &GammaGammaParams, data: &SpendData<'_>, frequencies: &Frequencies) -> f64 {
+    let GammaGammaParams { p, q, v } = *params;
+    let constant = q * v.ln() - ln_gamma(q);
+    let by_x = frequencies.table(|x| {
+        if x > 0.0 {
+            ln_gamma(p * x + q) - ln_gamma(p * x) + p * x * x.ln() + constant
+        } else {
+            0.0
+        }
+    });
+    chunked_sum(data.len(), |rows| {
+        rows.map(|i| {
+            let (x, m, w) = (data.frequency[i], data.monetary[i], data.weight(i));
+            if x == 0.0 || w == 0.0 {
+                return 0.0;
+            }
+            w * (by_x[frequencies.index[i]] + (p * x - 1.0) * m.ln() - (p * x + q) * (x * m + v).ln())
+        })
+        .sum()
+    })
+}
+
+/// Deterministic starts with the population mean v·p/(q − 1) at the mean spend.
+fn starts(data: &SpendData<'_>) -> Vec<Vec<f64>> {
+    let (mut spend, mut weight) = (0.0, 0.0);
+    for i in (0..data.len()).filter(|&i| data.frequency[i] > 0.0) {
+        spend += data.weight(i) * data.monetary[i];
+        weight += data.weight(i);
+    }
+    let mean = spend / weight;
+    [(1.0, 2.0), (5.0, 3.0), (2.0, 5.0), (0.5, 1.5)]
+        .iter()
+        .map(|&(p, q)| vec![p, q, mean * (q - 1.0) / p])
+        .collect()
+}
