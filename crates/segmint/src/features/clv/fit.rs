@@ -182,9 +182,14 @@ pub(crate) fn maximise(
     let objective = MeanNll { ll, total_weight };
     let mut tried: Vec<&[f64]> = options.initial_params.iter().map(Vec::as_slice).collect();
     tried.extend(starts.iter().take(options.n_starts).map(Vec::as_slice));
-    let best = tried
-        .iter()
-        .filter_map(|start| run_start(objective, start, options.max_iterations))
+    // Starts run in parallel; the best is chosen in start order, so the result does not depend on threads.
+    let runs: Vec<Option<Run>> = tried
+        .par_iter()
+        .map(|start| run_start(objective, start, options.max_iterations))
+        .collect();
+    let best = runs
+        .into_iter()
+        .flatten()
         .fold(None, |best: Option<Run>, run| match best {
             Some(b) if b.cost <= run.cost => Some(b),
             _ => Some(run),
