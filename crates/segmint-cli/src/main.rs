@@ -311,9 +311,10 @@ fn print_audit(audit: &IngestAudit) {
 
 fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path) -> Result<()> {
     let (tx, _) = columns.read(path)?;
+    // The side files are comma-separated with a header, whatever the transaction file's layout.
     let options = ReadOptions {
-        date_format: DateFormat::Auto,
-        ..columns.read_options()?
+        on_bad_row: columns.read_options()?.on_bad_row,
+        ..ReadOptions::default()
     };
     let products = match &sources.products {
         Some(p) => {
@@ -392,14 +393,14 @@ fn clv(path: &Path, columns: &ColumnArgs, months: u32, discount_rate: f64, out: 
             fit.log_likelihood, fit.iterations, fit.message
         );
     }
-    match (&value.spend, &value.spend_fit) {
-        (Some(g), Some(fit)) => println!(
+    if let (Some(g), Some(fit)) = (&value.spend, &value.spend_fit) {
+        println!(
             "Gamma-Gamma: p = {:.4}, q = {:.4}, v = {:.4}\n  log-likelihood {:.2}, {}",
             g.p, g.q, g.v, fit.log_likelihood, fit.message
-        ),
-        _ => println!(
-            "Gamma-Gamma: not fitted (too few repeat buyers with positive spend); CLV uses each customer's mean spend"
-        ),
+        );
+    }
+    for note in &value.notes {
+        println!("note: {note}");
     }
     let table = CustomerTable::from_columns(tx.customer_ids().to_vec(), value.columns)?;
     table.write_csv(out)?;

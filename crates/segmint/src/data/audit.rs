@@ -32,6 +32,8 @@ pub enum DropReason {
     FutureDate,
     /// The id was already seen in a table that has one row per id.
     DuplicateId,
+    /// The order id is empty although an order column is mapped.
+    MissingOrder,
 }
 
 impl DropReason {
@@ -48,6 +50,7 @@ impl DropReason {
             DropReason::UnreadableDiscount => "unreadable discount",
             DropReason::FutureDate => "date after the allowed end",
             DropReason::DuplicateId => "duplicate id",
+            DropReason::MissingOrder => "missing order id",
         }
     }
 }

@@ -287,11 +287,16 @@ impl Collector {
             Some(d) => Some(flag(&record[d.index]).ok_or((DropReason::UnreadableDiscount, d))?),
             None => None,
         };
+        let order_id = optional_text(record, order)?;
+        if let (Some(""), Some(field)) = (order_id, order) {
+            // An empty id would merge all such lines of a customer into one order.
+            return Err((DropReason::MissingOrder, field));
+        }
         let line = Line {
             customer: id,
             timestamp,
             amount: line_amount,
-            order: optional_text(record, order)?,
+            order: order_id,
             quantity: items,
             product: optional_text(record, product)?,
             category: optional_text(record, category)?,
@@ -521,6 +526,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 3, column \"c\"") && err.contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_order_id_is_a_counted_drop_not_one_merged_order() {
+        let text = "c,d,a,o\nx,2024-01-01,5,A\nx,2024-01-02,5,\nx,2024-01-03,5,\n";
+        let (tx, audit) = read(text, &cols_cda().order("o"), BadRowPolicy::Drop).unwrap();
+        assert_eq!(tx.len(), 1);
+        assert_eq!(audit.dropped_for(DropReason::MissingOrder), 2);
     }
 
     fn cols_cda() -> TransactionColumns {

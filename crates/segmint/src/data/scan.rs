@@ -301,6 +301,7 @@ fn expected_for(reason: DropReason, dates: &DateParser) -> String {
         DropReason::UnreadableDiscount => "a discount amount or a yes/no flag".into(),
         DropReason::FutureDate => "a date not after the allowed end (ReadOptions::not_after)".into(),
         DropReason::DuplicateId => "an id that appears once".into(),
+        DropReason::MissingOrder => "an order id".into(),
     }
 }
 

@@ -20,7 +20,7 @@ use crate::error::Result;
 pub struct PredictiveOptions {
     /// End of observation (seconds since the epoch); default: the latest transaction.
     pub as_of: Option<i64>,
-    /// Horizon in months and monthly discount rate (the time unit is days).
+    /// Horizon in months (of 30 days, lifetimes' convention).
     pub months: u32,
     /// Monthly discount rate.
     pub discount_rate: f64,
@@ -58,14 +58,32 @@ pub struct PredictiveValue {
     /// Columns named for the feature table, one value per transaction customer
     /// (in [`Transactions::customer_ids`] order).
     pub columns: Vec<(String, Vec<f64>)>,
+    /// What was not used and why (e.g. a Gamma-Gamma fit without a finite mean).
+    pub notes: Vec<String>,
+}
+
+/// Σ over the horizon's months of the expected purchases in month i,
+/// discounted by (1 + rate)^i: CLV per unit of profit, lifetimes' convention.
+fn discounted_purchases(model: &BetaGeo, x: f64, recency: f64, age: f64, horizon: &ClvHorizon) -> Result<f64> {
+    let (mut total, mut before) = (0.0, 0.0);
+    for month in 1..=horizon.months {
+        let upto =
+            model.conditional_expected_purchases(f64::from(month) * horizon.periods_per_month, x, recency, age)?;
+        total += (upto - before) / (1.0 + horizon.discount_rate).powi(month as i32);
+        before = upto;
+    }
+    Ok(total)
 }
 
 /// Fits BG/NBD (days) and Gamma-Gamma on the customers' repeat-purchase
 /// summary, then predicts for every customer: `p_alive`,
-/// `expected_purchases_<months>m` and `clv` (discounted expected profit over
-/// the horizon; lifetimes' monthly convention of 30 days). A customer without
-/// a purchase gets 0 for all three. Without repeat buyers with positive spend,
-/// Gamma-Gamma cannot be fitted and `clv` uses each customer's own mean spend.
+/// `expected_purchases_<months>m` (months of 30 days) and `clv`: expected
+/// profit per purchase × the purchases expected in each month, discounted
+/// monthly (lifetimes' convention). Expected profit is Gamma-Gamma's for
+/// repeat buyers and its population mean for the others. A customer without a
+/// purchase gets 0 for all three. When Gamma-Gamma cannot be used (no repeat
+/// buyers with positive spend, or no finite mean), each customer's own mean
+/// repeat spend stands in (0 for one-time buyers) and `notes` says so.
 pub fn predictive_value(tx: &Transactions, options: &PredictiveOptions) -> Result<PredictiveValue> {
     let summary = rfm_summary(
         tx,
@@ -93,8 +111,27 @@ pub fn predictive_value(tx: &Transactions, options: &PredictiveOptions) -> Resul
         pick(&summary.frequency, &repeat),
         pick(&summary.monetary_value, &repeat),
     );
-    let spend = GammaGamma::fit(&SpendData::new(&rep_x, &rep_m), &options.fit).ok();
+    // A spend model with q ≤ 1 has no finite mean: it is no use for CLV.
+    let mut notes = Vec::new();
+    let spend = match GammaGamma::fit(&SpendData::new(&rep_x, &rep_m), &options.fit) {
+        Ok(gg) if gg.population_mean_profit().is_ok() => Some(gg),
+        Ok(gg) => {
+            notes.push(format!(
+                "Gamma-Gamma not used: its spend distribution has no finite mean (q = {:.3} <= 1)",
+                gg.params().q
+            ));
+            None
+        }
+        Err(e) => {
+            notes.push(format!("Gamma-Gamma not fitted: {e}"));
+            None
+        }
+    };
+    if spend.is_none() {
+        notes.push("clv uses each customer's own mean repeat spend (0 for one-time buyers)".into());
+    }
     let horizon = ClvHorizon::new(options.months, options.discount_rate, ClvHorizon::DAYS_PER_MONTH);
+    horizon.check()?;
     let t = f64::from(options.months) * ClvHorizon::DAYS_PER_MONTH;
     let rows: Vec<[f64; 3]> = (0..summary.ids.len())
         .into_par_iter()
@@ -107,12 +144,16 @@ pub fn predictive_value(tx: &Transactions, options: &PredictiveOptions) -> Resul
             );
             let alive = purchases.probability_alive(x, r, age)?;
             let expected = purchases.conditional_expected_purchases(t, x, r, age)?;
-            let value = match &spend {
-                Some(gg) if x > 0.0 && m > 0.0 => gg.customer_lifetime_value(&purchases, x, r, age, m, &horizon)?,
-                Some(gg) => gg.population_mean_profit()? * expected,
-                None => m * expected,
+            let profit = match &spend {
+                Some(gg) if x > 0.0 && m > 0.0 => gg.conditional_expected_average_profit(x, m)?,
+                Some(gg) => gg.population_mean_profit()?,
+                None => m,
             };
-            Ok([alive, expected, value])
+            Ok([
+                alive,
+                expected,
+                profit * discounted_purchases(&purchases, x, r, age, &horizon)?,
+            ])
         })
         .collect::<Result<_>>()?;
     let row_of: HashMap<&str, usize> = summary.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
@@ -123,6 +164,7 @@ pub fn predictive_value(tx: &Transactions, options: &PredictiveOptions) -> Resul
             .collect()
     };
     Ok(PredictiveValue {
+        notes,
         purchases: purchases.params(),
         purchases_fit: purchases.fit_report().cloned(),
         spend: spend.as_ref().map(GammaGamma::params),

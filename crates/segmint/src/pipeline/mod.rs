@@ -36,8 +36,12 @@ pub struct Segmentation {
     pub select: Option<SelectOptions>,
     /// When set, BG/NBD and Gamma-Gamma add `p_alive`, `expected_purchases_<h>m`
     /// and `clv` to the feature table (and so to the profiles).
-    #[serde(default)]
+    #[serde(default = "default_predictive")]
     pub predictive: Option<PredictiveOptions>,
+}
+
+fn default_predictive() -> Option<PredictiveOptions> {
+    Some(PredictiveOptions::default())
 }
 
 impl Default for Segmentation {
@@ -49,7 +53,7 @@ impl Default for Segmentation {
             rfm: FeatureOptions::default(),
             title: "Customer segmentation".into(),
             select: None,
-            predictive: Some(PredictiveOptions::default()),
+            predictive: default_predictive(),
         }
     }
 }
@@ -134,13 +138,13 @@ impl Segmentation {
                 as_of: self.rfm.as_of,
                 ..options.clone()
             };
-            // Too little history for the models is a note in the report, not a failed segmentation.
+            // Data the models cannot fit is a note in the report, not a failed segmentation.
             match predictive_value(tx, &options) {
-                Ok(value) => features = features.with_columns(value.columns)?,
-                Err(Error::InsufficientData { what }) => {
-                    notes.push(format!("predictive CLV and P(alive) not computed: {what}"));
+                Ok(value) => {
+                    features = features.with_columns(value.columns)?;
+                    notes.extend(value.notes);
                 }
-                Err(other) => return Err(other),
+                Err(e) => notes.push(format!("predictive CLV and P(alive) not computed: {e}")),
             }
         }
         let mut x = features.select(&RFM_COLUMNS)?;
