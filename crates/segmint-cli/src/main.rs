@@ -614,7 +614,10 @@ fn print_summary(result: &SegmentationResult) {
             revenue
         );
         for k in s.kpis.iter().filter(|k| shown(&k.name)) {
-            print!(" {:>12.1}", k.mean);
+            match k.mean {
+                Some(m) => print!(" {m:>12.1}"),
+                None => print!(" {:>12}", "–"),
+            }
         }
         println!();
     }

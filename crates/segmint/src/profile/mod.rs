@@ -10,8 +10,9 @@ use crate::error::{Error, Result};
 pub struct KpiSummary {
     /// KPI (column) name.
     pub name: String,
-    /// Mean over the segment's customers.
-    pub mean: f64,
+    /// Mean over the segment's customers with a defined value; `None` when
+    /// no customer of the segment has one (e.g. gaps between orders of one-order customers).
+    pub mean: Option<f64>,
     /// Segment mean / overall mean × 100; `None` when the overall mean is 0.
     pub index: Option<f64>,
 }
@@ -74,13 +75,7 @@ pub fn profile_segments(table: &CustomerTable, labels: &[usize], n_segments: usi
     Ok((0..n_segments)
         .map(|s| {
             let size = sizes[s];
-            let mean = |c: usize| {
-                if counts[s][c] > 0 {
-                    sums[s][c] / counts[s][c] as f64
-                } else {
-                    0.0
-                }
-            };
+            let mean = |c: usize| (counts[s][c] > 0).then(|| sums[s][c] / counts[s][c] as f64);
             SegmentProfile {
                 segment: s,
                 size,
@@ -95,7 +90,7 @@ pub fn profile_segments(table: &CustomerTable, labels: &[usize], n_segments: usi
                     .map(|(c, name)| KpiSummary {
                         name: name.clone(),
                         mean: mean(c),
-                        index: (overall[c] != 0.0).then(|| mean(c) / overall[c] * 100.0),
+                        index: mean(c).filter(|_| overall[c] != 0.0).map(|m| m / overall[c] * 100.0),
                     })
                     .collect(),
             }
@@ -121,9 +116,23 @@ mod tests {
         assert_eq!((p[0].size, p[1].size), (2, 2));
         assert_abs_diff_eq!(p[0].share, 0.5);
         assert_abs_diff_eq!(p[0].revenue_share.unwrap(), 0.4);
-        assert_abs_diff_eq!(p[1].kpis[0].mean, 30.0);
+        assert_abs_diff_eq!(p[1].kpis[0].mean.unwrap(), 30.0);
         assert_abs_diff_eq!(p[1].kpis[0].index.unwrap(), 120.0);
         assert_abs_diff_eq!(p[0].kpis[1].index.unwrap(), 100.0);
+    }
+
+    #[test]
+    fn undefined_values_are_left_out_and_an_all_undefined_mean_is_none() {
+        let table = CustomerTable::new(
+            vec!["a".into(), "b".into(), "c".into()],
+            vec!["gap_days".into()],
+            array![[f64::NAN], [10.0], [f64::NAN]],
+        )
+        .unwrap();
+        let p = profile_segments(&table, &[0, 0, 1], 2).unwrap();
+        assert_eq!(p[0].kpis[0].mean, Some(10.0));
+        assert_eq!(p[0].kpis[0].index, Some(100.0));
+        assert_eq!((p[1].kpis[0].mean, p[1].kpis[0].index), (None, None));
     }
 
     #[test]

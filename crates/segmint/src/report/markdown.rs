@@ -121,7 +121,8 @@ fn write_all(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
         )?;
         for k in &s.kpis {
             let index = k.index.map_or("–".into(), |i| format!("{i:.0}"));
-            write!(md, " {:.2} ({}) |", k.mean, index)?;
+            let mean = k.mean.map_or("–".into(), |m| format!("{m:.2}"));
+            write!(md, " {mean} ({index}) |")?;
         }
         writeln!(md)?;
     }
