@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use segmint::data::CustomerTable;
 use segmint::data::{
     BadRowPolicy, DateFormat, DateParser, IngestAudit, InteractionColumns, JoinReport, ProductColumns, ReadOptions,
-    TransactionColumns, Transactions, read_interactions, read_products, read_transactions,
+    TransactionColumns, Transactions, read_interactions, read_products, read_transactions_reporting,
 };
 use segmint::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
 use segmint::pipeline::{Segmentation, SegmentationResult};
@@ -252,9 +252,18 @@ impl ColumnArgs {
             .transpose()
     }
 
-    /// Reads the transactions and prints what happened to every row.
+    /// Reads the transactions (a progress bar on stderr when it is a terminal)
+    /// and prints what happened to every row.
     fn read(&self, path: &Path) -> Result<(Transactions, IngestAudit)> {
-        let (tx, audit) = read_transactions(path, &self.mapping()?, &self.read_options()?)?;
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let bar = indicatif::ProgressBar::new(size).with_style(
+            indicatif::ProgressStyle::with_template("reading {bar:40} {bytes}/{total_bytes} ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let (mapping, options) = (self.mapping()?, self.read_options()?);
+        let read = read_transactions_reporting(path, &mapping, &options, &|bytes| bar.set_position(bytes));
+        bar.finish_and_clear();
+        let (tx, audit) = read?;
         print_audit(&audit);
         Ok((tx, audit))
     }

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{DropReason, IngestAudit};
 use super::dates::{DateFormat, DateParser, format_timestamp};
-use super::scan::{Field, RowError, Wanted, date, number_field, optional_text, scan, scan_reader, utf8};
+use super::scan::{
+    Field, Progress, RowError, Wanted, date, number_field, optional_text, scan, scan_reader, scan_reporting, utf8,
+};
 use super::transactions::{Line, LineFields, Transactions, TransactionsBuilder};
 use crate::error::{Error, Result};
 
@@ -178,6 +180,25 @@ pub fn read_transactions(
     let audit = scan(path.as_ref(), &columns.wanted(), options, |r: &_, f: &_, d: &mut _| {
         collect.take(r, f, d)
     })?;
+    Ok(collect.finish(audit))
+}
+
+/// [`read_transactions`], calling `progress` with the bytes of the file read so
+/// far (about every MiB; compressed bytes for `.gz`), e.g. for a progress bar.
+pub fn read_transactions_reporting(
+    path: impl AsRef<Path>,
+    columns: &TransactionColumns,
+    options: &ReadOptions,
+    progress: Progress<'_>,
+) -> Result<(Transactions, IngestAudit)> {
+    let mut collect = Collector::new(columns, options);
+    let audit = scan_reporting(
+        path.as_ref(),
+        &columns.wanted(),
+        options,
+        progress,
+        |r: &_, f: &_, d: &mut _| collect.take(r, f, d),
+    )?;
     Ok(collect.finish(audit))
 }
 
@@ -534,6 +555,17 @@ mod tests {
         let (tx, audit) = read(text, &cols_cda().order("o"), BadRowPolicy::Drop).unwrap();
         assert_eq!(tx.len(), 1);
         assert_eq!(audit.dropped_for(DropReason::MissingOrder), 2);
+    }
+
+    #[test]
+    fn progress_reaches_the_file_size() {
+        let path = std::env::temp_dir().join(format!("segmint-progress-{}.csv", std::process::id()));
+        std::fs::write(&path, "c,d,a\nx,2024-01-01,5\ny,2024-01-02,6\n").unwrap();
+        let last = std::sync::atomic::AtomicU64::new(0);
+        let report = |bytes: u64| last.store(bytes, std::sync::atomic::Ordering::Relaxed);
+        let (tx, _) = read_transactions_reporting(&path, &cols_cda(), &ReadOptions::default(), &report).unwrap();
+        assert_eq!(tx.len(), 2);
+        assert_eq!(last.into_inner(), std::fs::metadata(&path).unwrap().len());
     }
 
     fn cols_cda() -> TransactionColumns {

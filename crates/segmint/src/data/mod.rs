@@ -11,7 +11,10 @@ mod transactions;
 pub use audit::{DropReason, DroppedRows, EXAMPLES_PER_REASON, IngestAudit, RowIssue};
 pub use customers::CustomerTable;
 pub use dates::{AUTO_FORMATS, DateFormat, DateParser, SECONDS_PER_DAY, format_timestamp};
-pub use io::{AmountColumns, BadRowPolicy, ReadOptions, TransactionColumns, read_transactions};
+pub use io::{
+    AmountColumns, BadRowPolicy, ReadOptions, TransactionColumns, read_transactions, read_transactions_reporting,
+};
+pub use scan::Progress;
 pub use sources::{
     Attributes, InteractionColumns, Interactions, InteractionsBuilder, JoinReport, ProductColumns, Products,
     read_attributes, read_interactions, read_products,

@@ -41,8 +41,43 @@ pub(crate) fn scan(
     options: &ReadOptions,
     take: impl TakeRow,
 ) -> Result<IngestAudit> {
-    let reader = open(path)?;
+    let reader = open(path, None)?;
     scan_reader(reader, path, wanted, options, take)
+}
+
+/// [`scan`], calling `progress` with the bytes of the file read so far (every MiB or so).
+pub(crate) fn scan_reporting(
+    path: &Path,
+    wanted: &[Wanted<'_>],
+    options: &ReadOptions,
+    progress: Progress<'_>,
+    take: impl TakeRow,
+) -> Result<IngestAudit> {
+    let reader = open(path, Some(progress))?;
+    scan_reader(reader, path, wanted, options, take)
+}
+
+/// A callback told how many bytes of the input file have been read.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// Counts the bytes read from the file and reports them every MiB.
+struct Counted<'a, R> {
+    inner: R,
+    read: u64,
+    reported: u64,
+    progress: Progress<'a>,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read - self.reported >= 1 << 20 || n == 0 {
+            self.reported = self.read;
+            (self.progress)(self.read);
+        }
+        Ok(n)
+    }
 }
 
 /// What a source does with one row: keep it, or say which field is at fault.
@@ -165,7 +200,7 @@ fn take_record(
 
 /// The column names of a file: its header, or `"1"`, `"2"`, … without one.
 pub(crate) fn column_names(path: &Path, options: &ReadOptions) -> Result<Vec<String>> {
-    Ok(csv_reader(open(path)?, path, options)?.1)
+    Ok(csv_reader(open(path, None)?, path, options)?.1)
 }
 
 /// A CSV reader over a boxed byte stream.
@@ -207,9 +242,18 @@ fn csv_reader<'r>(
     Ok((csv, names))
 }
 
-fn open(path: &Path) -> Result<Box<dyn Read + Send>> {
+fn open<'a>(path: &Path, progress: Option<Progress<'a>>) -> Result<Box<dyn Read + Send + 'a>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let buffered = BufReader::with_capacity(1 << 20, file);
+    let counted: Box<dyn Read + Send + 'a> = match progress {
+        Some(progress) => Box::new(Counted {
+            inner: file,
+            read: 0,
+            reported: 0,
+            progress,
+        }),
+        None => Box::new(file),
+    };
+    let buffered = BufReader::with_capacity(1 << 20, counted);
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
         Ok(Box::new(MultiGzDecoder::new(buffered)))
     } else {
