@@ -34,6 +34,8 @@ pub enum DropReason {
     DuplicateId,
     /// The order id is empty although an order column is mapped.
     MissingOrder,
+    /// The id of a one-row-per-id table (e.g. a product id) is empty.
+    MissingId,
 }
 
 impl DropReason {
@@ -51,6 +53,7 @@ impl DropReason {
             DropReason::FutureDate => "date after the allowed end",
             DropReason::DuplicateId => "duplicate id",
             DropReason::MissingOrder => "missing order id",
+            DropReason::MissingId => "missing id",
         }
     }
 }

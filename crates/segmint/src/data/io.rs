@@ -349,38 +349,45 @@ fn flag(bytes: &[u8]) -> Option<bool> {
 pub fn write_transactions(path: impl AsRef<Path>, tx: &Transactions) -> Result<()> {
     let path: PathBuf = path.as_ref().to_path_buf();
     let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    let io = |e| Error::io(&path, e);
+    // The csv writer quotes ids that hold a comma, a quote or a line break.
+    let mut out = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
+    let csv_err = |e: csv::Error| Error::Serialize {
+        what: "transactions CSV",
+        message: e.to_string(),
+    };
     let (products, categories, discounts) = (tx.products(), tx.categories(), tx.discount_flags());
-    write!(out, "customer_id,order_id,date,amount").map_err(io)?;
+    let mut header = vec!["customer_id", "order_id", "date", "amount"];
     for (present, name) in [
-        (products.is_some(), ",product_id"),
-        (categories.is_some(), ",category"),
-        (discounts.is_some(), ",discounted"),
+        (products.is_some(), "product_id"),
+        (categories.is_some(), "category"),
+        (discounts.is_some(), "discounted"),
     ] {
         if present {
-            out.write_all(name.as_bytes()).map_err(io)?;
+            header.push(name);
         }
     }
-    writeln!(out).map_err(io)?;
+    out.write_record(&header).map_err(csv_err)?;
     let ids = tx.customer_ids();
     for i in 0..tx.len() {
-        let customer = &ids[tx.customer_codes()[i] as usize];
+        out.write_field(&ids[tx.customer_codes()[i] as usize])
+            .map_err(csv_err)?;
         let order = tx.order_codes().map_or(String::new(), |o| format!("O{}", o[i]));
-        let date = format_timestamp(tx.timestamps()[i]);
-        write!(out, "{customer},{order},{date},{:.2}", tx.amounts()[i]).map_err(io)?;
+        out.write_field(order).map_err(csv_err)?;
+        out.write_field(format_timestamp(tx.timestamps()[i])).map_err(csv_err)?;
+        out.write_field(format!("{:.2}", tx.amounts()[i])).map_err(csv_err)?;
         if let Some((names, codes)) = products {
-            write!(out, ",{}", names[codes[i] as usize]).map_err(io)?;
+            out.write_field(&names[codes[i] as usize]).map_err(csv_err)?;
         }
         if let Some((names, codes)) = categories {
-            write!(out, ",{}", names[codes[i] as usize]).map_err(io)?;
+            out.write_field(&names[codes[i] as usize]).map_err(csv_err)?;
         }
         if let Some(flags) = discounts {
-            write!(out, ",{}", u8::from(flags[i])).map_err(io)?;
+            out.write_field(if flags[i] { "1" } else { "0" }).map_err(csv_err)?;
         }
-        writeln!(out).map_err(io)?;
+        out.write_record(None::<&[u8]>).map_err(csv_err)?;
     }
-    out.flush().map_err(io)
+    let mut inner = out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+    inner.flush().map_err(|e| Error::io(&path, e))
 }
 
 #[cfg(test)]
@@ -566,6 +573,21 @@ mod tests {
         let (tx, _) = read_transactions_reporting(&path, &cols_cda(), &ReadOptions::default(), &report).unwrap();
         assert_eq!(tx.len(), 2);
         assert_eq!(last.into_inner(), std::fs::metadata(&path).unwrap().len());
+    }
+
+    #[test]
+    fn written_transactions_read_back_even_with_commas_in_ids() {
+        let mut b = TransactionsBuilder::new(true);
+        b.push("Smith, J.", 86_400, 12.5, Some("o1"));
+        b.push("plain", 2 * 86_400, -3.0, Some("o2"));
+        let tx = b.finish();
+        let path = std::env::temp_dir().join(format!("segmint-write-{}.csv", std::process::id()));
+        write_transactions(&path, &tx).unwrap();
+        let columns = TransactionColumns::new("customer_id", "date", "amount").order("order_id");
+        let (back, audit) = read_transactions(&path, &columns, &ReadOptions::default()).unwrap();
+        assert_eq!(audit.rows_dropped(), 0);
+        assert_eq!(back.customer_ids(), tx.customer_ids());
+        assert_eq!((back.timestamps(), back.amounts()), (tx.timestamps(), tx.amounts()));
     }
 
     fn cols_cda() -> TransactionColumns {

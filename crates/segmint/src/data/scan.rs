@@ -346,6 +346,7 @@ fn expected_for(reason: DropReason, dates: &DateParser) -> String {
         DropReason::FutureDate => "a date not after the allowed end (ReadOptions::not_after)".into(),
         DropReason::DuplicateId => "an id that appears once".into(),
         DropReason::MissingOrder => "an order id".into(),
+        DropReason::MissingId => "an id".into(),
     }
 }
 

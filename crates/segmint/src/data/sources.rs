@@ -79,7 +79,7 @@ pub fn read_products(
             };
             let id = utf8(&record[id_field.index]).map_err(|r| (r, id_field))?;
             if id.is_empty() {
-                return Err((DropReason::MissingCustomer, id_field));
+                return Err((DropReason::MissingId, id_field));
             }
             let launch = date(record, launch_field, dates)?;
             let tier = optional_text(record, tier)?.unwrap_or_default();
