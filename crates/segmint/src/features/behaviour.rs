@@ -245,12 +245,11 @@ impl CustomerLines {
     }
 }
 
-/// One order: its key (order id, or the time without one), first time and value.
+/// One order: its key (order id, or the time without one) and first time.
 #[derive(Debug, Clone, Copy)]
 struct Order {
     key: i64,
     time: i64,
-    value: f64,
 }
 
 /// Recency, frequency, value, order rhythm and returns of one customer.
@@ -278,7 +277,6 @@ fn purchase_features(
             orders.push(Order {
                 key: key(i),
                 time: times[i],
-                value: amounts[i],
             });
         } else {
             returned -= amounts[i];
@@ -314,17 +312,10 @@ fn purchase_features(
     ]);
 }
 
-/// Merges purchase lines of the same order into one order (first time, summed value), in time order.
+/// Merges purchase lines of the same order into one order (its first time), in time order.
 fn merge_orders(orders: &mut Vec<Order>) {
     orders.sort_unstable_by_key(|o| (o.key, o.time));
-    orders.dedup_by(|next, kept| {
-        if next.key == kept.key {
-            kept.value += next.value;
-            true
-        } else {
-            false
-        }
-    });
+    orders.dedup_by_key(|o| o.key);
     orders.sort_unstable_by_key(|o| (o.time, o.key));
 }
 

@@ -89,16 +89,20 @@ pub struct RfmSummary {
 ///
 /// Purchases are lines that are not returns (amount ≥ 0: CDNOW has free
 /// orders of $0). lifetimes counts every row, returns too; without returns
-/// the two agree. Customers without a purchase are left out. Times are floored to their period; the end too, so a purchase
-/// anywhere in the end's period counts.
+/// the two agree. Customers without a purchase are left out. Times are
+/// floored to their period; the end too, so a purchase anywhere in the end's
+/// period counts.
 pub fn rfm_summary(tx: &Transactions, options: &SummaryOptions) -> Result<RfmSummary> {
     let end = observation_end(tx, options)?;
-    Ok(summarise(
+    let groups = CustomerLines::new(tx);
+    let (summary, _) = summarise(
         tx,
+        &groups,
         options,
         |t| options.period.index(t) <= options.period.index(end),
         end,
-    ))
+    );
+    Ok(summary)
 }
 
 /// Calibration summary plus holdout counts, as lifetimes' `calibration_and_holdout_data`.
@@ -136,20 +140,13 @@ pub fn calibration_holdout(
         ));
     }
     check_multiplier(options)?;
-    let calibration = summarise(tx, options, |t| t <= calibration_end, calibration_end);
     let groups = CustomerLines::new(tx);
-    let code: std::collections::HashMap<&str, usize> = tx
-        .customer_ids()
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    let (frequency_holdout, monetary_value_holdout): (Vec<f64>, Vec<f64>) = calibration
-        .ids
+    let (calibration, customers) = summarise(tx, &groups, options, |t| t <= calibration_end, calibration_end);
+    let (frequency_holdout, monetary_value_holdout): (Vec<f64>, Vec<f64>) = customers
         .par_iter()
-        .map(|id| {
+        .map(|&c| {
             let (mut periods, mut last, mut sum, mut count) = (0.0, None, 0.0, 0.0);
-            for &l in groups.lines(code[id.as_str()]) {
+            for &l in groups.lines(c) {
                 let (t, amount) = (tx.timestamps()[l as usize], tx.amounts()[l as usize]);
                 if t <= calibration_end || t > end || amount < 0.0 {
                     continue;
@@ -195,8 +192,14 @@ fn observation_end(tx: &Transactions, options: &SummaryOptions) -> Result<i64> {
 }
 
 /// The summary over the purchase lines that `counts` keeps, observed until `end`.
-fn summarise(tx: &Transactions, options: &SummaryOptions, counts: impl Fn(i64) -> bool + Sync, end: i64) -> RfmSummary {
-    let groups = CustomerLines::new(tx);
+/// Also returns, for each summary row, the customer's code in `tx`.
+fn summarise(
+    tx: &Transactions,
+    groups: &CustomerLines,
+    options: &SummaryOptions,
+    counts: impl Fn(i64) -> bool + Sync,
+    end: i64,
+) -> (RfmSummary, Vec<usize>) {
     let period = options.period;
     let unit = |periods: i64| periods as f64 / options.multiplier;
     let rows: Vec<Option<[f64; 4]>> = (0..tx.n_customers())
@@ -232,8 +235,10 @@ fn summarise(tx: &Transactions, options: &SummaryOptions, counts: impl Fn(i64) -
         })
         .collect();
     let mut out = RfmSummary::default();
-    for (id, row) in tx.customer_ids().iter().zip(rows) {
+    let mut customers = Vec::new();
+    for (c, (id, row)) in tx.customer_ids().iter().zip(rows).enumerate() {
         if let Some([f, r, t, m]) = row {
+            customers.push(c);
             out.ids.push(id.clone());
             out.frequency.push(f);
             out.recency.push(r);
@@ -241,5 +246,5 @@ fn summarise(tx: &Transactions, options: &SummaryOptions, counts: impl Fn(i64) -
             out.monetary_value.push(m);
         }
     }
-    out
+    (out, customers)
 }
