@@ -79,5 +79,22 @@ fn metrics_match_scikit_learn() {
         for (ours, theirs) in silhouette_samples(x.view(), &labels).unwrap().iter().zip(samples) {
             assert_relative_eq!(*ours, theirs, max_relative = 1e-9, epsilon = 1e-12);
         }
+        effects_match_scipy(&x, &labels, &case["effects"]);
+    }
+}
+
+/// η² and Kruskal–Wallis per column of X and of X rounded (ties), against
+/// scipy's `f_oneway` and `kruskal` (same fixture).
+fn effects_match_scipy(x: &Array2<f64>, labels: &[usize], expected: &Value) {
+    use segmint::metrics::{eta_squared, kruskal_wallis};
+    let k = labels.iter().max().unwrap() + 1;
+    let rounded = x.mapv(f64::round);
+    let columns = x.columns().into_iter().chain(rounded.columns());
+    for (column, theirs) in columns.zip(expected.as_array().unwrap()) {
+        let kw = kruskal_wallis(column, labels, k).unwrap();
+        assert_relative_eq!(kw.h, theirs["kruskal_h"].as_f64().unwrap(), max_relative = 1e-9);
+        assert_relative_eq!(kw.p_value, theirs["kruskal_p"].as_f64().unwrap(), max_relative = 1e-6);
+        let eta = eta_squared(column, labels, k).unwrap();
+        assert_relative_eq!(eta, theirs["eta_squared"].as_f64().unwrap(), max_relative = 1e-9);
     }
 }

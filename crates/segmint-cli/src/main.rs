@@ -15,6 +15,7 @@ use segmint::pipeline::{Segmentation, SegmentationResult};
 use segmint::report::write_report_files;
 use segmint::select::SelectOptions;
 use segmint::synth::{Archetype, SynthParams, archetype_counts, generate};
+use segmint::validate::{Criterion, Scorecard, ValidateOptions, Verdict};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -108,6 +109,9 @@ struct ModelArgs {
     /// Random seed (same seed, same segments).
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Bootstrap resamples for the MASDA scorecard's stability check (0: no scorecard).
+    #[arg(long, default_value_t = 100)]
+    bootstrap: usize,
 }
 
 /// `--k`: a number or "auto".
@@ -130,7 +134,17 @@ fn parse_k(text: &str) -> std::result::Result<KArg, String> {
 impl ModelArgs {
     /// The segmentation these arguments ask for.
     fn segmentation(&self) -> Segmentation {
-        let base = Segmentation::new().seed(self.seed);
+        let mut base = Segmentation::new().seed(self.seed);
+        base.validate = (self.bootstrap > 0).then(|| {
+            let mut options = ValidateOptions {
+                replicates: self.bootstrap,
+                ..ValidateOptions::default()
+            };
+            if self.min_share > 0.0 {
+                options.thresholds.min_share = self.min_share;
+            }
+            options
+        });
         match self.k {
             KArg::Fixed(k) => base.k(k),
             KArg::Auto => base.auto_k(SelectOptions {
@@ -629,5 +643,29 @@ fn print_summary(result: &SegmentationResult) {
             }
         }
         println!();
+    }
+    if let Some(card) = &r.scorecard {
+        print_scorecard(card);
+    }
+}
+
+/// One line per segment with its five MASDA verdicts; report.md has every check and reason.
+fn print_scorecard(card: &Scorecard) {
+    println!("\nMASDA scorecard (report.md has every check and its reason)");
+    print!("{:>7}", "segment");
+    for c in Criterion::ALL {
+        print!(" {:>14}", c.name());
+    }
+    println!();
+    let row = |label: String, verdict: &dyn Fn(Criterion) -> Verdict| {
+        print!("{label:>7}");
+        for c in Criterion::ALL {
+            print!(" {:>14}", verdict(c).label());
+        }
+        println!();
+    };
+    row("all".into(), &|c| card.verdict(c));
+    for s in &card.segments {
+        row(s.segment.to_string(), &|c| card.segment_verdict(s.segment, c));
     }
 }

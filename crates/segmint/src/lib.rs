@@ -40,6 +40,7 @@ pub mod profile;
 pub mod report;
 pub mod select;
 pub mod synth;
+pub mod validate;
 
 pub use error::{Error, Result};
 

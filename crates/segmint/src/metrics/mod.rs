@@ -4,13 +4,20 @@
 //! Internal indices follow scikit-learn's definitions (so values can be
 //! checked against it): [`silhouette_samples`], [`silhouette_score`],
 //! [`calinski_harabasz`], [`davies_bouldin`]. Partition comparisons:
-//! [`adjusted_rand_index`], [`pair_jaccard`] and [`set_jaccard`].
+//! [`adjusted_rand_index`], [`pair_jaccard`] and [`set_jaccard`]. How much
+//! one feature differs across segments: [`eta_squared`], [`kruskal_wallis`].
+//! Whether segments survive resampling: [`bootstrap_stability`],
+//! [`prediction_strength`].
 
 mod compare;
+mod effect;
 mod internal;
+mod stability;
 
 pub use compare::{adjusted_rand_index, pair_jaccard, set_jaccard};
+pub use effect::{KruskalWallis, effect_band, eta_squared, kruskal_wallis};
 pub use internal::{calinski_harabasz, davies_bouldin, silhouette_samples, silhouette_score};
+pub use stability::{PredictionStrength, Refit, Stability, bootstrap_stability, kmeans_refit, prediction_strength};
 
 use crate::error::{Error, Result};
 

@@ -11,6 +11,7 @@ use crate::preprocess::{StandardScaler, signed_log1p};
 use crate::profile::profile_segments;
 use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
 use crate::select::{SelectOptions, select_k_with_models};
+use crate::validate::{Scorecard, ValidateOptions, ValidationInput, validate};
 
 /// The default number of segments: one per behavioural archetype.
 pub const DEFAULT_K: usize = 4;
@@ -38,6 +39,14 @@ pub struct Segmentation {
     /// and `clv` to the feature table (and so to the profiles).
     #[serde(default = "default_predictive")]
     pub predictive: Option<PredictiveOptions>,
+    /// When set, the report carries the MASDA scorecard (bootstrap stability,
+    /// prediction strength, effect sizes …).
+    #[serde(default = "default_validate")]
+    pub validate: Option<ValidateOptions>,
+}
+
+fn default_validate() -> Option<ValidateOptions> {
+    Some(ValidateOptions::default())
 }
 
 fn default_predictive() -> Option<PredictiveOptions> {
@@ -54,6 +63,7 @@ impl Default for Segmentation {
             title: "Customer segmentation".into(),
             select: None,
             predictive: default_predictive(),
+            validate: default_validate(),
         }
     }
 }
@@ -193,6 +203,11 @@ impl Segmentation {
         let model = largest_first(&fitted)?;
         let labels = model.labels().to_vec();
         let segments = profile_segments(&features, &labels, k)?;
+        let scorecard = self
+            .validate
+            .as_ref()
+            .map(|options| self.scorecard(&features, z.view(), &labels, options))
+            .transpose()?;
         let (start, latest) = tx.time_span().unwrap_or_default();
         let end = self.rfm.as_of.unwrap_or(latest);
         let report = SegmentReport {
@@ -223,6 +238,7 @@ impl Segmentation {
             },
             segments,
             k_selection,
+            scorecard,
         };
         Ok(SegmentationResult {
             features,
@@ -231,6 +247,37 @@ impl Segmentation {
             model,
             report,
         })
+    }
+}
+
+impl Segmentation {
+    /// The MASDA scorecard of the clustered matrix `z`, with revenue and
+    /// (when computed) CLV from the feature table.
+    fn scorecard(
+        &self,
+        features: &CustomerTable,
+        z: ndarray::ArrayView2<'_, f64>,
+        labels: &[usize],
+        options: &ValidateOptions,
+    ) -> Result<Scorecard> {
+        let names: Vec<String> = RFM_COLUMNS.iter().map(|c| (*c).into()).collect();
+        let column = |name: &str| {
+            features
+                .column_index(name)
+                .ok()
+                .map(|c| features.values().column(c).to_vec())
+        };
+        let (revenue, value) = (column("monetary"), column("clv"));
+        let input = ValidationInput {
+            revenue: revenue.as_deref(),
+            value: value.as_deref(),
+            ..ValidationInput::new(z, &names, labels)
+        };
+        let options = ValidateOptions {
+            seed: self.seed,
+            ..options.clone()
+        };
+        validate(&input, &options)
     }
 }
 

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::SegmentReport;
+use crate::validate::{Check, Criterion, Scorecard};
 
 pub(super) fn render(r: &SegmentReport) -> String {
     let mut md = String::new();
@@ -130,7 +131,75 @@ fn write_all(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
         md,
         "\nIndex = segment mean / overall mean × 100; above 120 or below 80 is usually read as a real difference."
     )?;
+    if let Some(card) = &r.scorecard {
+        write_scorecard(md, card)?;
+    }
     writeln!(md, "\n_segmint {}_", r.segmint_version)
+}
+
+fn write_scorecard(md: &mut String, card: &Scorecard) -> std::fmt::Result {
+    writeln!(md, "\n## MASDA scorecard\n")?;
+    write!(md, "| segment |")?;
+    for c in Criterion::ALL {
+        write!(md, " {} |", c.name())?;
+    }
+    writeln!(md, "\n|---:|---|---|---|---|---|")?;
+    write!(md, "| all |")?;
+    for c in Criterion::ALL {
+        write!(md, " {} |", card.verdict(c).label())?;
+    }
+    writeln!(md)?;
+    for s in &card.segments {
+        write!(md, "| {} |", s.segment)?;
+        for c in Criterion::ALL {
+            write!(md, " {} |", card.segment_verdict(s.segment, c).label())?;
+        }
+        writeln!(md)?;
+    }
+    writeln!(md, "\n### The segmentation as a whole\n")?;
+    write_checks(md, &card.overall)?;
+    for s in &card.segments {
+        writeln!(md, "\n### Segment {}\n", s.segment)?;
+        if let (Some(nearest), Some(separation)) = (s.nearest_segment, s.separation) {
+            writeln!(
+                md,
+                "Nearest segment: {nearest}, {separation:.2} sd between centroids.\n"
+            )?;
+        }
+        write_checks(md, &s.checks)?;
+    }
+    writeln!(
+        md,
+        "\nSilhouette and resampling checks on {} customers; thresholds and their sources: docs/methodology.md.",
+        card.rows_sampled
+    )
+}
+
+fn write_checks(md: &mut String, checks: &[Check]) -> std::fmt::Result {
+    writeln!(
+        md,
+        "| criterion | measure | value | threshold | verdict | reason |\n|---|---|---:|---|---|---|"
+    )?;
+    for c in checks {
+        let value = c.value.map_or("–".into(), |v| {
+            if v.fract() == 0.0 && v.abs() > 1.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.3}")
+            }
+        });
+        writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |",
+            c.criterion.name(),
+            escape(&c.measure),
+            value,
+            escape(&c.threshold),
+            c.verdict.label(),
+            escape(&c.reason)
+        )?;
+    }
+    Ok(())
 }
 
 /// Escapes characters that would break a Markdown table or inject markup.

@@ -10,6 +10,7 @@ use crate::data::IngestAudit;
 use crate::error::{Error, Result};
 use crate::profile::SegmentProfile;
 use crate::select::KSelection;
+use crate::validate::Scorecard;
 
 pub use write::{ReportFiles, write_report_files, write_segments_csv};
 
@@ -31,6 +32,9 @@ pub struct SegmentReport {
     /// How k was chosen, when it was chosen automatically.
     #[serde(default)]
     pub k_selection: Option<KSelection>,
+    /// The MASDA scorecard, when the segmentation was validated.
+    #[serde(default)]
+    pub scorecard: Option<Scorecard>,
 }
 
 /// The input data.
