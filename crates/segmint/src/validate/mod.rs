@@ -241,7 +241,7 @@ pub struct ValidateOptions {
     pub replicates: usize,
     /// Random halvings for prediction strength (fpc's default: 50).
     pub splits: usize,
-    /// k-means runs per refit.
+    /// k-means runs per refit (fpc's default: 1).
     pub n_init: usize,
     /// Largest number of rows used by the silhouette and the resampling checks.
     pub sample_rows: usize,
@@ -255,7 +255,7 @@ impl Default for ValidateOptions {
             thresholds: Thresholds::default(),
             replicates: 100,
             splits: 50,
-            n_init: 3,
+            n_init: 1,
             sample_rows: 10_000,
             seed: 0,
         }
