@@ -3,9 +3,11 @@
 //! fitted model).
 
 mod element;
+pub mod gmm;
 pub mod kmeans;
 pub mod minibatch;
 
 pub use element::Element;
+pub use gmm::{CovarianceType, Covariances, GaussianMixture, GaussianMixtureInit, GaussianMixtureParams};
 pub use kmeans::{KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, LloydPartial, lloyd_step};
 pub use minibatch::{MiniBatchKMeans, MiniBatchKMeansParams};
