@@ -5,7 +5,8 @@
 
 use approx::assert_relative_eq;
 use ndarray::{Array1, Array2, Array3};
-use segmint::cluster::{CovarianceType, Covariances, GaussianMixture};
+use segmint::cluster::kprototypes::cao_modes;
+use segmint::cluster::{CovarianceType, Covariances, GaussianMixture, KPrototypes, KPrototypesInit};
 use serde_json::Value;
 
 fn fixture(name: &str) -> Value {
@@ -122,5 +123,65 @@ fn gaussian_mixture_matches_scikit_learn_from_the_same_initial_parameters() {
             case["aic"].as_f64().unwrap(),
             max_relative = 1e-9
         );
+    }
+}
+
+fn columns(x: &Array2<f64>, doc: &Value, key: &str) -> Array2<f64> {
+    let picks: Vec<usize> = serde_json::from_value(doc[key].clone()).unwrap();
+    x.select(ndarray::Axis(1), &picks)
+}
+
+fn codes(m: &Array2<f64>) -> Array2<u32> {
+    m.mapv(|v| v as u32)
+}
+
+#[test]
+fn k_prototypes_matches_kmodes_from_the_same_initial_prototypes() {
+    let doc = fixture("kprototypes_kmodes.json");
+    let x = matrix(&doc["X"]);
+    let numeric = columns(&x, &doc, "numeric_columns");
+    let categorical = codes(&columns(&x, &doc, "categorical_columns"));
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let mut params = KPrototypes::params(case["k"].as_u64().unwrap() as usize)
+            .max_iter(case["max_iter"].as_u64().unwrap() as usize)
+            .init(KPrototypesInit::Centroids {
+                numeric: matrix(&case["init_numeric"]),
+                categorical: codes(&matrix(&case["init_categorical"])),
+            });
+        if let Some(g) = case["gamma_given"].as_f64() {
+            params = params.gamma(g);
+        }
+        let model = params.fit(numeric.view(), categorical.view()).unwrap();
+        let labels: Vec<usize> = serde_json::from_value(case["labels"].clone()).unwrap();
+        assert_eq!(model.labels().to_vec(), labels, "{name}: labels");
+        assert_eq!(
+            model.n_iter() as u64,
+            case["n_iter"].as_u64().unwrap(),
+            "{name}: n_iter"
+        );
+        let cost = case["cost"].as_f64().unwrap();
+        eprintln!(
+            "{name}: cost {} vs kmodes {cost} (relative {:.2e})",
+            model.cost(),
+            (model.cost() - cost).abs() / cost
+        );
+        assert_relative_eq!(model.cost(), cost, max_relative = 1e-12);
+        assert_relative_eq!(model.gamma(), case["gamma"].as_f64().unwrap(), max_relative = 1e-14);
+        let centroids = matrix(&case["numeric_centroids"]);
+        let diff = max_relative_difference(
+            model.numeric_centroids().as_slice().unwrap(),
+            centroids.as_slice().unwrap(),
+        );
+        assert!(diff < 1e-12, "{name}: numeric centroids differ by {diff:e}");
+        assert_eq!(
+            model.categorical_modes(),
+            codes(&matrix(&case["categorical_modes"])),
+            "{name}: modes"
+        );
+    }
+    for (k, modes) in doc["cao_modes"].as_object().unwrap() {
+        let ours = cao_modes(categorical.view(), k.parse().unwrap());
+        assert_eq!(ours, codes(&matrix(modes)), "Cao modes for k = {k}");
     }
 }
