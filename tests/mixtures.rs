@@ -6,7 +6,8 @@
 use approx::assert_relative_eq;
 use ndarray::{Array1, Array2, Array3};
 use segmint::cluster::kprototypes::cao_modes;
-use segmint::cluster::{CovarianceType, Covariances, GaussianMixture, KPrototypes, KPrototypesInit};
+use segmint::cluster::{CovarianceType, Covariances, GaussianMixture, KPrototypes, KPrototypesInit, Ward};
+use segmint::metrics::adjusted_rand_index;
 use serde_json::Value;
 
 fn fixture(name: &str) -> Value {
@@ -183,5 +184,31 @@ fn k_prototypes_matches_kmodes_from_the_same_initial_prototypes() {
     for (k, modes) in doc["cao_modes"].as_object().unwrap() {
         let ours = cao_modes(categorical.view(), k.parse().unwrap());
         assert_eq!(ours, codes(&matrix(modes)), "Cao modes for k = {k}");
+    }
+}
+
+#[test]
+fn ward_matches_scipy_linkage_and_scikit_learn_labels() {
+    let doc = fixture("ward_scipy.json");
+    let x = matrix(&doc["X"]);
+    let tree = Ward::params().fit(x.view()).unwrap();
+    let expected = matrix(&doc["linkage"]);
+    let ours = tree.linkage();
+    for (j, (a, b)) in ours.outer_iter().zip(expected.outer_iter()).enumerate() {
+        assert_eq!((a[0], a[1], a[3]), (b[0], b[1], b[3]), "merge {j}: clusters and size");
+    }
+    let heights = max_relative_difference(
+        ours.column(2).to_vec().as_slice(),
+        expected.column(2).to_vec().as_slice(),
+    );
+    eprintln!("Ward heights: max relative difference {heights:.2e}");
+    assert!(heights < 1e-9, "heights differ by {heights:e}");
+    for source in ["fcluster", "sklearn"] {
+        for (k, labels) in doc[source].as_object().unwrap() {
+            let theirs: Vec<usize> = serde_json::from_value(labels.clone()).unwrap();
+            let ours = tree.labels_for(k.parse().unwrap()).unwrap().to_vec();
+            let ari = adjusted_rand_index(&ours, &theirs).unwrap();
+            assert_eq!(ari, 1.0, "{source} k = {k}: ARI {ari}");
+        }
     }
 }
