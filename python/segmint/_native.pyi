@@ -21,6 +21,14 @@ __all__ = [
     "kmeans_transform",
     "kmeans_score",
     "minibatch_fit",
+    "gmm_fit",
+    "gmm_predict",
+    "gmm_predict_proba",
+    "gmm_score_samples",
+    "gmm_criteria",
+    "kprototypes_fit",
+    "kprototypes_predict",
+    "ward_fit",
     "silhouette_score",
     "silhouette_samples",
     "calinski_harabasz",
@@ -75,6 +83,63 @@ def minibatch_fit(
     partial: bool = False,
     state: str | None = None,
 ) -> tuple[str, _Matrix, npt.NDArray[np.int64], float, int, int, npt.NDArray[np.float64], bool]: ...
+def gmm_fit(
+    x: npt.NDArray[np.float64],
+    n_components: int,
+    *,
+    covariance_type: str = "full",
+    tol: float = 1e-3,
+    reg_covar: float = 1e-6,
+    max_iter: int = 100,
+    n_init: int = 1,
+    init_params: str = "kmeans",
+    seed: int = 0,
+    weights_init: npt.NDArray[np.float64] | None = None,
+    means_init: npt.NDArray[np.float64] | None = None,
+    precisions_init: npt.NDArray[np.float64] | None = None,
+) -> tuple[
+    str,
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    bool,
+    int,
+    float,
+]: ...
+def gmm_predict(state: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]: ...
+def gmm_predict_proba(state: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+def gmm_score_samples(state: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+def gmm_criteria(state: str, x: npt.NDArray[np.float64]) -> tuple[float, float, float]: ...
+def kprototypes_fit(
+    numeric: npt.NDArray[np.float64],
+    categorical: npt.NDArray[np.uint32],
+    n_clusters: int,
+    *,
+    gamma: float | None = None,
+    init: str = "Cao",
+    init_numeric: npt.NDArray[np.float64] | None = None,
+    init_categorical: npt.NDArray[np.uint32] | None = None,
+    n_init: int = 10,
+    max_iter: int = 100,
+    seed: int = 0,
+) -> tuple[
+    str,
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    float,
+    int,
+    float,
+    bool,
+    list[int],
+]: ...
+def kprototypes_predict(
+    state: str, numeric: npt.NDArray[np.float64], categorical: npt.NDArray[np.uint32]
+) -> npt.NDArray[np.int64]: ...
+def ward_fit(
+    x: npt.NDArray[np.float64], n_clusters: int, *, max_samples: int = 20000
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
 def silhouette_score(
     x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64], sample_size: int | None = None, seed: int = 0
 ) -> float: ...

@@ -9,9 +9,10 @@ import numpy as np
 
 from . import _native
 from ._base import BaseEstimator, as_matrix, check_is_fitted, seed_from
+from ._mixtures import AgglomerativeWard, GaussianMixture, KPrototypes
 from .exceptions import ConvergenceWarning, ParameterError
 
-__all__ = ["KMeans", "MiniBatchKMeans"]
+__all__ = ["KMeans", "MiniBatchKMeans", "GaussianMixture", "KPrototypes", "AgglomerativeWard"]
 
 
 class _Centers:

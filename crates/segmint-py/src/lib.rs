@@ -7,6 +7,7 @@ mod data;
 mod error;
 mod features;
 mod metrics;
+mod mixtures;
 mod pipeline;
 
 use pyo3::prelude::*;
@@ -19,6 +20,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cluster::kmeans_transform, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::kmeans_score, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::minibatch_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(mixtures::gmm_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(mixtures::gmm_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(mixtures::gmm_predict_proba, m)?)?;
+    m.add_function(wrap_pyfunction!(mixtures::gmm_score_samples, m)?)?;
+    m.add_function(wrap_pyfunction!(mixtures::gmm_criteria, m)?)?;
+    m.add_function(wrap_pyfunction!(mixtures::kprototypes_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(mixtures::kprototypes_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(mixtures::ward_fit, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::silhouette_score, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::silhouette_samples, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::calinski_harabasz, m)?)?;

@@ -3,9 +3,15 @@
 //! fitted model).
 
 mod element;
+pub mod gmm;
 pub mod kmeans;
+pub mod kprototypes;
 pub mod minibatch;
+pub mod ward;
 
 pub use element::Element;
+pub use gmm::{CovarianceType, Covariances, GaussianMixture, GaussianMixtureInit, GaussianMixtureParams};
 pub use kmeans::{KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, LloydPartial, lloyd_step};
+pub use kprototypes::{KPrototypes, KPrototypesInit, KPrototypesParams};
 pub use minibatch::{MiniBatchKMeans, MiniBatchKMeansParams};
+pub use ward::{Ward, WardParams};

@@ -1,0 +1,434 @@
+"""GaussianMixture, KPrototypes and AgglomerativeWard (re-exported by ``segmint.cluster``)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _native
+from ._base import BaseEstimator, as_matrix, check_is_fitted, seed_from
+from .exceptions import ConvergenceWarning, DataError, ParameterError
+
+__all__ = ["GaussianMixture", "KPrototypes", "AgglomerativeWard"]
+
+_MAX_LEVELS = 65536
+
+
+def _count(value: Any, name: str, minimum: int = 1) -> int:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum:
+        return int(value)
+    raise ParameterError(f"invalid parameter {name}={value!r}: expected an int >= {minimum}")
+
+
+def _optional_array(value: Any, name: str, ndim: int | None = None) -> np.ndarray | None:
+    if value is None:
+        return None
+    try:
+        array = np.ascontiguousarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"invalid parameter {name}: cannot convert to a float array ({exc})") from None
+    if ndim is not None and array.ndim != ndim:
+        raise ParameterError(f"invalid parameter {name}: expected a {ndim}-D array, got {array.ndim}-D")
+    return array
+
+
+class GaussianMixture(BaseEstimator):
+    """Gaussian mixture fitted by expectation–maximisation.
+
+    Same parameters, attributes and methods as
+    :class:`sklearn.mixture.GaussianMixture` (without ``warm_start`` and
+    ``verbose``); from the same initial parameters it reproduces
+    scikit-learn's fit. A fixed ``random_state`` gives the same result on any
+    number of threads.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+    tol : float, default=1e-3
+        Stop when the mean per-sample log-likelihood changes by less than this.
+    reg_covar : float, default=1e-6
+        Added to the covariance diagonals.
+    max_iter : int, default=100
+    n_init : int, default=1
+        Independent runs (in parallel); the best lower bound is kept.
+    init_params : {"kmeans", "random"}, default="kmeans"
+    weights_init, means_init, precisions_init : array-like, optional
+        Replace the initial parameters, as in scikit-learn.
+    random_state : None, int, RandomState or Generator
+
+    Attributes
+    ----------
+    weights_, means_, covariances_, precisions_, precisions_cholesky_,
+    converged_, n_iter_, lower_bound_, n_features_in_
+    """
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init: Any = None,
+        means_init: Any = None,
+        precisions_init: Any = None,
+        random_state: Any = None,
+    ) -> None:
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any = None) -> "GaussianMixture":
+        """Estimate the mixture from ``X``; returns ``self``."""
+        names = getattr(X, "columns", None)
+        X = as_matrix(X, dtype=np.float64)
+        state, weights, means, covariances, precisions_cholesky, converged, n_iter, lower_bound = _native.gmm_fit(
+            X,
+            _count(self.n_components, "n_components"),
+            covariance_type=str(self.covariance_type),
+            tol=float(self.tol),
+            reg_covar=float(self.reg_covar),
+            max_iter=_count(self.max_iter, "max_iter"),
+            n_init=_count(self.n_init, "n_init"),
+            init_params=str(self.init_params),
+            seed=seed_from(self.random_state),
+            weights_init=_optional_array(self.weights_init, "weights_init", 1),
+            means_init=_optional_array(self.means_init, "means_init", 2),
+            precisions_init=_optional_array(self.precisions_init, "precisions_init"),
+        )
+        if not converged:
+            warnings.warn(
+                f"GaussianMixture did not converge in max_iter={self.max_iter} iterations; "
+                "raise max_iter or tol, or check for degenerate data",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        self._state = state
+        self.weights_ = weights
+        self.means_ = means
+        self.covariances_ = covariances
+        self.precisions_cholesky_ = precisions_cholesky
+        self.precisions_ = _precisions(self.covariance_type, precisions_cholesky)
+        self.converged_ = bool(converged)
+        self.n_iter_ = int(n_iter)
+        self.lower_bound_ = float(lower_bound)
+        self.n_features_in_ = X.shape[1]
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        return self
+
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit, then return the most likely component of each row."""
+        return self.fit(X).predict(X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most likely component of each row."""
+        return _native.gmm_predict(self._fitted_state(), as_matrix(X, dtype=np.float64))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Posterior probability of each component, ``(n_samples, n_components)``."""
+        return _native.gmm_predict_proba(self._fitted_state(), as_matrix(X, dtype=np.float64))
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Log-likelihood of each row."""
+        return _native.gmm_score_samples(self._fitted_state(), as_matrix(X, dtype=np.float64))
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Mean log-likelihood of the rows of ``X``."""
+        return self._criteria(X)[0]
+
+    def bic(self, X: Any) -> float:
+        """Bayesian information criterion on ``X`` (lower is better)."""
+        return self._criteria(X)[1]
+
+    def aic(self, X: Any) -> float:
+        """Akaike information criterion on ``X`` (lower is better)."""
+        return self._criteria(X)[2]
+
+    def _criteria(self, X: Any) -> tuple[float, float, float]:
+        return _native.gmm_criteria(self._fitted_state(), as_matrix(X, dtype=np.float64))
+
+    def _fitted_state(self) -> str:
+        check_is_fitted(self, "_state")
+        return self._state
+
+
+def _precisions(covariance_type: str, cholesky: np.ndarray) -> np.ndarray:
+    if covariance_type == "full":
+        return np.einsum("kij,klj->kil", cholesky, cholesky)
+    if covariance_type == "tied":
+        return cholesky @ cholesky.T
+    return cholesky**2
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, (float, np.floating)) and np.isnan(value))
+
+
+class KPrototypes(BaseEstimator):
+    """k-prototypes clustering of mixed numeric and categorical data (Huang 1998).
+
+    The interface of the kmodes package's ``KPrototypes``: the cost of a row
+    against a prototype is its squared Euclidean distance on the numeric
+    columns plus ``gamma`` times the number of categorical mismatches. From
+    the same initial prototypes it reproduces kmodes' labels and cost. The
+    ``n_init`` runs run in parallel; a fixed ``random_state`` gives the same
+    result on any number of threads.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    categorical : list of int or str
+        Categorical columns: positions, or names when X is a DataFrame. May
+        also be given to ``fit``.
+    gamma : float, optional
+        Weight of a mismatch; default half the mean standard deviation of the
+        numeric columns (kmodes' rule).
+    init : {"Cao", "Huang"} or [numeric, categorical] arrays, default="Cao"
+    n_init : int, default=10
+    max_iter : int, default=100
+    random_state : None, int, RandomState or Generator
+
+    Attributes
+    ----------
+    cluster_centroids_ : ndarray (numeric columns, then categorical modes, as kmodes)
+    numeric_centroids_, categorical_modes_, categories_ (levels per categorical column),
+    labels_, cost_, n_iter_, gamma_, converged_, n_features_in_
+
+    A categorical column with a single level never mismatches and does not
+    change the clustering: it is accepted with a ``UserWarning``.
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        categorical: Any = None,
+        gamma: float | None = None,
+        init: Any = "Cao",
+        n_init: int = 10,
+        max_iter: int = 100,
+        random_state: Any = None,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.categorical = categorical
+        self.gamma = gamma
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any = None, categorical: Any = None) -> "KPrototypes":
+        """Cluster the rows of ``X``; returns ``self``."""
+        columns = self._categorical_positions(X, categorical)
+        numeric, raw = _split(X, columns)
+        self.categories_ = [_levels(raw[:, a], a) for a in range(raw.shape[1])]
+        codes = self._encode(raw, strict=True)
+        init, init_numeric, init_categorical = self._init_arguments()
+        gamma = None if self.gamma is None else float(self.gamma)
+        state, centroids, modes, labels, cost, n_iter, gamma_, converged, constant = _native.kprototypes_fit(
+            numeric,
+            codes,
+            _count(self.n_clusters, "n_clusters"),
+            gamma=gamma,
+            init=init,
+            init_numeric=init_numeric,
+            init_categorical=init_categorical,
+            n_init=_count(self.n_init, "n_init"),
+            max_iter=_count(self.max_iter, "max_iter"),
+            seed=seed_from(self.random_state),
+        )
+        for a in constant:
+            warnings.warn(
+                f"categorical column {columns[a]!r} has a single level; it never mismatches "
+                "and does not affect the clustering",
+                UserWarning,
+                stacklevel=2,
+            )
+        self._state = state
+        self._columns = columns
+        self.numeric_centroids_ = centroids
+        self.categorical_modes_ = self._decode(modes)
+        dtype = np.float64 if self.categorical_modes_.dtype.kind in "if" else object
+        self.cluster_centroids_ = np.hstack([centroids.astype(dtype), self.categorical_modes_.astype(dtype)])
+        self.labels_ = labels
+        self.cost_ = float(cost)
+        self.n_iter_ = int(n_iter)
+        self.gamma_ = float(gamma_)
+        self.converged_ = bool(converged)
+        self.n_features_in_ = numeric.shape[1] + codes.shape[1]
+        return self
+
+    def fit_predict(self, X: Any, y: Any = None, categorical: Any = None) -> np.ndarray:
+        """Fit and return the cluster of each row."""
+        return self.fit(X, categorical=categorical).labels_
+
+    def predict(self, X: Any, categorical: Any = None) -> np.ndarray:
+        """The nearest prototype of each row; unseen levels mismatch every mode."""
+        check_is_fitted(self, "_state")
+        columns = self._columns if categorical is None else self._categorical_positions(X, categorical)
+        numeric, raw = _split(X, columns)
+        if raw.shape[1] != len(self.categories_):
+            raise DataError(
+                f"X has {raw.shape[1]} categorical columns; the model was fitted on {len(self.categories_)}"
+            )
+        return _native.kprototypes_predict(self._state, numeric, self._encode(raw, strict=False))
+
+    def _categorical_positions(self, X: Any, categorical: Any) -> list[int]:
+        chosen = self.categorical if categorical is None else categorical
+        if chosen is None or (not isinstance(chosen, str) and len(chosen) == 0):
+            raise ParameterError(
+                "invalid parameter categorical=None: expected the categorical columns "
+                "(positions, or names with a DataFrame); without any, use KMeans"
+            )
+        if isinstance(chosen, (str, int, np.integer)):
+            chosen = [chosen]
+        names = list(getattr(X, "columns", []))
+        n_columns = len(names) if names else np.shape(X)[1]
+        positions = []
+        for c in chosen:
+            if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
+                if not 0 <= c < n_columns:
+                    raise ParameterError(f"invalid parameter categorical={c}: expected a column position below {n_columns}")
+                positions.append(int(c))
+            elif c in names:
+                positions.append(names.index(c))
+            else:
+                raise ParameterError(f"invalid parameter categorical={c!r}: no such column (expected one of {names})")
+        return positions
+
+    def _encode(self, raw: np.ndarray, strict: bool) -> np.ndarray:
+        codes = np.empty(raw.shape, dtype=np.uint32)
+        for a, levels in enumerate(self.categories_):
+            column = raw[:, a]
+            _check_missing(column, a)
+            if levels.dtype.kind in "iuf":
+                levels = levels.astype(np.float64)
+                try:
+                    column = column.astype(np.float64)
+                except (TypeError, ValueError):
+                    raise DataError(f"categorical column {a}: its levels are numbers, but it holds text") from None
+            position = np.searchsorted(levels, column)
+            position = np.minimum(position, len(levels) - 1)
+            seen = levels[position] == column
+            if strict and not seen.all():
+                raise DataError(f"categorical column {a}: value {column[~seen][0]!r} is not a level")
+            codes[:, a] = np.where(seen, position, len(levels))
+        return codes
+
+    def _decode(self, modes: np.ndarray) -> np.ndarray:
+        decoded = [levels[modes[:, a]] for a, levels in enumerate(self.categories_)]
+        kinds = {d.dtype.kind for d in decoded}
+        dtype = decoded[0].dtype if len({d.dtype for d in decoded}) == 1 and kinds <= {"i", "f"} else object
+        return np.column_stack([d.astype(dtype) for d in decoded])
+
+    def _init_arguments(self) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+        init = self.init
+        if isinstance(init, str):
+            if init not in ("Cao", "Huang"):
+                raise ParameterError(f"invalid parameter init={init!r}: expected 'Cao', 'Huang' or [numeric, categorical]")
+            return init, None, None
+        try:
+            numeric, categorical = init
+        except (TypeError, ValueError):
+            raise ParameterError(
+                "invalid parameter init: expected 'Cao', 'Huang' or a pair [numeric, categorical] of arrays"
+            ) from None
+        numeric = as_matrix(numeric, "init numeric", dtype=np.float64)
+        categorical = np.asarray(categorical, dtype=object)
+        if categorical.ndim != 2:
+            raise ParameterError("invalid parameter init: the categorical modes must be a 2-D array")
+        if categorical.shape[1] != len(self.categories_):
+            raise ParameterError(
+                f"invalid parameter init: {categorical.shape[1]} categorical modes per centroid, "
+                f"expected {len(self.categories_)}"
+            )
+        return "array", numeric, self._encode(categorical, strict=True)
+
+
+def _split(X: Any, categorical: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Numeric columns as float64 and categorical columns as an object array."""
+    values = X.to_numpy(dtype=object) if hasattr(X, "to_numpy") else np.asarray(X, dtype=object)
+    if values.ndim != 2:
+        raise ParameterError(f"invalid parameter X: expected a 2-D array, got {values.ndim}-D")
+    numeric_columns = [c for c in range(values.shape[1]) if c not in categorical]
+    try:
+        numeric = np.ascontiguousarray(values[:, numeric_columns], dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"the numeric columns {numeric_columns} of X are not all numbers ({exc})") from None
+    return numeric, values[:, categorical]
+
+
+def _check_missing(column: np.ndarray, a: int) -> None:
+    missing = [i for i, v in enumerate(column) if _is_missing(v)]
+    if missing:
+        raise DataError(f"categorical column {a} has a missing value at row {missing[0]}; encode it as a level first")
+
+
+def _levels(column: np.ndarray, a: int) -> np.ndarray:
+    _check_missing(column, a)
+    try:
+        levels = np.unique(column)
+    except TypeError:
+        raise DataError(f"categorical column {a} mixes values that cannot be ordered (e.g. numbers and text)") from None
+    if len(levels) >= _MAX_LEVELS:
+        raise DataError(f"categorical column {a} has {len(levels)} levels; expected fewer than {_MAX_LEVELS}")
+    kinds = {type(v) for v in levels}
+    if kinds <= {int, np.int64, np.int32}:
+        return levels.astype(np.int64)
+    if kinds <= {int, float, np.int64, np.int32, np.float64}:
+        return levels.astype(np.float64)
+    return levels
+
+
+class AgglomerativeWard(BaseEstimator):
+    """Exact Ward hierarchical clustering, for bases of up to ``max_samples`` rows.
+
+    scikit-learn's ``AgglomerativeClustering(linkage="ward")`` with scipy's
+    linkage matrix as well: ``linkage_`` is what
+    ``scipy.cluster.hierarchy.linkage(X, "ward")`` returns, ready for
+    ``scipy.cluster.hierarchy.dendrogram``. Only Ward linkage is offered,
+    hence the name. The work grows as n², so larger bases are refused.
+
+    Attributes
+    ----------
+    labels_, linkage_ (n−1 × 4: a, b, distance, size), children_, distances_,
+    n_clusters_, n_leaves_, n_features_in_
+    """
+
+    def __init__(self, n_clusters: int = 2, *, max_samples: int = 20000) -> None:
+        self.n_clusters = n_clusters
+        self.max_samples = max_samples
+
+    def fit(self, X: Any, y: Any = None) -> "AgglomerativeWard":
+        """Build the merge tree of ``X`` and cut it into ``n_clusters``; returns ``self``."""
+        X = as_matrix(X, dtype=np.float64)
+        linkage, labels = _native.ward_fit(
+            X, _count(self.n_clusters, "n_clusters"), max_samples=_count(self.max_samples, "max_samples")
+        )
+        self.linkage_ = linkage
+        self.labels_ = labels
+        self.children_ = linkage[:, :2].astype(np.int64)
+        self.distances_ = linkage[:, 2].copy()
+        self.n_clusters_ = int(self.n_clusters)
+        self.n_leaves_ = X.shape[0]
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit and return the cluster of each row."""
+        return self.fit(X).labels_
