@@ -54,6 +54,22 @@ pub enum Error {
         what: String,
     },
 
+    /// A column has no variance, so its correlations are undefined.
+    #[error("column {column} of {what} is constant (zero variance): its correlations are undefined; drop it")]
+    ConstantColumn {
+        /// Which matrix (`X` …).
+        what: &'static str,
+        /// Column index (0-based).
+        column: usize,
+    },
+
+    /// A decomposition failed or a matrix is too close to singular to use.
+    #[error("numerical failure: {what}")]
+    NumericalFailure {
+        /// What failed, with the numbers.
+        what: String,
+    },
+
     /// A file has no header or no rows at all.
     #[error("{path}: the file is empty (expected a header line and data rows)")]
     EmptyInput {

@@ -37,6 +37,7 @@ pub mod metrics;
 pub mod pipeline;
 pub mod preprocess;
 pub mod profile;
+pub mod reduce;
 pub mod report;
 pub mod select;
 pub mod synth;

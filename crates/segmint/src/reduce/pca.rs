@@ -1,0 +1,416 @@
+//! Principal component analysis with scikit-learn's conventions: centred
+//! data, components as rows, signs by `svd_flip(u_based_decision=False)`
+//! (the largest |value| of each component positive), explained variance with
+//! n − 1, optional whitening.
+
+use faer::{Mat, MatRef};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::reduce::linalg::{matmul, symmetric_eigen, to_ndarray, with_faer};
+
+/// How the decomposition is computed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SvdSolver {
+    /// scikit-learn's rule: `CovarianceEigh` for tall data (n ≥ 10p,
+    /// p ≤ 1,000), `Full` when the largest side is at most 500,
+    /// `Randomized` when fewer than 80% of the components are asked for,
+    /// `Full` otherwise.
+    #[default]
+    Auto,
+    /// Thin SVD of the centred data.
+    Full,
+    /// Eigen-decomposition of XᵀX of the centred data (fast when n ≫ p;
+    /// loses precision for the smallest components).
+    CovarianceEigh,
+    /// Randomized SVD (Halko, Martinsson & Tropp 2011): a seeded Gaussian
+    /// sketch, power iterations re-orthonormalised by QR.
+    Randomized,
+}
+
+/// Unchecked PCA settings; [`PcaParams::fit`] checks them against the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PcaParams {
+    n_components: usize,
+    whiten: bool,
+    svd_solver: SvdSolver,
+    seed: u64,
+    n_oversamples: usize,
+    power_iterations: Option<usize>,
+}
+
+impl PcaParams {
+    /// Defaults for `n_components` components.
+    pub fn new(n_components: usize) -> Self {
+        PcaParams {
+            n_components,
+            whiten: false,
+            svd_solver: SvdSolver::Auto,
+            seed: 0,
+            n_oversamples: 10,
+            power_iterations: None,
+        }
+    }
+
+    /// Scale the scores to unit variance.
+    pub fn whiten(mut self, whiten: bool) -> Self {
+        self.whiten = whiten;
+        self
+    }
+
+    /// The decomposition.
+    pub fn svd_solver(mut self, svd_solver: SvdSolver) -> Self {
+        self.svd_solver = svd_solver;
+        self
+    }
+
+    /// Seed of the randomized solver's sketch.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Extra sketch columns of the randomized solver (default 10).
+    pub fn n_oversamples(mut self, n_oversamples: usize) -> Self {
+        self.n_oversamples = n_oversamples;
+        self
+    }
+
+    /// Power iterations of the randomized solver (default: scikit-learn's
+    /// "auto", 7 when fewer than 10% of the components are kept, else 4).
+    pub fn power_iterations(mut self, power_iterations: usize) -> Self {
+        self.power_iterations = Some(power_iterations);
+        self
+    }
+
+    /// Number of components.
+    pub fn n_components(&self) -> usize {
+        self.n_components
+    }
+
+    /// Whether scores are whitened.
+    pub fn get_whiten(&self) -> bool {
+        self.whiten
+    }
+
+    /// The decomposition asked for.
+    pub fn get_svd_solver(&self) -> SvdSolver {
+        self.svd_solver
+    }
+
+    /// Seed.
+    pub fn get_seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Checks every rule against data of `n_samples × n_features`.
+    pub fn check(&self, n_samples: usize, n_features: usize) -> Result<()> {
+        if n_samples < 2 {
+            return Err(Error::InsufficientData {
+                what: format!("X has {n_samples} row(s); PCA needs at least 2"),
+            });
+        }
+        let most = n_samples.min(n_features);
+        if self.n_components == 0 || self.n_components > most {
+            return Err(Error::invalid_parameter(
+                "n_components",
+                self.n_components,
+                format!("between 1 and min(n_samples, n_features) = {most}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The solver `Auto` resolves to for this shape.
+    pub fn resolved_solver(&self, n_samples: usize, n_features: usize) -> SvdSolver {
+        match self.svd_solver {
+            SvdSolver::Auto if n_features <= 1000 && n_samples >= 10 * n_features => SvdSolver::CovarianceEigh,
+            SvdSolver::Auto if n_samples.max(n_features) <= 500 => SvdSolver::Full,
+            SvdSolver::Auto if (self.n_components as f64) < 0.8 * n_samples.min(n_features) as f64 => {
+                SvdSolver::Randomized
+            }
+            SvdSolver::Auto => SvdSolver::Full,
+            solver => solver,
+        }
+    }
+
+    /// Fits the components to the rows of `x`.
+    pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<Pca> {
+        crate::check::non_empty("X", x)?;
+        self.check(x.nrows(), x.ncols())?;
+        crate::check::finite("X", x)?;
+        let (n, p) = x.dim();
+        let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(p));
+        let centred = &x - &mean;
+        let total_variance = centred.map_axis(Axis(0), |c| c.dot(&c)).sum() / (n as f64 - 1.0);
+        let solver = self.resolved_solver(n, p);
+        let (singular_values, mut components) = match solver {
+            SvdSolver::CovarianceEigh => covariance_eigh(centred.view())?,
+            SvdSolver::Randomized => self.randomized(centred.view())?,
+            _ => full_svd(centred.view())?,
+        };
+        flip_signs(&mut components);
+        let k = self.n_components;
+        let explained_variance = singular_values.mapv(|s| s * s / (n as f64 - 1.0));
+        let kept: f64 = explained_variance.iter().take(k).sum();
+        let rest = n.min(p) - k;
+        let noise_variance = if rest > 0 {
+            ((total_variance - kept) / rest as f64).max(0.0)
+        } else {
+            0.0
+        };
+        let explained_variance = explained_variance.slice(ndarray::s![..k]).to_owned();
+        Ok(Pca {
+            params: self.clone(),
+            solver,
+            explained_variance_ratio: &explained_variance / total_variance,
+            explained_variance,
+            singular_values: singular_values.slice(ndarray::s![..k]).to_owned(),
+            components: components.slice(ndarray::s![..k, ..]).to_owned(),
+            mean,
+            noise_variance,
+            n_samples: n,
+        })
+    }
+
+    /// Halko et al.'s algorithms 4.4 (power iterations) and 5.1.
+    fn randomized(&self, centred: ArrayView2<'_, f64>) -> Result<(Array1<f64>, Array2<f64>)> {
+        let (n, p) = centred.dim();
+        let k = self.n_components;
+        let width = (k + self.n_oversamples).min(n.min(p));
+        let power = self
+            .power_iterations
+            .unwrap_or(if (k as f64) < 0.1 * n.min(p) as f64 { 7 } else { 4 });
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let omega = Array2::from_shape_simple_fn((p, width), || StandardNormal.sample(&mut rng));
+        let mut q = orthonormal(matmul(centred, omega.view()));
+        for _ in 0..power {
+            let back = orthonormal(matmul(centred.t(), q.view()));
+            q = orthonormal(matmul(centred, back.view()));
+        }
+        let b = matmul(q.t(), centred);
+        full_svd(b.view())
+    }
+}
+
+/// Q of the thin QR decomposition.
+fn orthonormal(a: Array2<f64>) -> Array2<f64> {
+    let q: Mat<f64> = with_faer(a.view(), |m| m.qr().compute_thin_Q());
+    to_ndarray(q.as_ref())
+}
+
+/// Singular values and right singular vectors (rows) of the centred data.
+fn full_svd(centred: ArrayView2<'_, f64>) -> Result<(Array1<f64>, Array2<f64>)> {
+    let (n, p) = centred.dim();
+    let svd = with_faer(centred, |m| m.thin_svd()).map_err(|e| Error::NumericalFailure {
+        what: format!("the SVD of the centred {n}x{p} data did not converge ({e:?})"),
+    })?;
+    let s = svd.S().column_vector();
+    let v: MatRef<'_, f64> = svd.V();
+    let r = s.nrows();
+    Ok((
+        Array1::from_shape_fn(r, |i| s[i]),
+        Array2::from_shape_fn((r, p), |(i, j)| v[(j, i)]),
+    ))
+}
+
+/// Singular values and right singular vectors from the eigen-decomposition
+/// of XᵀX.
+fn covariance_eigh(centred: ArrayView2<'_, f64>) -> Result<(Array1<f64>, Array2<f64>)> {
+    let (n, p) = centred.dim();
+    let gram = matmul(centred.t(), centred);
+    let (values, vectors) = symmetric_eigen(gram.view())?;
+    let r = n.min(p);
+    Ok((
+        Array1::from_shape_fn(r, |i| values[i].max(0.0).sqrt()),
+        Array2::from_shape_fn((r, p), |(i, j)| vectors[(j, i)]),
+    ))
+}
+
+/// scikit-learn's `svd_flip(u_based_decision=False)`: each component's
+/// entry of largest absolute value made positive (the first on ties).
+fn flip_signs(components: &mut Array2<f64>) {
+    for mut row in components.rows_mut() {
+        let mut largest = 0.0_f64;
+        let mut sign = 1.0;
+        for &v in row.iter() {
+            if v.abs() > largest {
+                largest = v.abs();
+                sign = v.signum();
+            }
+        }
+        row *= sign;
+    }
+}
+
+/// A fitted PCA (build it with [`Pca::params`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pca {
+    params: PcaParams,
+    solver: SvdSolver,
+    components: Array2<f64>,
+    explained_variance: Array1<f64>,
+    explained_variance_ratio: Array1<f64>,
+    singular_values: Array1<f64>,
+    mean: Array1<f64>,
+    noise_variance: f64,
+    n_samples: usize,
+}
+
+impl Pca {
+    /// Settings for `n_components` components:
+    /// `Pca::params(2).whiten(true).svd_solver(SvdSolver::Full).fit(x.view())`.
+    pub fn params(n_components: usize) -> PcaParams {
+        PcaParams::new(n_components)
+    }
+
+    /// The settings used.
+    pub fn get_params(&self) -> &PcaParams {
+        &self.params
+    }
+
+    /// The solver actually used (`Auto` resolved).
+    pub fn solver(&self) -> SvdSolver {
+        self.solver
+    }
+
+    /// Principal axes, components × features, by decreasing variance.
+    pub fn components(&self) -> &Array2<f64> {
+        &self.components
+    }
+
+    /// Variance of each component (n − 1 in the denominator).
+    pub fn explained_variance(&self) -> &Array1<f64> {
+        &self.explained_variance
+    }
+
+    /// Share of the total variance of each component.
+    pub fn explained_variance_ratio(&self) -> &Array1<f64> {
+        &self.explained_variance_ratio
+    }
+
+    /// Singular values of the centred data.
+    pub fn singular_values(&self) -> &Array1<f64> {
+        &self.singular_values
+    }
+
+    /// Per-feature mean of the training data.
+    pub fn mean(&self) -> &Array1<f64> {
+        &self.mean
+    }
+
+    /// Mean variance of the components left out (probabilistic PCA's σ²).
+    pub fn noise_variance(&self) -> f64 {
+        self.noise_variance
+    }
+
+    /// Rows the model was fitted on.
+    pub fn n_samples(&self) -> usize {
+        self.n_samples
+    }
+
+    /// Scores: (x − mean)·componentsᵀ, divided by √explained variance when whitened.
+    pub fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        crate::check::n_features("X", x, self.mean.len())?;
+        crate::check::finite("X", x)?;
+        let centred = &x - &self.mean;
+        let mut scores = matmul(centred.view(), self.components.t());
+        if self.params.whiten {
+            scores /= &self.explained_variance.mapv(f64::sqrt);
+        }
+        Ok(scores)
+    }
+
+    /// Back to feature space: scores·components + mean (whitening undone).
+    pub fn inverse_transform(&self, scores: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        if scores.ncols() != self.components.nrows() {
+            return Err(Error::ShapeMismatch {
+                what: "number of columns of the scores".into(),
+                expected: self.components.nrows().to_string(),
+                found: scores.ncols().to_string(),
+            });
+        }
+        crate::check::finite("scores", scores)?;
+        let mut components = self.components.clone();
+        if self.params.whiten {
+            for (mut row, &v) in components.rows_mut().into_iter().zip(self.explained_variance.iter()) {
+                row *= v.sqrt();
+            }
+        }
+        Ok(matmul(scores, components.view()) + &self.mean)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn data() -> Array2<f64> {
+        array![
+            [2.5, 2.4, 0.5],
+            [0.5, 0.7, 1.5],
+            [2.2, 2.9, 0.1],
+            [1.9, 2.2, 0.8],
+            [3.1, 3.0, 0.2],
+            [2.3, 2.7, 0.9]
+        ]
+    }
+
+    #[test]
+    fn n_components_must_be_in_range() {
+        let x = data();
+        for bad in [0, 4] {
+            assert_eq!(
+                Pca::params(bad).fit(x.view()).unwrap_err().to_string(),
+                format!("invalid parameter n_components={bad}: expected between 1 and min(n_samples, n_features) = 3")
+            );
+        }
+    }
+
+    #[test]
+    fn one_row_is_not_enough() {
+        let x = array![[1.0, 2.0]];
+        assert!(
+            Pca::params(1)
+                .fit(x.view())
+                .unwrap_err()
+                .to_string()
+                .contains("at least 2")
+        );
+    }
+
+    #[test]
+    fn solvers_agree_and_round_trip() {
+        let x = data();
+        let full = Pca::params(3).svd_solver(SvdSolver::Full).fit(x.view()).unwrap();
+        for solver in [SvdSolver::CovarianceEigh, SvdSolver::Randomized] {
+            let other = Pca::params(3).svd_solver(solver).fit(x.view()).unwrap();
+            assert!(
+                (other.components() - full.components()).iter().all(|v| v.abs() < 1e-8),
+                "{solver:?}"
+            );
+        }
+        let whitened = Pca::params(3).whiten(true).fit(x.view()).unwrap();
+        let back = whitened
+            .inverse_transform(whitened.transform(x.view()).unwrap().view())
+            .unwrap();
+        assert!((back - &x).iter().all(|v| v.abs() < 1e-12));
+    }
+
+    #[test]
+    fn largest_entry_of_each_component_is_positive() {
+        let pca = Pca::params(2).fit(data().view()).unwrap();
+        for row in pca.components().rows() {
+            let largest = row
+                .iter()
+                .copied()
+                .fold(0.0_f64, |m, v| if v.abs() > m.abs() { v } else { m });
+            assert!(largest > 0.0);
+        }
+    }
+}
