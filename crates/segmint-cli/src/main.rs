@@ -578,17 +578,20 @@ fn print_summary(result: &SegmentationResult) {
     if let Some(sel) = &r.k_selection {
         println!("\nChoosing k: {}", sel.reason);
         println!(
-            "{:>4} {:>12} {:>10} {:>10} {:>8} {:>9}",
-            "k", "inertia", "silhouette", "CH", "DB", "smallest"
+            "{:>4} {:>12} {:>10} {:>10} {:>8} {:>8} {:>9} {:>9}",
+            "k", "inertia", "silhouette", "CH", "DB", "gap", "stability", "smallest"
         );
+        let or_dash = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.3}"));
         for s in &sel.table {
             println!(
-                "{:>4} {:>12.1} {:>10.3} {:>10.1} {:>8.3} {:>8.1}%{}",
+                "{:>4} {:>12.1} {:>10.3} {:>10.1} {:>8.3} {:>8} {:>9} {:>8.1}%{}",
                 s.k,
                 s.inertia,
                 s.silhouette,
                 s.calinski_harabasz,
                 s.davies_bouldin,
+                or_dash(s.gap),
+                or_dash(s.stability),
                 100.0 * s.smallest_share,
                 if s.k == sel.recommended { "  <- chosen" } else { "" }
             );

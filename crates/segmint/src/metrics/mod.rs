@@ -6,16 +6,19 @@
 //! [`calinski_harabasz`], [`davies_bouldin`]. Partition comparisons:
 //! [`adjusted_rand_index`], [`pair_jaccard`] and [`set_jaccard`]. How much
 //! one feature differs across segments: [`eta_squared`], [`kruskal_wallis`].
+//! How many clusters the data hold: [`gap_statistic`].
 //! Whether segments survive resampling: [`bootstrap_stability`],
 //! [`prediction_strength`].
 
 mod compare;
 mod effect;
+mod gap;
 mod internal;
 mod stability;
 
 pub use compare::{adjusted_rand_index, pair_jaccard, set_jaccard};
 pub use effect::{KruskalWallis, effect_band, eta_squared, kruskal_wallis};
+pub use gap::{GapStatistic, gap_statistic};
 pub use internal::{calinski_harabasz, davies_bouldin, silhouette_samples, silhouette_score};
 pub use stability::{PredictionStrength, Refit, Stability, bootstrap_stability, kmeans_refit, prediction_strength};
 

@@ -65,21 +65,32 @@ fn write_all(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
         writeln!(md, "{}\n", escape(&sel.reason))?;
         writeln!(
             md,
-            "| k | inertia | silhouette | Calinski–Harabasz | Davies–Bouldin | smallest segment | considered |\n|---:|---:|---:|---:|---:|---:|---|"
+            "| k | inertia | silhouette | Calinski–Harabasz | Davies–Bouldin | gap ± s | stability | mixture BIC | smallest segment | considered |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         )?;
+        let or_dash = |v: Option<f64>, decimals: usize| v.map_or("–".into(), |v| format!("{v:.decimals$}"));
         for s in &sel.table {
+            let gap = match (s.gap, s.gap_s) {
+                (Some(g), Some(e)) => format!("{g:.3} ± {e:.3}"),
+                _ => "–".into(),
+            };
             writeln!(
                 md,
-                "| {}{} | {:.1} | {:.3} | {:.1} | {:.3} | {:.1}% | {} |",
+                "| {}{} | {:.1} | {:.3} | {:.1} | {:.3} | {} | {} | {} | {:.1}% | {} |",
                 s.k,
                 if s.k == sel.recommended { " ◀" } else { "" },
                 s.inertia,
                 s.silhouette,
                 s.calinski_harabasz,
                 s.davies_bouldin,
+                gap,
+                or_dash(s.stability, 3),
+                or_dash(s.bic, 1),
                 100.0 * s.smallest_share,
                 if s.admissible { "yes" } else { "no" }
             )?;
+        }
+        if let Some(k) = sel.gap_choice {
+            writeln!(md, "\nGap statistic (1-SE rule, Tibshirani et al. 2001): k = {k}.")?;
         }
     }
     let c = &r.clustering;

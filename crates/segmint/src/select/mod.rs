@@ -1,18 +1,28 @@
 //! Choosing the number of segments: k-means for every k in a range, the
 //! validity indices of each, and a recommendation with its reason.
 //!
-//! Four criteria vote: the elbow of the inertia curve, the highest
-//! silhouette, the highest Calinski–Harabasz and the lowest Davies–Bouldin.
-//! The k with the most votes wins; ties go to the higher silhouette. A
-//! business constraint (the smallest segment's share of customers) removes
-//! k values before the vote.
+//! Five criteria vote: the elbow of the inertia curve, the highest
+//! silhouette, the highest Calinski–Harabasz, the lowest Davies–Bouldin and
+//! the gap statistic's 1-SE rule. The k with the most votes wins; a tie goes
+//! to the gap rule's k when it is among the tied, else to the higher
+//! silhouette. A business constraint (the smallest segment's share of
+//! customers) removes k values before the vote. The table also carries, for
+//! every k, the mean bootstrap stability of its segments and the BIC of a
+//! Gaussian mixture with as many components.
 
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::KMeans;
+use ndarray::Axis;
+use rand::SeedableRng;
+use rand::seq::index::sample;
+use rand_chacha::ChaCha8Rng;
+
+use crate::cluster::{GaussianMixture, KMeans};
 use crate::error::{Error, Result};
-use crate::metrics::{calinski_harabasz, davies_bouldin, silhouette_score};
+use crate::metrics::{
+    GapStatistic, bootstrap_stability, calinski_harabasz, davies_bouldin, gap_statistic, kmeans_refit, silhouette_score,
+};
 
 /// How to choose k.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,10 +35,32 @@ pub struct SelectOptions {
     pub n_init: usize,
     /// Seed of every fit and of the silhouette sample.
     pub seed: u64,
-    /// Rows sampled for the silhouette (`None`: all rows).
+    /// Rows sampled for the silhouette, the stability, the gap statistic and
+    /// the mixture BIC (`None`: all rows).
     pub silhouette_sample: Option<usize>,
     /// Smallest acceptable share of customers in any segment (0 = no constraint).
     pub min_share: f64,
+    /// Bootstrap resamples for the stability of each k (0: not computed).
+    #[serde(default = "default_stability_replicates")]
+    pub stability_replicates: usize,
+    /// Reference sets of the gap statistic (0: not computed).
+    #[serde(default = "default_gap_references")]
+    pub gap_references: usize,
+    /// Whether to fit a full-covariance Gaussian mixture per k for its BIC.
+    #[serde(default = "default_true")]
+    pub mixture_bic: bool,
+}
+
+fn default_stability_replicates() -> usize {
+    20
+}
+
+fn default_gap_references() -> usize {
+    20
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl Default for SelectOptions {
@@ -40,6 +72,9 @@ impl Default for SelectOptions {
             seed: 0,
             silhouette_sample: Some(10_000),
             min_share: 0.0,
+            stability_replicates: default_stability_replicates(),
+            gap_references: default_gap_references(),
+            mixture_bic: true,
         }
     }
 }
@@ -61,6 +96,18 @@ pub struct KScore {
     pub smallest_share: f64,
     /// Whether the smallest segment meets `min_share`.
     pub admissible: bool,
+    /// Mean bootstrap Jaccard stability of the k segments (Hennig).
+    #[serde(default)]
+    pub stability: Option<f64>,
+    /// Gap(k) (Tibshirani, Walther & Hastie).
+    #[serde(default)]
+    pub gap: Option<f64>,
+    /// The gap's standard error s(k).
+    #[serde(default)]
+    pub gap_s: Option<f64>,
+    /// BIC of a full-covariance Gaussian mixture with k components (lower is better).
+    #[serde(default)]
+    pub bic: Option<f64>,
 }
 
 /// The whole table and the recommendation.
@@ -72,6 +119,9 @@ pub struct KSelection {
     pub recommended: usize,
     /// Why, in words.
     pub reason: String,
+    /// The k of the gap statistic's 1-SE rule, when computed and one qualifies.
+    #[serde(default)]
+    pub gap_choice: Option<usize>,
 }
 
 /// Fits k-means for every k in the range and recommends one.
@@ -108,10 +158,13 @@ pub(crate) fn select_k_with_models(
         ));
     }
     let sample = options.silhouette_sample.filter(|&s| s < n);
-    let (table, models): (Vec<KScore>, Vec<KMeans>) = (options.k_min..=options.k_max)
+    let rows = sampled_rows(n, sample, options.seed);
+    let xs = x.select(Axis(0), &rows);
+    let (mut table, models): (Vec<KScore>, Vec<KMeans>) = (options.k_min..=options.k_max)
         .map(|k| {
             let model = KMeans::params(k).n_init(options.n_init).seed(options.seed).fit(x)?;
             let labels = model.labels().to_vec();
+            let sampled_labels: Vec<usize> = rows.iter().map(|&i| labels[i]).collect();
             let mut sizes = vec![0usize; k];
             labels.iter().for_each(|&l| sizes[l] += 1);
             let smallest_share = sizes.iter().copied().min().unwrap_or(0) as f64 / n as f64;
@@ -132,19 +185,82 @@ pub(crate) fn select_k_with_models(
                 davies_bouldin: db,
                 smallest_share,
                 admissible: smallest_share >= options.min_share && silhouette.is_finite(),
+                stability: mean_stability(xs.view(), &sampled_labels, k, options)?,
+                gap: None,
+                gap_s: None,
+                bic: options
+                    .mixture_bic
+                    .then(|| mixture_bic(xs.view(), k, options.seed))
+                    .flatten(),
             };
             Ok((score, model))
         })
         .collect::<Result<Vec<_>>>()?
         .into_iter()
         .unzip();
-    let (recommended, reason) = recommend(&table, options.min_share)?;
+    let gap = (options.gap_references > 0)
+        .then(|| {
+            gap_statistic(
+                xs.view(),
+                options.k_min,
+                options.k_max,
+                options.gap_references,
+                1,
+                options.seed,
+            )
+        })
+        .transpose()?;
+    if let Some(gap) = &gap {
+        for (score, (g, s)) in table.iter_mut().zip(gap.gap.iter().zip(&gap.s)) {
+            score.gap = Some(*g);
+            score.gap_s = Some(*s);
+        }
+    }
+    let gap_choice = gap.as_ref().and_then(|g: &GapStatistic| g.chosen);
+    let (recommended, reason) = recommend(&table, options.min_share, gap_choice)?;
     let selection = KSelection {
         table,
         recommended,
         reason,
+        gap_choice,
     };
     Ok((selection, models))
+}
+
+/// A seeded sample of `limit` rows in row order (all rows without a limit).
+fn sampled_rows(n: usize, limit: Option<usize>, seed: u64) -> Vec<usize> {
+    match limit {
+        Some(m) if m < n => {
+            let mut rows = sample(&mut ChaCha8Rng::seed_from_u64(seed), n, m).into_vec();
+            rows.sort_unstable();
+            rows
+        }
+        _ => (0..n).collect(),
+    }
+}
+
+/// Mean bootstrap stability of the k segments on the sample; `None` when not
+/// asked for or when the sample is too small to refit.
+fn mean_stability(xs: ArrayView2<'_, f64>, labels: &[usize], k: usize, options: &SelectOptions) -> Result<Option<f64>> {
+    if options.stability_replicates == 0 || xs.nrows() < 2 * k {
+        return Ok(None);
+    }
+    let stability = bootstrap_stability(
+        xs,
+        labels,
+        options.stability_replicates,
+        options.seed,
+        kmeans_refit(k, 1),
+    )?;
+    let seen: Vec<f64> = stability.mean_jaccard.into_iter().filter(|j| !j.is_nan()).collect();
+    Ok((!seen.is_empty()).then(|| seen.iter().sum::<f64>() / seen.len() as f64))
+}
+
+/// BIC of a full-covariance mixture; `None` when EM cannot fit one (e.g. a
+/// component collapsing onto too few distinct rows).
+fn mixture_bic(xs: ArrayView2<'_, f64>, k: usize, seed: u64) -> Option<f64> {
+    let model = GaussianMixture::params(k).seed(seed).fit(xs).ok()?;
+    model.bic(xs).ok()
 }
 
 /// The elbow: the k whose (k, inertia) point lies farthest below the chord
@@ -169,7 +285,7 @@ fn elbow(table: &[&KScore]) -> Option<usize> {
         .map(|(k, _)| k)
 }
 
-fn recommend(table: &[KScore], min_share: f64) -> Result<(usize, String)> {
+fn recommend(table: &[KScore], min_share: f64, gap_choice: Option<usize>) -> Result<(usize, String)> {
     let candidates: Vec<&KScore> = table.iter().filter(|s| s.admissible).collect();
     if candidates.is_empty() {
         return Err(Error::InsufficientData {
@@ -196,6 +312,10 @@ fn recommend(table: &[KScore], min_share: f64) -> Result<(usize, String)> {
     if let Some(k) = elbow(&candidates) {
         votes.push(("elbow", k));
     }
+    let gap_choice = gap_choice.filter(|k| candidates.iter().any(|s| s.k == *k));
+    if let Some(k) = gap_choice {
+        votes.push(("gap statistic", k));
+    }
     let count = |k: usize| votes.iter().filter(|(_, v)| *v == k).count();
     let silhouette_of = |k: usize| candidates.iter().find(|s| s.k == k).map_or(f64::NAN, |s| s.silhouette);
     let winner = candidates
@@ -204,6 +324,7 @@ fn recommend(table: &[KScore], min_share: f64) -> Result<(usize, String)> {
         .max_by(|&a, &b| {
             count(a)
                 .cmp(&count(b))
+                .then((Some(a) == gap_choice).cmp(&(Some(b) == gap_choice)))
                 .then(silhouette_of(a).total_cmp(&silhouette_of(b)))
         })
         .expect("candidates");
@@ -215,11 +336,19 @@ fn recommend(table: &[KScore], min_share: f64) -> Result<(usize, String)> {
         .collect();
     let mut reason = if agree.is_empty() {
         format!("k = {winner}: no criterion agrees; chosen for the highest silhouette among the tied")
+    } else if agree.len() < votes.len() && Some(winner) == gap_choice && tied(&votes, winner) {
+        format!(
+            "k = {winner}: {} agree; the tie is broken by the gap rule",
+            agree.join(", ")
+        )
     } else {
         format!("k = {winner}: {} agree", agree.join(", "))
     };
     if !others.is_empty() {
         reason += &format!(" ({})", others.join("; "));
+    }
+    if let Some(stability) = candidates.iter().find(|s| s.k == winner).and_then(|s| s.stability) {
+        reason += &format!("; mean bootstrap stability {stability:.2}");
     }
     if min_share > 0.0 {
         reason += &format!(
@@ -228,6 +357,12 @@ fn recommend(table: &[KScore], min_share: f64) -> Result<(usize, String)> {
         );
     }
     Ok((winner, reason))
+}
+
+/// Whether another k received as many votes as `winner`.
+fn tied(votes: &[(&str, usize)], winner: usize) -> bool {
+    let count = |k: usize| votes.iter().filter(|(_, v)| *v == k).count();
+    votes.iter().any(|(_, k)| *k != winner && count(*k) == count(winner))
 }
 
 #[cfg(test)]
@@ -250,6 +385,50 @@ mod tests {
         assert_eq!(sel.table.len(), 7);
         assert!(sel.reason.starts_with("k = 4: "), "{}", sel.reason);
         assert!(sel.table.windows(2).all(|w| w[0].inertia >= w[1].inertia));
+        assert_eq!(sel.gap_choice, Some(4));
+        assert!(
+            sel.reason.contains("gap statistic") && sel.reason.contains("stability"),
+            "{}",
+            sel.reason
+        );
+        let four = &sel.table[2];
+        assert!(four.stability.unwrap() > 0.95, "{four:?}");
+        assert!(sel.table.iter().all(|s| s.gap.is_some() && s.gap_s.is_some()));
+        let best_bic = sel
+            .table
+            .iter()
+            .min_by(|a, b| a.bic.unwrap().total_cmp(&b.bic.unwrap()))
+            .unwrap();
+        assert!(best_bic.k >= 4, "{best_bic:?}");
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_gap_rule() {
+        let score = |k: usize, silhouette: f64, ch: f64, db: f64| KScore {
+            k,
+            inertia: 100.0 / k as f64,
+            silhouette,
+            calinski_harabasz: ch,
+            davies_bouldin: db,
+            smallest_share: 0.2,
+            admissible: true,
+            stability: None,
+            gap: None,
+            gap_s: None,
+            bic: None,
+        };
+        // Silhouette prefers 2, CH prefers 3, DB prefers 4; the elbow (3 points
+        // on a convex curve) prefers 3, so 3 wins outright...
+        let table = [
+            score(2, 0.6, 10.0, 0.9),
+            score(3, 0.5, 20.0, 0.8),
+            score(4, 0.4, 15.0, 0.7),
+        ];
+        assert_eq!(recommend(&table, 0.0, None).unwrap().0, 3);
+        // ...and a gap vote for 2 ties 2 with 3: the gap rule breaks the tie.
+        let (k, reason) = recommend(&table, 0.0, Some(2)).unwrap();
+        assert_eq!(k, 2, "{reason}");
+        assert!(reason.contains("the tie is broken by the gap rule"), "{reason}");
     }
 
     #[test]
