@@ -5,13 +5,15 @@ The stages, each usable on its own:
 - :mod:`segmint.features` — the behavioural feature table and the lifetimes-style summary;
 - :mod:`segmint.clv` — BG/NBD, Pareto/NBD, Gamma-Gamma: CLV and P(alive);
 - :mod:`segmint.cluster` — clustering estimators with scikit-learn's interface;
-- :mod:`segmint.metrics` — silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand;
+- :mod:`segmint.metrics` — silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand,
+  gap statistic, bootstrap stability, prediction strength, η² and Kruskal–Wallis;
+- :mod:`segmint.validate` — the MASDA scorecard;
 - :mod:`segmint.pipeline` — the whole pipeline in one call (:func:`segment`, :func:`segment_csv`);
 - :mod:`segmint.datasets` — a synthetic customer base with known archetypes;
 - :mod:`segmint.exceptions` — the errors, which subclass ValueError, KeyError or OSError.
 """
 
-from . import cluster, clv, datasets, exceptions, features, metrics, pipeline
+from . import cluster, clv, datasets, exceptions, features, metrics, pipeline, validate
 from ._native import __version__
 from .pipeline import SegmentationResult, read_transactions, segment, segment_csv
 
@@ -24,6 +26,7 @@ __all__ = [
     "features",
     "metrics",
     "pipeline",
+    "validate",
     "SegmentationResult",
     "read_transactions",
     "segment",

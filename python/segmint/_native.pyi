@@ -35,6 +35,11 @@ __all__ = [
     "davies_bouldin",
     "adjusted_rand_index",
     "pair_jaccard",
+    "gap_statistic",
+    "bootstrap_stability",
+    "prediction_strength",
+    "feature_effects",
+    "masda_scorecard",
     "read_transactions",
     "rfm",
     "segment",
@@ -148,6 +153,26 @@ def calinski_harabasz(x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64])
 def davies_bouldin(x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64]) -> float: ...
 def adjusted_rand_index(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> float: ...
 def pair_jaccard(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> float: ...
+def gap_statistic(
+    x: npt.NDArray[np.float64], k_min: int, k_max: int, references: int = 20, n_init: int = 1, seed: int = 0
+) -> str: ...
+def bootstrap_stability(
+    x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64], replicates: int = 100, n_init: int = 1, seed: int = 0
+) -> str: ...
+def prediction_strength(x: npt.NDArray[np.float64], k: int, splits: int = 50, n_init: int = 1, seed: int = 0) -> str: ...
+def feature_effects(x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64]) -> str: ...
+def masda_scorecard(
+    x: npt.NDArray[np.float64],
+    feature_names: list[str],
+    labels: npt.NDArray[np.int64],
+    *,
+    revenue: npt.NDArray[np.float64] | None = None,
+    value: npt.NDArray[np.float64] | None = None,
+    reachable: list[bool] | None = None,
+    scales_json: str | None = None,
+    strategies: list[str] | None = None,
+    options_json: str | None = None,
+) -> str: ...
 def read_transactions(
     path: str,
     *,

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import json
+
 import numpy as np
+import pandas as pd
 
 from . import _native
 from ._base import as_matrix, seed_from
@@ -20,6 +23,10 @@ __all__ = [
     "davies_bouldin_score",
     "adjusted_rand_score",
     "pair_jaccard_score",
+    "gap_statistic",
+    "bootstrap_stability",
+    "prediction_strength",
+    "feature_effects",
 ]
 
 
@@ -69,3 +76,75 @@ def adjusted_rand_score(labels_true: Any, labels_pred: Any) -> float:
 def pair_jaccard_score(labels_a: Any, labels_b: Any) -> float:
     """Jaccard index over pairs of rows: together in both / together in either."""
     return float(_native.pair_jaccard(_codes(labels_a, name="labels_a"), _codes(labels_b, name="labels_b")))
+
+
+def gap_statistic(
+    X: Any, *, k_range: range = range(1, 9), n_refs: int = 20, n_init: int = 1, random_state: Any = 0
+) -> pd.DataFrame:
+    """Gap statistic of k-means (Tibshirani, Walther & Hastie 2001).
+
+    Reference sets are drawn uniformly in the box aligned with the principal
+    components of ``X``. Returns a DataFrame indexed by k with ``log_w``,
+    ``expected_log_w``, ``gap``, ``s`` (the standard error sd·√(1 + 1/B)) and
+    ``chosen``: True for the smallest k with Gap(k) ≥ Gap(k+1) − s(k+1).
+    """
+    ks = list(k_range)
+    if not ks or ks != list(range(ks[0], ks[-1] + 1)):
+        raise ParameterError(f"invalid parameter k_range={k_range!r}: expected consecutive k values")
+    result = json.loads(
+        _native.gap_statistic(as_matrix(X, dtype=np.float64), ks[0], ks[-1], n_refs, n_init, seed_from(random_state))
+    )
+    frame = pd.DataFrame(
+        {key: result[key] for key in ("log_w", "expected_log_w", "gap", "s")}, index=pd.Index(result["k"], name="k")
+    )
+    frame["chosen"] = frame.index == result["chosen"]
+    return frame
+
+
+def bootstrap_stability(
+    X: Any, labels: Any, *, n_boot: int = 100, n_init: int = 1, random_state: Any = 0
+) -> pd.DataFrame:
+    """Per-cluster bootstrap stability (Hennig's clusterboot), refitting k-means.
+
+    Returns one row per cluster (in code order of ``labels``) with the mean
+    best Jaccard match over ``n_boot`` resamples and the number of resamples
+    in which the cluster dissolved (Jaccard ≤ 0.5).
+    """
+    X, codes = _prepared(X, labels)
+    result = json.loads(_native.bootstrap_stability(X, codes, n_boot, n_init, seed_from(random_state)))
+    return pd.DataFrame(
+        {"mean_jaccard": result["mean_jaccard"], "dissolved": result["dissolved"]},
+        index=pd.Index(range(len(result["dissolved"])), name="cluster"),
+    )
+
+
+def prediction_strength(
+    X: Any, n_clusters: int, *, n_splits: int = 50, n_init: int = 1, random_state: Any = 0
+) -> tuple[float, float]:
+    """Prediction strength of k-means with ``n_clusters`` (Tibshirani & Walther 2005).
+
+    Returns the mean and the standard deviation over ``n_splits`` random
+    halvings; a k is supported when the mean is above 0.8.
+    """
+    result = json.loads(
+        _native.prediction_strength(as_matrix(X, dtype=np.float64), n_clusters, n_splits, n_init, seed_from(random_state))
+    )
+    return float(result["mean"]), float(result["sd"])
+
+
+def feature_effects(X: Any, labels: Any) -> pd.DataFrame:
+    """η² and the Kruskal–Wallis test (H, p, η²_H) of every column across the groups."""
+    columns = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
+    X, codes = _prepared(X, labels)
+    rows = []
+    for effect in json.loads(_native.feature_effects(X, codes)):
+        test = effect["kruskal_wallis"] or {}
+        rows.append(
+            {
+                "eta_squared": effect["eta_squared"],
+                "kruskal_h": test.get("h", np.nan),
+                "kruskal_p": test.get("p_value", np.nan),
+                "eta_squared_h": test.get("eta_squared_h", np.nan),
+            }
+        )
+    return pd.DataFrame(rows, index=pd.Index(columns or range(X.shape[1]), name="feature"))

@@ -16,6 +16,7 @@ from ._base import seed_from
 from ._frames import table_frame, transaction_arrays
 from .exceptions import ParameterError
 from .features import _as_of_seconds
+from .validate import Scorecard
 
 __all__ = ["SegmentationResult", "segment", "segment_csv", "read_transactions"]
 
@@ -53,6 +54,18 @@ class SegmentationResult:
         table = pd.DataFrame(selection["table"]).set_index("k")
         table["recommended"] = table.index == selection["recommended"]
         return table
+
+    @property
+    def masda(self) -> pd.DataFrame | None:
+        """MASDA verdict of each criterion for the whole segmentation (``"all"``) and each segment."""
+        card = self.scorecard
+        return None if card is None else card.summary
+
+    @property
+    def scorecard(self) -> Scorecard | None:
+        """The MASDA scorecard (every check with value, threshold, verdict and reason)."""
+        document = self.report.get("scorecard")
+        return None if document is None else Scorecard(document)
 
     @property
     def profiles(self) -> pd.DataFrame:

@@ -9,6 +9,7 @@ mod features;
 mod metrics;
 mod mixtures;
 mod pipeline;
+mod validate;
 
 use pyo3::prelude::*;
 
@@ -34,6 +35,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics::davies_bouldin, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::adjusted_rand_index, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::pair_jaccard, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::gap_statistic, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::bootstrap_stability, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::prediction_strength, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::feature_effects, m)?)?;
+    m.add_function(wrap_pyfunction!(validate::masda_scorecard, m)?)?;
     m.add_function(wrap_pyfunction!(data::read_transactions, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::rfm, m)?)?;
     m.add_function(wrap_pyfunction!(features::rfm_summary, m)?)?;

@@ -86,3 +86,83 @@ pub fn pair_jaccard(py: Python<'_>, a: PyReadonlyArray1<'_, i64>, b: PyReadonlyA
     let (a, b) = (codes(py, a)?, codes(py, b)?);
     detached(py, || metrics::pair_jaccard(&a, &b))
 }
+
+fn to_json<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| raise(py, "InternalError", format!("cannot serialise a result: {e}")))
+}
+
+/// Gap statistic over `k_min..=k_max` (JSON of `metrics::GapStatistic`).
+#[pyfunction]
+#[pyo3(signature = (x, k_min, k_max, references=20, n_init=1, seed=0))]
+pub fn gap_statistic(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    k_min: usize,
+    k_max: usize,
+    references: usize,
+    n_init: usize,
+    seed: u64,
+) -> PyResult<String> {
+    let x = x.as_array();
+    let gap = detached(py, || metrics::gap_statistic(x, k_min, k_max, references, n_init, seed))?;
+    to_json(py, &gap)
+}
+
+/// Bootstrap stability of each cluster, refitting k-means (JSON of `metrics::Stability`).
+#[pyfunction]
+#[pyo3(signature = (x, labels, replicates=100, n_init=1, seed=0))]
+pub fn bootstrap_stability(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    labels: PyReadonlyArray1<'_, i64>,
+    replicates: usize,
+    n_init: usize,
+    seed: u64,
+) -> PyResult<String> {
+    let (x, labels) = (x.as_array(), codes(py, labels)?);
+    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let refit = metrics::kmeans_refit(k, n_init);
+    let stability = detached(py, || metrics::bootstrap_stability(x, &labels, replicates, seed, refit))?;
+    to_json(py, &stability)
+}
+
+/// Prediction strength of k-means with `k` clusters (JSON of `metrics::PredictionStrength`).
+#[pyfunction]
+#[pyo3(signature = (x, k, splits=50, n_init=1, seed=0))]
+pub fn prediction_strength(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    k: usize,
+    splits: usize,
+    n_init: usize,
+    seed: u64,
+) -> PyResult<String> {
+    let x = x.as_array();
+    let strength = detached(py, || metrics::prediction_strength(x, k, splits, n_init, seed))?;
+    to_json(py, &strength)
+}
+
+/// η² and the Kruskal–Wallis test of every column across the labelled groups
+/// (JSON list; the test is null for a constant column).
+#[pyfunction]
+pub fn feature_effects(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    labels: PyReadonlyArray1<'_, i64>,
+) -> PyResult<String> {
+    let (x, labels) = (x.as_array(), codes(py, labels)?);
+    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let effects = detached(py, || {
+        x.columns()
+            .into_iter()
+            .map(|column| {
+                let eta = metrics::eta_squared(column, &labels, k)?;
+                let test = (!eta.is_nan())
+                    .then(|| metrics::kruskal_wallis(column, &labels, k))
+                    .transpose()?;
+                Ok(serde_json::json!({ "eta_squared": eta, "kruskal_wallis": test }))
+            })
+            .collect::<segmint::Result<Vec<_>>>()
+    })?;
+    to_json(py, &effects)
+}
