@@ -7,8 +7,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use segmint::data::CustomerTable;
 use segmint::data::{
-    BadRowPolicy, DateFormat, DateParser, IngestAudit, InteractionColumns, JoinReport, ProductColumns, ReadOptions,
-    TransactionColumns, Transactions, read_interactions, read_products, read_transactions_reporting,
+    Attributes, BadRowPolicy, DateFormat, DateParser, IngestAudit, InteractionColumns, Interactions, JoinReport,
+    ProductColumns, Products, ReadOptions, TransactionColumns, Transactions, read_attributes, read_interactions,
+    read_products, read_transactions_reporting, write_attributes,
 };
 use segmint::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
 use segmint::pipeline::{Segmentation, SegmentationResult};
@@ -53,6 +54,8 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         model: ModelArgs,
+        #[command(flatten)]
+        sources: Box<SourceArgs>,
     },
     /// Write the feature table (one row per customer) of a transaction CSV.
     Features {
@@ -316,6 +319,16 @@ struct SourceArgs {
     /// Gross margin for the historical CLV (1 = revenue).
     #[arg(long, default_value_t = 1.0)]
     margin: f64,
+    /// Customers file (demographics, contact opt-ins), one row per customer.
+    #[arg(long)]
+    customers: Option<PathBuf>,
+    /// Customer id column of the customers file.
+    #[arg(long, default_value = "customer_id")]
+    customers_id_col: String,
+    /// Opt-in columns of the customers file that make a customer reachable,
+    /// comma-separated (default: every column named like "*opt_in*" or "*consent*").
+    #[arg(long)]
+    channels: Option<String>,
 }
 
 fn print_audit(audit: &IngestAudit) {
@@ -332,59 +345,110 @@ fn print_audit(audit: &IngestAudit) {
     }
 }
 
+/// The optional side files, read.
+struct LoadedSources {
+    products: Option<Products>,
+    interactions: Option<Interactions>,
+    customers: Option<Attributes>,
+}
+
+impl LoadedSources {
+    fn as_sources(&self) -> Sources<'_> {
+        Sources {
+            products: self.products.as_ref(),
+            interactions: self.interactions.as_ref(),
+            customers: self.customers.as_ref(),
+        }
+    }
+}
+
+impl SourceArgs {
+    /// Reads the side files named on the command line, printing each audit and join.
+    fn load(&self, tx: &Transactions, on_bad_row: BadRowPolicy) -> Result<LoadedSources> {
+        // The side files are comma-separated with a header, whatever the transaction file's layout.
+        let options = ReadOptions {
+            on_bad_row,
+            ..ReadOptions::default()
+        };
+        let print_join = |join: JoinReport| {
+            println!(
+                "{}: {} customers matched, {} only in the {} (ignored), {} customers without a row",
+                join.source, join.matched, join.only_in_source, join.source, join.missing_from_source
+            )
+        };
+        let products = match &self.products {
+            Some(p) => {
+                let mapping = ProductColumns {
+                    product: self.products_id_col.clone(),
+                    launch: self.launch_col.clone(),
+                    price_tier: None,
+                };
+                let (products, audit) = read_products(p, &mapping, &options)?;
+                print_audit(&audit);
+                Some(products)
+            }
+            None => None,
+        };
+        let interactions = match &self.interactions {
+            Some(p) => {
+                let mapping = InteractionColumns {
+                    customer: self.interactions_customer_col.clone(),
+                    date: self.interactions_date_col.clone(),
+                    kind: self.kind_col.clone(),
+                    satisfaction: self.satisfaction_col.clone(),
+                };
+                let (interactions, audit) = read_interactions(p, &mapping, &options)?;
+                print_audit(&audit);
+                print_join(JoinReport::new(
+                    "interactions",
+                    interactions.customer_ids.iter().map(String::as_str),
+                    tx,
+                ));
+                Some(interactions)
+            }
+            None => None,
+        };
+        let customers = match &self.customers {
+            Some(p) => {
+                let (customers, audit) = read_attributes(p, &self.customers_id_col, &options)?;
+                print_audit(&audit);
+                print_join(JoinReport::new(
+                    "customers",
+                    customers.ids.iter().map(String::as_str),
+                    tx,
+                ));
+                Some(customers)
+            }
+            None => None,
+        };
+        Ok(LoadedSources {
+            products,
+            interactions,
+            customers,
+        })
+    }
+
+    /// `--channels` as a list (`None`: the opt-in columns found by name).
+    fn channels(&self) -> Option<Vec<String>> {
+        self.channels.as_ref().map(|list| {
+            list.split(',')
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+    }
+}
+
 fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path) -> Result<()> {
     let (tx, _) = columns.read(path)?;
-    // The side files are comma-separated with a header, whatever the transaction file's layout.
-    let options = ReadOptions {
-        on_bad_row: columns.read_options()?.on_bad_row,
-        ..ReadOptions::default()
-    };
-    let products = match &sources.products {
-        Some(p) => {
-            let mapping = ProductColumns {
-                product: sources.products_id_col.clone(),
-                launch: sources.launch_col.clone(),
-                price_tier: None,
-            };
-            let (products, audit) = read_products(p, &mapping, &options)?;
-            print_audit(&audit);
-            Some(products)
-        }
-        None => None,
-    };
-    let interactions = match &sources.interactions {
-        Some(p) => {
-            let mapping = InteractionColumns {
-                customer: sources.interactions_customer_col.clone(),
-                date: sources.interactions_date_col.clone(),
-                kind: sources.kind_col.clone(),
-                satisfaction: sources.satisfaction_col.clone(),
-            };
-            let (interactions, audit) = read_interactions(p, &mapping, &options)?;
-            print_audit(&audit);
-            let join = JoinReport::new(
-                "interactions",
-                interactions.customer_ids.iter().map(String::as_str),
-                &tx,
-            );
-            println!(
-                "interactions: {} customers matched, {} only in the interactions (ignored), {} customers without interactions",
-                join.matched, join.only_in_source, join.missing_from_source
-            );
-            Some(interactions)
-        }
-        None => None,
-    };
+    let loaded = sources.load(&tx, columns.read_options()?.on_bad_row)?;
     let options = FeatureOptions {
         as_of: columns.as_of()?,
         margin: sources.margin,
         new_product_days: sources.new_product_days,
         ..FeatureOptions::default()
     };
-    let sources = Sources {
-        products: products.as_ref(),
-        interactions: interactions.as_ref(),
-    };
+    let sources = loaded.as_sources();
     let table = customer_features(&tx, &options, sources)?;
     table.write_csv(out)?;
     println!(
@@ -439,7 +503,8 @@ fn main() -> Result<()> {
             columns,
             out,
             model,
-        } => run(transactions, &columns, out, &model),
+            sources,
+        } => run(transactions, &columns, &sources, out, &model),
         Command::Features {
             transactions,
             columns,
@@ -456,13 +521,15 @@ fn main() -> Result<()> {
         Command::Synth { out, customers, seed } => {
             let base = generate(&SynthParams::new(customers, seed))?;
             segmint::data::io::write_transactions(&out, &base.transactions)?;
-            let (products, interactions) = write_synthetic_sources(&out, &base)?;
+            let [products, interactions, customers_file] = write_synthetic_sources(&out, &base)?;
             println!(
-                "wrote {} products to {} and {} interactions to {}",
+                "wrote {} products to {}, {} interactions to {} and {} customers to {}",
                 base.products.ids.len(),
                 products.display(),
                 base.interactions.len(),
-                interactions.display()
+                interactions.display(),
+                base.customers.ids.len(),
+                customers_file.display()
             );
             println!(
                 "wrote {} transaction lines of {} customers to {}",
@@ -497,15 +564,19 @@ fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<()> {
     Ok(())
 }
 
-fn run(path: PathBuf, columns: &ColumnArgs, out: PathBuf, model: &ModelArgs) -> Result<()> {
+fn run(path: PathBuf, columns: &ColumnArgs, sources: &SourceArgs, out: PathBuf, model: &ModelArgs) -> Result<()> {
     let (tx, audit) = columns.read(&path)?;
+    let loaded = sources.load(&tx, columns.read_options()?.on_bad_row)?;
     let mut segmentation = model
         .segmentation()
         .title(format!("Customer segmentation of {}", path.display()));
     if let Some(as_of) = columns.as_of()? {
         segmentation = segmentation.as_of(as_of);
     }
-    let result = segmentation.fit(&tx, Some(&audit))?;
+    segmentation.rfm.margin = sources.margin;
+    segmentation.rfm.new_product_days = sources.new_product_days;
+    segmentation.channels = sources.channels();
+    let result = segmentation.fit_with_sources(&tx, Some(&audit), loaded.as_sources())?;
     finish(&out, &result)
 }
 
@@ -519,8 +590,8 @@ fn short(name: &str) -> &str {
     }
 }
 
-/// Writes `<stem>_products.csv` and `<stem>_interactions.csv` beside the transactions.
-fn write_synthetic_sources(out: &Path, base: &segmint::synth::CustomerBase) -> Result<(PathBuf, PathBuf)> {
+/// Writes `<stem>_products.csv`, `<stem>_interactions.csv` and `<stem>_customers.csv` beside the transactions.
+fn write_synthetic_sources(out: &Path, base: &segmint::synth::CustomerBase) -> Result<[PathBuf; 3]> {
     use std::io::Write;
     let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("synthetic");
     let sibling = |suffix: &str| out.with_file_name(format!("{stem}_{suffix}.csv"));
@@ -549,7 +620,9 @@ fn write_synthetic_sources(out: &Path, base: &segmint::synth::CustomerBase) -> R
         writeln!(file)?;
     }
     file.flush()?;
-    Ok((products_path, interactions_path))
+    let customers_path = sibling("customers");
+    write_attributes(&customers_path, "customer_id", &base.customers)?;
+    Ok([products_path, interactions_path, customers_path])
 }
 
 fn delimiter(text: &str) -> Result<u8> {

@@ -240,3 +240,83 @@ fn on_bad_row_fail_names_the_line_and_column() {
         "{stderr}"
     );
 }
+
+#[test]
+fn synth_side_files_feed_run_and_the_customers_table_makes_segments_accessible() {
+    let dir = scratch("synth-run");
+    let tx = dir.join("tx.csv");
+    let synth = segmint(&[
+        "synth",
+        "--out",
+        tx.to_str().unwrap(),
+        "--customers",
+        "1500",
+        "--seed",
+        "4",
+    ]);
+    assert!(synth.status.success(), "{}", text(&synth.stderr));
+    let side = |suffix: &str| dir.join(format!("tx_{suffix}.csv"));
+    let customers = std::fs::read_to_string(side("customers")).unwrap();
+    assert_eq!(customers.lines().count(), 1501);
+    assert!(
+        customers.starts_with("customer_id,age,email_opt_in,gender,region\n"),
+        "{customers}"
+    );
+    let out = dir.join("out");
+    let (products, interactions, customers) = (side("products"), side("interactions"), side("customers"));
+    let run = segmint(&[
+        "run",
+        "--transactions",
+        tx.to_str().unwrap(),
+        "--customer-col",
+        "customer_id",
+        "--date-col",
+        "date",
+        "--amount-col",
+        "amount",
+        "--order-col",
+        "order_id",
+        "--product-col",
+        "product_id",
+        "--discount-col",
+        "discounted",
+        "--products",
+        products.to_str().unwrap(),
+        "--interactions",
+        interactions.to_str().unwrap(),
+        "--kind-col",
+        "kind",
+        "--customers",
+        customers.to_str().unwrap(),
+        "--k",
+        "4",
+        "--bootstrap",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(
+        stdout.contains("customers: 1500 customers matched, 0 only in the customers"),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let overall = report["scorecard"]["overall"].as_array().unwrap();
+    let reach = overall.iter().find(|c| c["criterion"] == "accessible").unwrap();
+    let share = reach["value"].as_f64().unwrap();
+    // The generator opts customers in to e-mail with archetype-specific probabilities.
+    assert!(share > 0.2 && share < 1.0, "{reach}");
+    assert_ne!(reach["verdict"], "not_assessed");
+    let columns: Vec<&str> = report["segments"][0]["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        columns.contains(&"engagement_score") && columns.contains(&"new_product_share"),
+        "{columns:?}"
+    );
+}

@@ -121,6 +121,7 @@ pub fn customer_features<'py>(
     let sources = Sources {
         products: launches.as_ref(),
         interactions: interactions.as_ref(),
+        customers: None,
     };
     let table = detached(py, || core_features(&tx, &options, sources))?;
     table_to_py(py, &table)

@@ -17,6 +17,6 @@ pub use io::{
 pub use scan::Progress;
 pub use sources::{
     Attributes, InteractionColumns, Interactions, InteractionsBuilder, JoinReport, ProductColumns, Products,
-    read_attributes, read_interactions, read_products,
+    read_attributes, read_interactions, read_products, write_attributes,
 };
 pub use transactions::{Line, LineFields, Transactions, TransactionsBuilder};

@@ -239,6 +239,65 @@ pub struct Attributes {
     pub categorical: Vec<(String, Vec<String>)>,
 }
 
+impl Attributes {
+    /// Columns that record a contact opt-in: names containing `opt_in`,
+    /// `optin`, `opted_in` or `consent` (case-insensitive).
+    pub fn opt_in_columns(&self) -> Vec<&str> {
+        let is_opt_in = |name: &str| {
+            let name = name.to_ascii_lowercase();
+            ["opt_in", "optin", "opted_in", "consent"]
+                .iter()
+                .any(|p| name.contains(p))
+        };
+        let numeric = self.numeric.iter().map(|(n, _)| n.as_str());
+        let categorical = self.categorical.iter().map(|(n, _)| n.as_str());
+        numeric.chain(categorical).filter(|n| is_opt_in(n)).collect()
+    }
+
+    /// For each id, whether any of the `channels` columns says yes (a number
+    /// other than 0, or `1`, `true`, `yes`, `y`, `t`, `opted in`, `subscribed`
+    /// in any case). An id without a row is not reachable.
+    pub fn reachable(&self, ids: &[String], channels: &[&str]) -> Result<Vec<bool>> {
+        let yes_per_row: Vec<Vec<bool>> = channels
+            .iter()
+            .map(|&channel| self.opt_in_values(channel))
+            .collect::<Result<_>>()?;
+        let row_of: HashMap<&str, usize> = self.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        Ok(ids
+            .iter()
+            .map(|id| {
+                row_of
+                    .get(id.as_str())
+                    .is_some_and(|&r| yes_per_row.iter().any(|yes| yes[r]))
+            })
+            .collect())
+    }
+
+    fn opt_in_values(&self, channel: &str) -> Result<Vec<bool>> {
+        if let Some((_, values)) = self.numeric.iter().find(|(n, _)| n == channel) {
+            return Ok(values.iter().map(|v| v.is_finite() && *v != 0.0).collect());
+        }
+        if let Some((_, values)) = self.categorical.iter().find(|(n, _)| n == channel) {
+            let yes = ["1", "true", "yes", "y", "t", "opted in", "subscribed"];
+            return Ok(values
+                .iter()
+                .map(|v| yes.contains(&v.trim().to_ascii_lowercase().as_str()))
+                .collect());
+        }
+        let available: Vec<&str> = self
+            .numeric
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .chain(self.categorical.iter().map(|(n, _)| n.as_str()))
+            .collect();
+        Err(crate::Error::invalid_parameter(
+            "channels",
+            channel,
+            format!("a column of the customers table ({})", available.join(", ")),
+        ))
+    }
+}
+
 /// Reads an attribute table keyed by `id_col`. Every other column is numeric
 /// when all its non-empty values are numbers, and categorical otherwise.
 /// A repeated id is a counted duplicate (the first row wins), or an error in strict mode.
@@ -302,6 +361,32 @@ pub fn read_attributes(
     Ok((table, audit))
 }
 
+/// Writes an attribute table as CSV: `id_col`, then the numeric columns
+/// (NaN as an empty field), then the categorical ones; read back by [`read_attributes`].
+pub fn write_attributes(path: impl AsRef<Path>, id_col: &str, table: &Attributes) -> Result<()> {
+    let path = path.as_ref();
+    let fail = |e: csv::Error| crate::Error::io(path, std::io::Error::other(e));
+    let mut writer = csv::Writer::from_path(path).map_err(fail)?;
+    let mut header = vec![id_col];
+    header.extend(table.numeric.iter().map(|(n, _)| n.as_str()));
+    header.extend(table.categorical.iter().map(|(n, _)| n.as_str()));
+    writer.write_record(&header).map_err(fail)?;
+    for (row, id) in table.ids.iter().enumerate() {
+        let mut record = vec![id.clone()];
+        record.extend(table.numeric.iter().map(|(_, v)| {
+            let value = v[row];
+            if value.is_nan() {
+                String::new()
+            } else {
+                value.to_string()
+            }
+        }));
+        record.extend(table.categorical.iter().map(|(_, v)| v[row].clone()));
+        writer.write_record(&record).map_err(fail)?;
+    }
+    writer.flush().map_err(|e| crate::Error::io(path, e))
+}
+
 /// How the customer ids of one source match those of the transactions.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct JoinReport {
@@ -355,6 +440,31 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    #[test]
+    fn opt_in_columns_are_found_and_read_as_yes_or_no() {
+        let table = Attributes {
+            ids: vec!["a".into(), "b".into(), "c".into()],
+            numeric: vec![
+                ("email_opt_in".into(), vec![1.0, 0.0, f64::NAN]),
+                ("age".into(), vec![30.0, 40.0, 50.0]),
+            ],
+            categorical: vec![("SMS_Consent".into(), vec!["Yes".into(), "no".into(), "".into()])],
+        };
+        assert_eq!(table.opt_in_columns(), vec!["email_opt_in", "SMS_Consent"]);
+        let ids: Vec<String> = ["c", "b", "a", "zz"].iter().map(|s| (*s).to_string()).collect();
+        assert_eq!(
+            table.reachable(&ids, &["email_opt_in"]).unwrap(),
+            vec![false, false, true, false]
+        );
+        let both = table.reachable(&ids, &["email_opt_in", "SMS_Consent"]).unwrap();
+        assert_eq!(both, vec![false, false, true, false]);
+        let err = table.reachable(&ids, &["phone"]).unwrap_err().to_string();
+        assert!(
+            err.contains("channels=phone") && err.contains("email_opt_in, age, SMS_Consent"),
+            "{err}"
+        );
     }
 
     #[test]

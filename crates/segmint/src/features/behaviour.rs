@@ -7,7 +7,7 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{CustomerTable, Interactions, Products, SECONDS_PER_DAY, Transactions, format_timestamp};
+use crate::data::{Attributes, CustomerTable, Interactions, Products, SECONDS_PER_DAY, Transactions, format_timestamp};
 use crate::error::{Error, Result};
 
 /// Average days per month (365.25 / 12).
@@ -100,6 +100,9 @@ pub struct Sources<'a> {
     pub products: Option<&'a Products>,
     /// Interactions, for service contacts, satisfaction and engagement.
     pub interactions: Option<&'a Interactions>,
+    /// Customer attributes (demographics, contact opt-ins): not features, but
+    /// the pipeline reads channel opt-ins from them for the Accessible check.
+    pub customers: Option<&'a Attributes>,
 }
 
 /// Columns always present, in order (the first five are [`super::RFM_COLUMNS`]).
@@ -556,7 +559,7 @@ mod tests {
         };
         let sources = Sources {
             products: Some(&products),
-            interactions: None,
+            ..Sources::default()
         };
         let t = customer_features(&tx, &FeatureOptions::default(), sources).unwrap();
         let get = |c: &str| t.column(c).unwrap()[0];
@@ -614,8 +617,8 @@ mod tests {
         builder.push("ghost", 99 * DAY, "service", 5.0);
         let interactions = builder.finish();
         let sources = Sources {
-            products: None,
             interactions: Some(&interactions),
+            ..Sources::default()
         };
         let t = customer_features(&tx, &FeatureOptions::default(), sources).unwrap();
         let row = |c: &str| t.column(c).unwrap().to_vec();

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::{KMeans, KMeansParams};
-use crate::data::{CustomerTable, IngestAudit, Transactions, format_timestamp};
+use crate::data::{Attributes, CustomerTable, IngestAudit, JoinReport, Transactions, format_timestamp};
 use crate::error::{Error, Result};
 use crate::features::{FeatureOptions, PredictiveOptions, RFM_COLUMNS, Sources, customer_features, predictive_value};
 use crate::preprocess::{StandardScaler, signed_log1p};
@@ -43,6 +43,10 @@ pub struct Segmentation {
     /// prediction strength, effect sizes …).
     #[serde(default = "default_validate")]
     pub validate: Option<ValidateOptions>,
+    /// Opt-in columns of the customers table that make a customer reachable
+    /// (`None`: every column whose name says opt-in or consent).
+    #[serde(default)]
+    pub channels: Option<Vec<String>>,
 }
 
 fn default_validate() -> Option<ValidateOptions> {
@@ -64,6 +68,7 @@ impl Default for Segmentation {
             select: None,
             predictive: default_predictive(),
             validate: default_validate(),
+            channels: None,
         }
     }
 }
@@ -203,10 +208,14 @@ impl Segmentation {
         let model = largest_first(&fitted)?;
         let labels = model.labels().to_vec();
         let segments = profile_segments(&features, &labels, k)?;
+        let reachable = match sources.customers {
+            Some(customers) => self.reachability(customers, tx, &features, &mut notes)?,
+            None => None,
+        };
         let scorecard = self
             .validate
             .as_ref()
-            .map(|options| self.scorecard(&features, z.view(), &labels, options))
+            .map(|options| self.scorecard(&features, z.view(), &labels, reachable.as_deref(), options))
             .transpose()?;
         let (start, latest) = tx.time_span().unwrap_or_default();
         let end = self.rfm.as_of.unwrap_or(latest);
@@ -258,6 +267,7 @@ impl Segmentation {
         features: &CustomerTable,
         z: ndarray::ArrayView2<'_, f64>,
         labels: &[usize],
+        reachable: Option<&[bool]>,
         options: &ValidateOptions,
     ) -> Result<Scorecard> {
         let names: Vec<String> = RFM_COLUMNS.iter().map(|c| (*c).into()).collect();
@@ -271,6 +281,7 @@ impl Segmentation {
         let input = ValidationInput {
             revenue: revenue.as_deref(),
             value: value.as_deref(),
+            reachable,
             ..ValidationInput::new(z, &names, labels)
         };
         let options = ValidateOptions {
@@ -278,6 +289,35 @@ impl Segmentation {
             ..options.clone()
         };
         validate(&input, &options)
+    }
+}
+
+impl Segmentation {
+    /// Whether each customer of the feature table can be reached on an
+    /// opted-in channel of the customers table; `None` (with a note) when the
+    /// table has no opt-in column. The join is noted either way.
+    fn reachability(
+        &self,
+        customers: &Attributes,
+        tx: &Transactions,
+        features: &CustomerTable,
+        notes: &mut Vec<String>,
+    ) -> Result<Option<Vec<bool>>> {
+        let join = JoinReport::new("customers", customers.ids.iter().map(String::as_str), tx);
+        notes.push(format!(
+            "customers table: {} customers matched, {} only in the table (ignored), {} without a row (counted as unreachable)",
+            join.matched, join.only_in_source, join.missing_from_source
+        ));
+        let channels: Vec<&str> = match &self.channels {
+            Some(named) => named.iter().map(String::as_str).collect(),
+            None => customers.opt_in_columns(),
+        };
+        if channels.is_empty() {
+            notes.push("customers table has no opt-in column: Accessible not assessed".into());
+            return Ok(None);
+        }
+        notes.push(format!("reachable: opted in on any of {}", channels.join(", ")));
+        customers.reachable(features.ids(), &channels).map(Some)
     }
 }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use archetype::{Archetype, Behaviour};
 
-use crate::data::{Interactions, LineFields, Products, Transactions, TransactionsBuilder};
+use crate::data::{Attributes, Interactions, LineFields, Products, Transactions, TransactionsBuilder};
 use crate::error::{Error, Result};
 use crate::features::Sources;
 
@@ -150,6 +150,9 @@ pub struct CustomerBase {
     pub products: Products,
     /// E-mail opens, visits and service contacts of the last six months.
     pub interactions: Interactions,
+    /// The demographics as a customers table (`age`, `email_opt_in` numeric;
+    /// `gender`, `region` categorical), as `data::read_attributes` reads it.
+    pub customers: Attributes,
     /// End of the observation window.
     pub as_of: i64,
 }
@@ -160,6 +163,36 @@ impl CustomerBase {
         Sources {
             products: Some(&self.products),
             interactions: Some(&self.interactions),
+            customers: Some(&self.customers),
+        }
+    }
+}
+
+impl Demographics {
+    /// The attributes as a customers table keyed by `ids` (same order).
+    pub fn to_attributes(&self, ids: &[String]) -> Attributes {
+        Attributes {
+            ids: ids.to_vec(),
+            numeric: vec![
+                ("age".into(), self.age.iter().map(|&a| f64::from(a)).collect()),
+                (
+                    "email_opt_in".into(),
+                    self.email_opt_in.iter().map(|&o| f64::from(u8::from(o))).collect(),
+                ),
+            ],
+            categorical: vec![
+                (
+                    "gender".into(),
+                    self.gender.iter().map(|g| g.name().to_owned()).collect(),
+                ),
+                (
+                    "region".into(),
+                    self.region
+                        .iter()
+                        .map(|&r| REGIONS[usize::from(r)].to_owned())
+                        .collect(),
+                ),
+            ],
         }
     }
 }
@@ -287,9 +320,11 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
     }
     let transactions = builder.finish();
     interactions.customer_ids = transactions.customer_ids().to_vec();
+    let customers = demo.to_attributes(transactions.customer_ids());
     Ok(CustomerBase {
         transactions,
         archetypes,
+        customers,
         demographics: demo,
         products: catalogue.products(params.start),
         interactions,
