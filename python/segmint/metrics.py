@@ -36,8 +36,11 @@ def _codes(labels: Any, n: int | None = None, name: str = "labels") -> np.ndarra
         expected = "a 1-D array" if n is None else f"a 1-D array of {n} labels (one per row of X)"
         raise ParameterError(f"invalid parameter {name}: expected {expected}, got shape {labels.shape}")
     if labels.dtype.kind in "iu" and labels.size and labels.min() >= 0 and labels.max() < 2 * labels.size:
-        # Small non-negative ints: renumber the used values 0..k in O(n), no sort.
+        # Small non-negative ints: renumber the used values 0..k in O(n), no sort;
+        # labels that already are 0..k with every value used pass through as they are.
         used = np.bincount(labels) > 0
+        if used.all():
+            return labels.astype(np.int64, copy=False)
         return (np.cumsum(used) - 1)[labels].astype(np.int64)
     return np.unique(labels, return_inverse=True)[1].astype(np.int64).reshape(-1)
 
