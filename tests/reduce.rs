@@ -232,3 +232,18 @@ fn parallel_analysis_is_deterministic_across_thread_counts() {
 fn increasing(v: ArrayView1<'_, f64>) -> bool {
     v.windows(2).into_iter().all(|w| w[0] <= w[1])
 }
+
+#[test]
+fn fitted_models_round_trip_through_serde() {
+    let x = matrix(&fixture()["pca"]["X"]);
+    let pca = Pca::params(2).whiten(true).fit(x.view()).unwrap();
+    let json = serde_json::to_string(&pca).unwrap();
+    let back: Pca = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.transform(x.view()).unwrap(), pca.transform(x.view()).unwrap());
+    let fa = segmint::reduce::FactorAnalysis::params(2)
+        .rotation(segmint::reduce::Rotation::PROMAX)
+        .fit(x.view())
+        .unwrap();
+    let back: segmint::reduce::FactorAnalysis = serde_json::from_str(&serde_json::to_string(&fa).unwrap()).unwrap();
+    assert_eq!(back, fa);
+}

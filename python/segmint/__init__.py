@@ -5,13 +5,15 @@ The stages, each usable on its own:
 - :mod:`segmint.features` — the behavioural feature table and the lifetimes-style summary;
 - :mod:`segmint.clv` — BG/NBD, Pareto/NBD, Gamma-Gamma: CLV and P(alive);
 - :mod:`segmint.cluster` — clustering estimators with scikit-learn's interface;
+- :mod:`segmint.decomposition` — PCA and factor analysis;
+- :mod:`segmint.stats` — KMO, Bartlett's test, parallel analysis, Cronbach's alpha;
 - :mod:`segmint.metrics` — silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand;
 - :mod:`segmint.pipeline` — the whole pipeline in one call (:func:`segment`, :func:`segment_csv`);
 - :mod:`segmint.datasets` — a synthetic customer base with known archetypes;
 - :mod:`segmint.exceptions` — the errors, which subclass ValueError, KeyError or OSError.
 """
 
-from . import cluster, clv, datasets, exceptions, features, metrics, pipeline
+from . import cluster, clv, datasets, decomposition, exceptions, features, metrics, pipeline, stats
 from ._native import __version__
 from .pipeline import SegmentationResult, read_transactions, segment, segment_csv
 
@@ -20,10 +22,12 @@ __all__ = [
     "cluster",
     "clv",
     "datasets",
+    "decomposition",
     "exceptions",
     "features",
     "metrics",
     "pipeline",
+    "stats",
     "SegmentationResult",
     "read_transactions",
     "segment",

@@ -8,6 +8,7 @@ mod error;
 mod features;
 mod metrics;
 mod pipeline;
+mod reduce;
 
 use pyo3::prelude::*;
 
@@ -38,5 +39,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::customer_features, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::make_customers, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::pca_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::factor_analysis_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::kmo, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::bartlett_sphericity, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::parallel_analysis, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::cronbach_alpha, m)?)?;
     Ok(())
 }

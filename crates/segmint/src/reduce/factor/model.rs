@@ -169,6 +169,16 @@ impl FactorAnalysis {
         }
     }
 
+    /// Item means of the complete cases (`None` when fitted to a correlation matrix).
+    pub fn mean(&self) -> Option<&Array1<f64>> {
+        self.mean.as_ref()
+    }
+
+    /// Item standard deviations (n − 1) of the complete cases.
+    pub fn std(&self) -> Option<&Array1<f64>> {
+        self.std.as_ref()
+    }
+
     /// Factor scores by the regression method (Thurstone): z-scores of the
     /// items (means and sample standard deviations of the fitted complete
     /// cases) times R⁻¹·S, with S = loadings·Φ the structure matrix.
