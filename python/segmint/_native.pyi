@@ -37,6 +37,7 @@ __all__ = [
     "bartlett_sphericity",
     "parallel_analysis",
     "cronbach_alpha",
+    "scree",
 ]
 
 __version__: str
@@ -223,3 +224,4 @@ def parallel_analysis(
     x: npt.NDArray[np.float64], *, n_sets: int = 100, quantile: float = 0.95, seed: int = 0
 ) -> dict[str, Any]: ...
 def cronbach_alpha(x: npt.NDArray[np.float64]) -> dict[str, Any]: ...
+def scree(x: npt.NDArray[np.float64]) -> dict[str, Any]: ...

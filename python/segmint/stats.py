@@ -29,6 +29,8 @@ __all__ = [
     "bartlett_sphericity",
     "parallel_analysis",
     "kaiser_count",
+    "ScreeResult",
+    "scree",
     "cronbach_alpha",
 ]
 
@@ -138,6 +140,28 @@ def parallel_analysis(
 def kaiser_count(eigenvalues: Any) -> int:
     """Number of eigenvalues above 1 (Kaiser's rule for a correlation matrix)."""
     return int(np.count_nonzero(np.asarray(eigenvalues, dtype=np.float64) > 1.0))
+
+
+@dataclass(frozen=True)
+class ScreeResult:
+    """Eigenvalues of the correlation matrix with their share of the variance."""
+
+    eigenvalues: np.ndarray
+    proportion: np.ndarray
+    cumulative: np.ndarray
+    kaiser_count: int
+
+
+def scree(X: Any) -> ScreeResult:
+    """Scree-plot data of the items of ``X`` (complete rows)."""
+    x, _ = _items(X)
+    out = _native.scree(x)
+    return ScreeResult(
+        eigenvalues=out["eigenvalues"],
+        proportion=out["proportion"],
+        cumulative=out["cumulative"],
+        kaiser_count=int(out["kaiser_count"]),
+    )
 
 
 @dataclass(frozen=True)

@@ -210,3 +210,34 @@ def test_parallel_analysis_is_seeded():
     np.testing.assert_array_equal(a.random_components, b.random_components)
     assert a.n_components == 5
     assert stats.kaiser_count(a.observed_components) == 6
+
+
+def test_scree_data():
+    items = bfi_items()
+    result = stats.scree(items)
+    eigenvalues = np.linalg.eigvalsh(np.corrcoef(items.dropna().to_numpy(dtype=float), rowvar=False))[::-1]
+    np.testing.assert_allclose(result.eigenvalues, eigenvalues, rtol=1e-10)
+    np.testing.assert_allclose(result.cumulative[-1], 1.0)
+    assert result.kaiser_count == stats.kaiser_count(eigenvalues) == 6
+
+
+def numpy_principal_axes(R, k, tol=1e-12, cap=0.995):
+    """psych's fm="pa" loop, written out in numpy: SMCs first, then h2 from the
+    first k eigenpairs of R with h2 on its diagonal, until sum(h2) settles."""
+    h2 = 1 - 1 / np.diag(np.linalg.inv(R))
+    while True:
+        reduced = R.copy()
+        np.fill_diagonal(reduced, h2)
+        values, vectors = np.linalg.eigh(reduced)
+        values, vectors = values[::-1][:k], vectors[:, ::-1][:, :k]
+        new = np.minimum(((vectors * np.sqrt(np.maximum(values, 0))) ** 2).sum(1), cap)
+        if abs(new.sum() - h2.sum()) < tol:
+            return new
+        h2 = new
+
+
+def test_principal_axes_equal_the_numpy_iteration():
+    X = pd.read_csv(shared_data("factor_analyzer_test06/test06.csv")).to_numpy(dtype=float)
+    fa = decomposition.FactorAnalysis(n_factors=3, method="principal", rotation=None, tol=1e-12).fit(X)
+    expected = numpy_principal_axes(np.corrcoef(X, rowvar=False), 3)
+    np.testing.assert_allclose(fa.communalities_, expected, atol=1e-8)

@@ -45,5 +45,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(reduce::bartlett_sphericity, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::parallel_analysis, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::cronbach_alpha, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::scree, m)?)?;
     Ok(())
 }

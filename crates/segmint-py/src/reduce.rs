@@ -228,3 +228,16 @@ pub fn cronbach_alpha<'py>(py: Python<'py>, x: PyReadonlyArray2<'py, f64>) -> Py
     out.set_item("n_rows_dropped", a.n_rows_dropped)?;
     Ok(out)
 }
+
+/// Scree data: eigenvalues, proportion, cumulative proportion, Kaiser count.
+#[pyfunction]
+pub fn scree<'py>(py: Python<'py>, x: PyReadonlyArray2<'py, f64>) -> PyResult<Bound<'py, PyDict>> {
+    let x = x.as_array();
+    let s = detached(py, || reduce::scree(x))?;
+    let out = PyDict::new(py);
+    out.set_item("eigenvalues", s.eigenvalues.into_pyarray(py))?;
+    out.set_item("proportion", s.proportion.into_pyarray(py))?;
+    out.set_item("cumulative", s.cumulative.into_pyarray(py))?;
+    out.set_item("kaiser_count", s.kaiser_count)?;
+    Ok(out)
+}
