@@ -247,3 +247,29 @@ fn fitted_models_round_trip_through_serde() {
     let back: segmint::reduce::FactorAnalysis = serde_json::from_str(&serde_json::to_string(&fa).unwrap()).unwrap();
     assert_eq!(back, fa);
 }
+
+/// A duplicated item makes R singular: KMO falls back to the pseudo-inverse
+/// (as factor_analyzer) and says so; Bartlett's test, which needs ln|R|, refuses.
+#[test]
+fn a_singular_correlation_matrix_is_reported() {
+    let Some(path) = segmint_tests::shared_data("factor_analyzer_test06/test06.csv") else {
+        return;
+    };
+    let items: Vec<String> = (1..=44).map(|i| format!("pers{i:02}")).collect();
+    let mut x = read_items(&path, &items);
+    let first = x.column(0).to_owned();
+    x.column_mut(1).assign(&first);
+    let k = kmo(x.view()).unwrap();
+    assert!(k.singular);
+    assert!(k.overall.is_finite() && k.per_item.iter().all(|v| v.is_finite()));
+    let message = bartlett_sphericity(x.view()).unwrap_err().to_string();
+    assert!(message.contains("non-singular correlation matrix"), "{message}");
+}
+
+#[test]
+fn pca_rejects_missing_values_by_position() {
+    let mut x = matrix(&fixture()["pca"]["X"]);
+    x[(4, 2)] = f64::NAN;
+    let message = Pca::params(2).fit(x.view()).unwrap_err().to_string();
+    assert_eq!(message, "X contains a non-finite value (NaN) at row 4, column 2");
+}
