@@ -150,3 +150,144 @@ fn minres_and_ml_with_every_rotation_match_r_psych() {
     }
     eprintln!("worst per file family: {worst:?}");
 }
+
+fn test06() -> Option<Array2<f64>> {
+    let root = segmint_tests::shared_data("factor_analyzer_test06")?;
+    Some(read_matrix(&root.join("test06.csv"), false))
+}
+
+#[test]
+fn a_constant_item_is_named() {
+    let Some(mut x) = test06() else {
+        return;
+    };
+    x.column_mut(5).fill(3.0);
+    let message = FactorAnalysis::params(2).fit(x.view()).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "column 5 of X is constant (zero variance): its correlations are undefined; drop it"
+    );
+}
+
+#[test]
+fn more_factors_than_items_is_an_error() {
+    let Some(x) = test06() else {
+        return;
+    };
+    let message = FactorAnalysis::params(44).fit(x.view()).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "invalid parameter n_factors=44: expected fewer than the number of items (44)"
+    );
+}
+
+#[test]
+fn rows_with_a_missing_answer_are_left_out() {
+    let Some(x) = test06() else {
+        return;
+    };
+    let mut with_gaps = x.clone();
+    with_gaps[(3, 7)] = f64::NAN;
+    with_gaps[(10, 0)] = f64::NAN;
+    let kept: Vec<usize> = (0..x.nrows()).filter(|&i| i != 3 && i != 10).collect();
+    let complete = x.select(ndarray::Axis(0), &kept);
+    let params = FactorAnalysis::params(2).method(FactorMethod::MinRes);
+    let gappy = params.fit(with_gaps.view()).unwrap();
+    let reference = params.fit(complete.view()).unwrap();
+    assert_eq!((gappy.n_obs(), gappy.n_rows_dropped()), (457, 2));
+    assert_eq!(gappy.loadings(), reference.loadings());
+    // Scores need every answer: a NaN is an error naming its place.
+    let message = gappy.transform(with_gaps.view()).unwrap_err().to_string();
+    assert!(message.contains("row 3, column 7"), "{message}");
+}
+
+#[test]
+fn fewer_rows_than_items_is_an_error() {
+    let Some(x) = test06() else {
+        return;
+    };
+    let head = x.slice(ndarray::s![..44, ..]);
+    let message = FactorAnalysis::params(2).fit(head).unwrap_err().to_string();
+    assert!(
+        message.starts_with("not enough data: 44 complete rows (of 44) for 44 items"),
+        "{message}"
+    );
+}
+
+/// A duplicated item makes the correlation matrix singular (its smallest
+/// eigenvalue is 0): minres and principal axes still fit; maximum likelihood,
+/// which needs log|R|, says why it cannot.
+#[test]
+fn a_duplicated_item_fits_by_minres_and_is_refused_by_ml() {
+    let Some(mut x) = test06() else {
+        return;
+    };
+    let first = x.column(0).to_owned();
+    x.column_mut(1).assign(&first);
+    for method in [FactorMethod::MinRes, FactorMethod::PrincipalAxes] {
+        let model = FactorAnalysis::params(2).method(method).fit(x.view()).unwrap();
+        assert!(model.eigenvalues()[43].abs() < 1e-10);
+        assert!(model.loadings().iter().all(|v| v.is_finite()), "{method:?}");
+        let pair = model.loadings().row(0).to_owned() - model.loadings().row(1);
+        assert!(
+            pair.iter().all(|v| v.abs() < 1e-6),
+            "{method:?}: identical items load identically"
+        );
+    }
+    let message = FactorAnalysis::params(2)
+        .method(FactorMethod::MaximumLikelihood)
+        .fit(x.view())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("positive definite") && message.contains("use minres"),
+        "{message}"
+    );
+}
+
+/// Regression scores reproduce their defining formula, Z·R⁻¹·(L·Φ), and an
+/// orthogonal solution's scores have the loadings as their correlations with the items.
+#[test]
+fn regression_scores_follow_their_formula() {
+    let Some(x) = test06() else {
+        return;
+    };
+    let model = FactorAnalysis::params(3)
+        .rotation(Rotation::PROMAX)
+        .fit(x.view())
+        .unwrap();
+    let scores = model.transform(x.view()).unwrap();
+    assert_eq!(scores.dim(), (459, 3));
+    let z = (&x - &x.mean_axis(ndarray::Axis(0)).unwrap()) / &x.std_axis(ndarray::Axis(0), 1.0);
+    let structure = model.loadings().dot(model.phi().unwrap());
+    // R · W = S, checked without inverting R again.
+    let weights_times_r = model.correlation().dot(&solve_least_squares(&z, &scores));
+    for (a, b) in weights_times_r.iter().zip(structure.iter()) {
+        assert!((a - b).abs() < 1e-8, "{a} vs {b}");
+    }
+}
+
+/// W from Z·W = scores (normal equations; Z has full column rank).
+fn solve_least_squares(z: &Array2<f64>, scores: &Array2<f64>) -> Array2<f64> {
+    let gram = z.t().dot(z);
+    let rhs = z.t().dot(scores);
+    // Gauss–Jordan on the small system.
+    let p = gram.nrows();
+    let mut a = ndarray::concatenate![ndarray::Axis(1), gram, rhs];
+    for col in 0..p {
+        let pivot = (col..p)
+            .max_by(|&i, &j| a[(i, col)].abs().total_cmp(&a[(j, col)].abs()))
+            .unwrap();
+        for k in 0..a.ncols() {
+            a.swap((col, k), (pivot, k));
+        }
+        let d = a[(col, col)];
+        a.row_mut(col).mapv_inplace(|v| v / d);
+        for i in (0..p).filter(|&i| i != col) {
+            let f = a[(i, col)];
+            let pivot_row = a.row(col).to_owned();
+            a.row_mut(i).zip_mut_with(&pivot_row, |v, &w| *v -= f * w);
+        }
+    }
+    a.slice(ndarray::s![.., p..]).to_owned()
+}

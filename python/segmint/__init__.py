@@ -5,6 +5,8 @@ The stages, each usable on its own:
 - :mod:`segmint.features` — the behavioural feature table and the lifetimes-style summary;
 - :mod:`segmint.clv` — BG/NBD, Pareto/NBD, Gamma-Gamma: CLV and P(alive);
 - :mod:`segmint.cluster` — clustering estimators with scikit-learn's interface;
+- :mod:`segmint.decomposition` — PCA and factor analysis;
+- :mod:`segmint.stats` — KMO, Bartlett's test, parallel analysis, Cronbach's alpha;
 - :mod:`segmint.metrics` — silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand,
   gap statistic, bootstrap stability, prediction strength, η² and Kruskal–Wallis;
 - :mod:`segmint.validate` — the MASDA scorecard;
@@ -13,7 +15,7 @@ The stages, each usable on its own:
 - :mod:`segmint.exceptions` — the errors, which subclass ValueError, KeyError or OSError.
 """
 
-from . import cluster, clv, datasets, exceptions, features, metrics, pipeline, validate
+from . import cluster, clv, datasets, decomposition, exceptions, features, metrics, pipeline, stats, validate
 from ._native import __version__
 from .pipeline import SegmentationResult, read_transactions, segment, segment_csv
 
@@ -22,11 +24,13 @@ __all__ = [
     "cluster",
     "clv",
     "datasets",
+    "decomposition",
     "exceptions",
     "features",
     "metrics",
     "pipeline",
     "validate",
+    "stats",
     "SegmentationResult",
     "read_transactions",
     "segment",

@@ -44,6 +44,13 @@ __all__ = [
     "rfm",
     "segment",
     "make_customers",
+    "pca_fit",
+    "factor_analysis_fit",
+    "kmo",
+    "bartlett_sphericity",
+    "parallel_analysis",
+    "cronbach_alpha",
+    "scree",
 ]
 
 __version__: str
@@ -281,3 +288,30 @@ def customer_lifetime_value(
     discount_rate: float = 0.01,
     periods_per_month: float = 30.0,
 ) -> npt.NDArray[np.float64]: ...
+def pca_fit(
+    x: npt.NDArray[np.float64],
+    n_components: int,
+    *,
+    whiten: bool = False,
+    svd_solver: str = "auto",
+    seed: int = 0,
+    n_oversamples: int = 10,
+    power_iterations: int | None = None,
+) -> dict[str, Any]: ...
+def factor_analysis_fit(
+    x: npt.NDArray[np.float64],
+    n_factors: int,
+    *,
+    method: str = "minres",
+    rotation: str = "varimax",
+    promax_power: int = 4,
+    max_iter: int = 1000,
+    tol: float = 1e-9,
+) -> dict[str, Any]: ...
+def kmo(x: npt.NDArray[np.float64]) -> dict[str, Any]: ...
+def bartlett_sphericity(x: npt.NDArray[np.float64]) -> dict[str, Any]: ...
+def parallel_analysis(
+    x: npt.NDArray[np.float64], *, n_sets: int = 100, quantile: float = 0.95, seed: int = 0
+) -> dict[str, Any]: ...
+def cronbach_alpha(x: npt.NDArray[np.float64]) -> dict[str, Any]: ...
+def scree(x: npt.NDArray[np.float64]) -> dict[str, Any]: ...

@@ -9,6 +9,7 @@ mod features;
 mod metrics;
 mod mixtures;
 mod pipeline;
+mod reduce;
 mod validate;
 
 use pyo3::prelude::*;
@@ -53,5 +54,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::customer_features, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::make_customers, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::pca_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::factor_analysis_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::kmo, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::bartlett_sphericity, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::parallel_analysis, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::cronbach_alpha, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::scree, m)?)?;
     Ok(())
 }

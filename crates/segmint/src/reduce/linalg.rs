@@ -10,11 +10,14 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::error::{Error, Result};
 
-/// A faer view of `x`, copied only when `x` is not in standard layout.
+/// A faer view of `x`: no copy for a row-major array or the transpose of
+/// one (`a.t()`), a copy otherwise.
 pub(crate) fn with_faer<T>(x: ArrayView2<'_, f64>, f: impl FnOnce(MatRef<'_, f64>) -> T) -> T {
-    match x.as_slice() {
-        Some(values) => f(MatRef::from_row_major_slice(values, x.nrows(), x.ncols())),
-        None => {
+    let transposed = x.t();
+    match (x.as_slice(), transposed.as_slice()) {
+        (Some(values), _) => f(MatRef::from_row_major_slice(values, x.nrows(), x.ncols())),
+        (None, Some(values)) => f(MatRef::from_column_major_slice(values, x.nrows(), x.ncols())),
+        (None, None) => {
             let owned = x.as_standard_layout();
             let values = owned.as_slice().unwrap_or_default();
             f(MatRef::from_row_major_slice(values, x.nrows(), x.ncols()))
@@ -125,4 +128,19 @@ pub(crate) fn pseudo_inverse_symmetric(a: ArrayView2<'_, f64>) -> Array2<f64> {
         column *= if value.abs() > cutoff { 1.0 / value } else { 0.0 };
     }
     matmul(scaled.view(), vectors.t())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn transposed_and_strided_views_reach_faer_intact() {
+        let a = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+        assert_eq!(with_faer(a.t(), to_ndarray), a.t().to_owned());
+        let strided = a.slice(ndarray::s![.., ..;2]);
+        assert_eq!(with_faer(strided, to_ndarray), strided.to_owned());
+        assert_eq!(matmul(a.t(), a.view()), a.t().dot(&a));
+    }
 }

@@ -4,10 +4,14 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{PSI_LOWER, common_factor_eigenvalues, extract};
-use super::params::FactorAnalysisParams;
+use super::params::{FactorAnalysisParams, FactorMethod};
 use super::rotate::{Rotated, Rotation, rotate};
 use crate::error::{Error, Result};
 use crate::reduce::linalg::{solve, symmetric_eigenvalues};
+
+/// An eigenvalue below this fraction of the largest makes a correlation
+/// matrix singular for maximum likelihood.
+const SINGULAR_RATIO: f64 = 1e-12;
 
 /// Communalities at or above this (uniquenesses at the lower bound 0.005 or
 /// below) mark a Heywood case.
@@ -96,7 +100,8 @@ impl FactorAnalysis {
     }
 
     /// Communalities h² = Σ loading² per item (of the unrotated loadings;
-    /// an orthogonal rotation keeps them).
+    /// an orthogonal rotation keeps them), at most 1 − 0.005: a Heywood
+    /// item's is clamped there (see [`FactorAnalysis::heywood_items`]).
     pub fn communalities(&self) -> &Array1<f64> {
         &self.communalities
     }
@@ -118,7 +123,8 @@ impl FactorAnalysis {
     }
 
     /// Items whose uniqueness reached the lower bound 0.005 (a Heywood
-    /// case: the communality is clamped just below 1). Their loadings are
+    /// case: the reported communality is clamped to 0.995, the uniqueness
+    /// to 0.005). Their loadings are
     /// usable but the model is suspect: fewer factors or dropping the item
     /// usually helps.
     pub fn heywood_items(&self) -> &[usize] {
@@ -161,6 +167,16 @@ impl FactorAnalysis {
             proportion,
             cumulative,
         }
+    }
+
+    /// Item means of the complete cases (`None` when fitted to a correlation matrix).
+    pub fn mean(&self) -> Option<&Array1<f64>> {
+        self.mean.as_ref()
+    }
+
+    /// Item standard deviations (n − 1) of the complete cases.
+    pub fn std(&self) -> Option<&Array1<f64>> {
+        self.std.as_ref()
     }
 
     /// Factor scores by the regression method (Thurstone): z-scores of the
@@ -210,6 +226,10 @@ impl FactorAnalysis {
 
 /// Extraction, rotation and the statistics around them.
 pub(super) fn fit_correlation(params: &FactorAnalysisParams, r: Array2<f64>, n_obs: usize) -> Result<FactorAnalysis> {
+    let eigenvalues = symmetric_eigenvalues(r.view())?;
+    if params.get_method() == FactorMethod::MaximumLikelihood {
+        positive_definite(&eigenvalues)?;
+    }
     let extraction = extract(
         r.view(),
         params.n_factors(),
@@ -218,6 +238,8 @@ pub(super) fn fit_correlation(params: &FactorAnalysisParams, r: Array2<f64>, n_o
         params.get_tol(),
     )?;
     let unrotated = sign_positive(extraction.loadings);
+    // A Heywood item's communality is reported clamped to 1 − 0.005 (its
+    // loadings are left as extracted) and the item is flagged.
     let communalities = unrotated.mapv(|v| v * v).sum_axis(Axis(1));
     let Rotated {
         loadings,
@@ -230,11 +252,12 @@ pub(super) fn fit_correlation(params: &FactorAnalysisParams, r: Array2<f64>, n_o
         .filter(|&(_, &h)| h >= HEYWOOD_COMMUNALITY)
         .map(|(i, _)| i)
         .collect();
+    let communalities = communalities.mapv(|h| h.min(1.0 - PSI_LOWER));
     Ok(FactorAnalysis {
         params: params.clone(),
         n_obs,
         n_rows_dropped: 0,
-        eigenvalues: symmetric_eigenvalues(r.view())?,
+        eigenvalues,
         common_factor_eigenvalues: common_factor_eigenvalues(r.view(), &communalities)?,
         uniquenesses: 1.0 - &communalities,
         communalities,
@@ -250,6 +273,21 @@ pub(super) fn fit_correlation(params: &FactorAnalysisParams, r: Array2<f64>, n_o
         mean: None,
         std: None,
     })
+}
+
+/// Maximum likelihood needs log|R|: a singular correlation matrix is refused.
+fn positive_definite(eigenvalues: &Array1<f64>) -> Result<()> {
+    let largest = eigenvalues.first().copied().unwrap_or(0.0);
+    let smallest = eigenvalues.last().copied().unwrap_or(0.0);
+    if smallest.is_nan() || smallest <= SINGULAR_RATIO * largest {
+        return Err(Error::NumericalFailure {
+            what: format!(
+                "maximum likelihood needs a positive definite correlation matrix, but its smallest eigenvalue is \
+                 {smallest:e} (an item is a linear combination of others); drop the redundant item or use minres"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The rotation of `unrotated`, its factors ordered and signed.
@@ -298,5 +336,40 @@ fn order_and_sign(rotated: Rotated) -> Rotated {
         loadings: pick(&loadings),
         rotation: pick(&rotation),
         phi: phi.map(|phi| Array2::from_shape_fn(phi.dim(), |(a, b)| phi[(order[a], order[b])] * signs[a] * signs[b])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    /// Items 3 and 4 form the second factor alone, which leaves it
+    /// unidentified: one of them takes all of their correlation, its
+    /// communality reaches the bound, and the model says so.
+    #[test]
+    fn heywood_cases_are_clamped_and_flagged() {
+        let r = array![
+            [1.0, 0.6, 0.5, 0.2, 0.1],
+            [0.6, 1.0, 0.55, 0.15, 0.2],
+            [0.5, 0.55, 1.0, 0.1, 0.15],
+            [0.2, 0.15, 0.1, 1.0, 0.5],
+            [0.1, 0.2, 0.15, 0.5, 1.0],
+        ];
+        for method in [
+            FactorMethod::MinRes,
+            FactorMethod::MaximumLikelihood,
+            FactorMethod::PrincipalAxes,
+        ] {
+            let model = FactorAnalysis::params(2)
+                .method(method)
+                .fit_correlation(r.view(), 200)
+                .unwrap();
+            // Items 3 and 4 are a symmetric pair: one of them takes the bound.
+            let flagged = model.heywood_items();
+            assert!(flagged == [3] || flagged == [4], "{method:?}: {flagged:?}");
+            assert_eq!(model.communalities()[flagged[0]], 1.0 - PSI_LOWER);
+            assert!(model.uniquenesses().iter().all(|&u| u >= PSI_LOWER), "{method:?}");
+        }
     }
 }
