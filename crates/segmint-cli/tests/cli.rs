@@ -320,3 +320,33 @@ fn synth_side_files_feed_run_and_the_customers_table_makes_segments_accessible()
         "{columns:?}"
     );
 }
+
+#[test]
+fn the_attitudinal_demo_finds_the_four_scales_and_names_the_true_attitudes() {
+    let run = segmint(&[
+        "demo",
+        "--path",
+        "attitudinal",
+        "--customers",
+        "2000",
+        "--k",
+        "4",
+        "--bootstrap",
+        "5",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("4 factors (minres, varimax)"), "{stdout}");
+    for scale in ["price", "quality", "innovation", "practical"] {
+        assert!(stdout.contains(&format!("  {scale:<12} α = 0.8")), "{scale}: {stdout}");
+    }
+    for attitude in [
+        "Value Seekers",
+        "Quality Enthusiasts",
+        "Innovators",
+        "Practical Pragmatists",
+    ] {
+        assert!(stdout.contains(attitude), "{attitude}: {stdout}");
+    }
+    assert!(stdout.contains("MASDA scorecard"), "{stdout}");
+}

@@ -1,6 +1,10 @@
 //! `Segmentation`: the stages run end to end, as the CLI and Python's
 //! `Segmenter` use them.
 
+mod attitudinal;
+
+pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, Scale};
+
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::{KMeans, KMeansParams};

@@ -1,12 +1,15 @@
 //! A seeded generator of a realistic customer base with known ground truth.
 //!
-//! Customers are drawn from the four behavioural archetypes of the domain.
+//! Customers are drawn from the four behavioural archetypes of the domain;
+//! [`generate_survey`] adds a psychographic survey driven by the four
+//! attitudinal archetypes.
 //! Each customer has their own random stream (ChaCha8, stream = customer
 //! index), so the output depends only on the seed and the parameters — not on
 //! the thread count — and generation runs in parallel from 100 to 10^7
 //! customers.
 
 mod archetype;
+mod survey;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -15,6 +18,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use archetype::{Archetype, Behaviour};
+pub use survey::{ATTITUDE_SCALES, Attitude, ITEMS_PER_SCALE, Survey, generate_survey};
 
 use crate::data::{Attributes, Interactions, LineFields, Products, Transactions, TransactionsBuilder};
 use crate::error::{Error, Result};
