@@ -17,7 +17,7 @@ The stages, each usable on its own:
 
 from . import cluster, clv, datasets, decomposition, exceptions, features, metrics, pipeline, stats, validate
 from ._native import __version__
-from .pipeline import SegmentationResult, read_transactions, segment, segment_csv
+from .pipeline import SegmentationResult, read_transactions, segment, segment_csv, segment_survey
 
 __all__ = [
     "__version__",
@@ -35,4 +35,5 @@ __all__ = [
     "read_transactions",
     "segment",
     "segment_csv",
+    "segment_survey",
 ]

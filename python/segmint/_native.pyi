@@ -44,6 +44,8 @@ __all__ = [
     "rfm",
     "segment",
     "make_customers",
+    "make_survey",
+    "segment_survey",
     "pca_fit",
     "factor_analysis_fit",
     "kmo",
@@ -315,3 +317,15 @@ def parallel_analysis(
 ) -> dict[str, Any]: ...
 def cronbach_alpha(x: npt.NDArray[np.float64]) -> dict[str, Any]: ...
 def scree(x: npt.NDArray[np.float64]) -> dict[str, Any]: ...
+def make_survey(ids: list[str], seed: int = 0) -> dict[str, Any]: ...
+def segment_survey(
+    ids: list[str],
+    items: list[str],
+    answers: npt.NDArray[np.float64],
+    *,
+    k: int | None = None,
+    basis: str = "items",
+    n_factors: int | None = None,
+    seed: int = 0,
+    bootstrap: int = 100,
+) -> dict[str, Any]: ...

@@ -1,13 +1,15 @@
-"""Data sets: the synthetic customer base with known archetypes."""
+"""Data sets: the synthetic customer base with known archetypes, and its psychographic survey."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 
 from . import _native
 from .pipeline import _transactions_frame
 
-__all__ = ["make_customers"]
+__all__ = ["make_customers", "make_survey"]
 
 
 def make_customers(n_customers: int = 10_000, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -43,3 +45,20 @@ def make_customers(n_customers: int = 10_000, seed: int = 0) -> tuple[pd.DataFra
         index=pd.Index(native["transactions"]["customer_ids"], name="customer_id"),
     )
     return transactions, customers
+
+
+def make_survey(ids: Any, seed: int = 0) -> pd.DataFrame:
+    """A psychographic survey of the customers ``ids``: 16 Likert items (1–5).
+
+    Four latent attitudes — price consciousness (``price_*``), quality
+    orientation (``quality_*``), innovativeness (``innovation_*``) and
+    practicality (``practical_*``), four items each — drive four attitudinal
+    archetypes: Value Seekers, Quality Enthusiasts, Innovators and Practical
+    Pragmatists. Returns the answers indexed by customer id, with the true
+    archetype in the column ``attitude``. The same seed gives the same answers.
+    """
+    ids = [str(i) for i in ids]
+    native = _native.make_survey(ids, seed)
+    frame = pd.DataFrame(native["answers"], columns=native["items"], index=pd.Index(ids, name="customer_id"))
+    frame["attitude"] = native["attitude"]
+    return frame

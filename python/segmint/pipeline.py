@@ -18,7 +18,7 @@ from .exceptions import ParameterError
 from .features import _as_of_seconds
 from .validate import Scorecard
 
-__all__ = ["SegmentationResult", "segment", "segment_csv", "read_transactions"]
+__all__ = ["SegmentationResult", "SurveySegmentation", "segment", "segment_csv", "segment_survey", "read_transactions"]
 
 
 @dataclass
@@ -216,3 +216,105 @@ def _transactions_frame(native: dict[str, Any]) -> pd.DataFrame:
     if native["order_codes"] is not None:
         frame.insert(1, "order_id", native["order_codes"])
     return frame
+
+
+@dataclass
+class SurveySegmentation:
+    """What the attitudinal path produced.
+
+    Attributes
+    ----------
+    labels : pandas.Series
+        Segment of each respondent; segment 0 is the largest.
+    scores : pandas.DataFrame
+        Factor scores (regression method), one column per factor (named after its scale).
+    loadings : pandas.DataFrame
+        Rotated loadings, items × factors.
+    scales : pandas.DataFrame
+        One row per scale: its factor, items and Cronbach's alpha.
+    profiles : pandas.DataFrame
+        Mean factor score of each segment.
+    kmo, bartlett_p : float
+        Sampling adequacy and Bartlett's p-value.
+    answers_imputed : int
+        Missing answers replaced by their item's mean.
+    k_table : pandas.DataFrame or None
+        The validity indices of every k tried (``k="auto"``).
+    scorecard : Scorecard or None
+        The MASDA scorecard (with each scale's alpha under Measurable).
+    """
+
+    labels: pd.Series
+    scores: pd.DataFrame
+    loadings: pd.DataFrame
+    scales: pd.DataFrame
+    profiles: pd.DataFrame
+    kmo: float
+    bartlett_p: float
+    answers_imputed: int
+    k_table: pd.DataFrame | None
+    scorecard: Scorecard | None = field(repr=False)
+
+    @property
+    def masda(self) -> pd.DataFrame | None:
+        """MASDA verdict of each criterion for the whole segmentation and each segment."""
+        return None if self.scorecard is None else self.scorecard.summary
+
+
+def segment_survey(
+    survey: pd.DataFrame,
+    *,
+    k: int | str = 4,
+    basis: str = "items",
+    n_factors: int | None = None,
+    n_boot: int = 100,
+    random_state: Any = 0,
+) -> SurveySegmentation:
+    """Segment respondents on their attitudes.
+
+    Every numeric column of ``survey`` (indexed by respondent) is an item.
+    KMO and Bartlett's test check the items; Horn's parallel analysis chooses
+    the number of factors unless ``n_factors`` is given; minres with varimax
+    extracts them; each item joins its strongest factor to form a scale (with
+    Cronbach's alpha); k-means then clusters the standardised raw items
+    (``basis="items"``, the default — clustering only on factor scores can
+    hide small groups) or the factor scores (``basis="factors"``). With
+    ``k="auto"`` the number of segments is chosen as in :func:`segment`.
+    """
+    if k != "auto" and not (isinstance(k, (int, np.integer)) and not isinstance(k, bool)):
+        raise ParameterError(f"invalid parameter k={k!r}: expected an int or 'auto'")
+    items = survey.select_dtypes("number")
+    answers = np.ascontiguousarray(items.to_numpy(dtype=np.float64))
+    out = _native.segment_survey(
+        [str(i) for i in survey.index],
+        [str(c) for c in items.columns],
+        answers,
+        k=None if k == "auto" else int(k),
+        basis=basis,
+        n_factors=n_factors,
+        seed=seed_from(random_state),
+        bootstrap=n_boot,
+    )
+    scales = pd.DataFrame(json.loads(out["scales_json"]))
+    names = [
+        scales.loc[scales["factor"] == f, "name"].iloc[0] if (scales["factor"] == f).any() else f"factor {f + 1}"
+        for f in range(out["loadings"].shape[1])
+    ]
+    segments = pd.Index(range(out["segment_factor_means"].shape[0]), name="segment")
+    selection = json.loads(out["k_selection_json"]) if out["k_selection_json"] else None
+    k_table = None
+    if selection is not None:
+        k_table = pd.DataFrame(selection["table"]).set_index("k")
+        k_table["recommended"] = k_table.index == selection["recommended"]
+    return SurveySegmentation(
+        labels=pd.Series(out["labels"], index=survey.index, name="segment"),
+        scores=pd.DataFrame(out["scores"], index=survey.index, columns=names),
+        loadings=pd.DataFrame(out["loadings"], index=items.columns, columns=names),
+        scales=scales.set_index("name"),
+        profiles=pd.DataFrame(out["segment_factor_means"], index=segments, columns=names),
+        kmo=float(out["kmo"]),
+        bartlett_p=float(out["bartlett_p"]),
+        answers_imputed=int(out["answers_imputed"]),
+        k_table=k_table,
+        scorecard=Scorecard(json.loads(out["scorecard_json"])) if out["scorecard_json"] else None,
+    )

@@ -77,3 +77,21 @@ def test_segment_result_carries_the_scorecard():
     assert {"gap", "stability", "bic"} <= set(segmint.segment(
         tx, customer_col="customer_id", date_col="date", amount_col="amount", k="auto"
     ).k_table.columns)
+
+
+def test_segment_survey_recovers_the_attitudes_on_both_bases():
+    tx, _ = segmint.datasets.make_customers(3000, seed=5)
+    survey = segmint.datasets.make_survey(tx["customer_id"].unique(), seed=5)
+    truth = survey.pop("attitude")
+    for basis in ("items", "factors"):
+        result = segmint.segment_survey(survey, k=4, basis=basis, n_boot=10)
+        assert sorted(result.scales.index) == ["innovation", "practical", "price", "quality"]
+        assert (result.scales["alpha"] > 0.7).all()
+        crosstab = pd.crosstab(truth, result.labels)
+        recovered = crosstab.max(axis=1) / crosstab.sum(axis=1)
+        assert (recovered >= 0.9).all(), (basis, recovered)
+        assert result.kmo > 0.8 and result.bartlett_p < 1e-10
+        assert result.masda.loc["all", "measurable"] == "pass"
+        assert list(result.profiles.columns) == list(result.scores.columns)
+    with pytest.raises(ParameterError, match="basis"):
+        segmint.segment_survey(survey, basis="both")

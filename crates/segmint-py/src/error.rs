@@ -59,3 +59,8 @@ where
         }
     }
 }
+
+/// A result as JSON text for Python's `json.loads`.
+pub(crate) fn to_json<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| raise(py, "InternalError", format!("cannot serialise a result: {e}")))
+}

@@ -54,6 +54,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::customer_features, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::make_customers, m)?)?;
+    m.add_function(wrap_pyfunction!(pipeline::make_survey, m)?)?;
+    m.add_function(wrap_pyfunction!(pipeline::segment_survey, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::pca_fit, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::factor_analysis_fit, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::kmo, m)?)?;

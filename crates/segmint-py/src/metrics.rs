@@ -4,7 +4,7 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use segmint::metrics;
 
-use crate::error::{detached, raise};
+use crate::error::{detached, raise, to_json};
 
 fn codes(py: Python<'_>, labels: PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
     labels
@@ -85,10 +85,6 @@ pub fn adjusted_rand_index(
 pub fn pair_jaccard(py: Python<'_>, a: PyReadonlyArray1<'_, i64>, b: PyReadonlyArray1<'_, i64>) -> PyResult<f64> {
     let (a, b) = (codes(py, a)?, codes(py, b)?);
     detached(py, || metrics::pair_jaccard(&a, &b))
-}
-
-fn to_json<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<String> {
-    serde_json::to_string(value).map_err(|e| raise(py, "InternalError", format!("cannot serialise a result: {e}")))
 }
 
 /// Gap statistic over `k_min..=k_max` (JSON of `metrics::GapStatistic`).

@@ -1,16 +1,19 @@
 //! Features, the end-to-end segmentation and the synthetic data set.
 
-use numpy::{IntoPyArray, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use segmint::data::Attributes;
 use segmint::data::IngestAudit;
 use segmint::features::{FeatureOptions, rfm as core_rfm};
 use segmint::pipeline::Segmentation;
+use segmint::pipeline::{AttitudinalSegmentation, ClusterBasis};
 use segmint::select::SelectOptions;
-use segmint::synth::{REGIONS, SynthParams, generate};
+use segmint::synth::{REGIONS, SynthParams, generate, generate_survey};
+use segmint::validate::ValidateOptions;
 
 use crate::data::{table_to_py, transactions_from, transactions_to_py};
-use crate::error::{detached, raise};
+use crate::error::{detached, raise, to_json};
 
 /// RFM, AOV and tenure per customer.
 #[pyfunction]
@@ -107,5 +110,104 @@ pub fn make_customers(py: Python<'_>, n_customers: usize, seed: u64) -> PyResult
     )?;
     out.set_item("email_opt_in", d.email_opt_in.clone().into_pyarray(py))?;
     out.set_item("as_of", base.as_of)?;
+    Ok(out)
+}
+
+/// The synthetic psychographic survey of `ids` (answers 1–5, items, true attitudes).
+#[pyfunction]
+#[pyo3(signature = (ids, seed=0))]
+pub fn make_survey(py: Python<'_>, ids: Vec<String>, seed: u64) -> PyResult<Bound<'_, PyDict>> {
+    let survey = detached(py, || Ok(generate_survey(&ids, seed)))?;
+    let out = PyDict::new(py);
+    out.set_item("items", survey.items.clone())?;
+    out.set_item("answers", survey.answers.into_pyarray(py))?;
+    out.set_item(
+        "attitude",
+        survey.attitudes.iter().map(|a| a.name()).collect::<Vec<_>>(),
+    )?;
+    Ok(out)
+}
+
+/// The attitudinal path on a survey matrix (respondents × items, NaN = no answer).
+#[pyfunction]
+#[pyo3(signature = (ids, items, answers, *, k=None, basis="items", n_factors=None, seed=0, bootstrap=100))]
+#[allow(clippy::too_many_arguments)]
+pub fn segment_survey<'py>(
+    py: Python<'py>,
+    ids: Vec<String>,
+    items: Vec<String>,
+    answers: PyReadonlyArray2<'py, f64>,
+    k: Option<usize>,
+    basis: &str,
+    n_factors: Option<usize>,
+    seed: u64,
+    bootstrap: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let answers = answers.as_array();
+    if answers.dim() != (ids.len(), items.len()) {
+        return Err(raise(
+            py,
+            "ParameterError",
+            format!(
+                "invalid parameter answers: shape {:?}; expected ({}, {}) (one row per id, one column per item)",
+                answers.dim(),
+                ids.len(),
+                items.len()
+            ),
+        ));
+    }
+    let basis = match basis {
+        "items" => ClusterBasis::RawItems,
+        "factors" => ClusterBasis::FactorScores,
+        other => {
+            return Err(raise(
+                py,
+                "ParameterError",
+                format!("invalid parameter basis={other:?}: expected \"items\" or \"factors\""),
+            ));
+        }
+    };
+    let survey = Attributes {
+        ids,
+        numeric: items
+            .iter()
+            .cloned()
+            .zip(answers.columns().into_iter().map(|c| c.to_vec()))
+            .collect(),
+        categorical: Vec::new(),
+    };
+    let settings = AttitudinalSegmentation {
+        k: k.unwrap_or(4),
+        select: k.is_none().then(SelectOptions::default),
+        basis,
+        n_factors,
+        seed,
+        validate: (bootstrap > 0).then(|| ValidateOptions {
+            replicates: bootstrap,
+            ..ValidateOptions::default()
+        }),
+        ..AttitudinalSegmentation::default()
+    };
+    let r = detached(py, || settings.fit(&survey))?;
+    let out = PyDict::new(py);
+    out.set_item(
+        "labels",
+        r.labels.iter().map(|&l| l as i64).collect::<Vec<_>>().into_pyarray(py),
+    )?;
+    out.set_item("scores", r.scores.into_pyarray(py))?;
+    out.set_item("loadings", r.factors.loadings().clone().into_pyarray(py))?;
+    out.set_item("segment_factor_means", r.segment_factor_means.into_pyarray(py))?;
+    out.set_item("scales_json", to_json(py, &r.scales)?)?;
+    out.set_item("kmo", r.kmo.overall)?;
+    out.set_item("bartlett_p", r.bartlett.p_value)?;
+    out.set_item("answers_imputed", r.answers_imputed)?;
+    out.set_item(
+        "k_selection_json",
+        r.k_selection.as_ref().map(|s| to_json(py, s)).transpose()?,
+    )?;
+    out.set_item(
+        "scorecard_json",
+        r.scorecard.as_ref().map(|s| to_json(py, s)).transpose()?,
+    )?;
     Ok(out)
 }

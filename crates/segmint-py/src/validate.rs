@@ -4,7 +4,7 @@ use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use segmint::validate::{ScaleReliability, ValidateOptions, ValidationInput, validate};
 
-use crate::error::{detached, raise};
+use crate::error::{detached, raise, to_json};
 
 /// The scorecard of a labelled matrix (JSON of `validate::Scorecard`).
 /// `options_json` holds `ValidateOptions` (thresholds included), every field optional.
@@ -60,5 +60,5 @@ pub fn masda_scorecard(
         ..ValidationInput::new(x, &feature_names, &labels)
     };
     let card = detached(py, || validate(&input, &options))?;
-    serde_json::to_string(&card).map_err(|e| raise(py, "InternalError", format!("cannot serialise the scorecard: {e}")))
+    to_json(py, &card)
 }
