@@ -245,6 +245,8 @@ def segment(
     as_of: int | None = None,
     title: str | None = None,
     audit_json: str | None = None,
+    customers: tuple[list[str], list[tuple[str, list[float]]], list[tuple[str, list[str]]]] | None = None,
+    channels: list[str] | None = None,
 ) -> dict[str, Any]: ...
 def make_customers(n_customers: int, seed: int = 0) -> dict[str, Any]: ...
 def btyd_fit(

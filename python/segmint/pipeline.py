@@ -102,6 +102,8 @@ def segment(
     n_init: int | None = None,
     as_of: Any = None,
     title: str | None = None,
+    customers: pd.DataFrame | None = None,
+    channels: list[str] | None = None,
 ) -> SegmentationResult:
     """Segment the customers of a transaction DataFrame.
 
@@ -110,10 +112,27 @@ def segment(
     ``k="auto"`` the number of segments is chosen from the elbow, silhouette,
     Calinski–Harabasz and Davies–Bouldin over k = 2..8 (``result.k_table``),
     keeping only k whose smallest segment holds at least ``min_share`` of the
-    customers.
+    customers. ``customers`` (indexed by customer id) adds demographics and
+    contact opt-ins: a customer is reachable when any of ``channels`` (default:
+    the columns named like ``*opt_in*`` or ``*consent*``) is true, which the
+    MASDA scorecard's Accessible check uses.
     """
     arrays = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
-    return _segment(arrays, k, min_share, random_state, n_init, as_of, title, index_name=str(customer_col))
+    extra = {"customers": _customers_table(customers), "channels": channels}
+    return _segment(arrays, k, min_share, random_state, n_init, as_of, title, index_name=str(customer_col), **extra)
+
+
+def _customers_table(customers: pd.DataFrame | None) -> tuple[Any, ...] | None:
+    """(ids, numeric columns, text columns) as the native pipeline takes them."""
+    if customers is None:
+        return None
+    numeric, text = [], []
+    for name, column in customers.items():
+        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+            numeric.append((str(name), column.astype(np.float64).tolist()))
+        else:
+            text.append((str(name), column.fillna("").astype(str).tolist()))
+    return [str(i) for i in customers.index], numeric, text
 
 
 def read_transactions(
@@ -186,6 +205,8 @@ def _segment(
     title: str | None,
     index_name: str = "customer_id",
     audit_json: str | None = None,
+    customers: tuple[Any, ...] | None = None,
+    channels: list[str] | None = None,
 ) -> SegmentationResult:
     if k != "auto" and not (isinstance(k, (int, np.integer)) and not isinstance(k, bool)):
         raise ParameterError(f"invalid parameter k={k!r}: expected an int or 'auto'")
@@ -198,6 +219,8 @@ def _segment(
         as_of=_as_of_seconds(as_of),
         title=title,
         audit_json=audit_json,
+        customers=customers,
+        channels=channels,
     )
     features = table_frame(out["features"], index_name=index_name)
     labels = pd.Series(out["labels"], index=features.index, name="segment")

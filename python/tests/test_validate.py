@@ -95,3 +95,18 @@ def test_segment_survey_recovers_the_attitudes_on_both_bases():
         assert list(result.profiles.columns) == list(result.scores.columns)
     with pytest.raises(ParameterError, match="basis"):
         segmint.segment_survey(survey, basis="both")
+
+
+def test_a_customers_table_makes_segments_accessible():
+    tx, customers = segmint.datasets.make_customers(1500, seed=3)
+    result = segmint.segment(
+        tx, customer_col="customer_id", date_col="date", amount_col="amount", k=4, customers=customers
+    )
+    reach = result.scorecard.checks.query("segment == 'all' and criterion == 'accessible'").iloc[0]
+    assert reach["verdict"] != "not_assessed"
+    assert reach["value"] == pytest.approx(customers["email_opt_in"].mean())
+    with pytest.raises(ParameterError, match="channels=sms"):
+        segmint.segment(
+            tx, customer_col="customer_id", date_col="date", amount_col="amount", k=4,
+            customers=customers, channels=["sms"],
+        )

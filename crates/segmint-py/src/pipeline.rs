@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use segmint::data::Attributes;
 use segmint::data::IngestAudit;
-use segmint::features::{FeatureOptions, rfm as core_rfm};
+use segmint::features::{FeatureOptions, Sources, rfm as core_rfm};
 use segmint::pipeline::Segmentation;
 use segmint::pipeline::{AttitudinalSegmentation, ClusterBasis};
 use segmint::select::SelectOptions;
@@ -40,9 +40,12 @@ pub fn rfm<'py>(
     table_to_py(py, &table)
 }
 
+/// A customers table from Python: ids, numeric columns and text columns.
+type CustomersTable = (Vec<String>, Vec<(String, Vec<f64>)>, Vec<(String, Vec<String>)>);
+
 /// Runs the whole pipeline; returns features, labels, the model and the report JSON.
 #[pyfunction]
-#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None))]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None, customers=None, channels=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment<'py>(
     py: Python<'py>,
@@ -58,8 +61,15 @@ pub fn segment<'py>(
     as_of: Option<i64>,
     title: Option<String>,
     audit_json: Option<&str>,
+    customers: Option<CustomersTable>,
+    channels: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
+    let customers = customers.map(|(ids, numeric, categorical)| Attributes {
+        ids,
+        numeric,
+        categorical,
+    });
     let audit: Option<IngestAudit> = audit_json
         .map(serde_json::from_str)
         .transpose()
@@ -74,10 +84,15 @@ pub fn segment<'py>(
     .seed(seed);
     segmentation.n_init = n_init;
     segmentation.rfm.as_of = as_of;
+    segmentation.channels = channels;
     if let Some(title) = title {
         segmentation = segmentation.title(title);
     }
-    let result = detached(py, || segmentation.fit(&tx, audit.as_ref()))?;
+    let sources = Sources {
+        customers: customers.as_ref(),
+        ..Sources::default()
+    };
+    let result = detached(py, || segmentation.fit_with_sources(&tx, audit.as_ref(), sources))?;
     let report = detached(py, || result.report.to_json())?;
     let out = PyDict::new(py);
     out.set_item("features", table_to_py(py, &result.features)?)?;
