@@ -69,3 +69,29 @@ pub(crate) fn n_features<F>(what: &str, x: ArrayView2<'_, F>, expected: usize) -
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn every_non_finite_value_is_found_wherever_it_sits() {
+        // 3 × 70,000 values: more than one parallel block, a tail that is not a multiple of 8.
+        let clean = Array2::<f64>::from_shape_fn((70_001, 3), |(i, j)| (i * 3 + j) as f64 - 1e5);
+        finite("X", clean.view()).unwrap();
+        for (row, column) in [(0, 0), (5, 2), (21_845, 1), (70_000, 2)] {
+            for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                let mut x = clean.clone();
+                x[[row, column]] = bad;
+                let err = finite("X", x.view()).unwrap_err().to_string();
+                assert!(err.contains(&format!("row {row}, column {column}")), "{err}");
+            }
+        }
+        let mut f32s = clean.mapv(|v| v as f32);
+        f32s[[9, 1]] = f32::NAN;
+        assert!(finite("X", f32s.view()).is_err());
+        // A non-contiguous view takes the slow path.
+        assert!(finite("X", clean.t()).is_ok());
+    }
+}
