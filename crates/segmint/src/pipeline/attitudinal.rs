@@ -10,7 +10,7 @@
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::KMeans;
+use crate::cluster::{KMeans, KPrototypes};
 use crate::data::Attributes;
 use crate::error::{Error, Result};
 use crate::preprocess::StandardScaler;
@@ -106,6 +106,8 @@ pub struct AttitudinalResult {
     pub answers_imputed: usize,
     /// How k was chosen, when it was chosen automatically.
     pub k_selection: Option<KSelection>,
+    /// `k-means`, or `k-prototypes` when categorical demographics joined.
+    pub algorithm: String,
     /// The MASDA scorecard, with the scales' α under Measurable.
     pub scorecard: Option<Scorecard>,
 }
@@ -113,6 +115,104 @@ pub struct AttitudinalResult {
 impl AttitudinalSegmentation {
     /// Segments the respondents of a survey table (every numeric column is an item).
     pub fn fit(&self, survey: &Attributes) -> Result<AttitudinalResult> {
+        self.fit_with_demographics(survey, None)
+    }
+
+    /// [`Self::fit`] with demographics: their numeric columns (standardised)
+    /// join the clustered matrix and their categorical columns are matched by
+    /// k-prototypes (γ as the kmodes package). A respondent without a row, or
+    /// with an empty value, gets the level "missing".
+    pub fn fit_with_demographics(
+        &self,
+        survey: &Attributes,
+        demographics: Option<&Attributes>,
+    ) -> Result<AttitudinalResult> {
+        let measured = self.measure(survey)?;
+        let basis = match self.basis {
+            ClusterBasis::RawItems => measured.complete.view(),
+            ClusterBasis::FactorScores => measured.scores.view(),
+        };
+        let mut z = StandardScaler::fit(basis)?.transform(basis)?;
+        let mut names = factor_names(
+            &measured.scales,
+            measured.factors.n_factors(),
+            self.basis,
+            &measured.items,
+        );
+        let mut categorical = None;
+        if let Some(table) = demographics {
+            let joined = join_demographics(&survey.ids, table)?;
+            if !joined.numeric_names.is_empty() {
+                z = ndarray::concatenate(Axis(1), &[z.view(), joined.numeric.view()]).expect("same rows");
+                names.extend(joined.numeric_names);
+            }
+            categorical = (joined.categorical.ncols() > 0).then_some(joined.categorical);
+        }
+        let k_selection = self
+            .select
+            .as_ref()
+            .map(|options| {
+                select_k(
+                    z.view(),
+                    &SelectOptions {
+                        seed: self.seed,
+                        ..options.clone()
+                    },
+                )
+            })
+            .transpose()?;
+        let k = k_selection.as_ref().map_or(self.k, |s| s.recommended);
+        if k > z.nrows() {
+            return Err(Error::invalid_parameter(
+                "k",
+                k,
+                format!("at most the number of respondents ({})", z.nrows()),
+            ));
+        }
+        let raw_labels = match &categorical {
+            Some(codes) => KPrototypes::params(k)
+                .n_init(self.n_init)
+                .seed(self.seed)
+                .fit(z.view(), codes.view())?
+                .labels()
+                .to_vec(),
+            None => KMeans::params(k)
+                .n_init(self.n_init)
+                .seed(self.seed)
+                .fit(z.view())?
+                .labels()
+                .to_vec(),
+        };
+        let labels = largest_first(&raw_labels, k);
+        let scorecard = self
+            .validate
+            .as_ref()
+            .map(|options| self.scorecard(z.view(), &labels, &measured.scales, &names, options))
+            .transpose()?;
+        Ok(AttitudinalResult {
+            ids: survey.ids.clone(),
+            segment_factor_means: segment_means(measured.scores.view(), &labels, k),
+            algorithm: if categorical.is_some() {
+                "k-prototypes"
+            } else {
+                "k-means"
+            }
+            .into(),
+            items: measured.items,
+            kmo: measured.kmo,
+            bartlett: measured.bartlett,
+            factors: measured.factors,
+            scales: measured.scales,
+            scores: measured.scores,
+            labels,
+            answers_imputed: measured.answers_imputed,
+            k_selection,
+            scorecard,
+        })
+    }
+
+    /// Adequacy, factors, scales and scores of the survey items.
+    fn measure(&self, survey: &Attributes) -> Result<Measured> {
         let items: Vec<String> = survey.numeric.iter().map(|(name, _)| name.clone()).collect();
         if items.len() < 3 {
             return Err(Error::InsufficientData {
@@ -141,61 +241,15 @@ impl AttitudinalSegmentation {
         let (complete, answers_imputed) = impute_item_means(answers.view());
         let scores = factors.transform(complete.view())?;
         let scales = scales(&factors, &items, complete.view())?;
-        let basis = match self.basis {
-            ClusterBasis::RawItems => complete.view(),
-            ClusterBasis::FactorScores => scores.view(),
-        };
-        let z = StandardScaler::fit(basis)?.transform(basis)?;
-        let k_selection = self
-            .select
-            .as_ref()
-            .map(|options| {
-                select_k(
-                    z.view(),
-                    &SelectOptions {
-                        seed: self.seed,
-                        ..options.clone()
-                    },
-                )
-            })
-            .transpose()?;
-        let k = k_selection.as_ref().map_or(self.k, |s| s.recommended);
-        if k > z.nrows() {
-            return Err(Error::invalid_parameter(
-                "k",
-                k,
-                format!("at most the number of respondents ({})", z.nrows()),
-            ));
-        }
-        let model = KMeans::params(k).n_init(self.n_init).seed(self.seed).fit(z.view())?;
-        let labels = largest_first(model.labels().as_slice().expect("contiguous"), k);
-        let segment_factor_means = segment_means(scores.view(), &labels, k);
-        let scorecard = self
-            .validate
-            .as_ref()
-            .map(|options| {
-                self.scorecard(
-                    z.view(),
-                    &labels,
-                    &scales,
-                    &factor_names(&scales, n_factors, self.basis, &items),
-                    options,
-                )
-            })
-            .transpose()?;
-        Ok(AttitudinalResult {
-            ids: survey.ids.clone(),
+        Ok(Measured {
             items,
             kmo,
             bartlett,
             factors,
             scales,
             scores,
-            labels,
-            segment_factor_means,
+            complete,
             answers_imputed,
-            k_selection,
-            scorecard,
         })
     }
 
@@ -226,6 +280,58 @@ impl AttitudinalSegmentation {
         };
         validate(&input, &options)
     }
+}
+
+/// What the survey items say before any clustering.
+struct Measured {
+    items: Vec<String>,
+    kmo: Kmo,
+    bartlett: Bartlett,
+    factors: FactorAnalysis,
+    scales: Vec<Scale>,
+    scores: Array2<f64>,
+    /// The answers with missing ones replaced by the item mean.
+    complete: Array2<f64>,
+    answers_imputed: usize,
+}
+
+/// Demographics aligned with the respondents.
+struct JoinedDemographics {
+    numeric: Array2<f64>,
+    numeric_names: Vec<String>,
+    categorical: Array2<u32>,
+}
+
+/// The demographics of each respondent: numeric columns standardised (a
+/// missing value → the column mean, i.e. 0), categorical columns as level
+/// codes, "missing" being a level of its own.
+fn join_demographics(ids: &[String], table: &Attributes) -> Result<JoinedDemographics> {
+    let row_of: std::collections::HashMap<&str, usize> =
+        table.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let rows: Vec<Option<usize>> = ids.iter().map(|id| row_of.get(id.as_str()).copied()).collect();
+    let raw = Array2::from_shape_fn((ids.len(), table.numeric.len()), |(i, j)| {
+        rows[i].map_or(f64::NAN, |r| table.numeric[j].1[r])
+    });
+    let (filled, _) = impute_item_means(raw.view());
+    let numeric = if filled.ncols() > 0 {
+        StandardScaler::fit(filled.view())?.transform(filled.view())?
+    } else {
+        filled
+    };
+    let mut categorical = Array2::<u32>::zeros((ids.len(), table.categorical.len()));
+    for (j, (_, values)) in table.categorical.iter().enumerate() {
+        let mut levels: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            let value = row.map_or("", |r| values[r].as_str());
+            let next = levels.len() as u32;
+            categorical[[i, j]] = *levels.entry(value).or_insert(next);
+        }
+    }
+    Ok(JoinedDemographics {
+        numeric,
+        numeric_names: table.numeric.iter().map(|(n, _)| n.clone()).collect(),
+        categorical,
+    })
 }
 
 /// Column names of the clustered matrix.
@@ -420,6 +526,42 @@ mod tests {
         .fit(&table)
         .unwrap_err();
         assert!(err.to_string().contains("k=60"), "{err}");
+    }
+
+    #[test]
+    fn demographics_join_through_k_prototypes() {
+        let s = survey(1500);
+        let mut demographics = Attributes {
+            ids: s.ids.iter().rev().cloned().collect(),
+            numeric: vec![("age".into(), (0..1500).map(|i| 20.0 + (i % 50) as f64).collect())],
+            categorical: vec![(
+                "region".into(),
+                (0..1500).map(|i| ["North", "South"][i % 2].to_string()).collect(),
+            )],
+        };
+        demographics.ids.pop(); // one respondent without a row
+        demographics.numeric[0].1.pop();
+        demographics.categorical[0].1.pop();
+        let settings = AttitudinalSegmentation {
+            n_factors: Some(4),
+            validate: None,
+            ..AttitudinalSegmentation::default()
+        };
+        let r = settings
+            .fit_with_demographics(&s.to_attributes(), Some(&demographics))
+            .unwrap();
+        assert_eq!(r.algorithm, "k-prototypes");
+        assert_eq!(r.labels.len(), 1500);
+        // Attitudes are independent of these demographics; the items still decide.
+        let shares = recovery(&r.labels, &s.attitudes, 4);
+        assert!(shares.iter().all(|&v| v >= 0.8), "{shares:?}");
+        let joined = join_demographics(&s.ids, &demographics).unwrap();
+        assert_eq!(
+            joined.categorical.column(0).iter().max(),
+            Some(&2),
+            "North, South and missing"
+        );
+        assert!(joined.numeric.column(0).iter().all(|v| v.is_finite()));
     }
 
     #[test]
