@@ -8,7 +8,7 @@ use crate::data::{CustomerTable, IngestAudit, Transactions, format_timestamp};
 use crate::error::{Error, Result};
 use crate::features::{FeatureOptions, PredictiveOptions, RFM_COLUMNS, Sources, customer_features, predictive_value};
 use crate::preprocess::{StandardScaler, signed_log1p};
-use crate::profile::profile_segments;
+use crate::profile::{Catalogue, NamingOptions, name_segments, profile_segments};
 use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
 use crate::select::{SelectOptions, select_k_with_models};
 use crate::validate::{Scorecard, ValidateOptions, ValidationInput, validate};
@@ -43,6 +43,9 @@ pub struct Segmentation {
     /// prediction strength, effect sizes …).
     #[serde(default = "default_validate")]
     pub validate: Option<ValidateOptions>,
+    /// Archetype catalogues the segments are matched to and named after.
+    #[serde(default)]
+    pub naming: NamingOptions,
 }
 
 fn default_validate() -> Option<ValidateOptions> {
@@ -64,6 +67,7 @@ impl Default for Segmentation {
             select: None,
             predictive: default_predictive(),
             validate: default_validate(),
+            naming: NamingOptions::default(),
         }
     }
 }
@@ -116,6 +120,13 @@ impl Segmentation {
     /// Chooses k automatically (validity indices over a range of k).
     pub fn auto_k(mut self, options: SelectOptions) -> Self {
         self.select = Some(options);
+        self
+    }
+
+    /// Matches segments to these archetype catalogues (the first names them)
+    /// instead of the built-in behavioural and attitudinal ones.
+    pub fn catalogues(mut self, catalogues: Vec<Catalogue>) -> Self {
+        self.naming.catalogues = catalogues;
         self
     }
 
@@ -202,11 +213,17 @@ impl Segmentation {
         };
         let model = largest_first(&fitted)?;
         let labels = model.labels().to_vec();
-        let segments = profile_segments(&features, &labels, k)?;
+        let mut segments = profile_segments(&features, &labels, k)?;
+        for (segment, centre) in segments.iter_mut().zip(model.centers().rows()) {
+            segment.centroid = centre.to_vec();
+        }
+        // Named before validation: the scorecard checks that each segment has its own strategy.
+        name_segments(&mut segments, &self.naming)?;
+        let strategies: Vec<String> = segments.iter().map(|s| s.playbook_name().into()).collect();
         let scorecard = self
             .validate
             .as_ref()
-            .map(|options| self.scorecard(&features, z.view(), &labels, options))
+            .map(|options| self.scorecard(&features, z.view(), &labels, &strategies, options))
             .transpose()?;
         let (start, latest) = tx.time_span().unwrap_or_default();
         let end = self.rfm.as_of.unwrap_or(latest);
@@ -258,6 +275,7 @@ impl Segmentation {
         features: &CustomerTable,
         z: ndarray::ArrayView2<'_, f64>,
         labels: &[usize],
+        strategies: &[String],
         options: &ValidateOptions,
     ) -> Result<Scorecard> {
         let names: Vec<String> = RFM_COLUMNS.iter().map(|c| (*c).into()).collect();
@@ -271,6 +289,7 @@ impl Segmentation {
         let input = ValidationInput {
             revenue: revenue.as_deref(),
             value: value.as_deref(),
+            strategies: Some(strategies),
             ..ValidationInput::new(z, &names, labels)
         };
         let options = ValidateOptions {
