@@ -228,6 +228,7 @@ impl Segmentation {
         let (start, latest) = tx.time_span().unwrap_or_default();
         let end = self.rfm.as_of.unwrap_or(latest);
         let report = SegmentReport {
+            schema_version: crate::report::REPORT_SCHEMA_VERSION,
             title: self.title.clone(),
             segmint_version: crate::VERSION.into(),
             data: DataSummary {

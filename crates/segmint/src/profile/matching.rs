@@ -89,7 +89,8 @@ pub struct KpiEvidence {
 pub struct ArchetypeMatch {
     /// Catalogue name.
     pub catalogue: String,
-    /// The archetype, when one reached the minimum score.
+    /// The archetype, when its score reached the minimum and none of its
+    /// KPIs is a full band or more outside the expected range.
     pub archetype: Option<String>,
     /// The score of the archetype the assignment gave the segment (0–1),
     /// also when it fell short of the minimum.
@@ -205,7 +206,9 @@ fn match_catalogue(profiles: &[SegmentProfile], catalogue: &Catalogue, min_score
                 .map(|o| scores[s][o])
                 .fold(0.0, f64::max);
             let margin = score.map(|v| v - best_other);
-            match score.filter(|&v| v >= min_score) {
+            // A KPI a full band or more outside its expected range vetoes the name.
+            let vetoed = evidence.iter().any(|e| e.closeness == 0.0);
+            match score.filter(|&v| v >= min_score && !vetoed) {
                 Some(v) => {
                     let archetype = &catalogue.archetypes[a];
                     let margin = v - best_other;

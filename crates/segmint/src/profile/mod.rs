@@ -19,6 +19,7 @@ pub use archetype::{Archetype, Catalogue, Strategy};
 pub use drivers::{DRIVER_MIN_EFFECT, KeyDriver};
 pub use levels::{Level, LevelRange};
 pub use matching::{ArchetypeMatch, Confidence, NamingOptions, name_segments};
+pub(crate) use vocabulary::capitalised;
 pub use vocabulary::{KpiWords, kpi_words};
 
 use levels::{BaseDistribution, quantile};
