@@ -34,7 +34,7 @@ fn csv_round_trip_gives_the_same_segments_as_memory() {
     let back = SegmentReport::from_json(&std::fs::read_to_string(&files.json).unwrap()).unwrap();
     assert_eq!(back, from_file.report);
     let markdown = std::fs::read_to_string(&files.markdown).unwrap();
-    assert!(markdown.contains("| segment | name | customers | share | revenue share |"));
+    assert!(markdown.contains("| segment | customers | share | revenue share |"));
     assert!(markdown.contains("## Segment profiles and playbook"));
     let html = std::fs::read_to_string(&files.html).unwrap();
     assert!(html.contains("<section id=\"scorecard\">") && html.contains("No row was dropped."));

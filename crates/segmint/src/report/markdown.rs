@@ -112,11 +112,12 @@ fn write_all(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
         .first()
         .map(|s| s.kpis.iter().map(|k| k.name.as_str()).collect())
         .unwrap_or_default();
-    write!(md, "| segment | name | customers | share | revenue share |")?;
+    // The header stays as it was (readers match it); the name joins the segment number.
+    write!(md, "| segment | customers | share | revenue share |")?;
     for name in &kpi_names {
         write!(md, " {} (index) |", escape(name))?;
     }
-    write!(md, "\n|---:|---|---:|---:|---:|")?;
+    write!(md, "\n|---|---:|---:|---:|")?;
     for _ in &kpi_names {
         write!(md, "---:|")?;
     }
@@ -125,7 +126,7 @@ fn write_all(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
         let revenue = s.revenue_share.map_or("–".into(), |v| format!("{:.1}%", v * 100.0));
         write!(
             md,
-            "| {} | {} | {} | {:.1}% | {} |",
+            "| {}: {} | {} | {:.1}% | {} |",
             s.segment,
             escape(&s.name),
             s.size,
