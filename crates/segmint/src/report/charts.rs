@@ -137,7 +137,11 @@ pub(super) fn segment_sizes(report: &SegmentReport) -> Result<String> {
 pub(super) fn snake_plot(report: &SegmentReport) -> Result<String> {
     let features = &report.features.columns;
     let m = features.len().max(1);
-    let values = report.segments.iter().flat_map(|s| s.centroid.iter().copied());
+    let values = report
+        .segments
+        .iter()
+        .flat_map(|s| s.centroid.iter().copied())
+        .filter(|v| v.is_finite());
     let (lo, hi) = values.fold((-1.0f64, 1.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let pad = 0.1 * (hi - lo);
     svg((1100, 420), |root| {
@@ -166,6 +170,7 @@ pub(super) fn snake_plot(report: &SegmentReport) -> Result<String> {
             let points: Vec<(i32, f64)> = (0..)
                 .step_by(STEP as usize)
                 .zip(segment.centroid.iter().copied())
+                .filter(|(_, v)| v.is_finite())
                 .collect();
             let c = colour(s);
             chart.draw_series(LineSeries::new(points.clone(), c.stroke_width(3)))?;
@@ -208,11 +213,16 @@ pub(super) fn k_selection(report: &SegmentReport) -> Result<Option<String>> {
             [(chosen - 40, 0.0), (chosen + 40, 1.05)],
             RGBColor(253, 230, 138).mix(0.5).filled(),
         )))?;
-        let silhouette: Vec<(i32, f64)> = sel.table.iter().map(|s| (at(s.k), s.silhouette)).collect();
+        let silhouette: Vec<(i32, f64)> = sel
+            .table
+            .iter()
+            .filter(|s| s.silhouette.is_finite())
+            .map(|s| (at(s.k), s.silhouette))
+            .collect();
         let stability: Vec<(i32, f64)> = sel
             .table
             .iter()
-            .filter_map(|s| s.stability.map(|v| (at(s.k), v)))
+            .filter_map(|s| s.stability.filter(|v| v.is_finite()).map(|v| (at(s.k), v)))
             .collect();
         for (label, points, c) in [
             ("silhouette", silhouette, colour(0)),
@@ -236,7 +246,10 @@ pub(super) fn k_selection(report: &SegmentReport) -> Result<Option<String>> {
         let gaps: Vec<(i32, f64, f64)> = sel
             .table
             .iter()
-            .filter_map(|s| s.gap.map(|g| (at(s.k), g, s.gap_s.unwrap_or(0.0))))
+            .filter_map(|s| {
+                let g = s.gap.filter(|g| g.is_finite())?;
+                Some((at(s.k), g, s.gap_s.filter(|e| e.is_finite()).unwrap_or(0.0)))
+            })
             .collect();
         let (g_lo, g_hi) = gaps
             .iter()

@@ -127,6 +127,13 @@ struct AuditView {
 
 impl Dashboard {
     fn new(r: &SegmentReport) -> Result<Self> {
+        if r.segments.is_empty() {
+            return Err(Error::invalid_parameter(
+                "report.segments",
+                "[]",
+                "a report with at least one segment",
+            ));
+        }
         let d = &r.data;
         let c = &r.clustering;
         let mut facts = vec![
@@ -678,6 +685,14 @@ mod tests {
         assert!(!html.contains("<script"));
         assert!(html.contains("&#60;script&#62;alert(1)") || html.contains("&lt;script&gt;alert(1)"));
         assert_offline(&html);
+    }
+
+    #[test]
+    fn a_report_without_segments_is_an_error() {
+        let mut r = report();
+        r.segments.clear();
+        let err = r.to_html().unwrap_err().to_string();
+        assert!(err.contains("report.segments"), "{err}");
     }
 
     #[test]
