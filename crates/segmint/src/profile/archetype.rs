@@ -38,6 +38,10 @@ pub struct Archetype {
     pub summary: String,
     /// Expected level of each KPI (column name → `high`, `low..moderate` …).
     pub expect: BTreeMap<String, LevelRange>,
+    /// KPIs of `expect` that define the archetype: without them in the data
+    /// it is not scored (no discount data, no "Budget-Conscious Shoppers").
+    #[serde(default)]
+    pub required: Vec<String>,
     /// What its customers are like.
     #[serde(default)]
     pub characteristics: Vec<String>,
@@ -123,6 +127,17 @@ impl Catalogue {
                     &format!("archetype name {:?} is used twice; names must be unique", a.name),
                 ));
             }
+            if let Some(kpi) = a.required.iter().find(|k| !a.expect.contains_key(*k)) {
+                return Err(parse_error(
+                    origin,
+                    text,
+                    at_name(&a.name),
+                    &format!(
+                        "archetype {:?} requires {kpi:?}, which has no level in [archetype.expect]",
+                        a.name
+                    ),
+                ));
+            }
             if a.expect.is_empty() {
                 return Err(parse_error(
                     origin,
@@ -197,6 +212,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("no [archetype.expect] levels"), "{err}");
+        let orphan = "name = \"c\"\n[[archetype]]\nname = \"A\"\nrequired = [\"x\"]\nexpect = { aov = \"low\" }\n";
+        let err = Catalogue::from_toml(orphan, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("requires \"x\""), "{err}");
         let unknown = "name = \"c\"\ncolour = \"red\"\n[[archetype]]\nname = \"A\"\nexpect = { aov = \"low\" }\n";
         let err = Catalogue::from_toml(unknown, Path::new("c.toml"))
             .unwrap_err()

@@ -163,7 +163,7 @@ fn descriptive_name(profile: &SegmentProfile) -> String {
 }
 
 /// The score of `archetype` for `profile`: the mean closeness of its expected
-/// KPIs; `None` when the data have fewer than half of them.
+/// KPIs; `None` when the data lack one of its required KPIs or half of all.
 fn score(profile: &SegmentProfile, archetype: &Archetype) -> (Option<f64>, Vec<KpiEvidence>) {
     let evidence: Vec<KpiEvidence> = archetype
         .expect
@@ -179,8 +179,12 @@ fn score(profile: &SegmentProfile, archetype: &Archetype) -> (Option<f64>, Vec<K
         })
         .collect();
     let coverage = evidence.len() as f64 / archetype.expect.len() as f64;
+    let has_required = archetype
+        .required
+        .iter()
+        .all(|kpi| evidence.iter().any(|e| e.kpi == *kpi));
     let mean = evidence.iter().map(|e| e.closeness).sum::<f64>() / evidence.len().max(1) as f64;
-    ((coverage >= MIN_COVERAGE).then_some(mean), evidence)
+    ((coverage >= MIN_COVERAGE && has_required).then_some(mean), evidence)
 }
 
 fn match_catalogue(profiles: &[SegmentProfile], catalogue: &Catalogue, min_score: f64) -> Vec<ArchetypeMatch> {
@@ -192,7 +196,18 @@ fn match_catalogue(profiles: &[SegmentProfile], catalogue: &Catalogue, min_score
         .iter()
         .map(|row| row.iter().map(|(s, _)| s.unwrap_or(0.0)).collect())
         .collect();
-    let assignment = assign(&scores);
+    // The assignment sees vetoed pairs as 0: a segment should not take an
+    // archetype it cannot be named after from a segment that can.
+    let eligible: Vec<Vec<f64>> = scored
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|(s, evidence)| if vetoed(evidence) { 0.0 } else { s.unwrap_or(0.0) })
+                .collect()
+        })
+        .collect();
+    let shares: Vec<f64> = profiles.iter().map(|p| p.share).collect();
+    let assignment = assign(&eligible, &shares);
     profiles
         .iter()
         .enumerate()
@@ -206,8 +221,7 @@ fn match_catalogue(profiles: &[SegmentProfile], catalogue: &Catalogue, min_score
                 .map(|o| scores[s][o])
                 .fold(0.0, f64::max);
             let margin = score.map(|v| v - best_other);
-            // A KPI a full band or more outside its expected range vetoes the name.
-            let vetoed = evidence.iter().any(|e| e.closeness == 0.0);
+            let vetoed = vetoed(&evidence);
             match score.filter(|&v| v >= min_score && !vetoed) {
                 Some(v) => {
                     let archetype = &catalogue.archetypes[a];
@@ -230,6 +244,11 @@ fn match_catalogue(profiles: &[SegmentProfile], catalogue: &Catalogue, min_score
             }
         })
         .collect()
+}
+
+/// A KPI a full band or more outside its expected range vetoes the name.
+fn vetoed(evidence: &[KpiEvidence]) -> bool {
+    evidence.iter().any(|e| e.closeness == 0.0)
 }
 
 fn unmatched(
@@ -255,14 +274,23 @@ fn unmatched(
 
 /// The one-to-one assignment of segments (rows) to archetypes (columns)
 /// with the highest total score; with more segments than archetypes some
-/// segments get none.
-fn assign(scores: &[Vec<f64>]) -> Vec<Option<usize>> {
+/// segments get none. Equal scores go to the larger segment: each weight
+/// carries the segment's share in thousandths below the score's millionths
+/// (a bonus under 0.001 of score).
+fn assign(scores: &[Vec<f64>], shares: &[f64]) -> Vec<Option<usize>> {
     let (n_segments, n_archetypes) = (scores.len(), scores.first().map_or(0, Vec::len));
     let mut assignment = vec![None; n_segments];
     if n_segments == 0 || n_archetypes == 0 {
         return assignment;
     }
-    let weight = |s: usize, a: usize| (scores[s][a] * SCORE_SCALE).round() as i64;
+    let weight = |s: usize, a: usize| {
+        let bonus = if scores[s][a] > 0.0 {
+            (shares[s] * 999.0).round()
+        } else {
+            0.0
+        };
+        (scores[s][a] * SCORE_SCALE).round() as i64 + bonus as i64
+    };
     // kuhn_munkres needs no more rows than columns: put the smaller side in the rows.
     if n_segments <= n_archetypes {
         let m = Matrix::from_fn(n_segments, n_archetypes, |(s, a)| weight(s, a));
@@ -345,10 +373,14 @@ expect = { aov = "low", discount = "very_high" }
         // Segment 0 fits both archetypes best as "Big spenders" only slightly;
         // segment 1 fits only "Big spenders": the total is higher the other way round.
         let scores = vec![vec![0.9, 0.8], vec![0.85, 0.1]];
-        assert_eq!(assign(&scores), vec![Some(1), Some(0)]);
+        assert_eq!(assign(&scores, &[0.5, 0.5]), vec![Some(1), Some(0)]);
         // More segments than archetypes: the weakest segment goes unnamed.
         let scores = vec![vec![0.9], vec![0.95], vec![0.2]];
-        assert_eq!(assign(&scores), vec![None, Some(0), None]);
+        assert_eq!(assign(&scores, &[0.3, 0.3, 0.4]), vec![None, Some(0), None]);
+        // Equal scores: the larger segment takes the archetype.
+        let scores = vec![vec![1.0], vec![1.0]];
+        assert_eq!(assign(&scores, &[0.1, 0.6]), vec![None, Some(0)]);
+        assert_eq!(assign(&scores, &[0.6, 0.1]), vec![Some(0), None]);
     }
 
     #[test]
