@@ -25,6 +25,7 @@ struct Dashboard {
     facts: Vec<(String, String)>,
     cards: Vec<Card>,
     sizes_svg: String,
+    sizes_legend: Vec<(String, String)>,
     snake_svg: String,
     snake_features: String,
     heat: Heatmap,
@@ -157,6 +158,11 @@ impl Dashboard {
             facts,
             cards: r.segments.iter().enumerate().map(|(i, s)| card(i, s)).collect(),
             sizes_svg: charts::segment_sizes(r)?,
+            sizes_legend: ["customers", "revenue", "customer lifetime value"]
+                .iter()
+                .zip(charts::BAR_ALPHA)
+                .map(|(label, alpha)| (label.to_string(), format!("background:#4b5563;opacity:{alpha}")))
+                .collect(),
             snake_svg: charts::snake_plot(r)?,
             snake_features,
             heat: heatmap(r),
