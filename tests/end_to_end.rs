@@ -35,6 +35,9 @@ fn csv_round_trip_gives_the_same_segments_as_memory() {
     assert_eq!(back, from_file.report);
     let markdown = std::fs::read_to_string(&files.markdown).unwrap();
     assert!(markdown.contains("| segment | customers | share | revenue share |"));
+    assert!(markdown.contains("## Segment profiles and playbook"));
+    let html = std::fs::read_to_string(&files.html).unwrap();
+    assert!(html.contains("<section id=\"scorecard\">") && html.contains("No row was dropped."));
     let segments = std::fs::read_to_string(&files.segments).unwrap();
     assert_eq!(segments.lines().count(), 3_001);
     assert!(segments.starts_with("customer_id,segment\nC000001,"));
@@ -82,5 +85,38 @@ fn same_seed_same_segments_on_any_thread_count() {
         let many = run(threads);
         assert_eq!(one.labels, many.labels);
         assert_eq!(one.report, many.report);
+    }
+}
+
+#[test]
+fn segments_are_named_after_the_archetypes_they_recover() {
+    let n = 20_000;
+    let base = generate(&SynthParams::new(n, 42)).unwrap();
+    let segmentation = Segmentation {
+        validate: None,
+        ..Segmentation::new().k(4).seed(42).as_of(base.as_of)
+    };
+    let r = segmentation
+        .fit_with_sources(&base.transactions, None, base.sources())
+        .unwrap();
+    let counts = archetype_counts(&base.archetypes, &r.labels, 4).unwrap();
+    for archetype in Archetype::ALL {
+        let a = archetype as usize;
+        let named = r
+            .report
+            .segments
+            .iter()
+            .position(|s| s.name == archetype.name())
+            .unwrap_or_else(|| panic!("no segment named {:?}", archetype.name()));
+        let total: usize = counts.iter().map(|row| row[a]).sum();
+        let recovered = counts[named][a] as f64 / total as f64;
+        eprintln!(
+            "{}: {:.4} of {total} in the segment named after it",
+            archetype.name(),
+            recovered
+        );
+        assert!(recovered >= 0.9, "{}: {recovered:.3} ({counts:?})", archetype.name());
+        let matched = r.report.segments[named].archetype().unwrap();
+        assert!(matched.score.unwrap() >= 0.9 && !matched.strategies.is_empty());
     }
 }

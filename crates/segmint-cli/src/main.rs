@@ -14,6 +14,7 @@ use segmint::data::{
 use segmint::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
 use segmint::pipeline::{AttitudinalSegmentation, ClusterBasis};
 use segmint::pipeline::{Segmentation, SegmentationResult};
+use segmint::profile::Catalogue;
 use segmint::report::write_report_files;
 use segmint::select::SelectOptions;
 use segmint::synth::{Archetype, Attitude, SynthParams, archetype_counts, generate, generate_survey};
@@ -122,6 +123,10 @@ struct ModelArgs {
     /// Bootstrap resamples for the MASDA scorecard's stability check (0: no scorecard).
     #[arg(long, default_value_t = 100)]
     bootstrap: usize,
+    /// An archetype catalogue (TOML) to name segments by, instead of the
+    /// built-in behavioural and attitudinal ones; repeat for several (the first names them).
+    #[arg(long = "catalogue", value_name = "FILE")]
+    catalogues: Vec<PathBuf>,
 }
 
 /// Which demo to run.
@@ -161,8 +166,16 @@ fn parse_k(text: &str) -> std::result::Result<KArg, String> {
 
 impl ModelArgs {
     /// The segmentation these arguments ask for.
-    fn segmentation(&self) -> Segmentation {
+    fn segmentation(&self) -> Result<Segmentation> {
         let mut base = Segmentation::new().seed(self.seed);
+        if !self.catalogues.is_empty() {
+            let catalogues = self
+                .catalogues
+                .iter()
+                .map(Catalogue::load)
+                .collect::<segmint::Result<Vec<_>>>()?;
+            base = base.catalogues(catalogues);
+        }
         base.validate = (self.bootstrap > 0).then(|| {
             let mut options = ValidateOptions {
                 replicates: self.bootstrap,
@@ -173,13 +186,13 @@ impl ModelArgs {
             }
             options
         });
-        match self.k {
+        Ok(match self.k {
             KArg::Fixed(k) => base.k(k),
             KArg::Auto => base.auto_k(SelectOptions {
                 min_share: self.min_share,
                 ..SelectOptions::default()
             }),
-        }
+        })
     }
 }
 
@@ -582,18 +595,19 @@ fn main() -> Result<()> {
 fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<()> {
     let base = generate(&SynthParams::new(customers, model.seed))?;
     let result = model
-        .segmentation()
+        .segmentation()?
         .as_of(base.as_of)
         .title(format!("segmint demo: {customers} synthetic customers"))
         .fit_with_sources(&base.transactions, None, base.sources())?;
     finish(&out, &result)?;
-    println!("\nTrue archetypes in each segment (the generator's ground truth):");
+    println!("\nTrue archetypes in each named segment (the generator's ground truth):");
     let counts = archetype_counts(&base.archetypes, &result.labels, result.report.clustering.n_clusters)?;
     for (segment, row) in counts.iter().enumerate() {
         let total: usize = row.iter().sum::<usize>().max(1);
         let (top, n) = row.iter().enumerate().max_by_key(|(_, n)| **n).unwrap_or((0, &0));
         println!(
-            "  segment {segment}: {:.0}% {}",
+            "  segment {segment} \"{}\": {:.0}% {}",
+            result.report.segments[segment].name,
             100.0 * *n as f64 / total as f64,
             Archetype::ALL[top].name()
         );
@@ -606,7 +620,7 @@ fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<()> {
 fn demo_attitudinal(customers: usize, basis: Basis, model: &ModelArgs) -> Result<()> {
     let base = generate(&SynthParams::new(customers, model.seed))?;
     let survey = generate_survey(base.transactions.customer_ids(), model.seed);
-    let behavioural = model.segmentation();
+    let behavioural = model.segmentation()?;
     let settings = AttitudinalSegmentation {
         k: behavioural.k,
         select: behavioural.select.clone(),
@@ -678,7 +692,7 @@ fn run(path: PathBuf, columns: &ColumnArgs, sources: &SourceArgs, out: PathBuf, 
     let (tx, audit) = columns.read(&path)?;
     let loaded = sources.load(&tx, columns.read_options()?.on_bad_row)?;
     let mut segmentation = model
-        .segmentation()
+        .segmentation()?
         .title(format!("Customer segmentation of {}", path.display()));
     if let Some(as_of) = columns.as_of()? {
         segmentation = segmentation.as_of(as_of);
@@ -748,9 +762,10 @@ fn finish(out: &PathBuf, result: &SegmentationResult) -> Result<()> {
     let files = write_report_files(out, &result.report, result.features.ids(), &result.labels)?;
     print_summary(result);
     println!(
-        "\nwrote {}, {} and {}",
+        "\nwrote {}, {}, {} and {}",
         files.json.display(),
         files.markdown.display(),
+        files.html.display(),
         files.segments.display()
     );
     Ok(())
@@ -830,8 +845,32 @@ fn print_summary(result: &SegmentationResult) {
         }
         println!();
     }
+    print_names(r);
     if let Some(card) = &r.scorecard {
         print_scorecard(card);
+    }
+}
+
+/// Each segment's name, how well its archetype fits and its key drivers; report.html has the playbook.
+fn print_names(r: &segmint::report::SegmentReport) {
+    println!("\nSegment names (report.html has each one's playbook)");
+    for s in &r.segments {
+        let fit = match s.archetype() {
+            Some(m) => format!(
+                "{} archetype, match {:.2}, {} confidence",
+                m.catalogue,
+                m.score.unwrap_or(0.0),
+                m.confidence.map_or("low", |c| c.label())
+            ),
+            None => "no archetype fits: named after its key drivers".into(),
+        };
+        let drivers: Vec<&str> = s.key_drivers.iter().map(|d| d.phrase.as_str()).collect();
+        println!(
+            "  {}: {} ({fit}); key drivers: {}",
+            s.segment,
+            s.name,
+            drivers.join(", ")
+        );
     }
 }
 

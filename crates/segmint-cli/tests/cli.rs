@@ -22,7 +22,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn demo_prints_the_table_and_writes_three_files() {
+fn demo_prints_the_table_names_the_segments_and_writes_four_files() {
     let out = scratch("demo");
     let run = segmint(&[
         "demo",
@@ -41,7 +41,9 @@ fn demo_prints_the_table_and_writes_three_files() {
         "{stdout}"
     );
     assert!(stdout.contains("High-Value Loyalists"), "{stdout}");
-    for file in ["report.json", "report.md", "segments.csv"] {
+    assert!(stdout.contains("Segment names"), "{stdout}");
+    assert!(stdout.contains("\"High-Value Loyalists\": "), "{stdout}");
+    for file in ["report.json", "report.md", "report.html", "segments.csv"] {
         assert!(out.join(file).is_file(), "{file} missing");
     }
     let segments = std::fs::read_to_string(out.join("segments.csv")).unwrap();
@@ -349,4 +351,54 @@ fn the_attitudinal_demo_finds_the_four_scales_and_names_the_true_attitudes() {
         assert!(stdout.contains(attitude), "{attitude}: {stdout}");
     }
     assert!(stdout.contains("MASDA scorecard"), "{stdout}");
+}
+
+#[test]
+fn a_user_catalogue_names_the_segments_and_a_broken_one_is_a_clear_error() {
+    let dir = scratch("catalogue");
+    let mine = dir.join("mine.toml");
+    std::fs::write(
+        &mine,
+        "name = \"mine\"\n[[archetype]]\nname = \"Whales\"\nexpect = { monetary = \"very_high\", frequency = \"very_high\" }\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let args = |catalogue: &str| {
+        vec![
+            "demo".to_string(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+            "--customers".into(),
+            "1000".into(),
+            "--k".into(),
+            "4".into(),
+            "--bootstrap".into(),
+            "0".into(),
+            "--catalogue".into(),
+            catalogue.into(),
+        ]
+    };
+    let run = Command::new(env!("CARGO_BIN_EXE_segmint"))
+        .args(args(mine.to_str().unwrap()))
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains(": Whales (mine archetype"), "{stdout}");
+
+    std::fs::write(
+        &mine,
+        "name = \"mine\"\n[[archetype]]\nname = \"Whales\"\nexpect = { monetary = \"huge\" }\n",
+    )
+    .unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_segmint"))
+        .args(args(mine.to_str().unwrap()))
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("mine.toml line 4") && stderr.contains("unknown level \"huge\""),
+        "{stderr}"
+    );
 }

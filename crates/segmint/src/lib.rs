@@ -6,8 +6,9 @@
 //! 2. [`features`] turns them into one row per customer (RFM, AOV, tenure);
 //! 3. [`preprocess`] log-transforms skewed features and standardises them;
 //! 4. [`cluster`] groups customers (k-means);
-//! 5. [`profile`] describes each segment against the whole base;
-//! 6. [`report`] renders the result as JSON and Markdown;
+//! 5. [`profile`] describes each segment against the whole base (levels, key
+//!    drivers) and names it after the archetype it matches;
+//! 6. [`report`] renders the result as JSON, Markdown and an HTML dashboard;
 //!
 //! and [`pipeline::Segmentation`] strings the stages together. [`synth`]
 //! generates a realistic customer base with known archetypes for demos,

@@ -12,7 +12,7 @@ use crate::data::{Attributes, CustomerTable, IngestAudit, JoinReport, Transactio
 use crate::error::{Error, Result};
 use crate::features::{FeatureOptions, PredictiveOptions, RFM_COLUMNS, Sources, customer_features, predictive_value};
 use crate::preprocess::{StandardScaler, signed_log1p};
-use crate::profile::profile_segments;
+use crate::profile::{Catalogue, NamingOptions, name_segments, profile_segments};
 use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
 use crate::select::{SelectOptions, select_k_with_models};
 use crate::validate::{Scorecard, ValidateOptions, ValidationInput, validate};
@@ -51,6 +51,9 @@ pub struct Segmentation {
     /// (`None`: every column whose name says opt-in or consent).
     #[serde(default)]
     pub channels: Option<Vec<String>>,
+    /// Archetype catalogues the segments are matched to and named after.
+    #[serde(default)]
+    pub naming: NamingOptions,
 }
 
 fn default_validate() -> Option<ValidateOptions> {
@@ -73,6 +76,7 @@ impl Default for Segmentation {
             predictive: default_predictive(),
             validate: default_validate(),
             channels: None,
+            naming: NamingOptions::default(),
         }
     }
 }
@@ -125,6 +129,13 @@ impl Segmentation {
     /// Chooses k automatically (validity indices over a range of k).
     pub fn auto_k(mut self, options: SelectOptions) -> Self {
         self.select = Some(options);
+        self
+    }
+
+    /// Matches segments to these archetype catalogues (the first names them)
+    /// instead of the built-in behavioural and attitudinal ones.
+    pub fn catalogues(mut self, catalogues: Vec<Catalogue>) -> Self {
+        self.naming.catalogues = catalogues;
         self
     }
 
@@ -211,7 +222,13 @@ impl Segmentation {
         };
         let model = largest_first(&fitted)?;
         let labels = model.labels().to_vec();
-        let segments = profile_segments(&features, &labels, k)?;
+        let mut segments = profile_segments(&features, &labels, k)?;
+        for (segment, centre) in segments.iter_mut().zip(model.centers().rows()) {
+            segment.centroid = centre.to_vec();
+        }
+        // Named before validation: the scorecard checks that each segment has its own strategy.
+        name_segments(&mut segments, &self.naming)?;
+        let strategies: Vec<String> = segments.iter().map(|s| s.playbook_name().into()).collect();
         let reachable = match sources.customers {
             Some(customers) => self.reachability(customers, tx, &features, &mut notes)?,
             None => None,
@@ -219,11 +236,18 @@ impl Segmentation {
         let scorecard = self
             .validate
             .as_ref()
-            .map(|options| self.scorecard(&features, z.view(), &labels, reachable.as_deref(), options))
+            .map(|options| {
+                let context = ScorecardContext {
+                    reachable: reachable.as_deref(),
+                    strategies: &strategies,
+                };
+                self.scorecard(&features, z.view(), &labels, context, options)
+            })
             .transpose()?;
         let (start, latest) = tx.time_span().unwrap_or_default();
         let end = self.rfm.as_of.unwrap_or(latest);
         let report = SegmentReport {
+            schema_version: crate::report::REPORT_SCHEMA_VERSION,
             title: self.title.clone(),
             segmint_version: crate::VERSION.into(),
             data: DataSummary {
@@ -263,6 +287,14 @@ impl Segmentation {
     }
 }
 
+/// What the scorecard knows beyond the features: who can be reached and
+/// which strategy each segment maps to.
+#[derive(Debug, Clone, Copy)]
+struct ScorecardContext<'a> {
+    reachable: Option<&'a [bool]>,
+    strategies: &'a [String],
+}
+
 impl Segmentation {
     /// The MASDA scorecard of the clustered matrix `z`, with revenue and
     /// (when computed) CLV from the feature table.
@@ -271,7 +303,7 @@ impl Segmentation {
         features: &CustomerTable,
         z: ndarray::ArrayView2<'_, f64>,
         labels: &[usize],
-        reachable: Option<&[bool]>,
+        context: ScorecardContext<'_>,
         options: &ValidateOptions,
     ) -> Result<Scorecard> {
         let names: Vec<String> = RFM_COLUMNS.iter().map(|c| (*c).into()).collect();
@@ -285,7 +317,8 @@ impl Segmentation {
         let input = ValidationInput {
             revenue: revenue.as_deref(),
             value: value.as_deref(),
-            reachable,
+            reachable: context.reachable,
+            strategies: Some(context.strategies),
             ..ValidationInput::new(z, &names, labels)
         };
         let options = ValidateOptions {

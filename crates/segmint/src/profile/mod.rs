@@ -1,9 +1,28 @@
-//! Segment profiles: size, share and the KPIs of each segment against the whole base.
+//! Segment profiles: size, share and the KPIs of each segment against the
+//! whole base — mean, median, quartiles, index, level — the key drivers that
+//! set each segment apart, and (in [`archetype`]) the archetype it matches.
 
+pub mod archetype;
+mod drivers;
+mod levels;
+mod matching;
+mod vocabulary;
+
+use ndarray::ArrayView1;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::CustomerTable;
 use crate::error::{Error, Result};
+
+pub use archetype::{Archetype, Catalogue, Strategy};
+pub use drivers::{DRIVER_MIN_EFFECT, KeyDriver};
+pub use levels::{Level, LevelRange};
+pub use matching::{ArchetypeMatch, Confidence, NamingOptions, name_segments};
+pub(crate) use vocabulary::capitalised;
+pub use vocabulary::{KpiWords, kpi_words};
+
+use levels::{BaseDistribution, quantile};
 
 /// One KPI of one segment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,6 +34,40 @@ pub struct KpiSummary {
     pub mean: Option<f64>,
     /// Segment mean / overall mean × 100; `None` when the overall mean is 0.
     pub index: Option<f64>,
+    /// Median of the segment's defined values.
+    #[serde(default)]
+    pub median: Option<f64>,
+    /// First quartile (linear interpolation, numpy's default).
+    #[serde(default)]
+    pub q1: Option<f64>,
+    /// Third quartile.
+    #[serde(default)]
+    pub q3: Option<f64>,
+    /// Where the segment median sits in the whole base: its mid-rank percentile in [0, 1].
+    #[serde(default)]
+    pub percentile: Option<f64>,
+    /// The base quartile band of the segment median.
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// The bands of the segment's first and third quartiles: the middle half
+    /// of the segment spans them (`Low to Moderate`).
+    #[serde(default)]
+    pub level_range: Option<LevelRange>,
+    /// Cohen's d of the segment against the rest of the base (pooled sd).
+    #[serde(default)]
+    pub cohen_d: Option<f64>,
+}
+
+impl KpiSummary {
+    /// The level in words: the median's band, or the range of bands when the
+    /// middle half of the segment spans more than one.
+    pub fn level_label(&self) -> Option<String> {
+        match (self.level, self.level_range) {
+            (_, Some(range)) if range.from != range.to => Some(range.label()),
+            (Some(level), _) => Some(level.label().into()),
+            _ => None,
+        }
+    }
 }
 
 /// What one segment looks like.
@@ -22,6 +75,10 @@ pub struct KpiSummary {
 pub struct SegmentProfile {
     /// Segment number (the cluster label).
     pub segment: usize,
+    /// Display name: the matched archetype, or a description from the key
+    /// drivers (`Segment 3` until [`name_segments`] runs).
+    #[serde(default)]
+    pub name: String,
     /// Number of customers.
     pub size: usize,
     /// Share of all customers.
@@ -29,8 +86,44 @@ pub struct SegmentProfile {
     /// Share of net revenue (`monetary` column), when the table has it and
     /// total revenue is positive.
     pub revenue_share: Option<f64>,
+    /// Share of customer lifetime value (`clv` column), when the table has it
+    /// and the total is positive.
+    #[serde(default)]
+    pub clv_share: Option<f64>,
     /// Every column of the table, summarised.
     pub kpis: Vec<KpiSummary>,
+    /// The KPIs that set the segment apart most (largest |Cohen's d|, at
+    /// least [`DRIVER_MIN_EFFECT`], near-duplicates left out), strongest first.
+    #[serde(default)]
+    pub key_drivers: Vec<KeyDriver>,
+    /// Mean of each clustered (standardised) feature, in the order of the
+    /// report's feature columns: the points of the snake plot.
+    #[serde(default)]
+    pub centroid: Vec<f64>,
+    /// The archetype matched in each catalogue, in catalogue order.
+    #[serde(default)]
+    pub archetypes: Vec<ArchetypeMatch>,
+}
+
+impl SegmentProfile {
+    /// The summary of one KPI, by column name.
+    pub fn kpi(&self, name: &str) -> Option<&KpiSummary> {
+        self.kpis.iter().find(|k| k.name == name)
+    }
+
+    /// The archetype whose playbook serves the segment: the first catalogue's
+    /// match, else the next catalogue's; `no matching archetype` without one.
+    pub fn playbook_name(&self) -> &str {
+        self.archetypes
+            .iter()
+            .find_map(|m| m.archetype.as_deref())
+            .unwrap_or("no matching archetype")
+    }
+
+    /// The primary archetype (first catalogue) when one was matched.
+    pub fn archetype(&self) -> Option<&ArchetypeMatch> {
+        self.archetypes.first().filter(|m| m.archetype.is_some())
+    }
 }
 
 /// Profiles `n_segments` segments of the customers in `table`, whose rows are
@@ -51,51 +144,92 @@ pub fn profile_segments(table: &CustomerTable, labels: &[usize], n_segments: usi
             format!("labels below n_segments={n_segments}"),
         ));
     }
-    let values = table.values();
-    let n_cols = values.ncols();
     let mut sizes = vec![0usize; n_segments];
-    // Undefined values (NaN, e.g. the gap between orders of a one-order customer) are left out of means.
-    let mut sums = vec![vec![0.0; n_cols]; n_segments];
-    let mut counts = vec![vec![0usize; n_cols]; n_segments];
-    for (row, &label) in values.rows().into_iter().zip(labels) {
-        sizes[label] += 1;
-        for (c, &v) in row.iter().enumerate().filter(|(_, v)| v.is_finite()) {
-            sums[label][c] += v;
-            counts[label][c] += 1;
-        }
-    }
-    let overall: Vec<f64> = (0..n_cols)
-        .map(|c| {
-            let count: usize = counts.iter().map(|k| k[c]).sum();
-            sums.iter().map(|s| s[c]).sum::<f64>() / count.max(1) as f64
+    labels.iter().for_each(|&l| sizes[l] += 1);
+    let values = table.values();
+    // Column by column: [segment][column] summaries and each segment's total.
+    let columns: Vec<ColumnSummary> = (0..values.ncols())
+        .into_par_iter()
+        .map(|c| ColumnSummary::new(values.column(c), labels, n_segments))
+        .collect();
+    let share_of = |column: &str| {
+        let c = table.column_index(column).ok()?;
+        let total: f64 = columns[c].totals.iter().sum();
+        (total > 0.0).then(|| columns[c].totals.iter().map(|t| t / total).collect::<Vec<_>>())
+    };
+    let (revenue, clv) = (share_of("monetary"), share_of("clv"));
+    let mut profiles: Vec<SegmentProfile> = (0..n_segments)
+        .map(|s| SegmentProfile {
+            segment: s,
+            name: format!("Segment {s}"),
+            size: sizes[s],
+            share: sizes[s] as f64 / n as f64,
+            revenue_share: revenue.as_ref().map(|r| r[s]),
+            clv_share: clv.as_ref().map(|v| v[s]),
+            kpis: table
+                .column_names()
+                .iter()
+                .zip(&columns)
+                .map(|(name, column)| KpiSummary {
+                    name: name.clone(),
+                    ..column.segments[s].clone()
+                })
+                .collect(),
+            key_drivers: Vec::new(),
+            centroid: Vec::new(),
+            archetypes: Vec::new(),
         })
         .collect();
-    let revenue = table.column_index("monetary").ok();
-    let total_revenue = revenue.map_or(0.0, |c| sums.iter().map(|s| s[c]).sum());
-    Ok((0..n_segments)
-        .map(|s| {
-            let size = sizes[s];
-            let mean = |c: usize| (counts[s][c] > 0).then(|| sums[s][c] / counts[s][c] as f64);
-            SegmentProfile {
-                segment: s,
-                size,
-                share: size as f64 / n as f64,
-                revenue_share: revenue
-                    .filter(|_| total_revenue > 0.0)
-                    .map(|c| sums[s][c] / total_revenue),
-                kpis: table
-                    .column_names()
-                    .iter()
-                    .enumerate()
-                    .map(|(c, name)| KpiSummary {
-                        name: name.clone(),
-                        mean: mean(c),
-                        index: mean(c).filter(|_| overall[c] != 0.0).map(|m| m / overall[c] * 100.0),
-                    })
-                    .collect(),
+    drivers::attach_key_drivers(&mut profiles, values);
+    Ok(profiles)
+}
+
+/// One column's summaries for every segment.
+struct ColumnSummary {
+    /// Per segment, with an empty name (set by the caller).
+    segments: Vec<KpiSummary>,
+    /// Σ of the segment's defined values.
+    totals: Vec<f64>,
+}
+
+impl ColumnSummary {
+    fn new(column: ArrayView1<'_, f64>, labels: &[usize], n_segments: usize) -> Self {
+        let base = BaseDistribution::new(column.iter().copied());
+        let mut by_segment = vec![Vec::new(); n_segments];
+        for (&v, &l) in column.iter().zip(labels) {
+            if v.is_finite() {
+                by_segment[l].push(v);
             }
-        })
-        .collect())
+        }
+        let totals: Vec<f64> = by_segment.iter().map(|v| v.iter().sum()).collect();
+        let n_all: usize = by_segment.iter().map(Vec::len).sum();
+        let overall = totals.iter().sum::<f64>() / n_all.max(1) as f64;
+        let moments = drivers::Moments::new(&by_segment, overall);
+        let segments = by_segment
+            .into_iter()
+            .enumerate()
+            .map(|(s, mut values)| {
+                values.sort_by(f64::total_cmp);
+                let mean = (!values.is_empty()).then(|| totals[s] / values.len() as f64);
+                let (q1, median, q3) = (quantile(&values, 0.25), quantile(&values, 0.5), quantile(&values, 0.75));
+                let percentile = median.and_then(|m| base.percentile(m));
+                let band = |q: Option<f64>| q.and_then(|q| base.percentile(q)).map(Level::of_percentile);
+                KpiSummary {
+                    name: String::new(),
+                    mean,
+                    index: mean.filter(|_| overall != 0.0).map(|m| m / overall * 100.0),
+                    median,
+                    q1,
+                    q3,
+                    percentile,
+                    level: percentile.map(Level::of_percentile),
+                    level_range: band(q1).zip(band(q3)).map(|(a, b)| LevelRange::new(a, b)),
+                    cohen_d: moments.cohen_d(s),
+                }
+            })
+            .collect();
+        ColumnSummary { segments, totals }
+    }
 }
 
 #[cfg(test)]
@@ -119,6 +253,8 @@ mod tests {
         assert_abs_diff_eq!(p[1].kpis[0].mean.unwrap(), 30.0);
         assert_abs_diff_eq!(p[1].kpis[0].index.unwrap(), 120.0);
         assert_abs_diff_eq!(p[0].kpis[1].index.unwrap(), 100.0);
+        assert_eq!(p[0].clv_share, None);
+        assert_eq!(p[1].name, "Segment 1");
     }
 
     #[test]
@@ -133,6 +269,31 @@ mod tests {
         assert_eq!(p[0].kpis[0].mean, Some(10.0));
         assert_eq!(p[0].kpis[0].index, Some(100.0));
         assert_eq!((p[1].kpis[0].mean, p[1].kpis[0].index), (None, None));
+        assert_eq!((p[1].kpis[0].median, p[1].kpis[0].level), (None, None));
+    }
+
+    #[test]
+    fn medians_quartiles_levels_and_effect_sizes() {
+        // Segment 0 holds the four lowest of eight values, segment 1 the four highest.
+        let values: Vec<f64> = (1..=8).map(f64::from).collect();
+        let table = CustomerTable::new(
+            (0..8).map(|i| format!("c{i}")).collect(),
+            vec!["clv".into()],
+            ndarray::Array2::from_shape_vec((8, 1), values).unwrap(),
+        )
+        .unwrap();
+        let p = profile_segments(&table, &[0, 0, 0, 0, 1, 1, 1, 1], 2).unwrap();
+        let low = &p[0].kpis[0];
+        assert_eq!((low.q1, low.median, low.q3), (Some(1.75), Some(2.5), Some(3.25)));
+        // 2.5 lies above two of eight values: percentile 0.25, the Moderate band.
+        assert_eq!(low.percentile, Some(0.25));
+        assert_eq!(low.level, Some(Level::Moderate));
+        assert_eq!(low.level_label().as_deref(), Some("Low to Moderate"));
+        assert_eq!(p[1].kpis[0].level, Some(Level::VeryHigh));
+        // Means 2.5 and 6.5, each sample variance 5/3: d = −4 / √(5/3).
+        assert_abs_diff_eq!(low.cohen_d.unwrap(), -4.0 / (5.0f64 / 3.0).sqrt(), epsilon = 1e-12);
+        assert_abs_diff_eq!(p[1].clv_share.unwrap(), 26.0 / 36.0, epsilon = 1e-12);
+        assert_eq!(p[1].key_drivers[0].phrase, "high CLV");
     }
 
     #[test]

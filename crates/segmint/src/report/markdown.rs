@@ -112,11 +112,12 @@ fn write_all(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
         .first()
         .map(|s| s.kpis.iter().map(|k| k.name.as_str()).collect())
         .unwrap_or_default();
+    // The header stays as it was (readers match it); the name joins the segment number.
     write!(md, "| segment | customers | share | revenue share |")?;
     for name in &kpi_names {
         write!(md, " {} (index) |", escape(name))?;
     }
-    write!(md, "\n|---:|---:|---:|---:|")?;
+    write!(md, "\n|---|---:|---:|---:|")?;
     for _ in &kpi_names {
         write!(md, "---:|")?;
     }
@@ -125,8 +126,9 @@ fn write_all(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
         let revenue = s.revenue_share.map_or("–".into(), |v| format!("{:.1}%", v * 100.0));
         write!(
             md,
-            "| {} | {} | {:.1}% | {} |",
+            "| {}: {} | {} | {:.1}% | {} |",
             s.segment,
+            escape(&s.name),
             s.size,
             s.share * 100.0,
             revenue
@@ -142,10 +144,97 @@ fn write_all(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
         md,
         "\nIndex = segment mean / overall mean × 100; above 120 or below 80 is usually read as a real difference."
     )?;
+    write_profiles(md, r)?;
     if let Some(card) = &r.scorecard {
         write_scorecard(md, card)?;
     }
     writeln!(md, "\n_segmint {}_", r.segmint_version)
+}
+
+/// The KPIs whose levels each segment's profile lists.
+const HEADLINE_KPIS: [&str; 8] = [
+    "aov",
+    "frequency",
+    "clv",
+    "engagement_score",
+    "recency_days",
+    "tenure_days",
+    "discount_order_share",
+    "new_product_share",
+];
+
+/// Per segment: its name and archetypes, key drivers, headline KPI levels and playbook.
+fn write_profiles(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
+    writeln!(md, "\n## Segment profiles and playbook\n")?;
+    writeln!(
+        md,
+        "Levels are base quartile bands of the segment median (a range when the middle half of the segment spans bands); key drivers are the KPIs with the largest Cohen's d against the rest of the base (docs/methodology.md)."
+    )?;
+    for s in &r.segments {
+        writeln!(md, "\n### Segment {}: {}\n", s.segment, escape(&s.name))?;
+        let mut shares = format!("{} customers ({:.1}%)", s.size, 100.0 * s.share);
+        if let Some(v) = s.revenue_share {
+            let _ = write!(shares, ", {:.1}% of revenue", 100.0 * v);
+        }
+        if let Some(v) = s.clv_share {
+            let _ = write!(shares, ", {:.1}% of CLV", 100.0 * v);
+        }
+        writeln!(md, "{shares}.\n")?;
+        for m in &s.archetypes {
+            match (&m.archetype, m.score, m.confidence) {
+                (Some(a), Some(score), Some(c)) => writeln!(
+                    md,
+                    "- {} archetype: **{}** (match {score:.2}, margin {:+.2}, {} confidence)",
+                    escape(&m.catalogue),
+                    escape(a),
+                    m.margin.unwrap_or(0.0),
+                    c.label()
+                )?,
+                _ => writeln!(
+                    md,
+                    "- {} archetype: none fits{}",
+                    escape(&m.catalogue),
+                    m.score.map_or(String::new(), |v| format!(" (best assigned {v:.2})"))
+                )?,
+            }
+        }
+        if !s.key_drivers.is_empty() {
+            let drivers: Vec<String> = s.key_drivers.iter().map(|d| escape(&d.description)).collect();
+            writeln!(md, "- Key drivers: {}", drivers.join("; "))?;
+        }
+        let levels: Vec<String> = HEADLINE_KPIS
+            .iter()
+            .filter_map(|name| s.kpi(name))
+            .filter_map(|k| {
+                let level = k.level_label()?;
+                let median = k.median.map_or("–".into(), |m| format!("{m:.2}"));
+                Some(format!("{} {level} (median {median})", escape(&k.name)))
+            })
+            .collect();
+        if !levels.is_empty() {
+            writeln!(md, "- Levels: {}", levels.join(", "))?;
+        }
+        for m in s.archetypes.iter().filter(|m| m.archetype.is_some()) {
+            if !m.strategies.is_empty() {
+                writeln!(
+                    md,
+                    "\n{} playbook ({}):\n",
+                    escape(&m.catalogue),
+                    escape(m.archetype.as_deref().unwrap_or(""))
+                )?;
+                for insight in &m.insights {
+                    writeln!(md, "- Insight: {}", escape(insight))?;
+                }
+                for st in &m.strategies {
+                    writeln!(md, "- **{}**: {}", escape(&st.name), escape(&st.action))?;
+                }
+                if !m.kpi_to_watch.is_empty() {
+                    writeln!(md, "- KPI to watch: {}", escape(&m.kpi_to_watch))?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn write_scorecard(md: &mut String, card: &Scorecard) -> std::fmt::Result {

@@ -1,6 +1,8 @@
 //! The segmentation report: one serde document rendered as JSON and Markdown,
 //! and the files the CLI writes.
 
+mod charts;
+mod html;
 mod markdown;
 mod write;
 
@@ -14,9 +16,21 @@ use crate::validate::Scorecard;
 
 pub use write::{ReportFiles, write_report_files, write_segments_csv};
 
+/// The version of the report's JSON layout (docs/report-schema.md). It goes
+/// up when a field changes meaning or disappears; added fields keep it.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
+
+/// Reports written before the version was recorded.
+fn schema_version_1() -> u32 {
+    1
+}
+
 /// Everything known about one segmentation, ready to render.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentReport {
+    /// Layout version of this document ([`REPORT_SCHEMA_VERSION`] when written by this segmint).
+    #[serde(default = "schema_version_1")]
+    pub schema_version: u32,
     /// Report title.
     pub title: String,
     /// Version of segmint that produced it.
@@ -110,5 +124,11 @@ impl SegmentReport {
     /// A Markdown document for people.
     pub fn to_markdown(&self) -> String {
         markdown::render(self)
+    }
+
+    /// A self-contained HTML dashboard (inline CSS and SVG, no scripts, no
+    /// network requests); every string from the data is escaped.
+    pub fn to_html(&self) -> Result<String> {
+        html::render(self)
     }
 }

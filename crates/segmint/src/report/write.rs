@@ -14,11 +14,13 @@ pub struct ReportFiles {
     pub json: PathBuf,
     /// `report.md`.
     pub markdown: PathBuf,
+    /// `report.html`, the dashboard.
+    pub html: PathBuf,
     /// `segments.csv` (customer id, segment).
     pub segments: PathBuf,
 }
 
-/// Writes `report.json`, `report.md` and `segments.csv` into `dir`, creating it.
+/// Writes `report.json`, `report.md`, `report.html` and `segments.csv` into `dir`, creating it.
 pub fn write_report_files(
     dir: impl AsRef<Path>,
     report: &SegmentReport,
@@ -30,10 +32,12 @@ pub fn write_report_files(
     let files = ReportFiles {
         json: dir.join("report.json"),
         markdown: dir.join("report.md"),
+        html: dir.join("report.html"),
         segments: dir.join("segments.csv"),
     };
     fs::write(&files.json, report.to_json()?).map_err(|e| Error::io(&files.json, e))?;
     fs::write(&files.markdown, report.to_markdown()).map_err(|e| Error::io(&files.markdown, e))?;
+    fs::write(&files.html, report.to_html()?).map_err(|e| Error::io(&files.html, e))?;
     write_segments_csv(&files.segments, customer_ids, labels)?;
     Ok(files)
 }
