@@ -311,6 +311,11 @@ fn synth_side_files_feed_run_and_the_customers_table_makes_segments_accessible()
     // The generator opts customers in to e-mail with archetype-specific probabilities.
     assert!(share > 0.2 && share < 1.0, "{reach}");
     assert_ne!(reach["verdict"], "not_assessed");
+    let composition = report["segments"][0]["composition"].as_array().unwrap();
+    let attributes: Vec<&str> = composition.iter().map(|c| c["attribute"].as_str().unwrap()).collect();
+    assert_eq!(attributes, ["age", "email_opt_in", "gender", "region"]);
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(markdown.contains("- Who they are: age "), "{markdown}");
     let columns: Vec<&str> = report["segments"][0]["kpis"]
         .as_array()
         .unwrap()

@@ -12,7 +12,7 @@ use crate::data::{Attributes, CustomerTable, IngestAudit, JoinReport, Transactio
 use crate::error::{Error, Result};
 use crate::features::{FeatureOptions, PredictiveOptions, RFM_COLUMNS, Sources, customer_features, predictive_value};
 use crate::preprocess::{StandardScaler, signed_log1p};
-use crate::profile::{Catalogue, NamingOptions, name_segments, profile_segments};
+use crate::profile::{Catalogue, NamingOptions, name_segments, profile_segments, segment_composition};
 use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
 use crate::select::{SelectOptions, select_k_with_models};
 use crate::validate::{Scorecard, ValidateOptions, ValidationInput, validate};
@@ -230,7 +230,13 @@ impl Segmentation {
         name_segments(&mut segments, &self.naming)?;
         let strategies: Vec<String> = segments.iter().map(|s| s.playbook_name().into()).collect();
         let reachable = match sources.customers {
-            Some(customers) => self.reachability(customers, tx, &features, &mut notes)?,
+            Some(customers) => {
+                let composition = segment_composition(customers, features.ids(), &labels, k);
+                for (segment, make_up) in segments.iter_mut().zip(composition) {
+                    segment.composition = make_up;
+                }
+                self.reachability(customers, tx, &features, &mut notes)?
+            }
             None => None,
         };
         let scorecard = self

@@ -339,6 +339,7 @@ mod tests {
             key_drivers: Vec::new(),
             centroid: Vec::new(),
             archetypes: Vec::new(),
+            composition: Vec::new(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! set each segment apart, and (in [`archetype`]) the archetype it matches.
 
 pub mod archetype;
+mod composition;
 mod drivers;
 mod levels;
 mod matching;
@@ -16,6 +17,7 @@ use crate::data::CustomerTable;
 use crate::error::{Error, Result};
 
 pub use archetype::{Archetype, Catalogue, Strategy};
+pub use composition::{Composition, segment_composition};
 pub use drivers::{DRIVER_MIN_EFFECT, KeyDriver};
 pub use levels::{Level, LevelRange};
 pub use matching::{ArchetypeMatch, Confidence, NamingOptions, name_segments};
@@ -103,6 +105,9 @@ pub struct SegmentProfile {
     /// The archetype matched in each catalogue, in catalogue order.
     #[serde(default)]
     pub archetypes: Vec<ArchetypeMatch>,
+    /// Demographic and geographic make-up, when a customers table was joined.
+    #[serde(default)]
+    pub composition: Vec<Composition>,
 }
 
 impl SegmentProfile {
@@ -178,6 +183,7 @@ pub fn profile_segments(table: &CustomerTable, labels: &[usize], n_segments: usi
             key_drivers: Vec::new(),
             centroid: Vec::new(),
             archetypes: Vec::new(),
+            composition: Vec::new(),
         })
         .collect();
     drivers::attach_key_drivers(&mut profiles, values);

@@ -48,6 +48,8 @@ struct Card {
     metrics: Vec<Metric>,
     driver: String,
     other_drivers: Vec<String>,
+    /// Demographic make-up, one line per attribute (empty without a customers table).
+    who: Vec<String>,
 }
 
 struct Metric {
@@ -239,6 +241,7 @@ fn card(i: usize, s: &SegmentProfile) -> Card {
         metrics,
         driver,
         other_drivers: drivers.collect(),
+        who: s.composition.iter().map(|c| c.describe()).collect(),
     }
 }
 

@@ -198,6 +198,10 @@ fn write_profiles(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
                 )?,
             }
         }
+        if !s.composition.is_empty() {
+            let parts: Vec<String> = s.composition.iter().map(|c| escape(&c.describe())).collect();
+            writeln!(md, "- Who they are: {}", parts.join("; "))?;
+        }
         if !s.key_drivers.is_empty() {
             let drivers: Vec<String> = s.key_drivers.iter().map(|d| escape(&d.description)).collect();
             writeln!(md, "- Key drivers: {}", drivers.join("; "))?;
