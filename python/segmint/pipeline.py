@@ -48,12 +48,7 @@ class SegmentationResult:
     @property
     def k_table(self) -> pd.DataFrame | None:
         """The validity indices of every k tried (when ``k="auto"``), indexed by k."""
-        selection = self.report.get("k_selection")
-        if selection is None:
-            return None
-        table = pd.DataFrame(selection["table"]).set_index("k")
-        table["recommended"] = table.index == selection["recommended"]
-        return table
+        return _k_table(self.report.get("k_selection"))
 
     @property
     def masda(self) -> pd.DataFrame | None:
@@ -87,6 +82,15 @@ class SegmentationResult:
 
     def _repr_markdown_(self) -> str:
         return self.markdown
+
+
+def _k_table(selection: dict[str, Any] | None) -> pd.DataFrame | None:
+    """The k-selection table indexed by k, with the recommended k flagged."""
+    if selection is None:
+        return None
+    table = pd.DataFrame(selection["table"]).set_index("k")
+    table["recommended"] = table.index == selection["recommended"]
+    return table
 
 
 def segment(
@@ -324,11 +328,7 @@ def segment_survey(
         for f in range(out["loadings"].shape[1])
     ]
     segments = pd.Index(range(out["segment_factor_means"].shape[0]), name="segment")
-    selection = json.loads(out["k_selection_json"]) if out["k_selection_json"] else None
-    k_table = None
-    if selection is not None:
-        k_table = pd.DataFrame(selection["table"]).set_index("k")
-        k_table["recommended"] = k_table.index == selection["recommended"]
+    k_table = _k_table(json.loads(out["k_selection_json"]) if out["k_selection_json"] else None)
     return SurveySegmentation(
         labels=pd.Series(out["labels"], index=survey.index, name="segment"),
         scores=pd.DataFrame(out["scores"], index=survey.index, columns=names),

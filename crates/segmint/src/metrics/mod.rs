@@ -22,7 +22,36 @@ pub use gap::{GapStatistic, gap_statistic};
 pub use internal::{calinski_harabasz, davies_bouldin, silhouette_samples, silhouette_score};
 pub use stability::{PredictionStrength, Refit, Stability, bootstrap_stability, kmeans_refit, prediction_strength};
 
+use rand::SeedableRng;
+use rand::seq::index::sample;
+use rand_chacha::ChaCha8Rng;
+
 use crate::error::{Error, Result};
+
+/// Customers in each of `k` segments.
+pub(crate) fn segment_sizes(labels: &[usize], k: usize) -> Vec<usize> {
+    let mut sizes = vec![0usize; k];
+    labels.iter().for_each(|&l| sizes[l] += 1);
+    sizes
+}
+
+/// Old segment numbers ordered by decreasing size (ties: lower number
+/// first), so that reports read the same for any seed that finds the same segments.
+pub(crate) fn largest_first_order(sizes: &[usize]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by_key(|&j| (std::cmp::Reverse(sizes[j]), j));
+    order
+}
+
+/// A seeded sample of `limit` of `n` rows, in row order (all rows when `n ≤ limit`).
+pub(crate) fn sampled_rows(n: usize, limit: usize, seed: u64) -> Vec<usize> {
+    if n <= limit {
+        return (0..n).collect();
+    }
+    let mut rows = sample(&mut ChaCha8Rng::seed_from_u64(seed), n, limit).into_vec();
+    rows.sort_unstable();
+    rows
+}
 
 /// Checks labels against `n` rows and returns the number of clusters
 /// (labels must be `0..k` with every cluster non-empty, 2 ≤ k ≤ n − 1).

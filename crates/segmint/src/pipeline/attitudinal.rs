@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::{KMeans, KPrototypes};
 use crate::data::Attributes;
 use crate::error::{Error, Result};
+use crate::metrics::{largest_first_order, segment_sizes};
 use crate::preprocess::StandardScaler;
 use crate::reduce::{
     Bartlett, FactorAnalysis, Kmo, ParallelAnalysisParams, Rotation, bartlett_sphericity, cronbach_alpha, kmo,
@@ -408,12 +409,10 @@ fn impute_item_means(answers: ArrayView2<'_, f64>) -> (Array2<f64>, usize) {
 
 /// Labels renumbered by decreasing segment size (ties: lower label first).
 fn largest_first(labels: &[usize], k: usize) -> Vec<usize> {
-    let mut sizes = vec![0usize; k];
-    labels.iter().for_each(|&l| sizes[l] += 1);
-    let mut order: Vec<usize> = (0..k).collect();
-    order.sort_by_key(|&j| (std::cmp::Reverse(sizes[j]), j));
     let mut new_label = vec![0; k];
-    order.iter().enumerate().for_each(|(new, &old)| new_label[old] = new);
+    for (new, old) in largest_first_order(&segment_sizes(labels, k)).into_iter().enumerate() {
+        new_label[old] = new;
+    }
     labels.iter().map(|&l| new_label[l]).collect()
 }
 

@@ -11,6 +11,7 @@ use crate::cluster::{KMeans, KMeansParams};
 use crate::data::{Attributes, CustomerTable, IngestAudit, JoinReport, Transactions, format_timestamp};
 use crate::error::{Error, Result};
 use crate::features::{FeatureOptions, PredictiveOptions, RFM_COLUMNS, Sources, customer_features, predictive_value};
+use crate::metrics::{largest_first_order, segment_sizes};
 use crate::preprocess::{StandardScaler, signed_log1p};
 use crate::profile::{Catalogue, NamingOptions, name_segments, profile_segments, segment_composition};
 use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
@@ -367,12 +368,8 @@ impl Segmentation {
 /// Renumbers clusters by decreasing size (ties: lower old label first), so
 /// that reports read the same way for every seed that finds the same segments.
 fn largest_first(model: &KMeans) -> Result<KMeans> {
-    let k = model.n_clusters();
-    let mut sizes = vec![0usize; k];
-    model.labels().iter().for_each(|&l| sizes[l] += 1);
-    let mut order: Vec<usize> = (0..k).collect();
-    order.sort_by_key(|&j| (std::cmp::Reverse(sizes[j]), j));
-    model.reordered(&order)
+    let labels = model.labels().to_vec();
+    model.reordered(&largest_first_order(&segment_sizes(&labels, model.n_clusters())))
 }
 
 #[cfg(test)]

@@ -14,14 +14,12 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use ndarray::Axis;
-use rand::SeedableRng;
-use rand::seq::index::sample;
-use rand_chacha::ChaCha8Rng;
 
 use crate::cluster::{GaussianMixture, KMeans};
 use crate::error::{Error, Result};
 use crate::metrics::{
-    GapStatistic, bootstrap_stability, calinski_harabasz, davies_bouldin, gap_statistic, kmeans_refit, silhouette_score,
+    GapStatistic, bootstrap_stability, calinski_harabasz, davies_bouldin, gap_statistic, kmeans_refit, sampled_rows,
+    segment_sizes, silhouette_score,
 };
 
 /// How to choose k.
@@ -158,15 +156,14 @@ pub(crate) fn select_k_with_models(
         ));
     }
     let sample = options.silhouette_sample.filter(|&s| s < n);
-    let rows = sampled_rows(n, sample, options.seed);
+    let rows = sampled_rows(n, sample.unwrap_or(n), options.seed);
     let xs = x.select(Axis(0), &rows);
     let (mut table, models): (Vec<KScore>, Vec<KMeans>) = (options.k_min..=options.k_max)
         .map(|k| {
             let model = KMeans::params(k).n_init(options.n_init).seed(options.seed).fit(x)?;
             let labels = model.labels().to_vec();
             let sampled_labels: Vec<usize> = rows.iter().map(|&i| labels[i]).collect();
-            let mut sizes = vec![0usize; k];
-            labels.iter().for_each(|&l| sizes[l] += 1);
+            let sizes = segment_sizes(&labels, k);
             let smallest_share = sizes.iter().copied().min().unwrap_or(0) as f64 / n as f64;
             let (silhouette, ch, db) = if sizes.contains(&0) {
                 (f64::NAN, f64::NAN, f64::NAN)
@@ -225,18 +222,6 @@ pub(crate) fn select_k_with_models(
         gap_choice,
     };
     Ok((selection, models))
-}
-
-/// A seeded sample of `limit` rows in row order (all rows without a limit).
-fn sampled_rows(n: usize, limit: Option<usize>, seed: u64) -> Vec<usize> {
-    match limit {
-        Some(m) if m < n => {
-            let mut rows = sample(&mut ChaCha8Rng::seed_from_u64(seed), n, m).into_vec();
-            rows.sort_unstable();
-            rows
-        }
-        _ => (0..n).collect(),
-    }
 }
 
 /// Mean bootstrap stability of the k segments on the sample; `None` when not

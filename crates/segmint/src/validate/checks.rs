@@ -1,9 +1,6 @@
 //! The checks behind the scorecard, one function per measure.
 
 use ndarray::{Array2, ArrayView2, Axis};
-use rand::SeedableRng;
-use rand::seq::index::sample;
-use rand_chacha::ChaCha8Rng;
 
 use super::{
     Band, Check, Criterion, FeatureSeparation, Scorecard, SegmentScorecard, ValidateOptions, ValidationInput, Verdict,
@@ -11,7 +8,7 @@ use super::{
 use crate::error::Result;
 use crate::metrics::{
     PredictionStrength, Stability, bootstrap_stability, effect_band, eta_squared, kmeans_refit, kruskal_wallis,
-    prediction_strength, silhouette_samples,
+    prediction_strength, sampled_rows, segment_sizes, silhouette_samples,
 };
 
 use Criterion::{Accessible, Actionable, Differentiable, Measurable, Substantial};
@@ -21,6 +18,8 @@ struct Measures {
     k: usize,
     sizes: Vec<usize>,
     completeness: Vec<f64>,
+    /// Per segment, shares of revenue and of lifetime value (or why not assessed).
+    value_shares: Vec<(&'static str, Result<Vec<f64>, &'static str>)>,
     /// Per segment, then the whole sample.
     silhouette: (Vec<f64>, f64),
     stability: Option<Stability>,
@@ -39,6 +38,7 @@ pub(super) fn scorecard(input: &ValidationInput<'_>, k: usize, options: &Validat
         k,
         sizes: segment_sizes(input.labels, k),
         completeness: completeness(input, k),
+        value_shares: segment_value_shares(input, k),
         silhouette: silhouette_by_segment(xs.view(), &labels, k)?,
         stability: resampled
             .then(|| {
@@ -215,7 +215,7 @@ fn segment_checks(input: &ValidationInput<'_>, m: &Measures, s: usize, t: &super
         None => no_channel_data(),
     });
     checks.push(share_of_customers(input, m, s, t.min_share));
-    checks.extend(value_shares(input, s, t.min_share));
+    checks.extend(value_shares(m, s, t.min_share));
     checks.extend(segment_differentiable(input, m, s, t));
     checks.extend(segment_actionable(input, m, s, t));
     checks
@@ -323,7 +323,7 @@ fn segment_actionable(input: &ValidationInput<'_>, m: &Measures, s: usize, t: &s
 fn share_of_customers(input: &ValidationInput<'_>, m: &Measures, s: usize, min_share: f64) -> Check {
     let n = input.labels.len() as f64;
     let share = m.sizes[s] as f64 / n;
-    let valuable = value_shares(input, s, min_share)
+    let valuable = value_shares(m, s, min_share)
         .into_iter()
         .filter(|c| c.verdict == Verdict::Pass)
         .map(|c| {
@@ -355,8 +355,9 @@ fn share_of_customers(input: &ValidationInput<'_>, m: &Measures, s: usize, min_s
     }
 }
 
-/// Shares of revenue and of lifetime value, when given and positive in total.
-fn value_shares(input: &ValidationInput<'_>, s: usize, min_share: f64) -> Vec<Check> {
+/// Each segment's share of revenue and of lifetime value, computed once:
+/// per measure, the shares or why they cannot be assessed.
+fn segment_value_shares(input: &ValidationInput<'_>, k: usize) -> Vec<(&'static str, Result<Vec<f64>, &'static str>)> {
     [
         ("share of revenue", input.revenue),
         ("share of lifetime value", input.value),
@@ -364,28 +365,41 @@ fn value_shares(input: &ValidationInput<'_>, s: usize, min_share: f64) -> Vec<Ch
     .into_iter()
     .map(|(measure, values)| {
         let Some(values) = values else {
-            return not_assessed(Substantial, measure, "not in the data");
+            return (measure, Err("not in the data"));
         };
-        let finite = || values.iter().zip(input.labels).filter(|(v, _)| v.is_finite());
-        let total: f64 = finite().map(|(v, _)| v).sum();
+        let mut sums = vec![0.0; k];
+        for (v, &l) in values.iter().zip(input.labels).filter(|(v, _)| v.is_finite()) {
+            sums[l] += v;
+        }
+        let total: f64 = sums.iter().sum();
         if total <= 0.0 {
-            return not_assessed(Substantial, measure, "the total is not positive");
+            return (measure, Err("the total is not positive"));
         }
-        let share = finite().filter(|(_, l)| **l == s).map(|(v, _)| v).sum::<f64>() / total;
-        Check {
-            criterion: Substantial,
-            measure: measure.into(),
-            value: Some(share),
-            threshold: format!("≥ {}", pct(min_share)),
-            verdict: if share >= min_share {
-                Verdict::Pass
-            } else {
-                Verdict::Warn
-            },
-            reason: format!("{} of the total", pct(share)),
-        }
+        (measure, Ok(sums.iter().map(|v| v / total).collect()))
     })
     .collect()
+}
+
+/// The checks of segment `s`'s shares of revenue and of lifetime value.
+fn value_shares(m: &Measures, s: usize, min_share: f64) -> Vec<Check> {
+    m.value_shares
+        .iter()
+        .map(|(measure, shares)| match shares {
+            Err(reason) => not_assessed(Substantial, measure, reason),
+            Ok(shares) => Check {
+                criterion: Substantial,
+                measure: (*measure).into(),
+                value: Some(shares[s]),
+                threshold: format!("≥ {}", pct(min_share)),
+                verdict: if shares[s] >= min_share {
+                    Verdict::Pass
+                } else {
+                    Verdict::Warn
+                },
+                reason: format!("{} of the total", pct(shares[s])),
+            },
+        })
+        .collect()
 }
 
 fn scale_checks(input: &ValidationInput<'_>, t: &super::Thresholds) -> Vec<Check> {
@@ -466,22 +480,6 @@ fn feature_separation(input: &ValidationInput<'_>, k: usize) -> Result<Vec<Featu
             })
         })
         .collect()
-}
-
-/// A seeded sample of `limit` rows (all rows when there are fewer), in row order.
-fn sampled_rows(n: usize, limit: usize, seed: u64) -> Vec<usize> {
-    if n <= limit {
-        return (0..n).collect();
-    }
-    let mut rows = sample(&mut ChaCha8Rng::seed_from_u64(seed), n, limit).into_vec();
-    rows.sort_unstable();
-    rows
-}
-
-fn segment_sizes(labels: &[usize], k: usize) -> Vec<usize> {
-    let mut sizes = vec![0usize; k];
-    labels.iter().for_each(|&l| sizes[l] += 1);
-    sizes
 }
 
 fn completeness(input: &ValidationInput<'_>, k: usize) -> Vec<f64> {
