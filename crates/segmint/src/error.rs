@@ -126,6 +126,17 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// An input holds more rows than the 32-bit codes of the columnar store can index.
+    #[error("{path}: more than {limit} {what}; lines and ids are coded in 32 bits, so split the input")]
+    TooLarge {
+        /// The file (or `<memory>`).
+        path: PathBuf,
+        /// What overflowed (`transaction lines` …).
+        what: &'static str,
+        /// The largest count that fits.
+        limit: u64,
+    },
+
     /// Serialising a result failed.
     #[error("cannot serialise {what}: {message}")]
     Serialize {

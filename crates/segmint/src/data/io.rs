@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::{DropReason, IngestAudit};
 use super::dates::{DateFormat, DateParser, format_timestamp};
 use super::scan::{
-    Field, Progress, RowError, Wanted, date, number_field, optional_text, scan, scan_reader, scan_reporting, utf8,
+    Field, Progress, RowError, Wanted, date, number_field, optional_text, scan_reader, scan_reporting, utf8,
 };
 use super::transactions::{Line, LineFields, Transactions, TransactionsBuilder};
 use crate::error::{Error, Result};
@@ -176,11 +177,7 @@ pub fn read_transactions(
     columns: &TransactionColumns,
     options: &ReadOptions,
 ) -> Result<(Transactions, IngestAudit)> {
-    let mut collect = Collector::new(columns, options);
-    let audit = scan(path.as_ref(), &columns.wanted(), options, |r: &_, f: &_, d: &mut _| {
-        collect.take(r, f, d)
-    })?;
-    Ok(collect.finish(audit))
+    read_file(path.as_ref(), columns, options, None)
 }
 
 /// [`read_transactions`], calling `progress` with the bytes of the file read so
@@ -191,15 +188,7 @@ pub fn read_transactions_reporting(
     options: &ReadOptions,
     progress: Progress<'_>,
 ) -> Result<(Transactions, IngestAudit)> {
-    let mut collect = Collector::new(columns, options);
-    let audit = scan_reporting(
-        path.as_ref(),
-        &columns.wanted(),
-        options,
-        progress,
-        |r: &_, f: &_, d: &mut _| collect.take(r, f, d),
-    )?;
-    Ok(collect.finish(audit))
+    read_file(path.as_ref(), columns, options, Some(progress))
 }
 
 /// Reads transactions from any reader; `source` names it in errors and the audit.
@@ -209,11 +198,34 @@ pub fn read_transactions_from(
     columns: &TransactionColumns,
     options: &ReadOptions,
 ) -> Result<(Transactions, IngestAudit)> {
-    let mut collect = Collector::new(columns, options);
-    let audit = scan_reader(reader, source, &columns.wanted(), options, |r: &_, f: &_, d: &mut _| {
-        collect.take(r, f, d)
-    })?;
-    Ok(collect.finish(audit))
+    let mut kept = Kept::new(columns);
+    let audit = scan_reader(
+        reader,
+        source,
+        &columns.wanted(),
+        options,
+        |r: &_, f: &_, d: &mut _, out: &mut _| parse_line(r, f, d, options.not_after, out),
+        |lines| kept.add(&lines, source),
+    )?;
+    Ok(kept.finish(audit))
+}
+
+fn read_file(
+    path: &Path,
+    columns: &TransactionColumns,
+    options: &ReadOptions,
+    progress: Option<Progress<'_>>,
+) -> Result<(Transactions, IngestAudit)> {
+    let mut kept = Kept::new(columns);
+    let audit = scan_reporting(
+        path,
+        &columns.wanted(),
+        options,
+        progress,
+        |r: &_, f: &_, d: &mut _, out: &mut _| parse_line(r, f, d, options.not_after, out),
+        |lines| kept.add(&lines, path),
+    )?;
+    Ok(kept.finish(audit))
 }
 
 impl TransactionColumns {
@@ -254,77 +266,122 @@ impl TransactionColumns {
     }
 }
 
-/// Turns rows into transaction lines.
-struct Collector {
-    builder: TransactionsBuilder,
+/// A batch of parsed lines; their ids are ranges of one text arena.
+#[derive(Default)]
+struct ParsedLines {
+    text: String,
+    lines: Vec<ParsedLine>,
+}
+
+struct ParsedLine {
+    customer: Range<usize>,
+    timestamp: i64,
+    amount: f64,
+    order: Option<Range<usize>>,
+    quantity: Option<f64>,
+    product: Option<Range<usize>>,
+    category: Option<Range<usize>>,
+    discounted: Option<bool>,
+}
+
+impl ParsedLines {
+    fn add(&mut self, id: &str) -> Range<usize> {
+        let start = self.text.len();
+        self.text.push_str(id);
+        start..self.text.len()
+    }
+}
+
+/// Parses one row (fields in [`TransactionColumns::wanted`] order) into `out`;
+/// a row that cannot be read leaves `out` as it was.
+fn parse_line<'f>(
+    record: &csv::ByteRecord,
+    fields: &'f [Option<Field>],
+    dates: &mut DateParser,
     not_after: Option<i64>,
+    out: &mut ParsedLines,
+) -> std::result::Result<(), RowError<'f>> {
+    let [
+        Some(customer),
+        Some(date_field),
+        Some(amount),
+        price,
+        order,
+        quantity,
+        product,
+        category,
+        discount,
+    ] = fields
+    else {
+        unreachable!("wanted() maps nine columns, the first three required")
+    };
+    let id = utf8(&record[customer.index]).map_err(|r| (r, customer))?;
+    if id.is_empty() {
+        return Err((DropReason::MissingCustomer, customer));
+    }
+    let timestamp = date(record, date_field, dates)?;
+    if not_after.is_some_and(|end| timestamp > end) {
+        return Err((DropReason::FutureDate, date_field));
+    }
+    let first = number_field(record, amount)?;
+    let (line_amount, items) = match price {
+        Some(p) => (first * number_field(record, p)?, Some(first)),
+        None => (first, quantity.as_ref().map(|q| number_field(record, q)).transpose()?),
+    };
+    let discounted = match discount {
+        Some(d) => Some(flag(&record[d.index]).ok_or((DropReason::UnreadableDiscount, d))?),
+        None => None,
+    };
+    let order_id = optional_text(record, order)?;
+    if let (Some(""), Some(field)) = (order_id, order) {
+        // An empty id would merge all such lines of a customer into one order.
+        return Err((DropReason::MissingOrder, field));
+    }
+    let (product, category) = (optional_text(record, product)?, optional_text(record, category)?);
+    let line = ParsedLine {
+        customer: out.add(id),
+        timestamp,
+        amount: line_amount,
+        order: order_id.map(|o| out.add(o)),
+        quantity: items,
+        product: product.map(|p| out.add(p)),
+        category: category.map(|c| out.add(c)),
+        discounted,
+    };
+    out.lines.push(line);
+    Ok(())
+}
+
+/// The kept lines, interned in file order.
+struct Kept {
+    builder: TransactionsBuilder,
     returns: u64,
 }
 
-impl Collector {
-    fn new(columns: &TransactionColumns, options: &ReadOptions) -> Self {
-        Collector {
+impl Kept {
+    fn new(columns: &TransactionColumns) -> Self {
+        Kept {
             builder: TransactionsBuilder::with_fields(columns.fields()),
-            not_after: options.not_after,
             returns: 0,
         }
     }
 
-    /// Parses one row (fields in [`TransactionColumns::wanted`] order) and keeps it.
-    fn take<'f>(
-        &mut self,
-        record: &csv::ByteRecord,
-        fields: &'f [Option<Field>],
-        dates: &mut DateParser,
-    ) -> std::result::Result<(), RowError<'f>> {
-        let [
-            Some(customer),
-            Some(date_field),
-            Some(amount),
-            price,
-            order,
-            quantity,
-            product,
-            category,
-            discount,
-        ] = fields
-        else {
-            unreachable!("wanted() maps nine columns, the first three required")
-        };
-        let id = utf8(&record[customer.index]).map_err(|r| (r, customer))?;
-        if id.is_empty() {
-            return Err((DropReason::MissingCustomer, customer));
+    fn add(&mut self, batch: &ParsedLines, source: &Path) -> Result<()> {
+        self.builder.check_room(batch.lines.len(), source)?;
+        let text = |range: &Range<usize>| &batch.text[range.clone()];
+        for line in &batch.lines {
+            self.returns += u64::from(line.amount < 0.0);
+            self.builder.push_line(&Line {
+                customer: text(&line.customer),
+                timestamp: line.timestamp,
+                amount: line.amount,
+                order: line.order.as_ref().map(text),
+                quantity: line.quantity,
+                product: line.product.as_ref().map(text),
+                category: line.category.as_ref().map(text),
+                discounted: line.discounted,
+            });
         }
-        let timestamp = date(record, date_field, dates)?;
-        if self.not_after.is_some_and(|end| timestamp > end) {
-            return Err((DropReason::FutureDate, date_field));
-        }
-        let first = number_field(record, amount)?;
-        let (line_amount, items) = match price {
-            Some(p) => (first * number_field(record, p)?, Some(first)),
-            None => (first, quantity.as_ref().map(|q| number_field(record, q)).transpose()?),
-        };
-        let discounted = match discount {
-            Some(d) => Some(flag(&record[d.index]).ok_or((DropReason::UnreadableDiscount, d))?),
-            None => None,
-        };
-        let order_id = optional_text(record, order)?;
-        if let (Some(""), Some(field)) = (order_id, order) {
-            // An empty id would merge all such lines of a customer into one order.
-            return Err((DropReason::MissingOrder, field));
-        }
-        let line = Line {
-            customer: id,
-            timestamp,
-            amount: line_amount,
-            order: order_id,
-            quantity: items,
-            product: optional_text(record, product)?,
-            category: optional_text(record, category)?,
-            discounted,
-        };
-        self.returns += u64::from(line.amount < 0.0);
-        self.builder.push_line(&line);
         Ok(())
     }
 

@@ -39,22 +39,30 @@ pub(crate) fn scan(
     path: &Path,
     wanted: &[Wanted<'_>],
     options: &ReadOptions,
-    take: impl TakeRow,
+    mut take: impl TakeRow + Send,
 ) -> Result<IngestAudit> {
     let reader = open(path, None)?;
-    scan_reader(reader, path, wanted, options, take)
+    scan_reader(
+        reader,
+        path,
+        wanted,
+        options,
+        |record: &_, fields: &_, dates: &mut _, (): &mut ()| take(record, fields, dates),
+        |()| Ok(()),
+    )
 }
 
-/// [`scan`], calling `progress` with the bytes of the file read so far (every MiB or so).
-pub(crate) fn scan_reporting(
+/// [`scan_reader`] on a file, calling `progress` with the bytes read so far (every MiB or so).
+pub(crate) fn scan_reporting<B: Default + Send>(
     path: &Path,
     wanted: &[Wanted<'_>],
     options: &ReadOptions,
-    progress: Progress<'_>,
-    take: impl TakeRow,
+    progress: Option<Progress<'_>>,
+    parse: impl ParseRow<B> + Send,
+    keep: impl FnMut(B) -> Result<()> + Send,
 ) -> Result<IngestAudit> {
-    let reader = open(path, Some(progress))?;
-    scan_reader(reader, path, wanted, options, take)
+    let reader = open(path, progress)?;
+    scan_reader(reader, path, wanted, options, parse, keep)
 }
 
 /// A callback told how many bytes of the input file have been read.
@@ -91,34 +99,66 @@ impl<F> TakeRow for F where
 {
 }
 
-/// [`scan`] over any reader; `path` names the source in errors and the audit.
-pub(crate) fn scan_reader(
+/// The first half of keeping a row: parse it into the batch `B`, or say
+/// which field is at fault. A row that fails must leave `B` as it was.
+pub(crate) trait ParseRow<B>:
+    for<'f> FnMut(&csv::ByteRecord, &'f [Option<Field>], &mut DateParser, &mut B) -> std::result::Result<(), RowError<'f>>
+{
+}
+
+impl<B, F> ParseRow<B> for F where
+    F: for<'f> FnMut(
+        &csv::ByteRecord,
+        &'f [Option<Field>],
+        &mut DateParser,
+        &mut B,
+    ) -> std::result::Result<(), RowError<'f>>
+{
+}
+
+/// Scans any reader; `path` names the source in errors and the audit.
+///
+/// Three stages overlap: a thread splits the text into records, `parse`
+/// turns a batch of records into `B` (and audits the rows it cannot read),
+/// and `keep` takes the parsed batches in file order (or stops the scan). Parsing batch i runs
+/// beside keeping batch i − 1, so the order of rows, the audit and every
+/// interned code are the same on any number of cores.
+pub(crate) fn scan_reader<B: Default + Send>(
     reader: impl Read + Send,
     path: &Path,
     wanted: &[Wanted<'_>],
     options: &ReadOptions,
-    mut take: impl TakeRow,
+    mut parse: impl ParseRow<B> + Send,
+    mut keep: impl FnMut(B) -> Result<()> + Send,
 ) -> Result<IngestAudit> {
     let (csv, names) = csv_reader(reader, path, options)?;
     let fields = resolve(&names, wanted, path)?;
-    let mut dates = DateParser::new(options.date_format.clone());
-    let mut audit = IngestAudit::new(path.display().to_string());
-    // One thread splits the text into records while this one parses and keeps
-    // them: the two halves of the work overlap on two cores.
+    let mut rows = RowParser {
+        fields: &fields,
+        dates: DateParser::new(options.date_format.clone()),
+        audit: IngestAudit::new(path.display().to_string()),
+        options,
+        path,
+    };
     std::thread::scope(|scope| {
         let (full, batches) = mpsc::sync_channel::<Result<Batch>>(4);
         let (recycle, empties) = mpsc::channel::<Batch>();
         scope.spawn(move || split_records(csv, path, &full, &empties));
+        let mut parsed: Option<B> = None;
         for batch in batches {
             let batch = batch?;
-            for record in &batch.records[..batch.len] {
-                take_record(record, &fields, &mut dates, &mut take, &mut audit, options, path)?;
-            }
+            let (now, kept) = rayon::join(
+                || rows.parse_batch(&batch, &mut parse),
+                || parsed.take().map_or(Ok(()), &mut keep),
+            );
+            kept?;
+            parsed = Some(now?);
             // The splitter may have finished; then the batch is simply dropped.
             let _ = recycle.send(batch);
         }
-        Ok::<(), Error>(())
+        parsed.map_or(Ok(()), &mut keep)
     })?;
+    let RowParser { audit, dates, .. } = rows;
     if audit.rows_read > 0 && audit.rows_kept == 0 {
         return Err(no_row_survived(path, &audit, &dates));
     }
@@ -166,36 +206,48 @@ fn split_records(
     }
 }
 
-/// Keeps one record or drops it with its reason (an error in strict mode).
-fn take_record(
-    record: &csv::ByteRecord,
-    fields: &[Option<Field>],
-    dates: &mut DateParser,
-    take: &mut impl TakeRow,
-    audit: &mut IngestAudit,
-    options: &ReadOptions,
-    path: &Path,
-) -> Result<()> {
-    audit.rows_read += 1;
-    let missing = fields.iter().flatten().find(|f| f.index >= record.len());
-    let taken = match missing {
-        Some(field) => Err((DropReason::TooFewFields, field)),
-        None => take(record, fields, dates),
-    };
-    if let Err((reason, field)) = taken {
-        let issue = RowIssue {
-            line: record.position().map_or(0, |p| p.line()),
-            column: field.name.clone(),
-            value: String::from_utf8_lossy(record.get(field.index).unwrap_or_default()).into_owned(),
-        };
-        if options.on_bad_row == BadRowPolicy::Fail {
-            return Err(parse_error(path, reason, &issue, dates));
+/// The parse stage's state: the resolved fields, the date parser and the audit.
+struct RowParser<'a> {
+    fields: &'a [Option<Field>],
+    dates: DateParser,
+    audit: IngestAudit,
+    options: &'a ReadOptions,
+    path: &'a Path,
+}
+
+impl RowParser<'_> {
+    /// Parses the records of a batch in order; an error only in strict mode.
+    fn parse_batch<B: Default>(&mut self, batch: &Batch, parse: &mut impl ParseRow<B>) -> Result<B> {
+        let mut parsed = B::default();
+        for record in &batch.records[..batch.len] {
+            self.take_record(record, |r, f, d| parse(r, f, d, &mut parsed))?;
         }
-        audit.drop_row(reason, issue);
-    } else {
-        audit.rows_kept += 1;
+        Ok(parsed)
     }
-    Ok(())
+
+    /// Keeps one record or drops it with its reason (an error in strict mode).
+    fn take_record(&mut self, record: &csv::ByteRecord, mut take: impl TakeRow) -> Result<()> {
+        self.audit.rows_read += 1;
+        let missing = self.fields.iter().flatten().find(|f| f.index >= record.len());
+        let taken = match missing {
+            Some(field) => Err((DropReason::TooFewFields, field)),
+            None => take(record, self.fields, &mut self.dates),
+        };
+        if let Err((reason, field)) = taken {
+            let issue = RowIssue {
+                line: record.position().map_or(0, |p| p.line()),
+                column: field.name.clone(),
+                value: String::from_utf8_lossy(record.get(field.index).unwrap_or_default()).into_owned(),
+            };
+            if self.options.on_bad_row == BadRowPolicy::Fail {
+                return Err(parse_error(self.path, reason, &issue, &self.dates));
+            }
+            self.audit.drop_row(reason, issue);
+        } else {
+            self.audit.rows_kept += 1;
+        }
+        Ok(())
+    }
 }
 
 /// The column names of a file: its header, or `"1"`, `"2"`, … without one.

@@ -1,6 +1,7 @@
 //! A columnar log of transaction lines.
 
 use std::hash::BuildHasher;
+use std::path::Path;
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
@@ -84,6 +85,7 @@ impl Transactions {
         order_codes: Option<Vec<u32>>,
     ) -> Result<Self> {
         let n = customer_codes.len();
+        check_line_count(n, Path::new("<memory>"))?;
         let check_len = |what: &str, len: usize| {
             if len == n {
                 Ok(())
@@ -347,6 +349,12 @@ impl TransactionsBuilder {
         }
     }
 
+    /// Checks that `more` lines still fit: line indices and every interned
+    /// code are `u32`, and no key set is larger than the line count.
+    pub fn check_room(&self, more: usize, source: &Path) -> Result<()> {
+        check_line_count(self.tx.len().saturating_add(more), source)
+    }
+
     /// The finished columns.
     pub fn finish(self) -> Transactions {
         self.tx
@@ -358,6 +366,21 @@ impl TransactionsBuilder {
         builder.tx.customer_ids = ids;
         builder
     }
+}
+
+/// The largest number of lines (and so of distinct ids) a store can code.
+pub const MAX_LINES: usize = u32::MAX as usize;
+
+/// An error when `lines` exceeds [`MAX_LINES`].
+pub(crate) fn check_line_count(lines: usize, source: &Path) -> Result<()> {
+    if lines > MAX_LINES {
+        return Err(Error::TooLarge {
+            path: source.to_path_buf(),
+            what: "lines",
+            limit: MAX_LINES as u64,
+        });
+    }
+    Ok(())
 }
 
 /// Codes strings by order of first appearance.
@@ -396,6 +419,7 @@ impl Interner {
         let code = match self.table.find(hash, |&c| key_of(text, ends, c) == key) {
             Some(&code) => code,
             None => {
+                // At most one new key a line, and lines are checked against MAX_LINES.
                 let code = ends.len() as u32;
                 text.push_str(key);
                 ends.push(text.len());
@@ -431,6 +455,17 @@ mod tests {
         assert_eq!(tx.customer_codes(), [0, 1, 0]);
         assert_eq!(tx.order_codes(), Some(&[0, 1, 0][..]));
         assert_eq!(tx.time_span(), Some((10, 30)));
+    }
+
+    #[test]
+    fn more_lines_than_32_bit_codes_hold_is_an_error_naming_the_source() {
+        let builder = TransactionsBuilder::new(false);
+        assert!(builder.check_room(MAX_LINES, Path::new("big.csv")).is_ok());
+        let err = builder.check_room(MAX_LINES + 1, Path::new("big.csv")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "big.csv: more than 4294967295 lines; lines and ids are coded in 32 bits, so split the input"
+        );
     }
 
     #[test]
