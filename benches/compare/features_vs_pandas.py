@@ -109,7 +109,8 @@ def main() -> None:
     ours_with_conversion = median_time(lambda: segmint.features.customer_features(tx, **kwargs), args.repeats)
     # The aggregation alone, on segmint's own in-memory columns (as pandas' groupby runs on its DataFrame).
     inputs = segmint.features._feature_inputs(
-        tx, "customer_id", "date", "amount", "order_id", None, "product_id", "category", "discounted"
+        tx, "customer_id", "date", "amount", "order_id", None,
+        {"product_col": "product_id", "category_col": "category", "channel_col": None}, "discounted"
     )
     ours_mem = median_time(lambda: segmint._native.customer_features(**inputs), args.repeats)
 

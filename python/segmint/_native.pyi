@@ -224,6 +224,7 @@ def customer_features(
     quantities: npt.NDArray[np.float64] | None = None,
     products: tuple[list[str], npt.NDArray[np.int64]] | None = None,
     categories: tuple[list[str], npt.NDArray[np.int64]] | None = None,
+    channels: tuple[list[str], npt.NDArray[np.int64]] | None = None,
     discounted: list[bool] | None = None,
     launches: tuple[list[str], list[int]] | None = None,
     interactions: tuple[list[str], list[int], list[str], list[float]] | None = None,

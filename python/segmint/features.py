@@ -156,6 +156,7 @@ def customer_features(
     quantity_col: str | None = None,
     product_col: str | None = None,
     category_col: str | None = None,
+    channel_col: str | None = None,
     discount_col: str | None = None,
     products: pd.DataFrame | None = None,
     product_id_col: str = "product_id",
@@ -176,7 +177,8 @@ def customer_features(
     interpurchase_mean_days, interpurchase_sd_days, purchases_per_month,
     clv_historical, return_rate, gross_revenue; with ``discount_col``
     discount_order_share and discount_revenue_share; with ``category_col``
-    category_breadth; with ``product_col`` new_product_share (launch dates
+    category_breadth; with ``channel_col`` channel_breadth and
+    main_channel_share; with ``product_col`` new_product_share (launch dates
     from ``products``, else each product's first sale); with ``interactions``
     interactions, service_contacts, mean_satisfaction and engagement_score (0-100).
 
@@ -184,6 +186,8 @@ def customer_features(
     ----------
     df : pandas.DataFrame
         One row per transaction line; negative amounts are returns.
+    channel_col : str, optional
+        The sales channel of each line (store, web, app ...).
     discount_col : str, optional
         A discount amount (> 0 means discounted) or a boolean promo flag.
     products : pandas.DataFrame, optional
@@ -203,7 +207,14 @@ def customer_features(
         Indexed by customer id in order of first appearance.
     """
     inputs = _feature_inputs(
-        df, customer_col, date_col, amount_col, order_col, quantity_col, product_col, category_col, discount_col
+        df,
+        customer_col,
+        date_col,
+        amount_col,
+        order_col,
+        quantity_col,
+        {"product_col": product_col, "category_col": category_col, "channel_col": channel_col},
+        discount_col,
     )
     if products is not None:
         require_columns(products, product_id_col=product_id_col, launch_col=launch_col)
@@ -219,6 +230,10 @@ def customer_features(
     return table_frame(table, index_name=str(customer_col))
 
 
+# The native argument that takes each coded column.
+_CODED_ARGUMENTS = {"product_col": "products", "category_col": "categories", "channel_col": "channels"}
+
+
 def _feature_inputs(
     df: pd.DataFrame,
     customer_col: str,
@@ -226,19 +241,21 @@ def _feature_inputs(
     amount_col: str,
     order_col: str | None,
     quantity_col: str | None,
-    product_col: str | None,
-    category_col: str | None,
+    coded_cols: dict[str, str | None],
     discount_col: str | None,
 ) -> dict[str, Any]:
-    """The transaction columns as the native feature table takes them (ids factorised)."""
-    require_columns(
-        df, quantity_col=quantity_col, product_col=product_col, category_col=category_col, discount_col=discount_col
-    )
+    """The transaction columns as the native feature table takes them (ids factorised).
+
+    ``coded_cols`` maps ``product_col``, ``category_col`` and ``channel_col``
+    to the column holding those ids (or None).
+    """
+    require_columns(df, quantity_col=quantity_col, discount_col=discount_col, **coded_cols)
     inputs = transaction_arrays(df, customer_col, date_col, amount_col, order_col)
     if quantity_col is not None:
         inputs["quantities"] = pd.to_numeric(df[quantity_col], errors="raise").to_numpy(dtype=np.float64)
-    for key, column in (("products", product_col), ("categories", category_col)):
+    for parameter, column in coded_cols.items():
         if column is not None:
+            key = _CODED_ARGUMENTS[parameter]
             codes, uniques = pd.factorize(df[column].fillna(""), sort=False)
             inputs[key] = ([str(u) for u in uniques], codes.astype(np.int64))
     if discount_col is not None:

@@ -80,6 +80,7 @@ def test_customer_features_agree_with_pandas() -> None:
             "category": ["books", "music", "books", "games", "games"],
             "promo": [True, False, False, False, False],
             "sku": ["p1", "p2", "p1", "p3", "p3"],
+            "via": ["web", "web", "store", "app", "app"],
         }
     )
     interactions = pd.DataFrame(
@@ -95,12 +96,19 @@ def test_customer_features_agree_with_pandas() -> None:
         category_col="category",
         discount_col="promo",
         product_col="sku",
+        channel_col="via",
         interactions=interactions,
     )
     net = tx.groupby("cust", sort=False)["amount"].sum()
     np.testing.assert_allclose(f["monetary"], net.loc[f.index])
     assert f.loc["a", "frequency"] == 2 and f.loc["b", "frequency"] == 1
     assert f.loc["a", "category_breadth"] == 2
+    # a buys 15 on the web and 20 in store; b's return is no purchase.
+    purchases = tx[tx["amount"] > 0]
+    by_channel = purchases.groupby(["cust", "via"])["amount"].sum()
+    assert f.loc["a", "channel_breadth"] == by_channel.loc["a"].size == 2
+    assert f.loc["a", "main_channel_share"] == pytest.approx(by_channel.loc["a"].max() / by_channel.loc["a"].sum())
+    assert f.loc["b", "main_channel_share"] == 1.0
     assert f.loc["a", "discount_order_share"] == pytest.approx(0.5)
     assert f.loc["a", "discount_revenue_share"] == pytest.approx(10 / 35)
     assert f.loc["b", "return_rate"] == pytest.approx(2 / 8)

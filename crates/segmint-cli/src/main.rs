@@ -225,6 +225,9 @@ struct ColumnArgs {
     /// Product category column (for category breadth).
     #[arg(long)]
     category_col: Option<String>,
+    /// Sales-channel column (for channel breadth and main-channel share).
+    #[arg(long)]
+    channel_col: Option<String>,
     /// Discount column: a discount amount (> 0 means discounted) or a yes/no promo flag.
     #[arg(long)]
     discount_col: Option<String>,
@@ -271,6 +274,7 @@ impl ColumnArgs {
             quantity: self.items_col.clone().or(mapping.quantity.clone()),
             product: self.product_col.clone(),
             category: self.category_col.clone(),
+            channel: self.channel_col.clone(),
             discount: self.discount_col.clone(),
             ..mapping
         })

@@ -114,6 +114,7 @@ pub fn read_transactions<'py>(
         quantity: None,
         product: None,
         category: None,
+        channel: None,
         discount: None,
     };
     let options = ReadOptions {

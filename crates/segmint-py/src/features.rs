@@ -65,7 +65,7 @@ type InteractionColumns = (Vec<String>, Vec<i64>, Vec<String>, Vec<f64>);
 
 /// The behavioural feature table with the optional line columns and sources.
 #[pyfunction]
-#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, quantities=None, products=None, categories=None, discounted=None, launches=None, interactions=None, as_of=None, margin=1.0, new_product_days=90))]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, quantities=None, products=None, categories=None, channels=None, discounted=None, launches=None, interactions=None, as_of=None, margin=1.0, new_product_days=90))]
 #[allow(clippy::too_many_arguments)]
 pub fn customer_features<'py>(
     py: Python<'py>,
@@ -77,6 +77,7 @@ pub fn customer_features<'py>(
     quantities: Option<PyReadonlyArray1<'py, f64>>,
     products: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
     categories: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
+    channels: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
     discounted: Option<Vec<bool>>,
     launches: Option<(Vec<String>, Vec<i64>)>,
     interactions: Option<InteractionColumns>,
@@ -96,6 +97,10 @@ pub fn customer_features<'py>(
     if let Some((ids, c)) = categories {
         let c = codes(py, "category_codes", c)?;
         tx = detached(py, || tx.with_categories(ids, c))?;
+    }
+    if let Some((ids, c)) = channels {
+        let c = codes(py, "channel_codes", c)?;
+        tx = detached(py, || tx.with_channels(ids, c))?;
     }
     if let Some(flags) = discounted {
         tx = detached(py, || tx.with_discount_flags(flags))?;

@@ -50,6 +50,9 @@ pub struct TransactionColumns {
     /// Optional product category column.
     #[serde(default)]
     pub category: Option<String>,
+    /// Optional sales-channel column (store, web, app …).
+    #[serde(default)]
+    pub channel: Option<String>,
     /// Optional discount column: a discount amount (> 0 means discounted) or a
     /// yes/no flag (`1/0`, `true/false`, `yes/no`, `y/n`; empty means no).
     #[serde(default)]
@@ -67,6 +70,7 @@ impl TransactionColumns {
             quantity: None,
             product: None,
             category: None,
+            channel: None,
             discount: None,
         }
     }
@@ -84,6 +88,7 @@ impl TransactionColumns {
             quantity: Some(quantity.into()),
             product: None,
             category: None,
+            channel: None,
             discount: None,
         }
     }
@@ -109,6 +114,12 @@ impl TransactionColumns {
     /// Adds the category column.
     pub fn category(mut self, category: &str) -> Self {
         self.category = Some(category.into());
+        self
+    }
+
+    /// Adds the sales-channel column.
+    pub fn channel(mut self, channel: &str) -> Self {
+        self.channel = Some(channel.into());
         self
     }
 
@@ -230,7 +241,7 @@ fn read_file(
 
 impl TransactionColumns {
     /// The mapped columns in the order [`Collector::take`] reads them.
-    fn wanted(&self) -> [Wanted<'_>; 9] {
+    fn wanted(&self) -> [Wanted<'_>; 10] {
         let (amount, price) = match &self.amount {
             AmountColumns::Amount(a) => (("amount_col", a.as_str()), None),
             AmountColumns::QuantityPrice { quantity, price } => {
@@ -251,6 +262,7 @@ impl TransactionColumns {
             wanted("quantity_col", quantity),
             wanted("product_col", self.product.as_deref()),
             wanted("category_col", self.category.as_deref()),
+            wanted("channel_col", self.channel.as_deref()),
             wanted("discount_col", self.discount.as_deref()),
         ]
     }
@@ -261,6 +273,7 @@ impl TransactionColumns {
             quantity: self.quantity.is_some() || matches!(self.amount, AmountColumns::QuantityPrice { .. }),
             product: self.product.is_some(),
             category: self.category.is_some(),
+            channel: self.channel.is_some(),
             discount: self.discount.is_some(),
         }
     }
@@ -281,6 +294,7 @@ struct ParsedLine {
     quantity: Option<f64>,
     product: Option<Range<usize>>,
     category: Option<Range<usize>>,
+    channel: Option<Range<usize>>,
     discounted: Option<bool>,
 }
 
@@ -310,10 +324,11 @@ fn parse_line<'f>(
         quantity,
         product,
         category,
+        channel,
         discount,
     ] = fields
     else {
-        unreachable!("wanted() maps nine columns, the first three required")
+        unreachable!("wanted() maps ten columns, the first three required")
     };
     let id = utf8(&record[customer.index]).map_err(|r| (r, customer))?;
     if id.is_empty() {
@@ -338,6 +353,7 @@ fn parse_line<'f>(
         return Err((DropReason::MissingOrder, field));
     }
     let (product, category) = (optional_text(record, product)?, optional_text(record, category)?);
+    let channel = optional_text(record, channel)?;
     let line = ParsedLine {
         customer: out.add(id),
         timestamp,
@@ -346,6 +362,7 @@ fn parse_line<'f>(
         quantity: items,
         product: product.map(|p| out.add(p)),
         category: category.map(|c| out.add(c)),
+        channel: channel.map(|c| out.add(c)),
         discounted,
     };
     out.lines.push(line);
@@ -379,6 +396,7 @@ impl Kept {
                 quantity: line.quantity,
                 product: line.product.as_ref().map(text),
                 category: line.category.as_ref().map(text),
+                channel: line.channel.as_ref().map(text),
                 discounted: line.discounted,
             });
         }
@@ -402,7 +420,7 @@ fn flag(bytes: &[u8]) -> Option<bool> {
 }
 
 /// Writes transactions as CSV with columns `customer_id,order_id,date,amount`,
-/// then `product_id`, `category` and `discounted` (0/1) when the data has them.
+/// then `product_id`, `category`, `channel` and `discounted` (0/1) when the data has them.
 pub fn write_transactions(path: impl AsRef<Path>, tx: &Transactions) -> Result<()> {
     let path: PathBuf = path.as_ref().to_path_buf();
     let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
@@ -412,11 +430,13 @@ pub fn write_transactions(path: impl AsRef<Path>, tx: &Transactions) -> Result<(
         what: "transactions CSV",
         message: e.to_string(),
     };
-    let (products, categories, discounts) = (tx.products(), tx.categories(), tx.discount_flags());
+    let (products, categories, channels) = (tx.products(), tx.categories(), tx.channels());
+    let discounts = tx.discount_flags();
     let mut header = vec!["customer_id", "order_id", "date", "amount"];
     for (present, name) in [
         (products.is_some(), "product_id"),
         (categories.is_some(), "category"),
+        (channels.is_some(), "channel"),
         (discounts.is_some(), "discounted"),
     ] {
         if present {
@@ -435,7 +455,7 @@ pub fn write_transactions(path: impl AsRef<Path>, tx: &Transactions) -> Result<(
         if let Some((names, codes)) = products {
             out.write_field(&names[codes[i] as usize]).map_err(csv_err)?;
         }
-        if let Some((names, codes)) = categories {
+        for (names, codes) in [categories, channels].into_iter().flatten() {
             out.write_field(&names[codes[i] as usize]).map_err(csv_err)?;
         }
         if let Some(flags) = discounts {
@@ -574,19 +594,24 @@ mod tests {
 
     #[test]
     fn optional_columns_are_read_and_bad_flags_dropped() {
-        let text = "c,d,a,prod,cat,promo\n\
-                    x,2024-01-01,5,p1,books,yes\n\
-                    x,2024-01-02,5,p2,music,0\n\
-                    x,2024-01-03,5,p2,music,2.5\n\
-                    x,2024-01-04,5,p2,music,maybe\n";
+        let text = "c,d,a,prod,cat,promo,via\n\
+                    x,2024-01-01,5,p1,books,yes,web\n\
+                    x,2024-01-02,5,p2,music,0, store \n\
+                    x,2024-01-03,5,p2,music,2.5,web\n\
+                    x,2024-01-04,5,p2,music,maybe,app\n";
         let columns = TransactionColumns::new("c", "d", "a")
             .product("prod")
             .category("cat")
+            .channel("via")
             .discount("promo");
         let (tx, audit) = read(text, &columns, BadRowPolicy::Drop).unwrap();
         assert_eq!(tx.discount_flags(), Some(&[true, false, true][..]));
         assert_eq!(tx.products().unwrap().0, ["p1", "p2"]);
         assert_eq!(tx.categories().unwrap().1, [0, 1, 1]);
+        assert_eq!(
+            tx.channels(),
+            Some((&["web".to_string(), "store".to_string()][..], &[0, 1, 0][..]))
+        );
         assert_eq!(audit.dropped_for(DropReason::UnreadableDiscount), 1);
     }
 

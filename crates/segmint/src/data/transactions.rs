@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 /// A negative amount is a return: it lowers net revenue and is never an order.
 /// Timestamps are seconds since 1970-01-01 in wall-clock time.
 ///
-/// The optional columns (order, quantity, product, category, discount flag)
+/// The optional columns (order, quantity, product, category, channel, discount flag)
 /// are present for every line or for none.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transactions {
@@ -26,6 +26,7 @@ pub struct Transactions {
     quantity: Option<Vec<f64>>,
     product: Option<Coded>,
     category: Option<Coded>,
+    channel: Option<Coded>,
     discounted: Option<Vec<bool>>,
 }
 
@@ -47,6 +48,8 @@ pub struct LineFields {
     pub product: bool,
     /// Product category.
     pub category: bool,
+    /// Sales channel (store, web, app …).
+    pub channel: bool,
     /// Whether the line was bought on discount or promotion.
     pub discount: bool,
 }
@@ -68,6 +71,8 @@ pub struct Line<'a> {
     pub product: Option<&'a str>,
     /// Product category.
     pub category: Option<&'a str>,
+    /// Sales channel.
+    pub channel: Option<&'a str>,
     /// Bought on discount or promotion.
     pub discounted: Option<bool>,
 }
@@ -158,6 +163,12 @@ impl Transactions {
         Ok(self)
     }
 
+    /// Adds the sales channel of each line, coded as for customers.
+    pub fn with_channels(mut self, ids: Vec<String>, codes: Vec<u32>) -> Result<Self> {
+        self.channel = Some(self.coded_column("channel_codes", ids, codes)?);
+        Ok(self)
+    }
+
     /// Adds whether each line was bought on discount or promotion.
     pub fn with_discount_flags(mut self, discounted: Vec<bool>) -> Result<Self> {
         self.check_column_len("discount flags", discounted.len())?;
@@ -243,6 +254,11 @@ impl Transactions {
         self.category.as_ref().map(|c| (&c.ids[..], &c.codes[..]))
     }
 
+    /// Distinct sales channels and, for each line, its channel's index, when the data had a channel column.
+    pub fn channels(&self) -> Option<(&[String], &[u32])> {
+        self.channel.as_ref().map(|c| (&c.ids[..], &c.codes[..]))
+    }
+
     /// For each line, whether it was bought on discount, when the data said so.
     pub fn discount_flags(&self) -> Option<&[bool]> {
         self.discounted.as_deref()
@@ -255,6 +271,7 @@ impl Transactions {
             quantity: self.quantity.is_some(),
             product: self.product.is_some(),
             category: self.category.is_some(),
+            channel: self.channel.is_some(),
             discount: self.discounted.is_some(),
         }
     }
@@ -274,6 +291,7 @@ pub struct TransactionsBuilder {
     orders: Interner,
     products: Interner,
     categories: Interner,
+    channels: Interner,
     tx: Transactions,
 }
 
@@ -294,6 +312,7 @@ impl TransactionsBuilder {
                 quantity: fields.quantity.then(Vec::new),
                 product: fields.product.then(Coded::default),
                 category: fields.category.then(Coded::default),
+                channel: fields.channel.then(Coded::default),
                 discounted: fields.discount.then(Vec::new),
                 ..Default::default()
             },
@@ -343,6 +362,10 @@ impl TransactionsBuilder {
         if let Some(category) = self.tx.category.as_mut() {
             let code = self.categories.code(&mut category.ids, line.category.unwrap_or(""));
             category.codes.push(code);
+        }
+        if let Some(channel) = self.tx.channel.as_mut() {
+            let code = self.channels.code(&mut channel.ids, line.channel.unwrap_or(""));
+            channel.codes.push(code);
         }
         if let Some(discounted) = self.tx.discounted.as_mut() {
             discounted.push(line.discounted.unwrap_or(false));

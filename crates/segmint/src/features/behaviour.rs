@@ -126,6 +126,7 @@ pub const CORE_COLUMNS: [&str; 13] = [
 ///
 /// Always: [`CORE_COLUMNS`]. With a discount column: `discount_order_share`,
 /// `discount_revenue_share`. With categories: `category_breadth`. With
+/// channels: `channel_breadth`, `main_channel_share`. With
 /// products: `new_product_share`. With interactions: `interactions`,
 /// `service_contacts`, `mean_satisfaction`, `engagement_score`.
 /// Undefined values (inter-purchase time with fewer than two orders, mean
@@ -147,6 +148,7 @@ pub fn customer_features(tx: &Transactions, options: &FeatureOptions, sources: S
     let optional = [
         (fields.discount, &["discount_order_share", "discount_revenue_share"][..]),
         (fields.category, &["category_breadth"][..]),
+        (fields.channel, &["channel_breadth", "main_channel_share"][..]),
         (fields.product, &["new_product_share"][..]),
     ];
     for (present, names) in optional {
@@ -165,6 +167,9 @@ pub fn customer_features(tx: &Transactions, options: &FeatureOptions, sources: S
             }
             if fields.category {
                 row.push(category_breadth(tx, lines) as f64);
+            }
+            if fields.channel {
+                channel_features(tx, lines, &mut row);
             }
             if let Some(launch) = &launch {
                 row.push(new_product_share(tx, lines, launch, options.new_product_days));
@@ -381,6 +386,31 @@ fn category_breadth(tx: &Transactions, lines: &[u32]) -> usize {
     seen.len()
 }
 
+/// Distinct channels among the purchase lines, and the share of gross revenue
+/// bought through the customer's main channel (1 for a single-channel buyer).
+fn channel_features(tx: &Transactions, lines: &[u32], row: &mut Vec<f64>) {
+    let (_, codes) = tx.channels().expect("called only with a channel column");
+    let amounts = tx.amounts();
+    let mut spend: Vec<(u32, f64)> = lines
+        .iter()
+        .map(|&l| l as usize)
+        .filter(|&i| amounts[i] > 0.0)
+        .map(|i| (codes[i], amounts[i]))
+        .collect();
+    spend.sort_unstable_by_key(|&(channel, _)| channel);
+    let mut per_channel: Vec<f64> = Vec::new();
+    for (k, &(channel, amount)) in spend.iter().enumerate() {
+        if k == 0 || spend[k - 1].0 != channel {
+            per_channel.push(0.0);
+        }
+        *per_channel.last_mut().expect("a channel was just pushed") += amount;
+    }
+    let gross: f64 = per_channel.iter().sum();
+    let main = per_channel.iter().copied().fold(0.0, f64::max);
+    row.push(per_channel.len() as f64);
+    row.push(if gross > 0.0 { main / gross } else { 0.0 });
+}
+
 /// Launch time of each product code (`None` when unknown), when the data has products.
 ///
 /// From the products table when given; otherwise the product's first sale,
@@ -526,9 +556,11 @@ mod tests {
             quantity: true,
             product: true,
             category: true,
+            channel: true,
             discount: true,
         };
         let mut b = TransactionsBuilder::with_fields(fields);
+        let channels = ["web", "web", "store", "store", "web", "app"];
         let rows = [
             (line("a", 0, 10.0, "o1"), 1.0, "p1", "books", false),
             (line("a", 0, 30.0, "o1"), 2.0, "p2", "music", true),
@@ -537,11 +569,12 @@ mod tests {
             (line("a", 40, 40.0, "o3"), 4.0, "p3", "games", true),
             (line("b", 100, 8.0, "o4"), 1.0, "p1", "books", false),
         ];
-        for (base, quantity, product, category, discounted) in rows {
+        for ((base, quantity, product, category, discounted), channel) in rows.into_iter().zip(channels) {
             b.push_line(&Line {
                 quantity: Some(quantity),
                 product: Some(product),
                 category: Some(category),
+                channel: Some(channel),
                 discounted: Some(discounted),
                 ..base
             });
@@ -580,6 +613,9 @@ mod tests {
         assert_relative_eq!(get("discount_order_share"), 2.0 / 3.0); // o1 and o3
         assert_relative_eq!(get("discount_revenue_share"), 70.0 / 100.0);
         assert_relative_eq!(get("category_breadth"), 3.0);
+        // Purchases: 80 on the web (days 0 and 40), 20 in store; the return does not count.
+        assert_relative_eq!(get("channel_breadth"), 2.0);
+        assert_relative_eq!(get("main_channel_share"), 0.8);
         // p3 was bought 20 days after its launch; p1, p2 long after theirs.
         assert_relative_eq!(get("new_product_share"), 1.0 / 4.0);
         // b: one order, no gaps.

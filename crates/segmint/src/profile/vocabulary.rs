@@ -80,6 +80,13 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
         "broad baskets",
         "narrow baskets",
     ),
+    ("channel_breadth", "channel breadth", "omnichannel", "single-channel"),
+    (
+        "main_channel_share",
+        "main-channel share",
+        "loyal to one channel",
+        "spread across channels",
+    ),
     (
         "new_product_share",
         "new-product adoption",

@@ -13,6 +13,7 @@ mod survey;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_distr::weighted::WeightedIndex;
 use rand_distr::{Distribution, Exp, LogNormal, Normal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,9 @@ pub const CATEGORIES: [&str; 8] = [
     "Home",
     "Toys",
 ];
+
+/// Sales channels of the synthetic retailer.
+pub const CHANNELS: [&str; 3] = ["store", "web", "app"];
 
 /// Interaction kinds of the synthetic CRM export.
 pub const INTERACTION_KINDS: [&str; 3] = ["email_open", "visit", "service"];
@@ -257,12 +261,19 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
     let mut catalogue_rng = root.clone();
     catalogue_rng.set_stream(u64::MAX);
     let catalogue = Catalogue::draw(&mut catalogue_rng, f64::from(params.days));
-    let draw_task = |task: usize| -> Vec<Customer> {
+    // Channels come from streams of their own, so that adding them left every
+    // other draw (and so every earlier data set of a seed) unchanged.
+    let channel_root = ChaCha8Rng::seed_from_u64(params.seed ^ CHANNEL_SEED);
+    let draw_task = |task: usize| -> Vec<(Customer, Vec<u8>)> {
         (task * CUSTOMERS_PER_TASK..((task + 1) * CUSTOMERS_PER_TASK).min(n))
             .map(|i| {
                 let mut rng = root.clone();
                 rng.set_stream(i as u64);
-                Customer::draw(&mut rng, params, &catalogue)
+                let customer = Customer::draw(&mut rng, params, &catalogue);
+                let mut rng = channel_root.clone();
+                rng.set_stream(i as u64);
+                let channels = order_channels(&mut rng, customer.archetype, customer.n_orders);
+                (customer, channels)
             })
             .collect()
     };
@@ -276,6 +287,7 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
             order: true,
             product: true,
             category: true,
+            channel: true,
             discount: true,
             ..Default::default()
         },
@@ -291,11 +303,11 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
     // Draw a batch of tasks in parallel, append it in order, drop it: memory
     // stays at the output plus one batch.
     for batch in (0..n_tasks).step_by(TASKS_PER_BATCH) {
-        let drawn: Vec<Vec<Customer>> = (batch..(batch + TASKS_PER_BATCH).min(n_tasks))
+        let drawn: Vec<Vec<(Customer, Vec<u8>)>> = (batch..(batch + TASKS_PER_BATCH).min(n_tasks))
             .into_par_iter()
             .map(draw_task)
             .collect();
-        for customer in drawn.into_iter().flatten() {
+        for (customer, channels) in drawn.into_iter().flatten() {
             let code = archetypes.len() as u32;
             for line in &customer.lines {
                 let tx_line = crate::data::Line {
@@ -303,6 +315,7 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
                     amount: line.amount,
                     product: Some(&product_ids[line.product]),
                     category: Some(CATEGORIES[catalogue.category[line.product]]),
+                    channel: Some(CHANNELS[usize::from(channels[line.order as usize])]),
                     discounted: Some(line.discounted),
                     ..Default::default()
                 };
@@ -354,6 +367,30 @@ pub fn archetype_counts(truth: &[Archetype], labels: &[usize], n_segments: usize
         row[a as usize] += 1;
     }
     Ok(counts)
+}
+
+const CHANNEL_SEED: u64 = 0x6368_616e_6e65_6c73;
+
+/// The channel of each order: the customer's main channel (drawn from the
+/// archetype's mix) with the archetype's loyalty, otherwise any channel of the mix.
+fn order_channels(rng: &mut ChaCha8Rng, archetype: Archetype, n_orders: u32) -> Vec<u8> {
+    let (mix, loyalty) = match archetype {
+        Archetype::HighValueLoyalist => ([0.3, 0.3, 0.4], 0.5),
+        Archetype::NewPotential => ([0.15, 0.45, 0.4], 0.8),
+        Archetype::BudgetConscious => ([0.2, 0.7, 0.1], 0.85),
+        Archetype::AtRiskChurned => ([0.7, 0.25, 0.05], 0.9),
+    };
+    let pick = WeightedIndex::new(mix).expect("positive weights");
+    let main = pick.sample(rng) as u8;
+    (0..n_orders)
+        .map(|_| {
+            if rng.random_bool(loyalty) {
+                main
+            } else {
+                pick.sample(rng) as u8
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug)]
@@ -588,6 +625,9 @@ mod tests {
         assert!(mean_of("new_product_share", HighValueLoyalist) > 2.0 * mean_of("new_product_share", BudgetConscious));
         assert!(mean_of("engagement_score", HighValueLoyalist) > 2.0 * mean_of("engagement_score", AtRiskChurned));
         assert!(mean_of("category_breadth", HighValueLoyalist) > mean_of("category_breadth", NewPotential));
+        // Loyalists buy through every channel; lapsed store customers through one.
+        assert!(mean_of("channel_breadth", HighValueLoyalist) > 2.5);
+        assert!(mean_of("main_channel_share", HighValueLoyalist) < mean_of("main_channel_share", AtRiskChurned));
     }
 
     #[test]
