@@ -394,3 +394,37 @@ fn assign_block<F: Element>(
     partial.n_rows += labels.len();
     changed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The SIMD micro-kernel and the portable kernel (the one CPUs without
+    /// AVX2 run) pick the same centres, for shapes that fill whole tiles and
+    /// panels and shapes that leave remainders.
+    fn kernels_agree<F: Element>() {
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        for (n, d, k) in [(37, 1, 1), (64, 5, 3), (101, 16, 8), (53, 7, 13), (9, 3, 20)] {
+            let x = Array2::from_shape_fn((n, d), |_| F::from_f64(rng.random::<f64>()));
+            let centers = Array2::from_shape_fn((k, d), |_| F::from_f64(rng.random::<f64>()));
+            let packed = PackedCenters::new(centers.view());
+            let rows = x.as_slice().unwrap();
+            let mut portable = vec![usize::MAX; n];
+            assert_eq!(nearest_portable(rows, &packed, &mut portable), n);
+            let mut fast = vec![usize::MAX; n];
+            if let Some(changed) = simd::nearest_rows(packed.panels(), d, rows, &mut fast) {
+                assert_eq!(changed, n);
+                assert_eq!(fast, portable, "n {n} d {d} k {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn simd_and_portable_kernels_agree() {
+        kernels_agree::<f64>();
+        kernels_agree::<f32>();
+    }
+}
