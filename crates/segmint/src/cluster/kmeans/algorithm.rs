@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hamerly::hamerly;
 use super::init::{kmeans_plus_plus, random_rows};
-use super::kernel::{LloydPartial, PackedCenters, assign};
+use super::kernel::{LloydPartial, PackedCenters, assign, assign_counting};
 use super::params::{KMeansAlgorithm, KMeansInit, KMeansParams};
 use crate::check;
 use crate::cluster::Element;
@@ -275,13 +275,12 @@ fn lloyd<F: Element>(
     max_iter: usize,
     tol: f64,
 ) -> KMeans<F> {
-    let n = x.nrows();
-    let mut labels = vec![0usize; n];
-    let mut previous = vec![usize::MAX; n];
+    // No row has a label yet, so the first pass changes them all.
+    let mut labels = vec![usize::MAX; x.nrows()];
     let (mut strict, mut converged, mut n_iter) = (false, false, 0);
     for _ in 0..max_iter {
         n_iter += 1;
-        let mut pass = assign(x, w, &PackedCenters::new(centers.view()), &mut labels, false);
+        let (mut pass, changed) = assign_counting(x, w, &PackedCenters::new(centers.view()), &mut labels, false);
         relocate_empty_clusters(x, w, centers.view(), &labels, &mut pass);
         let new_centers = pass.centers(centers.view());
         let shift: f64 = new_centers
@@ -290,7 +289,7 @@ fn lloyd<F: Element>(
             .map(|(a, b)| (a.to_f64() - b.to_f64()).powi(2))
             .sum();
         centers = new_centers;
-        if labels == previous {
+        if changed == 0 {
             (strict, converged) = (true, true);
             break;
         }
@@ -298,7 +297,6 @@ fn lloyd<F: Element>(
             converged = true;
             break;
         }
-        previous.copy_from_slice(&labels);
     }
     // Labels must belong to the final centres; the inertia is summed exactly.
     let inertia = if strict {

@@ -13,6 +13,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::simd::{self, Panels};
 use crate::check;
 use crate::cluster::Element;
 use crate::error::{Error, Result};
@@ -21,6 +22,8 @@ use crate::error::{Error, Result};
 pub const BLOCK_ROWS: usize = 4096;
 /// Centres are padded to a multiple of this many.
 pub const LANES: usize = 8;
+// The SIMD panels are the portable kernel's groups.
+const _: () = assert!(LANES == simd::PANEL);
 /// Rows scored together by the kernel.
 pub(crate) const ROWS: usize = 4;
 
@@ -33,6 +36,8 @@ pub(crate) struct PackedCenters<F> {
     groups: Vec<[F; LANES]>,
     /// ‖c‖² per group, +∞ for padding so that it never wins.
     norms: Vec<[F; LANES]>,
+    /// The same centres for the explicit-SIMD micro-kernel.
+    panels: Panels,
     k: usize,
     d: usize,
 }
@@ -52,7 +57,19 @@ impl<F: Element> PackedCenters<F> {
             }
             norms[g][l] = norm;
         }
-        PackedCenters { groups, norms, k, d }
+        let panels = Panels::new(&groups, &norms);
+        PackedCenters {
+            groups,
+            norms,
+            panels,
+            k,
+            d,
+        }
+    }
+
+    /// The centres in the SIMD micro-kernel's layout.
+    pub(crate) fn panels(&self) -> &Panels {
+        &self.panels
     }
 
     /// Number of features.
@@ -289,9 +306,22 @@ pub(crate) fn assign<F: Element>(
     labels: &mut [usize],
     exact_inertia: bool,
 ) -> LloydPartial {
+    assign_counting(x, w, centers, labels, exact_inertia).0
+}
+
+/// [`assign`], also returning how many labels differ from what `labels` held
+/// before: counting while writing spares the Lloyd loop a copy and a
+/// comparison of the whole label vector per iteration.
+pub(crate) fn assign_counting<F: Element>(
+    x: ArrayView2<'_, F>,
+    w: Option<&[F]>,
+    centers: &PackedCenters<F>,
+    labels: &mut [usize],
+    exact_inertia: bool,
+) -> (LloydPartial, usize) {
     let d = centers.d;
     let data = x.as_slice().expect("standard layout");
-    let partials: Vec<LloydPartial> = labels
+    let partials: Vec<(LloydPartial, usize)> = labels
         .par_chunks_mut(BLOCK_ROWS)
         .enumerate()
         .map(|(b, block)| {
@@ -299,13 +329,37 @@ pub(crate) fn assign<F: Element>(
             let rows = &data[start * d..(start + block.len()) * d];
             let weights = w.map(|w| &w[start..start + block.len()]);
             let mut partial = LloydPartial::zeros(centers.k, d);
-            assign_block(rows, weights, centers, block, &mut partial, exact_inertia);
-            partial
+            let changed = assign_block(rows, weights, centers, block, &mut partial, exact_inertia);
+            (partial, changed)
         })
         .collect();
     let mut total = LloydPartial::zeros(centers.k, d);
-    partials.iter().for_each(|p| total.add(p));
-    total
+    partials.iter().for_each(|(p, _)| total.add(p));
+    (total, partials.iter().map(|(_, changed)| changed).sum())
+}
+
+/// The portable kernel: nearest centre of each row, [`ROWS`] rows at a time;
+/// returns how many labels changed.
+fn nearest_portable<F: Element>(rows: &[F], centers: &PackedCenters<F>, labels: &mut [usize]) -> usize {
+    let d = centers.d;
+    let mut changed = 0;
+    let mut record = |label: &mut usize, best: usize| {
+        changed += usize::from(*label != best);
+        *label = best;
+    };
+    let blocked = labels.len() / ROWS * ROWS;
+    for (quad, quad_labels) in rows[..blocked * d]
+        .chunks_exact(ROWS * d)
+        .zip(labels.chunks_exact_mut(ROWS))
+    {
+        for (label, best) in quad_labels.iter_mut().zip(centers.nearest_block(quad)) {
+            record(label, best);
+        }
+    }
+    for (row, label) in rows.chunks_exact(d).zip(labels.iter_mut()).skip(blocked) {
+        record(label, centers.nearest(row));
+    }
+    changed
 }
 
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
@@ -316,18 +370,10 @@ fn assign_block<F: Element>(
     labels: &mut [usize],
     partial: &mut LloydPartial,
     exact_inertia: bool,
-) {
+) -> usize {
     let d = centers.d;
-    let blocked = labels.len() / ROWS * ROWS;
-    for (b, quad) in rows[..blocked * d].chunks_exact(ROWS * d).enumerate() {
-        let nearest = centers.nearest_block(quad);
-        for (r, &best) in nearest.iter().enumerate() {
-            labels[b * ROWS + r] = best;
-        }
-    }
-    for (i, row) in rows.chunks_exact(d).enumerate().skip(blocked) {
-        labels[i] = centers.nearest(row);
-    }
+    let changed =
+        simd::nearest_rows(&centers.panels, d, rows, labels).unwrap_or_else(|| nearest_portable(rows, centers, labels));
     for ((i, row), &best) in rows.chunks_exact(d).enumerate().zip(labels.iter()) {
         let weight = weights.map_or(1.0, |w| w[i].to_f64());
         partial.weights[best] += weight;
@@ -346,4 +392,39 @@ fn assign_block<F: Element>(
         }
     }
     partial.n_rows += labels.len();
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The SIMD micro-kernel and the portable kernel (the one CPUs without
+    /// AVX2 run) pick the same centres, for shapes that fill whole tiles and
+    /// panels and shapes that leave remainders.
+    fn kernels_agree<F: Element>() {
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        for (n, d, k) in [(37, 1, 1), (64, 5, 3), (101, 16, 8), (53, 7, 13), (9, 3, 20)] {
+            let x = Array2::from_shape_fn((n, d), |_| F::from_f64(rng.random::<f64>()));
+            let centers = Array2::from_shape_fn((k, d), |_| F::from_f64(rng.random::<f64>()));
+            let packed = PackedCenters::new(centers.view());
+            let rows = x.as_slice().unwrap();
+            let mut portable = vec![usize::MAX; n];
+            assert_eq!(nearest_portable(rows, &packed, &mut portable), n);
+            let mut fast = vec![usize::MAX; n];
+            if let Some(changed) = simd::nearest_rows(packed.panels(), d, rows, &mut fast) {
+                assert_eq!(changed, n);
+                assert_eq!(fast, portable, "n {n} d {d} k {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn simd_and_portable_kernels_agree() {
+        kernels_agree::<f64>();
+        kernels_agree::<f32>();
+    }
 }

@@ -32,6 +32,7 @@ mod hamerly;
 pub(crate) mod init;
 pub(crate) mod kernel;
 mod params;
+mod simd;
 
 pub use algorithm::KMeans;
 pub(crate) use algorithm::{mean_variance, weights_of};

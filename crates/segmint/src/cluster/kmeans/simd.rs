@@ -1,0 +1,425 @@
+//! The explicit-SIMD assignment micro-kernel (AVX2 + FMA through `pulp`'s
+//! safe wrappers, chosen at run time; other CPUs use the portable kernel).
+//!
+//! Centres come in panels of [`PANEL`] = 8. A tile of rows is scored against
+//! one panel with one multiply-add per row, feature and vector of centres:
+//! the accumulators start at ‖c‖² and add x_f · (−2 c_f), so they end at
+//! ‖c‖² − 2 x·c (the ‖x‖² term does not change the argmin) without a final
+//! pass. Each row's accumulators stay in registers for the whole panel, and
+//! the argmin over the panel is a few lane shuffles, not a scalar scan.
+//! f32 data is scored in eight f32 lanes, f64 data in two vectors of four.
+
+use crate::cluster::Element;
+
+/// Centres per panel.
+pub(crate) const PANEL: usize = 8;
+
+/// Rows scored together against a panel: enough independent accumulators to
+/// cover the multiply-add latency, few enough to stay in the 16 registers
+/// (f64: 2 per row; f32: 1 per row).
+const TILE_F64: usize = 4;
+const TILE_F32: usize = 8;
+
+/// Centres in the micro-kernel's layout, in the data's precision.
+#[derive(Debug, Clone)]
+pub(crate) enum Panels {
+    F64(PanelSet<f64>),
+    F32(PanelSet<f32>),
+}
+
+/// `minus_two[p * d + f][l]` = −2 × feature `f` of centre `p * PANEL + l`
+/// (0 for padding); `norms[p][l]` = ‖c‖², +∞ for padding so that it never wins.
+#[derive(Debug, Clone)]
+pub(crate) struct PanelSet<T> {
+    minus_two: Vec<[T; PANEL]>,
+    norms: Vec<[T; PANEL]>,
+}
+
+impl Panels {
+    /// Panels from centres already grouped by eight (`groups[g * d + f][l]`)
+    /// and their norms, in the precision of `F`.
+    pub(crate) fn new<F: Element>(groups: &[[F; PANEL]], norms: &[[F; PANEL]]) -> Panels {
+        // Multiplying by −2 is exact, so the scores equal ‖c‖² − 2 x·c.
+        if size_of::<F>() == size_of::<f32>() {
+            Panels::F32(PanelSet {
+                minus_two: groups.iter().map(|g| g.map(|v| (-2.0 * v.to_f64()) as f32)).collect(),
+                norms: norms.iter().map(|g| g.map(|v| v.to_f64() as f32)).collect(),
+            })
+        } else {
+            Panels::F64(PanelSet {
+                minus_two: groups.iter().map(|g| g.map(|v| -2.0 * v.to_f64())).collect(),
+                norms: norms.iter().map(|g| g.map(|v| v.to_f64())).collect(),
+            })
+        }
+    }
+}
+
+/// Writes the nearest centre (lowest ‖c‖² − 2 x·c, first on ties) of each row
+/// of `rows` (`d` features each) to `labels` and returns how many labels
+/// changed; `None` (nothing written) when the CPU lacks AVX2 and FMA.
+pub(crate) fn nearest_rows<F: Element>(panels: &Panels, d: usize, rows: &[F], labels: &mut [usize]) -> Option<usize> {
+    if d == 0 || rows.len() != d * labels.len() {
+        return None;
+    }
+    imp::nearest_rows(panels, d, rows, labels)
+}
+
+/// Squared distances of each row to the centres of a single panel, as f64:
+/// `visit(i, d2)` with `d2[t] = max(‖x_i‖² + ‖c_t‖² − 2 x_i·c_t, 0)` in the
+/// data's precision (+∞ in padding lanes). `row_norms[i]` = ‖x_i‖². Returns
+/// `false` (nothing visited) when the CPU lacks AVX2 and FMA or the centres
+/// need more than one panel.
+pub(crate) fn panel_distances<F: Element>(
+    panels: &Panels,
+    d: usize,
+    rows: &[F],
+    row_norms: &[F],
+    visit: impl FnMut(usize, [f64; PANEL]),
+) -> bool {
+    let one_panel = match panels {
+        Panels::F64(set) => set.norms.len() == 1,
+        Panels::F32(set) => set.norms.len() == 1,
+    };
+    if d == 0 || !one_panel || rows.len() != d * row_norms.len() {
+        return false;
+    }
+    imp::panel_distances(panels, d, rows, row_norms, visit)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod imp {
+    use super::Panels;
+    use crate::cluster::Element;
+
+    pub(super) fn nearest_rows<F: Element>(_: &Panels, _: usize, _: &[F], _: &mut [usize]) -> Option<usize> {
+        None
+    }
+
+    pub(super) fn panel_distances<F: Element>(
+        _: &Panels,
+        _: usize,
+        _: &[F],
+        _: &[F],
+        _: impl FnMut(usize, [f64; super::PANEL]),
+    ) -> bool {
+        false
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod imp {
+    use core::arch::x86_64::{__m256, __m256d, _CMP_EQ_OQ};
+
+    use pulp::bytemuck::cast;
+    use pulp::x86::V3;
+
+    use super::{PANEL, PanelSet, Panels, TILE_F32, TILE_F64};
+    use crate::cluster::Element;
+
+    pub(super) fn nearest_rows<F: Element>(
+        panels: &Panels,
+        d: usize,
+        rows: &[F],
+        labels: &mut [usize],
+    ) -> Option<usize> {
+        let simd = V3::try_new()?;
+        Some(simd.vectorize(Nearest {
+            simd,
+            panels,
+            d,
+            rows,
+            labels,
+        }))
+    }
+
+    /// [`nearest_rows`]'s work, as a type whose `call` is forced inline into
+    /// the AVX2 context (a closure's body may stay outside it, and then every
+    /// intrinsic becomes a function call).
+    struct Nearest<'a, F> {
+        simd: V3,
+        panels: &'a Panels,
+        d: usize,
+        rows: &'a [F],
+        labels: &'a mut [usize],
+    }
+
+    impl<F: Element> pulp::NullaryFnOnce for Nearest<'_, F> {
+        type Output = usize;
+
+        #[inline(always)]
+        fn call(self) -> usize {
+            let Nearest {
+                simd,
+                panels,
+                d,
+                rows,
+                labels,
+            } = self;
+            match panels {
+                Panels::F64(set) => tiles_f64(simd, set, d, rows, labels),
+                Panels::F32(set) => tiles_f32(simd, set, d, rows, labels),
+            }
+        }
+    }
+
+    /// Records `best` as the label of a row, counting it if it changed.
+    #[inline(always)]
+    fn store(label: &mut usize, best: usize) -> usize {
+        let changed = usize::from(*label != best);
+        *label = best;
+        changed
+    }
+
+    #[inline(always)]
+    fn tiles_f64<F: Element>(simd: V3, set: &PanelSet<f64>, d: usize, rows: &[F], labels: &mut [usize]) -> usize {
+        let mut changed = 0;
+        let mut tiles = rows.chunks_exact(TILE_F64 * d);
+        let mut tile_labels = labels.chunks_exact_mut(TILE_F64);
+        for (tile, labels) in (&mut tiles).zip(&mut tile_labels) {
+            let best = tile_f64::<F, TILE_F64>(simd, set, d, tile);
+            changed += labels.iter_mut().zip(best).map(|(l, b)| store(l, b)).sum::<usize>();
+        }
+        for (row, label) in tiles.remainder().chunks_exact(d).zip(tile_labels.into_remainder()) {
+            changed += store(label, tile_f64::<F, 1>(simd, set, d, row)[0]);
+        }
+        changed
+    }
+
+    #[inline(always)]
+    fn tiles_f32<F: Element>(simd: V3, set: &PanelSet<f32>, d: usize, rows: &[F], labels: &mut [usize]) -> usize {
+        let mut changed = 0;
+        let mut tiles = rows.chunks_exact(TILE_F32 * d);
+        let mut tile_labels = labels.chunks_exact_mut(TILE_F32);
+        for (tile, labels) in (&mut tiles).zip(&mut tile_labels) {
+            let best = tile_f32::<F, TILE_F32>(simd, set, d, tile);
+            changed += labels.iter_mut().zip(best).map(|(l, b)| store(l, b)).sum::<usize>();
+        }
+        for (row, label) in tiles.remainder().chunks_exact(d).zip(tile_labels.into_remainder()) {
+            changed += store(label, tile_f32::<F, 1>(simd, set, d, row)[0]);
+        }
+        changed
+    }
+
+    /// Nearest centre of each of the `R` rows of `tile` (f64 data).
+    #[inline(always)]
+    fn tile_f64<F: Element, const R: usize>(simd: V3, set: &PanelSet<f64>, d: usize, tile: &[F]) -> [usize; R] {
+        let mut best = [(f64::INFINITY, 0); R];
+        for (p, (panel, norms)) in set.minus_two.chunks_exact(d).zip(&set.norms).enumerate() {
+            let scores = scores_f64::<F, R>(simd, panel, norms, d, tile);
+            for r in 0..R {
+                let (score, lane) = argmin_f64(simd, scores[r]);
+                if score < best[r].0 {
+                    best[r] = (score, p * PANEL + lane);
+                }
+            }
+        }
+        best.map(|b| b.1)
+    }
+
+    /// Nearest centre of each of the `R` rows of `tile` (f32 data).
+    #[inline(always)]
+    fn tile_f32<F: Element, const R: usize>(simd: V3, set: &PanelSet<f32>, d: usize, tile: &[F]) -> [usize; R] {
+        let mut best = [(f32::INFINITY, 0); R];
+        for (p, (panel, norms)) in set.minus_two.chunks_exact(d).zip(&set.norms).enumerate() {
+            let scores = scores_f32::<F, R>(simd, panel, norms, d, tile);
+            for r in 0..R {
+                let (score, lane) = argmin_f32(simd, scores[r]);
+                if score < best[r].0 {
+                    best[r] = (score, p * PANEL + lane);
+                }
+            }
+        }
+        best.map(|b| b.1)
+    }
+
+    /// ‖c‖² − 2 x·c of each of the `R` rows of `tile` against one panel
+    /// (f64 data): the accumulators stay in registers across the features.
+    #[inline(always)]
+    fn scores_f64<F: Element, const R: usize>(
+        simd: V3,
+        panel: &[[f64; PANEL]],
+        norms: &[f64; PANEL],
+        d: usize,
+        tile: &[F],
+    ) -> [[__m256d; 2]; R] {
+        let rows: [&[F]; R] = core::array::from_fn(|r| &tile[r * d..(r + 1) * d]);
+        let mut acc = [cast::<_, [__m256d; 2]>(*norms); R];
+        for (f, centres) in panel.iter().enumerate() {
+            let centres: [__m256d; 2] = cast(*centres);
+            for r in 0..R {
+                let x = simd.avx._mm256_set1_pd(rows[r][f].to_f64());
+                acc[r][0] = simd.fma._mm256_fmadd_pd(x, centres[0], acc[r][0]);
+                acc[r][1] = simd.fma._mm256_fmadd_pd(x, centres[1], acc[r][1]);
+            }
+        }
+        acc
+    }
+
+    /// [`scores_f64`] for f32 data, eight f32 lanes per row.
+    #[inline(always)]
+    fn scores_f32<F: Element, const R: usize>(
+        simd: V3,
+        panel: &[[f32; PANEL]],
+        norms: &[f32; PANEL],
+        d: usize,
+        tile: &[F],
+    ) -> [__m256; R] {
+        let rows: [&[F]; R] = core::array::from_fn(|r| &tile[r * d..(r + 1) * d]);
+        let mut acc = [cast::<_, __m256>(*norms); R];
+        for (f, centres) in panel.iter().enumerate() {
+            let centres: __m256 = cast(*centres);
+            for r in 0..R {
+                // For f32 data the round trip through f64 is exact and compiles away.
+                let x = simd.avx._mm256_set1_ps(rows[r][f].to_f64() as f32);
+                acc[r] = simd.fma._mm256_fmadd_ps(x, centres, acc[r]);
+            }
+        }
+        acc
+    }
+
+    pub(super) fn panel_distances<F: Element>(
+        panels: &Panels,
+        d: usize,
+        rows: &[F],
+        row_norms: &[F],
+        visit: impl FnMut(usize, [f64; PANEL]),
+    ) -> bool {
+        let Some(simd) = V3::try_new() else { return false };
+        simd.vectorize(Distances {
+            simd,
+            panels,
+            d,
+            rows,
+            row_norms,
+            visit,
+        });
+        true
+    }
+
+    /// [`panel_distances`]'s work, forced inline like [`Nearest`].
+    struct Distances<'a, F, V> {
+        simd: V3,
+        panels: &'a Panels,
+        d: usize,
+        rows: &'a [F],
+        row_norms: &'a [F],
+        visit: V,
+    }
+
+    impl<F: Element, V: FnMut(usize, [f64; PANEL])> pulp::NullaryFnOnce for Distances<'_, F, V> {
+        type Output = ();
+
+        #[inline(always)]
+        fn call(self) {
+            let Distances {
+                simd,
+                panels,
+                d,
+                rows,
+                row_norms,
+                visit,
+            } = self;
+            match panels {
+                Panels::F64(set) => distances_f64(simd, set, d, rows, row_norms, visit),
+                Panels::F32(set) => distances_f32(simd, set, d, rows, row_norms, visit),
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn distances_f64<F: Element>(
+        simd: V3,
+        set: &PanelSet<f64>,
+        d: usize,
+        rows: &[F],
+        row_norms: &[F],
+        mut visit: impl FnMut(usize, [f64; PANEL]),
+    ) {
+        let avx = simd.avx;
+        let zero = avx._mm256_setzero_pd();
+        let mut one_row = |i: usize, [low, high]: [__m256d; 2]| {
+            let norm = avx._mm256_set1_pd(row_norms[i].to_f64());
+            let low = avx._mm256_max_pd(avx._mm256_add_pd(low, norm), zero);
+            let high = avx._mm256_max_pd(avx._mm256_add_pd(high, norm), zero);
+            visit(i, cast([low, high]));
+        };
+        let mut tiles = rows.chunks_exact(TILE_F64 * d);
+        for (t, tile) in (&mut tiles).enumerate() {
+            let scores = scores_f64::<F, TILE_F64>(simd, &set.minus_two, &set.norms[0], d, tile);
+            for (r, scores) in scores.into_iter().enumerate() {
+                one_row(t * TILE_F64 + r, scores);
+            }
+        }
+        let done = rows.len() / d - tiles.remainder().len() / d;
+        for (r, row) in tiles.remainder().chunks_exact(d).enumerate() {
+            one_row(
+                done + r,
+                scores_f64::<F, 1>(simd, &set.minus_two, &set.norms[0], d, row)[0],
+            );
+        }
+    }
+
+    #[inline(always)]
+    fn distances_f32<F: Element>(
+        simd: V3,
+        set: &PanelSet<f32>,
+        d: usize,
+        rows: &[F],
+        row_norms: &[F],
+        mut visit: impl FnMut(usize, [f64; PANEL]),
+    ) {
+        let avx = simd.avx;
+        let zero = avx._mm256_setzero_ps();
+        let mut one_row = |i: usize, scores: __m256| {
+            let norm = avx._mm256_set1_ps(row_norms[i].to_f64() as f32);
+            let d2 = avx._mm256_max_ps(avx._mm256_add_ps(scores, norm), zero);
+            visit(i, cast::<_, [f32; PANEL]>(d2).map(f64::from));
+        };
+        let mut tiles = rows.chunks_exact(TILE_F32 * d);
+        for (t, tile) in (&mut tiles).enumerate() {
+            let scores = scores_f32::<F, TILE_F32>(simd, &set.minus_two, &set.norms[0], d, tile);
+            for (r, scores) in scores.into_iter().enumerate() {
+                one_row(t * TILE_F32 + r, scores);
+            }
+        }
+        let done = rows.len() / d - tiles.remainder().len() / d;
+        for (r, row) in tiles.remainder().chunks_exact(d).enumerate() {
+            one_row(
+                done + r,
+                scores_f32::<F, 1>(simd, &set.minus_two, &set.norms[0], d, row)[0],
+            );
+        }
+    }
+
+    /// The lowest of eight scores and its first lane: the minimum is spread
+    /// to every lane by swapping halves and pairs, then compared back.
+    #[inline(always)]
+    fn argmin_f64(simd: V3, [low, high]: [__m256d; 2]) -> (f64, usize) {
+        let avx = simd.avx;
+        let m = avx._mm256_min_pd(low, high);
+        let m = avx._mm256_min_pd(m, avx._mm256_permute2f128_pd::<1>(m, m));
+        let m = avx._mm256_min_pd(m, avx._mm256_permute_pd::<0b0101>(m));
+        let in_low = avx._mm256_movemask_pd(avx._mm256_cmp_pd::<_CMP_EQ_OQ>(low, m));
+        let in_high = avx._mm256_movemask_pd(avx._mm256_cmp_pd::<_CMP_EQ_OQ>(high, m));
+        let lanes = (in_low | (in_high << 4)) as u32;
+        // No lane matches only if a score is NaN; any valid label beats a panic.
+        (
+            simd.avx2._mm256_cvtsd_f64(m),
+            (lanes.trailing_zeros() as usize).min(PANEL - 1),
+        )
+    }
+
+    /// [`argmin_f64`] for eight f32 scores in one vector.
+    #[inline(always)]
+    fn argmin_f32(simd: V3, scores: __m256) -> (f32, usize) {
+        let avx = simd.avx;
+        let m = avx._mm256_min_ps(scores, avx._mm256_permute2f128_ps::<1>(scores, scores));
+        let m = avx._mm256_min_ps(m, avx._mm256_permute_ps::<0b0100_1110>(m));
+        let m = avx._mm256_min_ps(m, avx._mm256_permute_ps::<0b1011_0001>(m));
+        let lanes = avx._mm256_movemask_ps(avx._mm256_cmp_ps::<_CMP_EQ_OQ>(scores, m)) as u32;
+        (
+            avx._mm256_cvtss_f32(m),
+            (lanes.trailing_zeros() as usize).min(PANEL - 1),
+        )
+    }
+}
