@@ -11,6 +11,7 @@ The stages, each usable on its own:
   gap statistic, bootstrap stability, prediction strength, η² and Kruskal–Wallis;
 - :mod:`segmint.validate` — the MASDA scorecard;
 - :mod:`segmint.pipeline` — the whole pipeline in one call (:func:`segment`, :func:`segment_csv`);
+- :class:`Segmenter` — the same pipeline as a scikit-learn-style object with a notebook dashboard;
 - :mod:`segmint.datasets` — a synthetic customer base with known archetypes;
 - :mod:`segmint.exceptions` — the errors, which subclass ValueError, KeyError or OSError.
 """
@@ -18,6 +19,7 @@ The stages, each usable on its own:
 from . import cluster, clv, datasets, decomposition, exceptions, features, metrics, pipeline, stats, validate
 from ._native import __version__
 from .pipeline import SegmentationResult, read_transactions, segment, segment_csv, segment_survey
+from .segmenter import Segmenter
 
 __all__ = [
     "__version__",
@@ -32,6 +34,7 @@ __all__ = [
     "validate",
     "stats",
     "SegmentationResult",
+    "Segmenter",
     "read_transactions",
     "segment",
     "segment_csv",
