@@ -12,11 +12,12 @@ The stages, each usable on its own:
 - :mod:`segmint.validate` — the MASDA scorecard;
 - :mod:`segmint.pipeline` — the whole pipeline in one call (:func:`segment`, :func:`segment_csv`);
 - :class:`Segmenter` — the same pipeline as a scikit-learn-style object with a notebook dashboard;
-- :mod:`segmint.datasets` — a synthetic customer base with known archetypes;
+- :mod:`segmint.plotting` — k selection, snake plot, segment sizes, KPIs, loadings (needs matplotlib);
+- :mod:`segmint.datasets` — a synthetic customer base with known archetypes, CDNOW, UCI Online Retail;
 - :mod:`segmint.exceptions` — the errors, which subclass ValueError, KeyError or OSError.
 """
 
-from . import cluster, clv, datasets, decomposition, exceptions, features, metrics, pipeline, stats, validate
+from . import cluster, clv, datasets, decomposition, exceptions, features, metrics, pipeline, plotting, stats, validate
 from ._native import __version__
 from .pipeline import SegmentationResult, read_transactions, segment, segment_csv, segment_survey
 from .segmenter import Segmenter
@@ -31,6 +32,7 @@ __all__ = [
     "features",
     "metrics",
     "pipeline",
+    "plotting",
     "validate",
     "stats",
     "SegmentationResult",

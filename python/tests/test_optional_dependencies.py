@@ -37,6 +37,19 @@ def test_the_package_works_without_scikit_learn():
 
 @pytest.mark.parametrize("module", ["matplotlib"])
 def test_the_package_imports_without(module):
-    code = f"import sys; sys.modules[{module!r}] = None; import segmint, segmint.datasets; print('ok')"
+    code = f"import sys; sys.modules[{module!r}] = None; import segmint, segmint.datasets, segmint.plotting; print('ok')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_plotting_without_matplotlib_names_the_missing_package():
+    code = (
+        "import sys; sys.modules['matplotlib'] = None; sys.modules['matplotlib.pyplot'] = None\n"
+        "import pandas as pd, segmint\n"
+        "try:\n"
+        "    segmint.plotting.plot_segment_sizes(pd.Series([0, 1, 1]))\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "pip install matplotlib" in done.stdout, done.stderr
