@@ -199,6 +199,14 @@ class Segmenter(BaseEstimator):
         return self.result.to_html(path)
 
     def _repr_html_(self) -> str | None:
+        """The dashboard once fitted (Jupyter shows it); nothing before."""
         if not hasattr(self, "result_"):
             return None
         return self.result_._repr_html_()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        """Jupyter's display: the dashboard once fitted, scikit-learn's estimator view before."""
+        if hasattr(self, "result_"):
+            return {"text/plain": repr(self), "text/html": self.result_._repr_html_()}
+        parent = getattr(super(), "_repr_mimebundle_", None)
+        return parent(**kwargs) if parent is not None else {"text/plain": repr(self)}

@@ -66,6 +66,8 @@ def test_dashboard_html_json_and_notebook_view(fitted, tmp_path):
     assert frame.startswith("<iframe srcdoc=")
     srcdoc = frame.split('srcdoc="', 1)[1].split('" title=', 1)[0]
     assert html.unescape(srcdoc) == page
+    bundle = fitted._repr_mimebundle_()
+    assert bundle["text/html"] == frame and bundle["text/plain"].startswith("Segmenter(")
     with pytest.raises(SegmintIOError):
         fitted.to_html(tmp_path / "no" / "such" / "dir" / "dashboard.html")
 
