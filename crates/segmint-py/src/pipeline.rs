@@ -14,7 +14,7 @@ use segmint::synth::{REGIONS, SynthParams, generate, generate_survey};
 use segmint::validate::ValidateOptions;
 
 use crate::data::{codes, table_to_py, transactions_from, transactions_to_py};
-use crate::error::{detached, raise, to_json};
+use crate::error::{cancellable, detached, raise, to_json};
 use crate::features::{InteractionColumns, LaunchColumns, interactions_from, products_from};
 
 /// RFM, AOV and tenure per customer.
@@ -104,7 +104,10 @@ pub fn segment<'py>(
         products: launches.as_ref(),
         interactions: interactions.as_ref(),
     };
-    let result = detached(py, || segmentation.fit_with_sources(&tx, audit.as_ref(), sources))?;
+    let result = cancellable(py, |token| {
+        segmentation.cancel = token;
+        segmentation.fit_with_sources(&tx, audit.as_ref(), sources)
+    })?;
     let report = detached(py, || result.report.to_json())?;
     let out = PyDict::new(py);
     out.set_item("features", table_to_py(py, &result.features)?)?;

@@ -126,6 +126,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The caller cancelled the work (e.g. Ctrl-C) through a [`crate::CancelToken`].
+    #[error("cancelled")]
+    Cancelled,
+
     /// Serialising a result failed.
     #[error("cannot serialise {what}: {message}")]
     Serialize {
