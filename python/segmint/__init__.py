@@ -11,13 +11,16 @@ The stages, each usable on its own:
   gap statistic, bootstrap stability, prediction strength, η² and Kruskal–Wallis;
 - :mod:`segmint.validate` — the MASDA scorecard;
 - :mod:`segmint.pipeline` — the whole pipeline in one call (:func:`segment`, :func:`segment_csv`);
-- :mod:`segmint.datasets` — a synthetic customer base with known archetypes;
+- :class:`Segmenter` — the same pipeline as a scikit-learn-style object with a notebook dashboard;
+- :mod:`segmint.plotting` — k selection, snake plot, segment sizes, KPIs, loadings (needs matplotlib);
+- :mod:`segmint.datasets` — a synthetic customer base with known archetypes, CDNOW, UCI Online Retail;
 - :mod:`segmint.exceptions` — the errors, which subclass ValueError, KeyError or OSError.
 """
 
-from . import cluster, clv, datasets, decomposition, exceptions, features, metrics, pipeline, stats, validate
+from . import cluster, clv, datasets, decomposition, exceptions, features, metrics, pipeline, plotting, stats, validate
 from ._native import __version__
 from .pipeline import SegmentationResult, read_transactions, segment, segment_csv, segment_survey
+from .segmenter import Segmenter
 
 __all__ = [
     "__version__",
@@ -29,9 +32,11 @@ __all__ = [
     "features",
     "metrics",
     "pipeline",
+    "plotting",
     "validate",
     "stats",
     "SegmentationResult",
+    "Segmenter",
     "read_transactions",
     "segment",
     "segment_csv",

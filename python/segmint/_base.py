@@ -7,11 +7,20 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import NotFittedError, ParameterError
+from .exceptions import DataError, InputTypeError, NotFittedError, ParameterError
 
 try:  # scikit-learn is optional: with it, estimators work in Pipeline, GridSearchCV and clone.
-    from sklearn.base import BaseEstimator
+    from sklearn.base import BaseEstimator, ClusterMixin, DensityMixin, TransformerMixin
 except ImportError:  # pragma: no cover - exercised only without scikit-learn
+
+    class ClusterMixin:  # type: ignore[no-redef]
+        """Marks a clusterer (scikit-learn's tag); nothing to add without scikit-learn."""
+
+    class DensityMixin:  # type: ignore[no-redef]
+        """Marks a density estimator (scikit-learn's tag); nothing to add without scikit-learn."""
+
+    class TransformerMixin:  # type: ignore[no-redef]
+        """Marks a transformer (scikit-learn's tag); nothing to add without scikit-learn."""
 
     class BaseEstimator:  # type: ignore[no-redef]
         """get_params / set_params over the keyword arguments of ``__init__``."""
@@ -65,17 +74,47 @@ def seed_from(random_state: Any) -> int:
 
 def as_matrix(X: Any, name: str = "X", dtype: Any = None) -> np.ndarray:
     """X as a C-contiguous 2-D float array: float32 stays float32, anything
-    else becomes float64 (or ``dtype`` when given). No copy when X already fits."""
-    try:
-        array = np.asarray(X)
-        if dtype is None:
-            dtype = np.float32 if array.dtype == np.float32 else np.float64
-        array = np.ascontiguousarray(array, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"invalid parameter {name}: cannot convert to a float array ({exc})") from None
+    else becomes float64 (or ``dtype`` when given). No copy when X already fits.
+
+    Sparse and complex input, text and objects that are not numbers, and
+    arrays without rows or columns are refused with a message naming the problem.
+    """
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):
+        raise ParameterError(f"invalid parameter {name}: sparse input is not supported; pass {name}.toarray()")
+    array = _numeric_array(X, name, dtype)
     if array.ndim != 2:
         raise ParameterError(
-            f"invalid parameter {name}: expected a 2-D array (n_samples, n_features), got {array.ndim}-D;"
-            " reshape 1-D data with X.reshape(-1, 1)"
+            f"invalid parameter {name}: expected a 2-D array (n_samples, n_features), got {array.ndim}-D."
+            " Reshape your data with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample"
         )
+    for axis, what in ((0, "sample(s)"), (1, "feature(s)")):
+        if array.shape[axis] == 0:
+            raise DataError(
+                f"invalid parameter {name}: found an array with 0 {what} (shape={array.shape}) "
+                "while a minimum of 1 is required."
+            )
     return array
+
+
+def _numeric_array(X: Any, name: str, dtype: Any) -> np.ndarray:
+    """``X`` converted to a contiguous float array, refusing complex numbers."""
+    array = np.asarray(X)
+    if np.iscomplexobj(array):
+        raise DataError(f"invalid parameter {name}: Complex data not supported")
+    if dtype is None:
+        dtype = np.float32 if array.dtype == np.float32 else np.float64
+    try:
+        return np.ascontiguousarray(array, dtype=dtype)
+    except TypeError as exc:
+        raise InputTypeError(f"invalid parameter {name}: cannot convert to a float array ({exc})") from None
+    except ValueError as exc:
+        raise DataError(f"invalid parameter {name}: cannot convert to a float array ({exc})") from None
+
+
+def check_n_features(estimator: Any, X: np.ndarray) -> None:
+    """Refuse ``X`` whose number of columns differs from the one seen in ``fit``."""
+    expected = estimator.n_features_in_
+    if X.shape[1] != expected:
+        raise DataError(
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting {expected} features as input (the number of features seen in fit)"
+        )

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._base import BaseEstimator, as_matrix, check_is_fitted, seed_from
+from ._base import BaseEstimator, ClusterMixin, DensityMixin, as_matrix, check_is_fitted, check_n_features, seed_from
 from .exceptions import ConvergenceWarning, DataError, ParameterError
 
 __all__ = ["GaussianMixture", "KPrototypes", "AgglomerativeWard"]
@@ -34,7 +34,7 @@ def _optional_array(value: Any, name: str, ndim: int | None = None) -> np.ndarra
     return array
 
 
-class GaussianMixture(BaseEstimator):
+class GaussianMixture(DensityMixin, BaseEstimator):
     """Gaussian mixture fitted by expectation–maximisation.
 
     Same parameters, attributes and methods as
@@ -137,15 +137,15 @@ class GaussianMixture(BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """The most likely component of each row."""
-        return _native.gmm_predict(self._fitted_state(), as_matrix(X, dtype=np.float64))
+        return _native.gmm_predict(self._fitted_state(), self._test_matrix(X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Posterior probability of each component, ``(n_samples, n_components)``."""
-        return _native.gmm_predict_proba(self._fitted_state(), as_matrix(X, dtype=np.float64))
+        return _native.gmm_predict_proba(self._fitted_state(), self._test_matrix(X))
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Log-likelihood of each row."""
-        return _native.gmm_score_samples(self._fitted_state(), as_matrix(X, dtype=np.float64))
+        return _native.gmm_score_samples(self._fitted_state(), self._test_matrix(X))
 
     def score(self, X: Any, y: Any = None) -> float:
         """Mean log-likelihood of the rows of ``X``."""
@@ -160,11 +160,17 @@ class GaussianMixture(BaseEstimator):
         return self._criteria(X)[2]
 
     def _criteria(self, X: Any) -> tuple[float, float, float]:
-        return _native.gmm_criteria(self._fitted_state(), as_matrix(X, dtype=np.float64))
+        return _native.gmm_criteria(self._fitted_state(), self._test_matrix(X))
 
     def _fitted_state(self) -> str:
         check_is_fitted(self, "_state")
         return self._state
+
+    def _test_matrix(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "_state")
+        X = as_matrix(X, dtype=np.float64)
+        check_n_features(self, X)
+        return X
 
 
 def _precisions(covariance_type: str, cholesky: np.ndarray) -> np.ndarray:
@@ -179,7 +185,7 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, (float, np.floating)) and np.isnan(value))
 
 
-class KPrototypes(BaseEstimator):
+class KPrototypes(ClusterMixin, BaseEstimator):
     """k-prototypes clustering of mixed numeric and categorical data (Huang 1998).
 
     The interface of the kmodes package's ``KPrototypes``: the cost of a row
@@ -282,6 +288,7 @@ class KPrototypes(BaseEstimator):
         check_is_fitted(self, "_state")
         columns = self._columns if categorical is None else self._categorical_positions(X, categorical)
         numeric, raw = _split(X, columns)
+        check_n_features(self, np.empty((0, numeric.shape[1] + raw.shape[1])))
         if raw.shape[1] != len(self.categories_):
             raise DataError(
                 f"X has {raw.shape[1]} categorical columns; the model was fitted on {len(self.categories_)}"
@@ -298,7 +305,7 @@ class KPrototypes(BaseEstimator):
         if isinstance(chosen, (str, int, np.integer)):
             chosen = [chosen]
         names = list(getattr(X, "columns", []))
-        n_columns = len(names) if names else np.shape(X)[1]
+        n_columns = len(names) if names else _object_matrix(X).shape[1]
         positions = []
         for c in chosen:
             if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
@@ -362,9 +369,7 @@ class KPrototypes(BaseEstimator):
 
 def _split(X: Any, categorical: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Numeric columns as float64 and categorical columns as an object array."""
-    values = X.to_numpy(dtype=object) if hasattr(X, "to_numpy") else np.asarray(X, dtype=object)
-    if values.ndim != 2:
-        raise ParameterError(f"invalid parameter X: expected a 2-D array, got {values.ndim}-D")
+    values = _object_matrix(X)
     numeric_columns = [c for c in range(values.shape[1]) if c not in categorical]
     try:
         numeric = np.ascontiguousarray(values[:, numeric_columns], dtype=np.float64)
@@ -373,10 +378,24 @@ def _split(X: Any, categorical: list[int]) -> tuple[np.ndarray, np.ndarray]:
     return numeric, values[:, categorical]
 
 
+def _object_matrix(X: Any) -> np.ndarray:
+    """X as a 2-D object array; sparse input is refused."""
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):
+        raise ParameterError("invalid parameter X: sparse input is not supported; pass X.toarray()")
+    values = X.to_numpy(dtype=object) if hasattr(X, "to_numpy") else np.asarray(X, dtype=object)
+    if values.ndim != 2:
+        raise ParameterError(
+            f"invalid parameter X: expected a 2-D array, got {values.ndim}-D. Reshape your data with X.reshape(-1, 1)"
+        )
+    return values
+
+
 def _check_missing(column: np.ndarray, a: int) -> None:
     missing = [i for i, v in enumerate(column) if _is_missing(v)]
     if missing:
-        raise DataError(f"categorical column {a} has a missing value at row {missing[0]}; encode it as a level first")
+        raise DataError(
+            f"categorical column {a} has a missing value (None or NaN) at row {missing[0]}; encode it as a level first"
+        )
 
 
 def _levels(column: np.ndarray, a: int) -> np.ndarray:
@@ -395,7 +414,7 @@ def _levels(column: np.ndarray, a: int) -> np.ndarray:
     return levels
 
 
-class AgglomerativeWard(BaseEstimator):
+class AgglomerativeWard(ClusterMixin, BaseEstimator):
     """Exact Ward hierarchical clustering, for bases of up to ``max_samples`` rows.
 
     scikit-learn's ``AgglomerativeClustering(linkage="ward")`` with scipy's

@@ -43,6 +43,7 @@ __all__ = [
     "read_transactions",
     "rfm",
     "segment",
+    "report_html",
     "make_customers",
     "make_survey",
     "segment_survey",
@@ -248,7 +249,11 @@ def segment(
     audit_json: str | None = None,
     customers: tuple[list[str], list[tuple[str, list[float]]], list[tuple[str, list[str]]]] | None = None,
     channels: list[str] | None = None,
+    products: tuple[list[str], npt.NDArray[np.int64]] | None = None,
+    launches: tuple[list[str], list[int]] | None = None,
+    interactions: tuple[list[str], list[int], list[str], list[float]] | None = None,
 ) -> dict[str, Any]: ...
+def report_html(report_json: str) -> str: ...
 def make_customers(n_customers: int, seed: int = 0) -> dict[str, Any]: ...
 def btyd_fit(
     model: str,

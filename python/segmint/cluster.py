@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._base import BaseEstimator, as_matrix, check_is_fitted, seed_from
+from ._base import BaseEstimator, ClusterMixin, TransformerMixin, as_matrix, check_is_fitted, check_n_features, seed_from
 from ._mixtures import AgglomerativeWard, GaussianMixture, KPrototypes
 from .exceptions import ConvergenceWarning, ParameterError
 
@@ -45,7 +45,9 @@ class _Centers:
         return float(_native.kmeans_score(self._test_matrix(X), self.cluster_centers_, _weights(sample_weight)))
 
     def _test_matrix(self, X: Any) -> np.ndarray:
-        return as_matrix(X, dtype=self.cluster_centers_.dtype)
+        X = as_matrix(X, dtype=self.cluster_centers_.dtype)
+        check_n_features(self, X)
+        return X
 
 
     def _init_arguments(self) -> tuple[str, np.ndarray | None]:
@@ -78,7 +80,7 @@ class _Centers:
             )
 
 
-class KMeans(_Centers, BaseEstimator):
+class KMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
     """k-means clustering: greedy k-means++ seeding and Lloyd iterations.
 
     Same parameters and fitted attributes as :class:`sklearn.cluster.KMeans`.
@@ -183,7 +185,7 @@ def _count(value: Any, name: str) -> int:
     raise ParameterError(f"invalid parameter {name}={value!r}: expected a non-negative int")
 
 
-class MiniBatchKMeans(_Centers, BaseEstimator):
+class MiniBatchKMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
     """Mini-batch k-means: centres follow small random batches (Sculley 2010).
 
     Same parameters and fitted attributes as
@@ -254,6 +256,7 @@ class MiniBatchKMeans(_Centers, BaseEstimator):
         state = getattr(self, "_state", None) if partial else None
         if state is not None:
             X = as_matrix(X, dtype=self.cluster_centers_.dtype)
+            check_n_features(self, X)
         else:
             X = as_matrix(X)
             self._seed = seed_from(self.random_state)

@@ -14,25 +14,20 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._base import BaseEstimator, as_matrix, check_is_fitted, seed_from
+from ._base import BaseEstimator, TransformerMixin, as_matrix, check_is_fitted, check_n_features, seed_from
 from .exceptions import ConvergenceWarning, DataError, ParameterError
 
 __all__ = ["PCA", "FactorAnalysis"]
 
 
-def _check_features(estimator: Any, X: np.ndarray) -> None:
-    expected = estimator.n_features_in_
-    if X.shape[1] != expected:
-        raise ParameterError(
-            f"invalid parameter X: expected {expected} features (as in fit), got {X.shape[1]}"
-        )
+_check_features = check_n_features
 
 
 def _check_finite(X: np.ndarray, name: str = "X") -> None:
     bad = np.argwhere(~np.isfinite(X))
     if len(bad):
         row, column = bad[0]
-        raise DataError(f"{name} contains a non-finite value ({X[row, column]}) at row {row}, column {column}")
+        raise DataError(f"{name} contains NaN or inf: {X[row, column]} at row {row}, column {column}")
 
 
 def _positive_int(value: Any, name: str) -> int:
@@ -41,7 +36,7 @@ def _positive_int(value: Any, name: str) -> int:
     raise ParameterError(f"invalid parameter {name}={value!r}: expected an int >= 1")
 
 
-class PCA(BaseEstimator):
+class PCA(TransformerMixin, BaseEstimator):
     """Principal component analysis, as :class:`sklearn.decomposition.PCA`.
 
     Components are signed as scikit-learn signs them (the entry of largest
@@ -182,7 +177,7 @@ def _truncate_to_variance(fitted: dict[str, Any], target: float, most: int) -> d
     return out
 
 
-class FactorAnalysis(BaseEstimator):
+class FactorAnalysis(TransformerMixin, BaseEstimator):
     """Exploratory factor analysis, as R psych's ``fa`` and factor_analyzer.
 
     Checked against psych on factor_analyzer's test06 data (minres and ML,

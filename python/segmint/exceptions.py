@@ -6,6 +6,13 @@ Each one also subclasses the built-in exception a Python user would catch
 
 from __future__ import annotations
 
+try:  # with scikit-learn, its own checks (and ``except NotFittedError``) recognise ours
+    from sklearn.exceptions import NotFittedError as _NotFittedBase
+except ImportError:  # pragma: no cover - exercised only without scikit-learn
+
+    class _NotFittedBase(ValueError, AttributeError):  # type: ignore[no-redef]
+        """Stand-in for scikit-learn's NotFittedError."""
+
 __all__ = [
     "SegmintError",
     "ParameterError",
@@ -13,6 +20,7 @@ __all__ = [
     "ColumnNotFoundError",
     "SegmintIOError",
     "NotFittedError",
+    "InputTypeError",
     "InternalError",
     "ConvergenceWarning",
 ]
@@ -41,8 +49,12 @@ class SegmintIOError(SegmintError, OSError):
     """A file could not be read or written."""
 
 
-class NotFittedError(SegmintError, ValueError, AttributeError):
-    """An estimator was used before ``fit``."""
+class NotFittedError(SegmintError, _NotFittedBase):
+    """An estimator was used before ``fit`` (also scikit-learn's NotFittedError when it is installed)."""
+
+
+class InputTypeError(DataError, TypeError):
+    """An input holds values of a type that cannot become numbers (also a TypeError)."""
 
 
 class InternalError(SegmintError, RuntimeError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html import escape as html_escape
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +14,9 @@ import pandas as pd
 
 from . import _native
 from ._base import seed_from
-from ._frames import table_frame, transaction_arrays
-from .exceptions import ParameterError
-from .features import _as_of_seconds
+from ._frames import require_columns, table_frame, to_seconds, transaction_arrays
+from .exceptions import ParameterError, SegmintIOError
+from .features import _as_of_seconds, _interaction_columns
 from .validate import Scorecard
 
 __all__ = ["SegmentationResult", "SurveySegmentation", "segment", "segment_csv", "segment_survey", "read_transactions"]
@@ -76,6 +77,35 @@ class SegmentationResult:
         """The report as JSON text."""
         return json.dumps(self.report, indent=2)
 
+    def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The self-contained HTML dashboard (inline CSS and SVG, no scripts, nothing fetched).
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            Where to write the dashboard as UTF-8 HTML.
+
+        Returns
+        -------
+        str
+            The HTML document.
+        """
+        html = _native.report_html(json.dumps(self.report))
+        if path is not None:
+            try:
+                Path(path).write_text(html, encoding="utf-8")
+            except OSError as exc:
+                raise SegmintIOError(f"cannot write the dashboard to {os.fspath(path)}: {exc.strerror}") from None
+        return html
+
+    def _repr_html_(self) -> str:
+        """The dashboard in a scrollable frame, isolated from the notebook's styles."""
+        document = html_escape(self.to_html(), quote=True)
+        return (
+            f'<iframe srcdoc="{document}" title="segmint dashboard" '
+            'style="width:100%;height:640px;border:1px solid #ddd;border-radius:4px"></iframe>'
+        )
+
     def to_markdown(self) -> str:
         """The report as Markdown."""
         return self.markdown
@@ -108,6 +138,9 @@ def segment(
     title: str | None = None,
     customers: pd.DataFrame | None = None,
     channels: list[str] | None = None,
+    interactions: pd.DataFrame | None = None,
+    products: pd.DataFrame | None = None,
+    product_col: str | None = None,
 ) -> SegmentationResult:
     """Segment the customers of a transaction DataFrame.
 
@@ -119,11 +152,40 @@ def segment(
     customers. ``customers`` (indexed by customer id) adds demographics and
     contact opt-ins: a customer is reachable when any of ``channels`` (default:
     the columns named like ``*opt_in*`` or ``*consent*``) is true, which the
-    MASDA scorecard's Accessible check uses.
+    MASDA scorecard's Accessible check uses. ``interactions`` (customer id,
+    ``date``, optional ``kind`` and ``satisfaction``) add service and
+    engagement KPIs to the profiles; ``products`` (``product_id``,
+    ``launch_date``) with ``product_col`` naming the product of each
+    transaction line add the new-product share.
     """
     arrays = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
     extra = {"customers": _customers_table(customers), "channels": channels}
+    extra.update(_side_sources(transactions, customer_col, interactions, products, product_col))
     return _segment(arrays, k, min_share, random_state, n_init, as_of, title, index_name=str(customer_col), **extra)
+
+
+def _side_sources(
+    transactions: pd.DataFrame,
+    customer_col: str,
+    interactions: pd.DataFrame | None,
+    products: pd.DataFrame | None,
+    product_col: str | None,
+) -> dict[str, Any]:
+    """Interactions, product codes and launch dates as the native pipeline takes them."""
+    sources: dict[str, Any] = {}
+    if interactions is not None:
+        sources["interactions"] = _interaction_columns(interactions, customer_col, "date", "kind", "satisfaction")
+    if product_col is not None:
+        require_columns(transactions, product_col=product_col)
+        codes, uniques = pd.factorize(transactions[product_col].fillna(""), sort=False)
+        sources["products"] = ([str(u) for u in uniques], codes.astype(np.int64))
+    if products is not None:
+        if product_col is None:
+            raise ParameterError("invalid parameter products: give product_col, the product column of the transactions")
+        require_columns(products, product_id_col="product_id", launch_col="launch_date")
+        launch = to_seconds(products["launch_date"], "launch_date", products)
+        sources["launches"] = ([str(p) for p in products["product_id"]], launch.tolist())
+    return sources
 
 
 def _customers_table(customers: pd.DataFrame | None) -> tuple[Any, ...] | None:
@@ -211,6 +273,7 @@ def _segment(
     audit_json: str | None = None,
     customers: tuple[Any, ...] | None = None,
     channels: list[str] | None = None,
+    **sources: Any,
 ) -> SegmentationResult:
     if k != "auto" and not (isinstance(k, (int, np.integer)) and not isinstance(k, bool)):
         raise ParameterError(f"invalid parameter k={k!r}: expected an int or 'auto'")
@@ -225,6 +288,7 @@ def _segment(
         audit_json=audit_json,
         customers=customers,
         channels=channels,
+        **sources,
     )
     features = table_frame(out["features"], index_name=index_name)
     labels = pd.Series(out["labels"], index=features.index, name="segment")

@@ -68,7 +68,7 @@ def test_pca_follows_the_estimator_contract():
     pca.fit(frame)
     assert list(pca.feature_names_in_) == list(frame.columns)
     assert pca.n_features_in_ == 7
-    with pytest.raises(ParameterError, match="expected 7 features"):
+    with pytest.raises(DataError, match="X has 3 features, but PCA is expecting 7 features"):
         pca.transform(frame.iloc[:, :3])
     with pytest.raises(ParameterError, match="n_components=9"):
         decomposition.PCA(n_components=9).fit(frame)

@@ -7,7 +7,7 @@ use segmint::cluster::{
     Element, KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, MiniBatchKMeans, MiniBatchKMeansParams,
 };
 
-use crate::error::{detached, raise};
+use crate::error::{cancellable, detached, raise};
 
 /// A 2-D float array of either precision.
 #[derive(FromPyObject)]
@@ -86,9 +86,12 @@ fn fit_as<'py, F: Element + NumpyElement>(
 ) -> PyResult<FitOutput<'py>> {
     let x = x.as_array();
     let w = sample_weight.map(|w| w.as_array().mapv(F::from_f64));
-    let model = detached(py, || match &w {
-        Some(w) => params.fit_weighted(x, w.view()),
-        None => params.fit(x),
+    let model = cancellable(py, |token| {
+        let params = params.clone().cancel(token);
+        match &w {
+            Some(w) => params.fit_weighted(x, w.view()),
+            None => params.fit(x),
+        }
     })?;
     let labels = model.labels().mapv(|l| l as i64);
     Ok((

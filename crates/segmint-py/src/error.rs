@@ -3,9 +3,15 @@
 //! cross into Python.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
 
 use pyo3::prelude::*;
-use segmint::Error;
+use segmint::{CancelToken, Error};
+
+/// How often a cancellable fit looks for a pending Ctrl-C.
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
 /// The class in `segmint.exceptions` that an error becomes.
 fn exception_name(err: &Error) -> &'static str {
@@ -42,6 +48,51 @@ where
     F: FnOnce() -> segmint::Result<T> + Send,
 {
     let outcome = py.detach(|| catch_unwind(AssertUnwindSafe(work)));
+    finish(py, outcome)
+}
+
+/// Like [`detached`], for long fits: the work runs on its own thread with the
+/// GIL released while the calling thread checks for signals every
+/// [`SIGNAL_POLL`]. On Ctrl-C (or any exception a signal handler raises) the
+/// token passed to `work` is cancelled, the work stops at its next check,
+/// and the signal's exception (KeyboardInterrupt) is raised.
+pub fn cancellable<T, F>(py: Python<'_>, work: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(CancelToken) -> segmint::Result<T> + Send,
+{
+    let token = CancelToken::new();
+    let (outcome, interrupt) = py.detach(|| {
+        thread::scope(|scope| {
+            let (done, finished) = mpsc::channel();
+            let worker = token.clone();
+            let handle = scope.spawn(move || {
+                let outcome = catch_unwind(AssertUnwindSafe(|| work(worker)));
+                let _ = done.send(());
+                outcome
+            });
+            let mut interrupt = None;
+            while let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(SIGNAL_POLL) {
+                if interrupt.is_none()
+                    && let Err(signal) = Python::attach(|py| py.check_signals())
+                {
+                    token.cancel();
+                    interrupt = Some(signal);
+                }
+            }
+            let outcome = handle.join().unwrap_or_else(Err);
+            (outcome, interrupt)
+        })
+    });
+    match interrupt {
+        Some(signal) => Err(signal),
+        None => finish(py, outcome),
+    }
+}
+
+/// A caught outcome as a Python result: core errors become their exception,
+/// a panic `segmint.exceptions.InternalError`.
+fn finish<T>(py: Python<'_>, outcome: thread::Result<segmint::Result<T>>) -> PyResult<T> {
     match outcome {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => Err(to_py(py, err)),

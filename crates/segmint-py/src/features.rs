@@ -3,7 +3,7 @@
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use segmint::data::{InteractionsBuilder, Products};
+use segmint::data::{Interactions, InteractionsBuilder, Products};
 use segmint::features::{
     FeatureOptions, Period, RfmSummary, Sources, SummaryOptions, calibration_holdout,
     customer_features as core_features, rfm_summary as core_summary,
@@ -61,7 +61,29 @@ fn summary_to_py(out: &Bound<'_, PyDict>, s: RfmSummary, suffix: &str) -> PyResu
 }
 
 /// Interactions as parallel lists: customer ids, timestamps, kinds, satisfaction (`NaN` = none).
-type InteractionColumns = (Vec<String>, Vec<i64>, Vec<String>, Vec<f64>);
+/// Interactions from Python: customer ids, timestamps, kinds and satisfaction scores.
+pub(crate) type InteractionColumns = (Vec<String>, Vec<i64>, Vec<String>, Vec<f64>);
+
+/// Product launches from Python: product ids and launch timestamps.
+pub(crate) type LaunchColumns = (Vec<String>, Vec<i64>);
+
+/// The core's interactions table from its Python columns.
+pub(crate) fn interactions_from((customers, timestamps, kinds, satisfaction): InteractionColumns) -> Interactions {
+    let mut builder = InteractionsBuilder::default();
+    for (((c, t), k), s) in customers.iter().zip(timestamps).zip(&kinds).zip(satisfaction) {
+        builder.push(c, t, k, s);
+    }
+    builder.finish()
+}
+
+/// The core's product table (launch dates, no price tiers) from its Python columns.
+pub(crate) fn products_from((ids, launch): LaunchColumns) -> Products {
+    Products {
+        price_tier: vec![String::new(); ids.len()],
+        ids,
+        launch,
+    }
+}
 
 /// The behavioural feature table with the optional line columns and sources.
 #[pyfunction]
@@ -79,7 +101,7 @@ pub fn customer_features<'py>(
     categories: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
     channels: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
     discounted: Option<Vec<bool>>,
-    launches: Option<(Vec<String>, Vec<i64>)>,
+    launches: Option<LaunchColumns>,
     interactions: Option<InteractionColumns>,
     as_of: Option<i64>,
     margin: f64,
@@ -105,18 +127,8 @@ pub fn customer_features<'py>(
     if let Some(flags) = discounted {
         tx = detached(py, || tx.with_discount_flags(flags))?;
     }
-    let launches = launches.map(|(ids, launch)| Products {
-        price_tier: vec![String::new(); ids.len()],
-        ids,
-        launch,
-    });
-    let interactions = interactions.map(|(customers, timestamps, kinds, satisfaction)| {
-        let mut builder = InteractionsBuilder::default();
-        for (((c, t), k), s) in customers.iter().zip(timestamps).zip(&kinds).zip(satisfaction) {
-            builder.push(c, t, k, s);
-        }
-        builder.finish()
-    });
+    let launches = launches.map(products_from);
+    let interactions = interactions.map(interactions_from);
     let options = FeatureOptions {
         as_of,
         margin,

@@ -10,7 +10,7 @@ use segmint::cluster::{
     CovarianceType, Covariances, GaussianMixture, GaussianMixtureInit, KPrototypes, KPrototypesInit, Ward,
 };
 
-use crate::error::{detached, raise};
+use crate::error::{cancellable, detached, raise};
 
 fn parameter_error(py: Python<'_>, message: String) -> PyErr {
     raise(py, "ParameterError", message)
@@ -136,7 +136,7 @@ pub fn gmm_fit<'py>(
         params = params.precisions_init(covariances_from(py, kind, p)?);
     }
     let x = x.as_array();
-    let model = detached(py, || params.fit(x))?;
+    let model = cancellable(py, |token| params.cancel(token).fit(x))?;
     Ok((
         to_json(py, &model)?,
         model.weights().to_owned().into_pyarray(py),

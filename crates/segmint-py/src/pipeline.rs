@@ -8,12 +8,14 @@ use segmint::data::IngestAudit;
 use segmint::features::{FeatureOptions, Sources, rfm as core_rfm};
 use segmint::pipeline::Segmentation;
 use segmint::pipeline::{AttitudinalSegmentation, ClusterBasis};
+use segmint::report::SegmentReport;
 use segmint::select::SelectOptions;
 use segmint::synth::{REGIONS, SynthParams, generate, generate_survey};
 use segmint::validate::ValidateOptions;
 
-use crate::data::{table_to_py, transactions_from, transactions_to_py};
-use crate::error::{detached, raise, to_json};
+use crate::data::{codes, table_to_py, transactions_from, transactions_to_py};
+use crate::error::{cancellable, detached, raise, to_json};
+use crate::features::{InteractionColumns, LaunchColumns, interactions_from, products_from};
 
 /// RFM, AOV and tenure per customer.
 #[pyfunction]
@@ -45,7 +47,7 @@ type CustomersTable = (Vec<String>, Vec<(String, Vec<f64>)>, Vec<(String, Vec<St
 
 /// Runs the whole pipeline; returns features, labels, the model and the report JSON.
 #[pyfunction]
-#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None, customers=None, channels=None))]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None, customers=None, channels=None, products=None, launches=None, interactions=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment<'py>(
     py: Python<'py>,
@@ -63,8 +65,17 @@ pub fn segment<'py>(
     audit_json: Option<&str>,
     customers: Option<CustomersTable>,
     channels: Option<Vec<String>>,
+    products: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
+    launches: Option<LaunchColumns>,
+    interactions: Option<InteractionColumns>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
+    let mut tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
+    if let Some((ids, c)) = products {
+        let c = codes(py, "product_codes", c)?;
+        tx = detached(py, || tx.with_products(ids, c))?;
+    }
+    let launches = launches.map(products_from);
+    let interactions = interactions.map(interactions_from);
     let customers = customers.map(|(ids, numeric, categorical)| Attributes {
         ids,
         numeric,
@@ -90,9 +101,13 @@ pub fn segment<'py>(
     }
     let sources = Sources {
         customers: customers.as_ref(),
-        ..Sources::default()
+        products: launches.as_ref(),
+        interactions: interactions.as_ref(),
     };
-    let result = detached(py, || segmentation.fit_with_sources(&tx, audit.as_ref(), sources))?;
+    let result = cancellable(py, |token| {
+        segmentation.cancel = token;
+        segmentation.fit_with_sources(&tx, audit.as_ref(), sources)
+    })?;
     let report = detached(py, || result.report.to_json())?;
     let out = PyDict::new(py);
     out.set_item("features", table_to_py(py, &result.features)?)?;
@@ -102,6 +117,12 @@ pub fn segment<'py>(
     out.set_item("report_json", report)?;
     out.set_item("markdown", result.report.to_markdown())?;
     Ok(out)
+}
+
+/// The self-contained HTML dashboard of a report given as JSON.
+#[pyfunction]
+pub fn report_html(py: Python<'_>, report_json: &str) -> PyResult<String> {
+    detached(py, || SegmentReport::from_json(report_json)?.to_html())
 }
 
 /// The synthetic customer base: transactions, demographics and true archetypes.

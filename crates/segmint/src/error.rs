@@ -137,6 +137,10 @@ pub enum Error {
         limit: u64,
     },
 
+    /// The caller cancelled the work (e.g. Ctrl-C) through a [`crate::CancelToken`].
+    #[error("cancelled")]
+    Cancelled,
+
     /// Serialising a result failed.
     #[error("cannot serialise {what}: {message}")]
     Serialize {

@@ -29,6 +29,7 @@
 //! file, line, column and value at fault. Results for a fixed seed do not
 //! depend on the number of threads.
 
+pub mod cancel;
 mod check;
 pub mod cluster;
 pub mod data;
@@ -44,6 +45,7 @@ pub mod select;
 pub mod synth;
 pub mod validate;
 
+pub use cancel::CancelToken;
 pub use error::{Error, Result};
 
 /// The crate version, recorded in reports.

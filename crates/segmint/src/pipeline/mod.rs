@@ -7,6 +7,7 @@ pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, 
 
 use serde::{Deserialize, Serialize};
 
+use crate::CancelToken;
 use crate::cluster::{KMeans, KMeansParams};
 use crate::data::{Attributes, CustomerTable, IngestAudit, JoinReport, Transactions, format_timestamp};
 use crate::error::{Error, Result};
@@ -55,6 +56,9 @@ pub struct Segmentation {
     /// Archetype catalogues the segments are matched to and named after.
     #[serde(default)]
     pub naming: NamingOptions,
+    /// Cancels the fit between stages and k-means iterations (not serialised).
+    #[serde(skip)]
+    pub cancel: CancelToken,
 }
 
 fn default_validate() -> Option<ValidateOptions> {
@@ -78,6 +82,7 @@ impl Default for Segmentation {
             validate: default_validate(),
             channels: None,
             naming: NamingOptions::default(),
+            cancel: CancelToken::default(),
         }
     }
 }
@@ -163,6 +168,7 @@ impl Segmentation {
         sources: Sources<'_>,
     ) -> Result<SegmentationResult> {
         let mut features = customer_features(tx, &self.rfm, sources)?;
+        self.cancel.check()?;
         let mut notes = Vec::new();
         if let Some(options) = &self.predictive {
             let options = PredictiveOptions {
@@ -186,6 +192,7 @@ impl Segmentation {
                 .expect("log features are RFM columns");
             x.column_mut(c).mapv_inplace(signed_log1p);
         }
+        self.cancel.check()?;
         let scaler = StandardScaler::fit(x.view())?;
         let z = scaler.transform(x.view())?;
         let (k_selection, mut selected) = match &self.select {
@@ -200,6 +207,7 @@ impl Segmentation {
             }
             None => (None, None),
         };
+        self.cancel.check()?;
         let k = k_selection.as_ref().map_or(self.k, |s| s.recommended);
         if features.n_customers() < k {
             return Err(Error::invalid_parameter(
@@ -208,7 +216,7 @@ impl Segmentation {
                 format!("at most the number of customers ({})", features.n_customers()),
             ));
         }
-        let mut params = KMeansParams::new(k).seed(self.seed);
+        let mut params = KMeansParams::new(k).seed(self.seed).cancel(self.cancel.clone());
         if let Some(n) = self.n_init {
             params = params.n_init(n);
             selected = None;
@@ -221,6 +229,7 @@ impl Segmentation {
             Some(model) => model,
             None => params.fit(z.view())?,
         };
+        self.cancel.check()?;
         let model = largest_first(&fitted)?;
         let labels = model.labels().to_vec();
         let mut segments = profile_segments(&features, &labels, k)?;
@@ -240,6 +249,7 @@ impl Segmentation {
             }
             None => None,
         };
+        self.cancel.check()?;
         let scorecard = self
             .validate
             .as_ref()

@@ -111,7 +111,7 @@ impl PcaParams {
     pub fn check(&self, n_samples: usize, n_features: usize) -> Result<()> {
         if n_samples < 2 {
             return Err(Error::InsufficientData {
-                what: format!("X has {n_samples} row(s); PCA needs at least 2"),
+                what: format!("X has n_samples = {n_samples} row(s); PCA needs at least 2"),
             });
         }
         let most = n_samples.min(n_features);

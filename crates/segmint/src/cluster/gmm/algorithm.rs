@@ -247,6 +247,7 @@ pub(super) fn fit(params: &GaussianMixtureParams, x: ArrayView2<'_, f64>) -> Res
 /// given initial parameters), then E and M steps until the per-sample
 /// log-likelihood changes by less than `tol`.
 fn run(params: &GaussianMixtureParams, x: ArrayView2<'_, f64>, seed: u64) -> Result<GaussianMixture> {
+    params.get_cancel().check()?;
     let kind = params.get_covariance_type();
     let reg = params.get_reg_covar();
     let resp = initial_responsibilities(params, x, seed)?;
@@ -264,6 +265,7 @@ fn run(params: &GaussianMixtureParams, x: ArrayView2<'_, f64>, seed: u64) -> Res
     };
     let (mut lower_bound, mut converged, mut n_iter) = (f64::NEG_INFINITY, false, 0);
     for iteration in 1..=params.get_max_iter() {
+        params.get_cancel().check()?;
         n_iter = iteration;
         let previous = lower_bound;
         let state = State::new(weights, means, precision_cholesky);
@@ -293,6 +295,7 @@ fn initial_responsibilities(params: &GaussianMixtureParams, x: ArrayView2<'_, f6
     Ok(match params.get_init() {
         GaussianMixtureInit::KMeans => {
             let labels = KMeans::params(k)
+                .cancel(params.get_cancel().clone())
                 .n_init(1)
                 .seed(rng.random())
                 .fit(x)?

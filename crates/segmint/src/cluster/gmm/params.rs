@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::algorithm::{GaussianMixture, fit};
 use super::covariance::{CovarianceType, Covariances};
+use crate::CancelToken;
 use crate::check;
 use crate::error::{Error, Result};
 
@@ -40,6 +41,8 @@ pub struct GaussianMixtureParams {
     means_init: Option<Array2<f64>>,
     precisions_init: Option<Covariances>,
     seed: u64,
+    #[serde(skip)]
+    cancel: CancelToken,
 }
 
 impl GaussianMixtureParams {
@@ -57,6 +60,7 @@ impl GaussianMixtureParams {
             means_init: None,
             precisions_init: None,
             seed: 0,
+            cancel: CancelToken::default(),
         }
     }
 
@@ -113,6 +117,18 @@ impl GaussianMixtureParams {
     pub fn precisions_init(mut self, precisions: Covariances) -> Self {
         self.precisions_init = Some(precisions);
         self
+    }
+
+    /// Stops the fit with [`crate::Error::Cancelled`] once `token` is cancelled
+    /// (checked between iterations).
+    pub fn cancel(mut self, token: CancelToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// The cancellation token checked between iterations.
+    pub fn get_cancel(&self) -> &CancelToken {
+        &self.cancel
     }
 
     /// Random seed: the same seed gives the same result on any thread count.

@@ -10,6 +10,7 @@ use super::hamerly::hamerly;
 use super::init::{kmeans_plus_plus, random_rows};
 use super::kernel::{LloydPartial, PackedCenters, assign, assign_counting};
 use super::params::{KMeansAlgorithm, KMeansInit, KMeansParams};
+use crate::CancelToken;
 use crate::check;
 use crate::cluster::Element;
 use crate::error::{Error, Result};
@@ -218,6 +219,7 @@ pub(super) fn fit<F: Element>(params: &KMeansParams, x: ArrayView2<'_, F>, w: Op
     let seeds: Vec<u64> = (0..params.effective_n_init()).map(|_| master.random()).collect();
     let runs: Vec<KMeans<F>> = seeds
         .par_iter()
+        .filter(|_| !params.get_cancel().is_cancelled())
         .map(|&seed| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let centers = match params.get_init() {
@@ -226,11 +228,14 @@ pub(super) fn fit<F: Element>(params: &KMeansParams, x: ArrayView2<'_, F>, w: Op
                 KMeansInit::KMeansPlusPlus => kmeans_plus_plus(x, w, params.n_clusters(), &mut rng),
             };
             match params.get_algorithm() {
-                KMeansAlgorithm::Auto | KMeansAlgorithm::Lloyd => lloyd(x, w, centers, params.get_max_iter(), tol),
-                KMeansAlgorithm::Hamerly => hamerly(x, w, centers, params.get_max_iter(), tol),
+                KMeansAlgorithm::Auto | KMeansAlgorithm::Lloyd => {
+                    lloyd(x, w, centers, params.get_max_iter(), tol, params.get_cancel())
+                }
+                KMeansAlgorithm::Hamerly => hamerly(x, w, centers, params.get_max_iter(), tol, params.get_cancel()),
             }
         })
         .collect();
+    params.get_cancel().check()?;
     Ok(runs
         .into_iter()
         .reduce(|best, run| if run.inertia < best.inertia { run } else { best })
@@ -274,11 +279,15 @@ fn lloyd<F: Element>(
     mut centers: Array2<F>,
     max_iter: usize,
     tol: f64,
+    cancel: &CancelToken,
 ) -> KMeans<F> {
     // No row has a label yet, so the first pass changes them all.
     let mut labels = vec![usize::MAX; x.nrows()];
     let (mut strict, mut converged, mut n_iter) = (false, false, 0);
     for _ in 0..max_iter {
+        if cancel.is_cancelled() {
+            break;
+        }
         n_iter += 1;
         let (mut pass, changed) = assign_counting(x, w, &PackedCenters::new(centers.view()), &mut labels, false);
         relocate_empty_clusters(x, w, centers.view(), &labels, &mut pass);

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::algorithm::{KMeans, exact_inertia, relocate_empty_clusters};
 use super::kernel::{BLOCK_ROWS, LloydPartial};
+use crate::CancelToken;
 use crate::cluster::Element;
 
 /// Per-row state carried between iterations.
@@ -23,6 +24,7 @@ pub(super) fn hamerly<F: Element>(
     mut centers: Array2<F>,
     max_iter: usize,
     tol: f64,
+    cancel: &CancelToken,
 ) -> KMeans<F> {
     let (n, k) = (x.nrows(), centers.nrows());
     let mut state = Bounds {
@@ -33,6 +35,9 @@ pub(super) fn hamerly<F: Element>(
     let mut previous = vec![usize::MAX; n];
     let (mut converged, mut n_iter) = (false, 0);
     for iteration in 0..max_iter {
+        if cancel.is_cancelled() {
+            break;
+        }
         n_iter += 1;
         let half_gaps = half_gap_to_nearest_other(centers.view());
         let mut pass = assign_with_bounds(x, w, centers.view(), &half_gaps, &mut state, iteration == 0);

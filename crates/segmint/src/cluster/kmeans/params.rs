@@ -4,6 +4,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::algorithm::{KMeans, fit, weights_of};
+use crate::CancelToken;
 use crate::check;
 use crate::cluster::Element;
 use crate::error::{Error, Result};
@@ -50,6 +51,8 @@ pub struct KMeansParams {
     init: KMeansInit,
     #[serde(default)]
     algorithm: KMeansAlgorithm,
+    #[serde(skip)]
+    cancel: CancelToken,
 }
 
 impl KMeansParams {
@@ -61,6 +64,7 @@ impl KMeansParams {
             max_iter: 300,
             tol: 1e-4,
             seed: 0,
+            cancel: CancelToken::default(),
             init: KMeansInit::KMeansPlusPlus,
             algorithm: KMeansAlgorithm::Auto,
         }
@@ -94,6 +98,18 @@ impl KMeansParams {
     pub fn tol(mut self, tol: f64) -> Self {
         self.tol = tol;
         self
+    }
+
+    /// Stops the fit with [`crate::Error::Cancelled`] once `token` is cancelled
+    /// (checked between iterations).
+    pub fn cancel(mut self, token: CancelToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// The cancellation token checked between iterations.
+    pub fn get_cancel(&self) -> &CancelToken {
+        &self.cancel
     }
 
     /// Random seed: the same seed gives the same result on any thread count.

@@ -49,7 +49,7 @@ impl WardParams {
         }
         if n_samples < 2 {
             return Err(Error::InsufficientData {
-                what: format!("Ward clustering needs at least 2 rows; X has {n_samples}"),
+                what: format!("Ward clustering needs at least 2 rows; got n_samples = {n_samples}"),
             });
         }
         if n_samples > self.max_samples {
