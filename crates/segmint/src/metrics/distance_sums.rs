@@ -175,15 +175,17 @@ fn rows_against_columns<const R: usize>(
 ) {
     let width = column_out.len();
     let full = width - width % LANES;
+    // The R rows feature by feature, gathered once: the hot loop then has
+    // no index arithmetic on `rows` (whose bounds checks kept it scalar).
+    let features: Vec<[f64; R]> = (0..d).map(|f| std::array::from_fn(|r| rows[r * d + f])).collect();
     let mut row_lanes = [[0.0f64; LANES]; R];
     for j0 in (0..full).step_by(LANES) {
         let mut squares = [[0.0f64; LANES]; R];
-        for f in 0..d {
+        for (f, xs) in features.iter().enumerate() {
             let Some(column) = columns[f * stride + j0..].first_chunk::<LANES>() else {
                 continue;
             };
-            for (r, square) in squares.iter_mut().enumerate() {
-                let x = rows[r * d + f];
+            for (square, &x) in squares.iter_mut().zip(xs) {
                 for (s, &c) in square.iter_mut().zip(column) {
                     let t = c - x;
                     *s += t * t;
