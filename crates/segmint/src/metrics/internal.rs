@@ -7,10 +7,22 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::count_clusters;
+use super::distance_sums::cluster_distance_sums;
 use crate::check;
 use crate::error::{Error, Result};
 
-const BLOCK_ROWS: usize = 4096;
+/// Bytes of X per block: a block stays in L2 (512 KiB per core here) between
+/// its two touches in [`ClusterMoments::of_block`].
+const BLOCK_BYTES: usize = 256 * 1024;
+/// Blocks computed in parallel before they are merged, so that the per-block
+/// results held at once stay small even for many clusters.
+const GROUP_BLOCKS: usize = 64;
+
+/// Rows per block for `d` features; a function of `d` alone, so the blocks
+/// (and the order of the sums) are the same on any number of threads.
+fn block_rows(d: usize) -> usize {
+    (BLOCK_BYTES / (8 * d)).clamp(16, 4096)
+}
 
 /// Squared Euclidean distance with four independent partial sums, so the
 /// compiler can vectorise it (a single running sum would be one long chain).
@@ -30,70 +42,172 @@ fn squared(a: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
-/// Per-cluster Σ f(row index, row) over fixed row blocks, blocks added in order.
-fn per_cluster<T: Clone + Send + Sync>(
-    data: &[f64],
-    d: usize,
-    zero: T,
-    add: impl Fn(&mut T, usize, &[f64]) + Sync,
-    merge: impl Fn(&mut T, &T),
-) -> T {
-    let blocks: Vec<T> = data
-        .par_chunks(BLOCK_ROWS * d)
-        .enumerate()
-        .map(|(b, rows)| {
-            let mut acc = zero.clone();
-            for (r, row) in rows.chunks_exact(d).enumerate() {
-                add(&mut acc, b * BLOCK_ROWS + r, row);
+/// Per-cluster row counts, feature sums and scatter Σ‖row − mean‖² (the
+/// cluster's mean over the same rows), of a block or of merged blocks.
+#[derive(Clone)]
+struct ClusterMoments {
+    counts: Vec<usize>,
+    sums: Vec<f64>,
+    scatter: Vec<f64>,
+}
+
+impl ClusterMoments {
+    fn zero(k: usize, d: usize) -> Self {
+        ClusterMoments {
+            counts: vec![0; k],
+            sums: vec![0.0; k * d],
+            scatter: vec![0.0; k],
+        }
+    }
+
+    /// Moments of one block. The scatter is taken about the block's own
+    /// means in a second touch of the block (still in L2): two passes over
+    /// the block, as accurate as two passes over X, for one read of memory.
+    fn of_block(rows: &[f64], labels: &[usize], k: usize, d: usize, with_scatter: bool) -> Self {
+        let mut m = ClusterMoments::zero(k, d);
+        add_rows(rows, labels, d, &mut m.counts, &mut m.sums);
+        if with_scatter {
+            let means: Vec<f64> = m
+                .sums
+                .iter()
+                .enumerate()
+                .map(|(i, s)| s / m.counts[i / d].max(1) as f64)
+                .collect();
+            add_squared_distances(rows, labels, d, &means, &mut m.scatter);
+        }
+        m
+    }
+
+    /// Adds `other`'s rows (Chan, Golub & LeVeque's pairwise update: the
+    /// scatters add, plus n_a n_b / (n_a + n_b) ‖mean_a − mean_b‖²).
+    fn merge(&mut self, other: &ClusterMoments, d: usize) {
+        for l in 0..self.counts.len() {
+            let (n_a, n_b) = (self.counts[l] as f64, other.counts[l] as f64);
+            let (sum_a, sum_b) = (&mut self.sums[l * d..(l + 1) * d], &other.sums[l * d..(l + 1) * d]);
+            if n_a > 0.0 && n_b > 0.0 {
+                let gap: f64 = sum_a.iter().zip(sum_b).map(|(a, b)| (a / n_a - b / n_b).powi(2)).sum();
+                self.scatter[l] += gap * (n_a * n_b / (n_a + n_b));
             }
-            acc
-        })
-        .collect();
-    let mut total = zero;
-    blocks.iter().for_each(|b| merge(&mut total, b));
+            self.scatter[l] += other.scatter[l];
+            sum_a.iter_mut().zip(sum_b).for_each(|(a, b)| *a += b);
+            self.counts[l] += other.counts[l];
+        }
+    }
+
+    fn is_finite(&self) -> bool {
+        self.sums.iter().chain(&self.scatter).all(|v| v.is_finite())
+    }
+
+    fn centroids(&self, d: usize) -> Vec<f64> {
+        self.sums
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s / self.counts[i / d] as f64)
+            .collect()
+    }
+}
+
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn add_rows(rows: &[f64], labels: &[usize], d: usize, counts: &mut [usize], sums: &mut [f64]) {
+    for (row, &l) in rows.chunks_exact(d).zip(labels) {
+        counts[l] += 1;
+        sums[l * d..(l + 1) * d].iter_mut().zip(row).for_each(|(s, v)| *s += v);
+    }
+}
+
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn add_squared_distances(rows: &[f64], labels: &[usize], d: usize, centers: &[f64], totals: &mut [f64]) {
+    for (row, &l) in rows.chunks_exact(d).zip(labels) {
+        totals[l] += squared(row, &centers[l * d..(l + 1) * d]);
+    }
+}
+
+/// Adds the distances ‖row − centre of its cluster‖ to `totals`, four rows
+/// at a time so that their square roots run as one vector instruction.
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn add_distances(rows: &[f64], labels: &[usize], d: usize, centers: &[f64], totals: &mut [f64]) {
+    let center = |l: usize| &centers[l * d..(l + 1) * d];
+    let mut quads = rows.chunks_exact(4 * d);
+    let mut quad_labels = labels.chunks_exact(4);
+    for (quad, ls) in (&mut quads).zip(&mut quad_labels) {
+        let mut squares = [0.0f64; 4];
+        for ((s, row), &l) in squares.iter_mut().zip(quad.chunks_exact(d)).zip(ls) {
+            *s = squared(row, center(l));
+        }
+        let distances = squares.map(f64::sqrt);
+        for (&l, distance) in ls.iter().zip(distances) {
+            totals[l] += distance;
+        }
+    }
+    for (row, &l) in quads.remainder().chunks_exact(d).zip(quad_labels.remainder()) {
+        totals[l] += squared(row, center(l)).sqrt();
+    }
+}
+
+/// Moments of all rows in one read of X: blocks in parallel, merged in
+/// block order (the same order on any number of threads).
+fn moments(data: &[f64], labels: &[usize], k: usize, d: usize, with_scatter: bool) -> ClusterMoments {
+    let rows = block_rows(d);
+    let mut total = ClusterMoments::zero(k, d);
+    for (g, group) in data.chunks(GROUP_BLOCKS * rows * d).enumerate() {
+        let first = g * GROUP_BLOCKS * rows;
+        let blocks: Vec<ClusterMoments> = group
+            .par_chunks(rows * d)
+            .enumerate()
+            .map(|(b, block)| {
+                let start = first + b * rows;
+                let block_labels = &labels[start..start + block.len() / d];
+                ClusterMoments::of_block(block, block_labels, k, d, with_scatter)
+            })
+            .collect();
+        blocks.iter().for_each(|b| total.merge(b, d));
+    }
     total
 }
 
-/// Per-cluster means.
-fn centroids(data: &[f64], d: usize, labels: &[usize], k: usize, sizes: &[usize]) -> Vec<f64> {
-    let sums = per_cluster(
-        data,
-        d,
-        vec![0.0; k * d],
-        |acc, i, row| {
-            let l = labels[i];
-            acc[l * d..(l + 1) * d].iter_mut().zip(row).for_each(|(s, v)| *s += v);
-        },
-        |t, b| t.iter_mut().zip(b).for_each(|(t, v)| *t += v),
-    );
-    sums.iter().enumerate().map(|(i, s)| s / sizes[i / d] as f64).collect()
-}
-
-/// Per-cluster Σ f(distance² of a row to its centroid).
-fn within(
-    data: &[f64],
-    d: usize,
-    labels: &[usize],
-    centers: &[f64],
-    k: usize,
-    f: impl Fn(f64) -> f64 + Sync,
-) -> Vec<f64> {
-    per_cluster(
-        data,
-        d,
-        vec![0.0; k],
-        |acc, i, row| {
-            let l = labels[i];
-            acc[l] += f(squared(row, &centers[l * d..(l + 1) * d]));
-        },
-        |t, b| t.iter_mut().zip(b).for_each(|(t, v)| *t += v),
-    )
+/// Per-cluster Σ‖row − centre‖. The blocks run last to first: the end of
+/// X, read last by [`moments`], may still be in the shared cache.
+fn distance_totals(data: &[f64], labels: &[usize], k: usize, d: usize, centers: &[f64]) -> Vec<f64> {
+    let rows = block_rows(d);
+    let blocks: Vec<Vec<f64>> = data
+        .par_chunks(rows * d)
+        .enumerate()
+        .rev()
+        .map(|(b, block)| {
+            let mut totals = vec![0.0; k];
+            let start = b * rows;
+            add_distances(block, &labels[start..start + block.len() / d], d, centers, &mut totals);
+            totals
+        })
+        .collect();
+    let mut totals = vec![0.0; k];
+    blocks
+        .iter()
+        .for_each(|b| totals.iter_mut().zip(b).for_each(|(t, v)| *t += v));
+    totals
 }
 
 fn checked(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<(usize, Vec<usize>)> {
     check::non_empty("X", x)?;
-    check::finite("X", x)?;
     count_clusters(labels, x.nrows())
+}
+
+/// Moments of X's rows, with X's finiteness checked on the way: a NaN or
+/// an infinity makes its cluster's sums non-finite, and only then is X
+/// scanned for the position to report (sums can also overflow on finite
+/// data; the scan then passes and the value is what the arithmetic gives).
+fn checked_moments(
+    x: ArrayView2<'_, f64>,
+    data: &[f64],
+    labels: &[usize],
+    k: usize,
+    with_scatter: bool,
+) -> Result<ClusterMoments> {
+    let m = moments(data, labels, k, x.ncols(), with_scatter);
+    if !m.is_finite() {
+        check::finite("X", x)?;
+    }
+    Ok(m)
 }
 
 /// Calinski–Harabasz index (variance ratio criterion; higher is better):
@@ -104,14 +218,15 @@ pub fn calinski_harabasz(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64
     let x = x.as_standard_layout();
     let (n, d) = x.dim();
     let data = x.as_slice().expect("standard layout");
-    let centers = centroids(data, d, labels, k, &sizes);
+    let m = checked_moments(x.view(), data, labels, k, true)?;
+    let centers = m.centroids(d);
     let mean: Vec<f64> = (0..d)
-        .map(|f| (0..k).map(|j| centers[j * d + f] * sizes[j] as f64).sum::<f64>() / n as f64)
+        .map(|f| (0..k).map(|j| m.sums[j * d + f]).sum::<f64>() / n as f64)
         .collect();
     let between: f64 = (0..k)
         .map(|j| sizes[j] as f64 * squared(&centers[j * d..(j + 1) * d], &mean))
         .sum();
-    let within: f64 = within(data, d, labels, &centers, k, |s| s).iter().sum();
+    let within: f64 = m.scatter.iter().sum();
     if within == 0.0 {
         return Ok(1.0);
     }
@@ -126,8 +241,8 @@ pub fn davies_bouldin(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
     let x = x.as_standard_layout();
     let d = x.ncols();
     let data = x.as_slice().expect("standard layout");
-    let centers = centroids(data, d, labels, k, &sizes);
-    let spread: Vec<f64> = within(data, d, labels, &centers, k, f64::sqrt)
+    let centers = checked_moments(x.view(), data, labels, k, false)?.centroids(d);
+    let spread: Vec<f64> = distance_totals(data, labels, k, d, &centers)
         .iter()
         .zip(&sizes)
         .map(|(s, &n)| s / n as f64)
@@ -156,33 +271,14 @@ pub fn davies_bouldin(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
     Ok(worst / k as f64)
 }
 
-/// Σ of the Euclidean distances from `row` to each row of `others`, four
-/// rows at a time so the square roots run as one vector instruction.
-#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
-fn distance_sum(row: &[f64], others: &[f64]) -> f64 {
-    let d = row.len();
-    let mut totals = [0.0f64; 4];
-    let mut quads = others.chunks_exact(4 * d);
-    for quad in &mut quads {
-        let mut d2 = [0.0f64; 4];
-        for (l, other) in quad.chunks_exact(d).enumerate() {
-            d2[l] = squared(row, other);
-        }
-        for l in 0..4 {
-            totals[l] += d2[l].sqrt();
-        }
-    }
-    let rest: f64 = quads.remainder().chunks_exact(d).map(|o| squared(row, o).sqrt()).sum();
-    (totals[0] + totals[1]) + (totals[2] + totals[3]) + rest
-}
-
 /// Silhouette of every row: (b − a) / max(a, b), a being the mean distance to
 /// the other rows of its cluster and b the lowest mean distance to another
-/// cluster; 0 for a row alone in its cluster. Exact: every pair is computed,
-/// one row at a time against all rows, so memory stays O(n).
+/// cluster; 0 for a row alone in its cluster. Exact: every pair is computed
+/// (once, in tiles), and memory stays O(n × k).
 pub fn silhouette_samples(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Array1<f64>> {
     let (k, sizes) = checked(x, labels)?;
-    // Rows sorted by cluster: each row's distances are summed over contiguous ranges.
+    check::finite("X", x)?;
+    // Rows sorted by cluster: each cluster is one contiguous range of rows.
     let mut order: Vec<usize> = (0..x.nrows()).collect();
     order.sort_by_key(|&i| (labels[i], i));
     let sorted = x.select(Axis(0), &order);
@@ -192,19 +288,20 @@ pub fn silhouette_samples(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Ar
     for j in 0..k {
         starts[j + 1] = starts[j] + sizes[j];
     }
-    let by_sorted: Vec<f64> = (0..order.len())
-        .into_par_iter()
-        .map(|s| {
-            let row = &data[s * d..(s + 1) * d];
-            let own = labels[order[s]];
+    let sums = cluster_distance_sums(data, d, &starts);
+    let by_sorted: Vec<f64> = sums
+        .chunks_exact(k)
+        .zip(&order)
+        .map(|(to_cluster, &i)| {
+            let own = labels[i];
             if sizes[own] == 1 {
                 return 0.0;
             }
-            let mean_to = |j: usize| {
-                distance_sum(row, &data[starts[j] * d..starts[j + 1] * d]) / (sizes[j] - usize::from(j == own)) as f64
-            };
-            let a = mean_to(own);
-            let b = (0..k).filter(|&j| j != own).map(mean_to).fold(f64::INFINITY, f64::min);
+            let a = to_cluster[own] / (sizes[own] - 1) as f64;
+            let b = (0..k)
+                .filter(|&j| j != own)
+                .map(|j| to_cluster[j] / sizes[j] as f64)
+                .fold(f64::INFINITY, f64::min);
             let m = a.max(b);
             if m > 0.0 { (b - a) / m } else { 0.0 }
         })
@@ -278,6 +375,123 @@ mod tests {
         assert_abs_diff_eq!(calinski_harabasz(x.view(), &labels).unwrap(), 50.0);
         // s = 1 for both, centroid gap 10 -> (1 + 1) / 10 = 0.2.
         assert_abs_diff_eq!(davies_bouldin(x.view(), &labels).unwrap(), 0.2);
+    }
+
+    /// Rows of `k` clusters around centres far from the origin (offset
+    /// 1e4, spread 1), with exact and near duplicates (1e-9 apart) of rows.
+    fn offset_blobs_with_duplicates(n: usize, d: usize, k: usize) -> (Array2<f64>, Vec<usize>) {
+        let mut x = Array2::from_shape_fn((n, d), |(i, f)| {
+            let wobble = ((i * 7919 + f * 104_729) % 1009) as f64 / 1009.0 - 0.5;
+            1e4 + 3.0 * ((i % k) * (f + 1)) as f64 + wobble
+        });
+        for i in (0..n).step_by(5).skip(1) {
+            let twin = x.row(i - 1).to_owned();
+            let nudge = if i % 2 == 0 { 0.0 } else { 1e-9 };
+            x.row_mut(i).assign(&(twin + nudge));
+        }
+        let labels = (0..n).map(|i| i % k).collect();
+        (x, labels)
+    }
+
+    /// The textbook two-pass formulas, for the fused one-read versions to match.
+    fn plain_indices(x: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> (f64, f64) {
+        let (n, d) = x.dim();
+        let members = |j: usize| (0..n).filter(move |&i| labels[i] == j);
+        let centers: Vec<Array1<f64>> = (0..k)
+            .map(|j| {
+                members(j)
+                    .map(|i| x.row(i).to_owned())
+                    .fold(Array1::zeros(d), |a, r| a + r)
+                    / members(j).count() as f64
+            })
+            .collect();
+        let mean = x.mean_axis(Axis(0)).unwrap();
+        let dist2 = |a: &Array1<f64>, i: usize| (a - &x.row(i)).mapv(|v| v * v).sum();
+        let within: f64 = (0..n).map(|i| dist2(&centers[labels[i]], i)).sum();
+        let between: f64 = (0..k)
+            .map(|j| members(j).count() as f64 * (&centers[j] - &mean).mapv(|v| v * v).sum())
+            .sum();
+        let ch = between * (n - k) as f64 / (within * (k - 1) as f64);
+        let spread: Vec<f64> = (0..k)
+            .map(|j| members(j).map(|i| dist2(&centers[j], i).sqrt()).sum::<f64>() / members(j).count() as f64)
+            .collect();
+        let db = (0..k)
+            .map(|i| {
+                (0..k)
+                    .filter(|&j| j != i)
+                    .map(|j| (spread[i] + spread[j]) / (&centers[i] - &centers[j]).mapv(|v| v * v).sum().sqrt())
+                    .fold(f64::NEG_INFINITY, f64::max)
+            })
+            .sum::<f64>()
+            / k as f64;
+        (ch, db)
+    }
+
+    #[test]
+    fn one_read_indices_equal_the_two_pass_formulas_far_from_the_origin() {
+        // 9,000 rows of 5 features: several blocks and a partial last one.
+        let (x, labels) = offset_blobs_with_duplicates(9_000, 5, 3);
+        let (ch, db) = plain_indices(x.view(), &labels, 3);
+        approx::assert_relative_eq!(calinski_harabasz(x.view(), &labels).unwrap(), ch, max_relative = 1e-9);
+        approx::assert_relative_eq!(davies_bouldin(x.view(), &labels).unwrap(), db, max_relative = 1e-9);
+    }
+
+    #[test]
+    fn silhouette_with_duplicates_equals_the_plain_definition() {
+        let (x, labels) = offset_blobs_with_duplicates(700, 4, 3);
+        let s = silhouette_samples(x.view(), &labels).unwrap();
+        let distance = |i: usize, j: usize| (&x.row(i) - &x.row(j)).mapv(|v| v * v).sum().sqrt();
+        for i in 0..x.nrows() {
+            let mean_to = |c: usize| {
+                let members: Vec<usize> = (0..x.nrows()).filter(|&j| labels[j] == c && j != i).collect();
+                members.iter().map(|&j| distance(i, j)).sum::<f64>() / members.len() as f64
+            };
+            let a = mean_to(labels[i]);
+            let b = (0..3)
+                .filter(|&c| c != labels[i])
+                .map(mean_to)
+                .fold(f64::INFINITY, f64::min);
+            approx::assert_relative_eq!(s[i], (b - a) / a.max(b), max_relative = 1e-9, epsilon = 1e-12);
+        }
+    }
+
+    #[test]
+    fn results_are_identical_on_one_and_several_threads() {
+        let (x, labels) = offset_blobs_with_duplicates(20_000, 7, 5);
+        let all = || {
+            (
+                calinski_harabasz(x.view(), &labels).unwrap(),
+                davies_bouldin(x.view(), &labels).unwrap(),
+                silhouette_samples(x.slice(ndarray::s![..3000, ..]), &labels[..3000]).unwrap(),
+            )
+        };
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(all)
+        };
+        let one = on(1);
+        for threads in [2, 3, 8] {
+            let many = on(threads);
+            assert_eq!(one.0.to_bits(), many.0.to_bits());
+            assert_eq!(one.1.to_bits(), many.1.to_bits());
+            assert!(one.2.iter().zip(&many.2).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+    }
+
+    #[test]
+    fn non_finite_values_are_reported_with_their_position() {
+        let mut x = Array2::from_shape_fn((10_000, 3), |(i, f)| (i + f) as f64);
+        x[[7_777, 2]] = f64::INFINITY;
+        let labels: Vec<usize> = (0..10_000).map(|i| i % 2).collect();
+        for err in [
+            calinski_harabasz(x.view(), &labels).unwrap_err(),
+            davies_bouldin(x.view(), &labels).unwrap_err(),
+        ] {
+            assert!(err.to_string().contains("7777"), "{err}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! [`prediction_strength`].
 
 mod compare;
+mod distance_sums;
 mod effect;
 mod gap;
 mod internal;
