@@ -319,6 +319,16 @@ impl Frequencies {
         Frequencies { values, index }
     }
 
+    /// Σ weight(i) over the rows of each distinct x: the x-only terms of a
+    /// log-likelihood are then added once per distinct x, not per row.
+    pub(crate) fn totals(&self, weight: impl Fn(usize) -> f64) -> Vec<f64> {
+        let mut totals = vec![0.0; self.values.len()];
+        for (i, &k) in self.index.iter().enumerate() {
+            totals[k] += weight(i);
+        }
+        totals
+    }
+
     /// `f(x)` for every distinct x, in the order of `values`.
     pub(crate) fn table(&self, f: impl Fn(f64) -> f64) -> Vec<f64> {
         self.values.iter().map(|&x| f(x)).collect()
