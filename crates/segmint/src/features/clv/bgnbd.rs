@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{Frequencies, MergedRfm, RfmData, check_history, check_horizon};
+use super::data::{Frequencies, MergedRfm, RfmData, check_history, check_horizon, check_positive};
 use super::fit::{FitOptions, FitReport, LogLikelihood, add, chunked_sums, maximise};
 use super::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1, log_add_exp};
 use super::value::TransactionModel;
@@ -35,12 +35,7 @@ impl BetaGeoParams {
     }
 
     fn check(&self) -> Result<()> {
-        for (name, value) in [("r", self.r), ("alpha", self.alpha), ("a", self.a), ("b", self.b)] {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(Error::invalid_parameter(name, value, "a finite number > 0"));
-            }
-        }
-        Ok(())
+        check_positive(&[("r", self.r), ("alpha", self.alpha), ("a", self.a), ("b", self.b)])
     }
 }
 

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{Frequencies, SpendData, check_count, finite_scalar};
+use super::data::{Frequencies, SpendData, check_count, check_positive, finite_scalar};
 use super::fit::{FitOptions, FitReport, LogLikelihood, add, chunked_sums, maximise};
 use super::special::{digamma, ln_gamma};
 use super::value::{ClvHorizon, TransactionModel};
@@ -32,12 +32,7 @@ impl GammaGammaParams {
     }
 
     fn check(&self) -> Result<()> {
-        for (name, value) in [("p", self.p), ("q", self.q), ("v", self.v)] {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(Error::invalid_parameter(name, value, "a finite number > 0"));
-            }
-        }
-        Ok(())
+        check_positive(&[("p", self.p), ("q", self.q), ("v", self.v)])
     }
 }
 
