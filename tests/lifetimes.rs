@@ -233,3 +233,77 @@ fn published_cdnow_estimates_from_the_raw_sample() {
         .params();
     assert_eq!([gg.p, gg.q, gg.v].map(|v| round(v, 2)), [6.25, 3.74, 15.44], "{gg:?}");
 }
+
+/// The papers' 39 + 39-week split of the CDNOW sample: a model fitted on the
+/// calibration predicts the holdout purchases as lifetimes' does
+/// (tests/fixtures/make_lifetimes_holdout_oracle.py): per customer, by
+/// calibration frequency, in total, and in MAE and RMSE.
+#[test]
+fn holdout_evaluation_equals_lifetimes_on_cdnow() {
+    use segmint::features::clv::{
+        BetaGeo, BetaGeoParams, FitOptions, HoldoutEvaluation, ParetoNbd, ParetoNbdParams, RfmData, evaluate_holdout,
+    };
+    let Some(path) = segmint_tests::shared_data("cdnow/CDNOW_sample.txt") else {
+        return;
+    };
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(segmint_tests::repo_root().join("tests/fixtures/lifetimes_holdout_oracle.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let (tx, _) = cdnow_sample(&path, None);
+    let options = SummaryOptions {
+        period: Period::Day,
+        multiplier: 7.0,
+        observation_end: Some(date("1998-06-30")),
+    };
+    let split = calibration_holdout(&tx, date("1997-09-30"), &options).unwrap();
+    let c = &split.calibration;
+    assert_eq!(c.ids.len(), 2_357);
+    assert_eq!(split.duration_holdout, fixture["duration_holdout"].as_f64().unwrap());
+    let data = RfmData::new(&c.frequency, &c.recency, &c.t);
+    let params = |model: &str, names: [&str; 4]| names.map(|n| fixture[model]["params"][n].as_f64().unwrap());
+    let check = |ours: &HoldoutEvaluation, theirs: &Value, what: &str| {
+        let num = |v: &Value| v.as_f64().unwrap();
+        for key in ["total_actual", "total_predicted", "mae", "rmse"] {
+            let (a, b) = (ours_field(ours, key), num(&theirs[key]));
+            assert!((a - b).abs() <= 1e-9 * b.abs(), "{what} {key}: ours {a}, lifetimes {b}");
+        }
+        assert_eq!(ours.bins.len(), theirs["frequency_cal"].as_array().unwrap().len());
+        for (k, bin) in ours.bins.iter().enumerate() {
+            assert_eq!(bin.frequency, num(&theirs["frequency_cal"][k]));
+            assert_eq!(bin.customers, num(&theirs["customers"][k]));
+            assert_relative_eq!(bin.mean_actual, num(&theirs["mean_actual"][k]), max_relative = 1e-12);
+            assert_relative_eq!(
+                bin.mean_predicted,
+                num(&theirs["mean_predicted"][k]),
+                max_relative = 1e-9
+            );
+        }
+    };
+    let [r, alpha, a, b] = params("bgnbd", ["r", "alpha", "a", "b"]);
+    let bgf = BetaGeo::new(BetaGeoParams { r, alpha, a, b }).unwrap();
+    let ours = evaluate_holdout(&bgf, &data, &split.frequency_holdout, split.duration_holdout).unwrap();
+    check(&ours, &fixture["bgnbd"], "BG/NBD");
+    let [r, alpha, s, beta] = params("pareto", ["r", "alpha", "s", "beta"]);
+    let pareto = ParetoNbd::new(ParetoNbdParams { r, alpha, s, beta }).unwrap();
+    let ours = evaluate_holdout(&pareto, &data, &split.frequency_holdout, split.duration_holdout).unwrap();
+    check(&ours, &fixture["pareto"], "Pareto/NBD");
+    // Our own calibration fit lands on lifetimes' parameters.
+    let fitted = BetaGeo::fit(&data, &FitOptions::default()).unwrap().params();
+    for (ours, theirs) in [fitted.r, fitted.alpha, fitted.a, fitted.b]
+        .iter()
+        .zip(params("bgnbd", ["r", "alpha", "a", "b"]))
+    {
+        assert_relative_eq!(*ours, theirs, max_relative = 1e-4);
+    }
+}
+
+fn ours_field(evaluation: &segmint::features::clv::HoldoutEvaluation, key: &str) -> f64 {
+    match key {
+        "total_actual" => evaluation.total_actual,
+        "total_predicted" => evaluation.total_predicted,
+        "mae" => evaluation.mae,
+        _ => evaluation.rmse,
+    }
+}

@@ -1,13 +1,15 @@
-"""segmint's BG/NBD fit against lifetimes', same data, same run.
+"""segmint's BG/NBD and Pareto/NBD fits against lifetimes', same data, same run.
 
-    /tmp/ltvenv/bin/python benches/compare/ltv_lifetimes_timing.py --n-rows 1000000 > /tmp/lifetimes.json
+    /tmp/ltvenv/bin/python benches/compare/ltv_lifetimes_timing.py --n-rows 1000000 \\
+        --customers 1000000 > /tmp/lifetimes.json
     .venv/bin/python benches/compare/clv_vs_lifetimes.py --lifetimes-json /tmp/lifetimes.json
 
-Times ``segmint.clv.BetaGeo().fit`` on the CDNOW summary (2,357 customers,
-weeks) and on the daily summary of the synthetic log the lifetimes script
-wrote (median of --repeats each), next to lifetimes' ``BetaGeoFitter.fit``
-times from its JSON, and prints the parameters of both so that a faster but
-wrong fit shows.
+Times ``segmint.clv.BetaGeo().fit`` and ``ParetoNBD().fit`` on the CDNOW
+summary (2,357 customers, weeks), BG/NBD on the daily summary of the synthetic
+log the lifetimes script wrote, and both on its drawn summary of 10^6
+customers (median of --repeats each; --big-repeats on the 10^6 summary), next
+to lifetimes' times from its JSON, and prints the parameters of both so that a
+faster but wrong fit shows.
 """
 
 from __future__ import annotations
@@ -25,40 +27,57 @@ import segmint
 REPO = Path(__file__).resolve().parents[2]
 
 
-def median_fit(frequency, recency, T, repeats: int) -> tuple[float, segmint.clv.BetaGeo]:
+def median_fit(model_class, frequency, recency, T, repeats: int):
     times, model = [], None
     for _ in range(repeats):
         start = time.perf_counter()
-        model = segmint.clv.BetaGeo().fit(frequency, recency, T)
+        model = model_class().fit(frequency, recency, T)
         times.append(time.perf_counter() - start)
     return statistics.median(times), model
+
+
+def row(name: str, n: int, theirs: dict, ours: float, model) -> str:
+    names = list(model.params_.index)
+    lt_params = ", ".join(f"{theirs['params'][k]:.4f}" for k in names) if "params" in theirs else "-"
+    our_params = ", ".join(f"{v:.4f}" for v in model.params_)
+    lt_s = theirs.get("median_s")
+    ratio = f"{lt_s / ours:.1f}x" if lt_s else "-"
+    lt_text = f"{lt_s:.3f} s" if lt_s else theirs.get("error", "-")
+    report = model.fit_report_
+    return (f"| {name} | {n:,} | {lt_text} | {ours * 1000:.1f} ms | {ratio} | {lt_params} | {our_params} | "
+            f"{report['n_starts']}, {report['iterations']} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lifetimes-json", required=True)
-    parser.add_argument("--csv", default="/tmp/segmint_ltv_tx.csv")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--big-repeats", type=int, default=3)
     args = parser.parse_args()
     theirs = json.load(open(args.lifetimes_json))
     cd = pd.read_csv(REPO / "tests" / "fixtures" / "cdnow_summary.csv")
-    ours_cd, bgf_cd = median_fit(cd["x"], cd["t_x"], cd["T"], args.repeats)
-    tx = pd.read_csv(args.csv, parse_dates=["date"])
-    summary = segmint.features.rfm_summary(tx, customer_col="customer_id", date_col="date", amount_col="amount")
-    ours_syn, bgf_syn = median_fit(summary["frequency"], summary["recency"], summary["T"], args.repeats)
-    rows = [
-        ("CDNOW summary (weeks)", len(cd), theirs["bgnbd_fit_cdnow"], ours_cd, bgf_cd),
-        ("synthetic, daily summary of 10^6 lines", len(summary), theirs["bgnbd_fit_synthetic_summary"], ours_syn, bgf_syn),
-    ]
-    print("| data | customers | lifetimes | segmint | ratio | lifetimes r, alpha, a, b | segmint r, alpha, a, b |")
-    print("|---|---:|---:|---:|---:|---|---|")
-    for name, n, lt, ours, model in rows:
-        lt_params = ", ".join(f"{lt['params'][k]:.4f}" for k in ("r", "alpha", "a", "b")) if "params" in lt else "-"
-        our_params = ", ".join(f"{v:.4f}" for v in model.params_)
-        lt_s = lt.get("median_s")
-        ratio = f"{lt_s / ours:.0f}x" if lt_s else "-"
-        lt_text = f"{lt_s:.3f} s" if lt_s else lt.get("error", "-")
-        print(f"| {name} | {n:,} | {lt_text} | {ours * 1000:.1f} ms | {ratio} | {lt_params} | {our_params} |")
+    cases = [("BG/NBD, CDNOW summary (weeks)", segmint.clv.BetaGeo, cd, ("x", "t_x", "T"), "bgnbd_fit_cdnow",
+              args.repeats),
+             ("Pareto/NBD, CDNOW summary (weeks)", segmint.clv.ParetoNBD, cd, ("x", "t_x", "T"), "pareto_fit_cdnow",
+              args.repeats)]
+    if "csv" in theirs:
+        tx = pd.read_csv(theirs["csv"], parse_dates=["date"])
+        summary = segmint.features.rfm_summary(tx, customer_col="customer_id", date_col="date", amount_col="amount")
+        cases.append(("BG/NBD, daily summary of the 10^6-line log", segmint.clv.BetaGeo, summary,
+                      ("frequency", "recency", "T"), "bgnbd_fit_synthetic_summary", args.repeats))
+    if "summary_csv" in theirs:
+        drawn = pd.read_csv(theirs["summary_csv"])
+        cols = ("frequency", "recency", "T")
+        cases.append(("BG/NBD, drawn summary (days)", segmint.clv.BetaGeo, drawn, cols, "bgnbd_fit_drawn_summary",
+                      args.big_repeats))
+        cases.append(("Pareto/NBD, drawn summary (days)", segmint.clv.ParetoNBD, drawn, cols,
+                      "pareto_fit_drawn_summary", args.big_repeats))
+    print("| data | customers | lifetimes | segmint | ratio | lifetimes params | segmint params | "
+          "segmint starts, iterations |")
+    print("|---|---:|---:|---:|---:|---|---|---|")
+    for name, model_class, data, cols, key, repeats in cases:
+        ours, model = median_fit(model_class, *(data[c] for c in cols), repeats)
+        print(row(name, len(data), theirs.get(key, {}), ours, model), flush=True)
 
 
 if __name__ == "__main__":

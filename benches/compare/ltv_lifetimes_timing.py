@@ -1,7 +1,8 @@
 """Time the Python package `lifetimes` on the work segmint's LTV code does.
 
     /tmp/ltvenv/bin/python benches/compare/ltv_lifetimes_timing.py \
-        [--n-rows 1000000] [--csv /tmp/segmint_ltv_tx.csv] [--repeats 3] [--fit-repeats 5]
+        [--n-rows 1000000] [--csv /tmp/segmint_ltv_tx.csv] [--repeats 3] [--fit-repeats 5] \
+        [--customers 1000000] [--summary-csv /tmp/segmint_clv_summary.csv] [--big-fit-repeats 1]
 
 Needs lifetimes 0.11.3 in a virtualenv of its own (it does not work with
 pandas 3 / numpy 2); see tests/fixtures/make_lifetimes_oracle.py for the
@@ -22,7 +23,12 @@ Steps:
    monetary_value_col="amount", freq="D") -- median of --repeats.
 3. Time BetaGeoFitter(penalizer_coef=0.0).fit(frequency, recency, T) on
    tests/fixtures/cdnow_summary.csv (2,357 customers, weeks) and on the summary
-   computed in step 2 (days) -- median of --fit-repeats each.
+   computed in step 2 (days) -- median of --fit-repeats each; time
+   ParetoNBDFitter(penalizer_coef=0.0).fit on the CDNOW summary the same way.
+4. With --customers N > 0: draw a seeded summary (frequency, recency, T in whole
+   days) of N customers straight from the BG/NBD process of GEN (`synthetic_summary`),
+   write it to --summary-csv, and time BetaGeoFitter and ParetoNBDFitter on it
+   (--big-fit-repeats runs each; lifetimes needs minutes there).
 
 Prints one JSON object with the timings (seconds), sizes, versions and fitted
 parameters.
@@ -44,7 +50,7 @@ import pandas as pd
 warnings.simplefilter("ignore")  # lifetimes/pandas FutureWarning noise
 
 import lifetimes  # noqa: E402
-from lifetimes import BetaGeoFitter  # noqa: E402
+from lifetimes import BetaGeoFitter, ParetoNBDFitter  # noqa: E402
 from lifetimes.utils import summary_data_from_transaction_data  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -100,6 +106,25 @@ def write_csv(df: pd.DataFrame, path: pathlib.Path) -> None:
     df.to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S", float_format="%.2f")
 
 
+def synthetic_summary(n: int, seed: int) -> pd.DataFrame:
+    """n customers' (frequency, recency, T) in whole days, drawn from the BG/NBD process of GEN.
+
+    T is uniform on 1..730 days; while alive a customer buys at rate lambda, so the
+    purchases in (0, T] are Poisson(lambda T) at sorted uniform times, and the customer
+    makes the first J ~ Geometric(p) of them; recency is the k-th of n sorted uniforms
+    (a Beta(k, n - k + 1) draw) times T, rounded up to a whole day.
+    """
+    rng = np.random.default_rng(seed)
+    T = rng.integers(1, 731, n).astype(float)
+    lam = rng.gamma(GEN["r"], 1.0 / GEN["alpha"], n)
+    p = rng.beta(GEN["a"], GEN["b"], n)
+    arrivals = rng.poisson(lam * T)
+    x = np.minimum(rng.geometric(p), arrivals)
+    last = rng.beta(np.maximum(x, 1), np.maximum(arrivals - x + 1, 1))
+    recency = np.where(x > 0, np.minimum(np.ceil(last * T), T), 0.0)
+    return pd.DataFrame({"frequency": x.astype(float), "recency": recency, "T": T})
+
+
 def median_time(fn, repeats: int):
     times, out = [], None
     for _ in range(repeats):
@@ -113,6 +138,21 @@ def fit_bgf(frequency, recency, T):
     return BetaGeoFitter(penalizer_coef=0.0).fit(frequency, recency, T)
 
 
+def fit_pareto(frequency, recency, T):
+    np.random.seed(0)  # lifetimes draws its start from numpy's global generator
+    return ParetoNBDFitter(penalizer_coef=0.0).fit(frequency, recency, T)
+
+
+def timed_fit(fit, data: pd.DataFrame, columns, repeats: int, call: str) -> dict:
+    """Median time and parameters of one lifetimes fit, or the error it raised."""
+    try:
+        median_s, runs_s, model = median_time(lambda: fit(*(data[c] for c in columns)), repeats)
+    except Exception as e:  # e.g. lifetimes.utils.ConvergenceError
+        return {"call": call, "n_customers": int(len(data)), "error": f"{type(e).__name__}: {e}".strip()}
+    return {"call": call, "n_customers": int(len(data)), "median_s": median_s, "runs_s": runs_s,
+            "params": {k: float(v) for k, v in model.params_.items()}}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--n-rows", type=int, default=1_000_000)
@@ -120,8 +160,38 @@ def main():
     p.add_argument("--repeats", type=int, default=3, help="runs of the summary; the median is reported")
     p.add_argument("--fit-repeats", type=int, default=5, help="runs of each BG/NBD fit; the median is reported")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--customers", type=int, default=0, help="size of the drawn summary of step 4 (0: skip)")
+    p.add_argument("--summary-csv", type=pathlib.Path, default=pathlib.Path("/tmp/segmint_clv_summary.csv"))
+    p.add_argument("--big-fit-repeats", type=int, default=1, help="runs of each fit on the drawn summary")
+    p.add_argument("--skip-log", action="store_true", help="skip steps 1-2 and the fit on the log's summary")
     a = p.parse_args()
+    out = {
+        "tool": "lifetimes",
+        "versions": {"lifetimes": lifetimes.__version__, "numpy": np.__version__, "pandas": pd.__version__,
+                     "python": platform.python_version()},
+    }
+    if not a.skip_log:
+        out.update(log_steps(a))
+    cd = pd.read_csv(CDNOW_SUMMARY)
+    cols = ("x", "t_x", "T")
+    out["bgnbd_fit_cdnow"] = timed_fit(fit_bgf, cd, cols, a.fit_repeats,
+                                       'BetaGeoFitter(penalizer_coef=0.0).fit(x, t_x, T), tests/fixtures/cdnow_summary.csv')
+    out["pareto_fit_cdnow"] = timed_fit(fit_pareto, cd, cols, a.fit_repeats,
+                                        'ParetoNBDFitter(penalizer_coef=0.0).fit(x, t_x, T), tests/fixtures/cdnow_summary.csv')
+    if a.customers > 0:
+        drawn = synthetic_summary(a.customers, a.seed)
+        drawn.to_csv(a.summary_csv, index=False)
+        cols = ("frequency", "recency", "T")
+        out["summary_csv"] = str(a.summary_csv)
+        out["bgnbd_fit_drawn_summary"] = timed_fit(fit_bgf, drawn, cols, a.big_fit_repeats,
+                                                   f"BetaGeoFitter(penalizer_coef=0.0).fit on {a.summary_csv}")
+        out["pareto_fit_drawn_summary"] = timed_fit(fit_pareto, drawn, cols, a.big_fit_repeats,
+                                                    f"ParetoNBDFitter(penalizer_coef=0.0).fit on {a.summary_csv}")
+    print(json.dumps(out, indent=1))
 
+
+def log_steps(a) -> dict:
+    """Steps 1-2 and the BG/NBD fit on the log's daily summary."""
     t0 = time.perf_counter()
     write_csv(generate(a.n_rows, a.seed), a.csv)
     t_generate = time.perf_counter() - t0
@@ -134,23 +204,7 @@ def main():
         lambda: summary_data_from_transaction_data(tx, "customer_id", "date", monetary_value_col="amount", freq="D"),
         a.repeats,
     )
-
-    cd = pd.read_csv(CDNOW_SUMMARY)
-    t_fit_cd, fit_cd_runs, bgf_cd = median_time(lambda: fit_bgf(cd["x"], cd["t_x"], cd["T"]), a.fit_repeats)
-
-    try:
-        t_fit_syn, fit_syn_runs, bgf_syn = median_time(
-            lambda: fit_bgf(summary["frequency"], summary["recency"], summary["T"]), a.fit_repeats
-        )
-        syn = {"median_s": t_fit_syn, "runs_s": fit_syn_runs,
-               "params": {k: float(v) for k, v in bgf_syn.params_.items()}}
-    except Exception as e:  # e.g. lifetimes.utils.ConvergenceError
-        syn = {"error": f"{type(e).__name__}: {e}".strip()}
-
-    print(json.dumps({
-        "tool": "lifetimes",
-        "versions": {"lifetimes": lifetimes.__version__, "numpy": np.__version__, "pandas": pd.__version__,
-                     "python": platform.python_version()},
+    return {
         "csv": str(a.csv),
         "n_rows": int(len(tx)),
         "n_customers": int(len(summary)),
@@ -161,16 +215,10 @@ def main():
                     'freq="D"), tx read with dates parsed',
             "median_s": t_summary, "runs_s": summary_runs,
         },
-        "bgnbd_fit_cdnow": {
-            "call": 'BetaGeoFitter(penalizer_coef=0.0).fit(cd["x"], cd["t_x"], cd["T"]), tests/fixtures/cdnow_summary.csv',
-            "n_customers": int(len(cd)), "median_s": t_fit_cd, "runs_s": fit_cd_runs,
-            "params": {k: float(v) for k, v in bgf_cd.params_.items()},
-        },
-        "bgnbd_fit_synthetic_summary": {
-            "call": 'BetaGeoFitter(penalizer_coef=0.0).fit(s["frequency"], s["recency"], s["T"]) on the summary above',
-            "n_customers": int(len(summary)), **syn,
-        },
-    }, indent=1))
+        "bgnbd_fit_synthetic_summary": timed_fit(
+            fit_bgf, summary, ("frequency", "recency", "T"), a.fit_repeats,
+            'BetaGeoFitter(penalizer_coef=0.0).fit(s["frequency"], s["recency"], s["T"]) on the summary above'),
+    }
 
 
 if __name__ == "__main__":

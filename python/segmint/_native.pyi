@@ -7,6 +7,7 @@ import numpy.typing as npt
 
 __all__ = [
     "__version__",
+    "btyd_evaluate_holdout",
     "btyd_expected",
     "btyd_fit",
     "btyd_predict",
@@ -264,7 +265,17 @@ def btyd_fit(
     n_starts: int = 3,
     max_iterations: int = 2000,
     initial_params: list[float] | None = None,
+    every_start: bool = False,
 ) -> tuple[list[float], str]: ...
+def btyd_evaluate_holdout(
+    model: str,
+    params: list[float],
+    frequency: npt.NDArray[np.float64],
+    recency: npt.NDArray[np.float64],
+    age: npt.NDArray[np.float64],
+    holdout_purchases: npt.NDArray[np.float64],
+    duration: float,
+) -> str: ...
 def btyd_predict(
     model: str,
     params: list[float],
@@ -282,6 +293,7 @@ def gamma_gamma_fit(
     weights: npt.NDArray[np.float64] | None = None,
     n_starts: int = 3,
     max_iterations: int = 2000,
+    every_start: bool = False,
 ) -> tuple[list[float], str]: ...
 def gamma_gamma_expected_profit(
     params: list[float], frequency: npt.NDArray[np.float64], monetary: npt.NDArray[np.float64]

@@ -9,7 +9,8 @@ monetary_value)`` with ``params_`` (``p``, ``q``, ``v``),
 Inputs are the repeat-purchase summary of :func:`segmint.features.rfm_summary`
 (frequency = repeat purchases; recency and T in one time unit).
 
-The fits maximise the likelihood from several deterministic starts; a fit that
+The fits maximise the likelihood from deterministic starts (the first start
+that converges ends the fit unless ``every_start=True``); a fit that
 does not converge warns with :class:`segmint.exceptions.ConvergenceWarning`
 and its diagnostics are in ``fit_report_``.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,7 @@ import pandas as pd
 from . import _native
 from .exceptions import ConvergenceWarning, NotFittedError
 
-__all__ = ["BetaGeo", "GammaGamma", "ParetoNBD"]
+__all__ = ["BetaGeo", "GammaGamma", "HoldoutEvaluation", "ParetoNBD", "evaluate_holdout"]
 
 _ArrayLike = Any
 
@@ -81,9 +83,10 @@ class _Fitted:
 class _TransactionModel(_Fitted):
     _model = ""
 
-    def __init__(self, n_starts: int = 3, max_iterations: int = 2000) -> None:
+    def __init__(self, n_starts: int = 3, max_iterations: int = 2000, every_start: bool = False) -> None:
         self.n_starts = n_starts
         self.max_iterations = max_iterations
+        self.every_start = every_start
 
     def fit(
         self,
@@ -103,6 +106,7 @@ class _TransactionModel(_Fitted):
             n_starts=int(self.n_starts),
             max_iterations=int(self.max_iterations),
             initial_params=initial_params,
+            every_start=bool(self.every_start),
         )
         self._store(params, report)
         return self
@@ -133,6 +137,66 @@ class _TransactionModel(_Fitted):
         """P(n purchases in (0, t]) for a new customer."""
         return float(_native.btyd_probability_of_purchases(self._model, self._params(), int(n), float(t)))
 
+    def evaluate_holdout(
+        self,
+        frequency_cal: _ArrayLike,
+        recency_cal: _ArrayLike,
+        T_cal: _ArrayLike,
+        frequency_holdout: _ArrayLike,
+        duration_holdout: float,
+    ) -> HoldoutEvaluation:
+        """Expected purchases over the holdout against the actual ones (see :func:`evaluate_holdout`)."""
+        result = json.loads(
+            _native.btyd_evaluate_holdout(
+                self._model, self._params(), _column(frequency_cal), _column(recency_cal), _column(T_cal),
+                _column(frequency_holdout), float(duration_holdout),
+            )
+        )
+        bins = pd.DataFrame(result["bins"]).rename(
+            columns={"frequency": "frequency_cal", "mean_actual": "frequency_holdout",
+                     "mean_predicted": "model_predictions"}
+        )
+        return HoldoutEvaluation(
+            predictions=_like(frequency_cal, np.asarray(result["predicted"], dtype=float)),
+            bins=bins.set_index("frequency_cal"),
+            total_actual=float(result["total_actual"]),
+            total_predicted=float(result["total_predicted"]),
+            mae=float(result["mae"]),
+            rmse=float(result["rmse"]),
+        )
+
+
+@dataclass(frozen=True)
+class HoldoutEvaluation:
+    """A calibration-period model against the holdout purchases.
+
+    ``bins`` has one row per calibration frequency (index ``frequency_cal``)
+    with ``customers`` and the mean actual (``frequency_holdout``) and
+    predicted (``model_predictions``) holdout purchases: the table of lifetimes'
+    ``plot_calibration_purchases_vs_holdout_purchases`` (which plots its first 7
+    rows). ``predictions`` holds each customer's expected holdout purchases;
+    ``mae`` and ``rmse`` are per customer.
+    """
+
+    predictions: Any
+    bins: pd.DataFrame
+    total_actual: float
+    total_predicted: float
+    mae: float
+    rmse: float
+
+
+def evaluate_holdout(model: _TransactionModel, calibration_holdout: pd.DataFrame) -> HoldoutEvaluation:
+    """Evaluate ``model`` (fitted on the calibration columns) on the frame of
+    :func:`segmint.features.calibration_and_holdout_data` (or lifetimes'):
+    ``frequency_cal``, ``recency_cal``, ``T_cal``, ``frequency_holdout``, ``duration_holdout``.
+    """
+    frame = calibration_holdout
+    return model.evaluate_holdout(
+        frame["frequency_cal"], frame["recency_cal"], frame["T_cal"], frame["frequency_holdout"],
+        float(frame["duration_holdout"].iloc[0]),
+    )
+
 
 class BetaGeo(_TransactionModel):
     """BG/NBD (Fader, Hardie & Lee 2005): purchases while alive are Poisson, dropout after each purchase."""
@@ -153,9 +217,10 @@ class GammaGamma(_Fitted):
 
     _param_names = ("p", "q", "v")
 
-    def __init__(self, n_starts: int = 3, max_iterations: int = 2000) -> None:
+    def __init__(self, n_starts: int = 3, max_iterations: int = 2000, every_start: bool = False) -> None:
         self.n_starts = n_starts
         self.max_iterations = max_iterations
+        self.every_start = every_start
 
     def fit(self, frequency: _ArrayLike, monetary_value: _ArrayLike, weights: _ArrayLike | None = None) -> GammaGamma:
         """Fit on repeat buyers (frequency > 0, monetary value > 0)."""
@@ -165,6 +230,7 @@ class GammaGamma(_Fitted):
             None if weights is None else _column(weights),
             n_starts=int(self.n_starts),
             max_iterations=int(self.max_iterations),
+            every_start=bool(self.every_start),
         )
         self._store(params, report)
         return self

@@ -2,7 +2,9 @@
 
 Fixtures: tests/fixtures/cdnow_summary.csv (Hardie's 39-week CDNOW summary)
 and tests/fixtures/lifetimes_oracle.json (lifetimes 0.11.3 on the same data,
-made by tests/fixtures/make_lifetimes_oracle.py).
+made by tests/fixtures/make_lifetimes_oracle.py); lifetimes_holdout_oracle.json
+(its calibration/holdout check on the raw CDNOW sample,
+make_lifetimes_holdout_oracle.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmint.clv import BetaGeo, GammaGamma, ParetoNBD
+import segmint
+from conftest import shared_data
+from segmint.clv import BetaGeo, GammaGamma, ParetoNBD, evaluate_holdout
 from segmint.exceptions import DataError, NotFittedError, ParameterError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
@@ -113,3 +117,30 @@ def test_bad_input_is_a_clear_error(cdnow: pd.DataFrame) -> None:
     bgf = _with_params(BetaGeo(), {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
     with pytest.raises(DataError, match="lengths"):
         bgf.conditional_probability_alive([1, 2], [1], [2, 3])
+
+
+def test_holdout_evaluation_equals_lifetimes_on_cdnow() -> None:
+    raw = pd.read_csv(
+        shared_data("cdnow/CDNOW_sample.txt"), sep=r"\s+", header=None,
+        names=["master_id", "sample_id", "date", "cds", "dollars"],
+    )
+    raw["date"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
+    frame = segmint.features.calibration_and_holdout_data(
+        raw, customer_col="sample_id", date_col="date", calibration_end="1997-09-30",
+        observation_end="1998-06-30", freq_multiplier=7.0,
+    )
+    theirs = json.loads((FIXTURES / "lifetimes_holdout_oracle.json").read_text())
+    assert len(frame) == theirs["customers"]
+    for model, key in ((BetaGeo(), "bgnbd"), (ParetoNBD(), "pareto")):
+        expected = theirs[key]
+        ours = evaluate_holdout(_with_params(model, expected["params"]), frame)
+        for name in ("total_actual", "total_predicted", "mae", "rmse"):
+            assert getattr(ours, name) == pytest.approx(expected[name], rel=1e-9), (key, name)
+        assert list(ours.bins.index) == expected["frequency_cal"]
+        assert list(ours.bins["customers"]) == expected["customers"]
+        np.testing.assert_allclose(ours.bins["frequency_holdout"], expected["mean_actual"], rtol=1e-12)
+        np.testing.assert_allclose(ours.bins["model_predictions"], expected["mean_predicted"], rtol=1e-9)
+        assert len(ours.predictions) == len(frame)
+    fitted = BetaGeo().fit(frame["frequency_cal"], frame["recency_cal"], frame["T_cal"])
+    np.testing.assert_allclose(fitted.params_.to_numpy(), list(theirs["bgnbd"]["params"].values()), rtol=1e-4)
+    assert fitted.fit_report_["n_starts"] == 1  # the first start converged: the others were not needed

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use rayon::prelude::*;
 use segmint::features::clv::{
     BetaGeo, BetaGeoParams, ClvHorizon, FitOptions, GammaGamma, GammaGammaParams, ParetoNbd, ParetoNbdParams, RfmData,
-    SpendData, TransactionModel,
+    SpendData, TransactionModel, evaluate_holdout,
 };
 
 use crate::error::{detached, raise};
@@ -80,18 +80,24 @@ impl Model {
     }
 }
 
-fn fit_options(n_starts: usize, max_iterations: u64, initial_params: Option<Vec<f64>>) -> FitOptions {
+fn fit_options(
+    n_starts: usize,
+    max_iterations: u64,
+    initial_params: Option<Vec<f64>>,
+    every_start: bool,
+) -> FitOptions {
     FitOptions {
         n_starts,
         max_iterations,
         initial_params,
+        every_start,
         ..FitOptions::default()
     }
 }
 
 /// Fits BG/NBD or Pareto/NBD; returns the parameters and the fit report as JSON.
 #[pyfunction]
-#[pyo3(signature = (model, frequency, recency, t, weights=None, n_starts=3, max_iterations=2000, initial_params=None))]
+#[pyo3(signature = (model, frequency, recency, t, weights=None, n_starts=3, max_iterations=2000, initial_params=None, every_start=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn btyd_fit(
     py: Python<'_>,
@@ -103,10 +109,11 @@ pub fn btyd_fit(
     n_starts: usize,
     max_iterations: u64,
     initial_params: Option<Vec<f64>>,
+    every_start: bool,
 ) -> PyResult<(Vec<f64>, String)> {
     let (x, r, age) = (frequency.as_slice()?, recency.as_slice()?, t.as_slice()?);
     let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
-    let options = fit_options(n_starts, max_iterations, initial_params);
+    let options = fit_options(n_starts, max_iterations, initial_params, every_start);
     let data = match w {
         Some(w) => RfmData::new(x, r, age).with_weights(w),
         None => RfmData::new(x, r, age),
@@ -165,6 +172,33 @@ pub fn btyd_predict<'py>(
     Ok(values.into_pyarray(py))
 }
 
+/// Calibration/holdout evaluation of a fitted model: predicted holdout
+/// purchases per customer, means by calibration frequency, totals, MAE and
+/// RMSE, as JSON.
+#[pyfunction]
+#[pyo3(signature = (model, params, frequency, recency, age, holdout_purchases, duration))]
+#[allow(clippy::too_many_arguments)]
+pub fn btyd_evaluate_holdout(
+    py: Python<'_>,
+    model: &str,
+    params: Vec<f64>,
+    frequency: PyReadonlyArray1<'_, f64>,
+    recency: PyReadonlyArray1<'_, f64>,
+    age: PyReadonlyArray1<'_, f64>,
+    holdout_purchases: PyReadonlyArray1<'_, f64>,
+    duration: f64,
+) -> PyResult<String> {
+    let m = Model::new(py, model, &params)?;
+    let (x, r, a) = (frequency.as_slice()?, recency.as_slice()?, age.as_slice()?);
+    let holdout = holdout_purchases.as_slice()?;
+    let data = RfmData::new(x, r, a);
+    let evaluation = detached(py, || match &m {
+        Model::BetaGeo(model) => evaluate_holdout(model, &data, holdout, duration),
+        Model::Pareto(model) => evaluate_holdout(model, &data, holdout, duration),
+    })?;
+    Ok(report_json(Some(&evaluation)))
+}
+
 /// Expected purchases of a new customer in each of `t`.
 #[pyfunction]
 pub fn btyd_expected<'py>(
@@ -192,7 +226,7 @@ pub fn btyd_probability_of_purchases(py: Python<'_>, model: &str, params: Vec<f6
 
 /// Fits Gamma-Gamma on repeat buyers; returns (p, q, v) and the fit report as JSON.
 #[pyfunction]
-#[pyo3(signature = (frequency, monetary, weights=None, n_starts=3, max_iterations=2000))]
+#[pyo3(signature = (frequency, monetary, weights=None, n_starts=3, max_iterations=2000, every_start=false))]
 pub fn gamma_gamma_fit(
     py: Python<'_>,
     frequency: PyReadonlyArray1<'_, f64>,
@@ -200,6 +234,7 @@ pub fn gamma_gamma_fit(
     weights: Option<PyReadonlyArray1<'_, f64>>,
     n_starts: usize,
     max_iterations: u64,
+    every_start: bool,
 ) -> PyResult<(Vec<f64>, String)> {
     let (x, m) = (frequency.as_slice()?, monetary.as_slice()?);
     let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
@@ -207,7 +242,7 @@ pub fn gamma_gamma_fit(
         Some(w) => SpendData::new(x, m).with_weights(w),
         None => SpendData::new(x, m),
     };
-    let options = fit_options(n_starts, max_iterations, None);
+    let options = fit_options(n_starts, max_iterations, None, every_start);
     let fitted = detached(py, || GammaGamma::fit(&data, &options))?;
     let p = fitted.params();
     Ok((vec![p.p, p.q, p.v], report_json(fitted.fit_report())))

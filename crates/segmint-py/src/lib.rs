@@ -46,6 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::rfm_summary, m)?)?;
     m.add_function(wrap_pyfunction!(clv::btyd_fit, m)?)?;
     m.add_function(wrap_pyfunction!(clv::btyd_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(clv::btyd_evaluate_holdout, m)?)?;
     m.add_function(wrap_pyfunction!(clv::btyd_expected, m)?)?;
     m.add_function(wrap_pyfunction!(clv::btyd_probability_of_purchases, m)?)?;
     m.add_function(wrap_pyfunction!(clv::gamma_gamma_fit, m)?)?;

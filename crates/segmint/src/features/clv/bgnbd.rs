@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{Frequencies, MergedRfm, RfmData, check_history, check_horizon};
-use super::fit::{FitOptions, FitReport, chunked_sum, maximise};
-use super::special::{ln_beta, ln_gamma, ln_hyp2f1, log_add_exp};
+use super::data::{Frequencies, MergedRfm, RfmData, check_history, check_horizon, check_positive};
+use super::fit::{FitOptions, FitReport, LogLikelihood, add, chunked_sums, maximise};
+use super::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1, log_add_exp};
 use super::value::TransactionModel;
 use crate::error::{Error, Result};
 
@@ -35,12 +35,7 @@ impl BetaGeoParams {
     }
 
     fn check(&self) -> Result<()> {
-        for (name, value) in [("r", self.r), ("alpha", self.alpha), ("a", self.a), ("b", self.b)] {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(Error::invalid_parameter(name, value, "a finite number > 0"));
-            }
-        }
-        Ok(())
+        check_positive(&[("r", self.r), ("alpha", self.alpha), ("a", self.a), ("b", self.b)])
     }
 }
 
@@ -77,9 +72,13 @@ impl BetaGeo {
         options.check(4)?;
         let merged = MergedRfm::new(data);
         let rows = merged.data();
-        let frequencies = Frequencies::new(rows.frequency);
-        let ll = |p: &[f64]| log_likelihood_sum(&BetaGeoParams::from_slice(p), &rows, &frequencies);
-        let estimate = maximise(&ll, &starts(&rows), total_weight, data.len(), options)?;
+        let estimate = maximise(
+            &Likelihood::new(rows),
+            &starts(&rows),
+            total_weight,
+            data.len(),
+            options,
+        )?;
         Ok(BetaGeo {
             params: BetaGeoParams::from_slice(&estimate.params),
             report: Some(estimate.report.map(|se| BetaGeoParams::from_slice(&se))),
@@ -100,11 +99,7 @@ impl BetaGeo {
     /// summed over rows and weighted.
     pub fn log_likelihood(&self, data: &RfmData<'_>) -> Result<f64> {
         data.check()?;
-        Ok(log_likelihood_sum(
-            &self.params,
-            data,
-            &Frequencies::new(data.frequency),
-        ))
+        Ok(Likelihood::new(*data).sums(&self.params)[0])
     }
 
     /// E[X(t)]: expected repeat purchases in (0, t] of a new customer (FHL 2005, eq. 9).
@@ -175,30 +170,108 @@ impl TransactionModel for BetaGeo {
     }
 }
 
-/// Σ weight × ln L(r, α, a, b | x, t_x, T) (FHL 2005, eq. 6, in logs). The
-/// x-only terms come from a table over the distinct frequencies.
-fn log_likelihood_sum(p: &BetaGeoParams, data: &RfmData<'_>, frequencies: &Frequencies) -> f64 {
-    let BetaGeoParams { r, alpha, a, b } = *p;
-    let constant = r * alpha.ln() - ln_gamma(r) + ln_gamma(a + b) - ln_gamma(b);
-    let by_x = frequencies.table(|x| ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x) + constant);
-    let death = frequencies.table(|x| a.ln() - (b + x.max(1.0) - 1.0).ln());
-    chunked_sum(data.len(), |rows| {
-        rows.map(|i| {
-            let w = data.weight(i);
-            if w == 0.0 {
-                return 0.0;
-            }
-            let (x, k) = (data.frequency[i], frequencies.index[i]);
-            let survive = -(r + x) * (alpha + data.t[i]).ln();
-            let tail = if x > 0.0 {
-                log_add_exp(survive, death[k] - (r + x) * (alpha + data.recency[i]).ln())
-            } else {
-                survive
-            };
-            w * (by_x[k] + tail)
+/// The BG/NBD log-likelihood of one data set (FHL 2005, eq. 6, in logs), with
+/// its closed-form gradient.
+///
+/// ℓᵢ = ln Γ(r+x) − ln Γ(r) + r ln α + ln Γ(a+b) + ln Γ(b+x) − ln Γ(b) − ln Γ(a+b+x)
+///      + ln[e^A + e^B], A = −(r+x) ln(α+T), B = ln a − ln(b+x−1) − (r+x) ln(α+t_x)
+/// (B only for x > 0). The first line depends on x alone and is summed once per
+/// distinct x with the total weight of its rows. With π_A = e^(A−tail) and
+/// π_B = e^(B−tail) the shares of the two terms in the tail:
+/// ∂/∂r = ψ(r+x) − ψ(r) + ln α − π_A ln(α+T) − π_B ln(α+t_x);
+/// ∂/∂α = r/α − (r+x)(π_A/(α+T) + π_B/(α+t_x));
+/// ∂/∂a = ψ(a+b) − ψ(a+b+x) + π_B/a;
+/// ∂/∂b = ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x) − π_B/(b+x−1).
+struct Likelihood<'a> {
+    data: RfmData<'a>,
+    frequencies: Frequencies,
+    weight_by_x: Vec<f64>,
+}
+
+impl<'a> Likelihood<'a> {
+    fn new(data: RfmData<'a>) -> Self {
+        let frequencies = Frequencies::new(data.frequency);
+        let weight_by_x = frequencies.totals(|i| data.weight(i));
+        Likelihood {
+            data,
+            frequencies,
+            weight_by_x,
+        }
+    }
+
+    /// [ℓ, ∂ℓ/∂r, ∂ℓ/∂α, ∂ℓ/∂a, ∂ℓ/∂b] summed over rows, weighted.
+    fn sums(&self, p: &BetaGeoParams) -> [f64; 5] {
+        let BetaGeoParams { r, alpha, a, b } = *p;
+        let f = &self.frequencies;
+        let death = f.table(|x| a.ln() - (b + x.max(1.0) - 1.0).ln());
+        let inverse_b = f.table(|x| 1.0 / (b + x.max(1.0) - 1.0));
+        let rows = chunked_sums(self.data.len(), |range| {
+            range.fold([0.0; 5], |total, i| {
+                let k = f.index[i];
+                add(total, &self.row_tail(p, i, death[k], inverse_b[k]))
+            })
+        });
+        let shared = [
+            r * alpha.ln() - ln_gamma(r) + ln_gamma(a + b) - ln_gamma(b),
+            alpha.ln() - digamma(r),
+            r / alpha,
+            digamma(a + b),
+            digamma(a + b) - digamma(b),
+        ];
+        f.values.iter().zip(&self.weight_by_x).fold(rows, |total, (&x, &w)| {
+            let psi_abx = digamma(a + b + x);
+            let by_x = [
+                ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x),
+                digamma(r + x),
+                0.0,
+                -psi_abx,
+                digamma(b + x) - psi_abx,
+            ];
+            add(total, &add(by_x, &shared).map(|t| w * t))
         })
-        .sum()
-    })
+    }
+
+    /// Row i's weighted ln[e^A + e^B] and its gradient; `death` = ln a − ln(b+x−1)
+    /// and `inverse_b` = 1/(b+x−1) of its x.
+    fn row_tail(&self, p: &BetaGeoParams, i: usize, death: f64, inverse_b: f64) -> [f64; 5] {
+        let w = self.data.weight(i);
+        if w == 0.0 {
+            return [0.0; 5];
+        }
+        let BetaGeoParams { r, alpha, a, .. } = *p;
+        let (x, age, recency) = (self.data.frequency[i], self.data.t[i], self.data.recency[i]);
+        let ln_age = (alpha + age).ln();
+        let alive = -(r + x) * ln_age;
+        if x == 0.0 {
+            return [w * alive, -w * ln_age, -w * (r + x) / (alpha + age), 0.0, 0.0];
+        }
+        let ln_recency = (alpha + recency).ln();
+        let died = death - (r + x) * ln_recency;
+        let tail = log_add_exp(alive, died);
+        let (share_alive, share_died) = ((alive - tail).exp(), (died - tail).exp());
+        [
+            w * tail,
+            -w * (share_alive * ln_age + share_died * ln_recency),
+            -w * (r + x) * (share_alive / (alpha + age) + share_died / (alpha + recency)),
+            w * share_died / a,
+            -w * share_died * inverse_b,
+        ]
+    }
+}
+
+impl LogLikelihood for Likelihood<'_> {
+    fn value(&self, params: &[f64]) -> f64 {
+        self.sums(&BetaGeoParams::from_slice(params))[0]
+    }
+
+    fn has_gradient(&self) -> bool {
+        true
+    }
+
+    fn value_and_gradient(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {
+        let [value, gradient @ ..] = self.sums(&BetaGeoParams::from_slice(params));
+        Some((value, gradient.to_vec()))
+    }
 }
 
 /// Deterministic starts: the mean purchase rate r/α at Σx/ΣT, with spread-out shapes.
@@ -242,4 +315,35 @@ pub(crate) fn hyp(name: &'static str, value: f64, result: Option<(f64, f64)>) ->
             "a value at which the hypergeometric series 2F1 converges (its argument too close to 1)",
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_equals_central_differences() {
+        let (x, t_x, t) = (
+            [0.0, 1.0, 2.0, 7.0, 3.0],
+            [0.0, 1.71, 30.43, 29.43, 5.0],
+            [38.86, 20.0, 38.86, 35.0, 5.0],
+        );
+        let w = [3.0, 1.0, 2.0, 1.0, 0.5];
+        let ll = Likelihood::new(RfmData::new(&x, &t_x, &t).with_weights(&w));
+        let p = [0.243, 4.414, 0.793, 2.426];
+        let (value, gradient) = ll.value_and_gradient(&p).unwrap();
+        assert_eq!(value, ll.value(&p));
+        for i in 0..4 {
+            let h = 1e-6 * p[i];
+            let (mut up, mut down) = (p, p);
+            up[i] += h;
+            down[i] -= h;
+            let numeric = (ll.value(&up) - ll.value(&down)) / (2.0 * h);
+            assert!(
+                (gradient[i] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+                "∂{i}: {} vs {numeric}",
+                gradient[i]
+            );
+        }
+    }
 }

@@ -76,11 +76,7 @@ impl<'a> RfmData<'a> {
         }
         check_weights(self.weights)?;
         let total: f64 = (0..n).map(|i| self.weight(i)).sum();
-        let repeat: f64 = (0..n)
-            .filter(|&i| self.frequency[i] > 0.0)
-            .map(|i| self.weight(i))
-            .sum();
-        if repeat == 0.0 {
+        if repeat_weight(self.frequency, |i| self.weight(i)) == 0.0 {
             return Err(Error::InsufficientData {
                 what: format!(
                     "all {n} customers have frequency 0 (no repeat purchase), so the purchase rate \
@@ -165,10 +161,7 @@ impl<'a> SpendData<'a> {
             }
         }
         check_weights(self.weights)?;
-        let repeat: f64 = (0..n)
-            .filter(|&i| self.frequency[i] > 0.0)
-            .map(|i| self.weight(i))
-            .sum();
+        let repeat = repeat_weight(self.frequency, |i| self.weight(i));
         if repeat == 0.0 {
             return Err(Error::InsufficientData {
                 what: format!("none of the {n} rows has frequency > 0; the Gamma-Gamma model needs repeat buyers"),
@@ -215,6 +208,19 @@ pub(crate) fn check_history(frequency: f64, recency: f64, age: f64, row: Option<
         ));
     }
     Ok(())
+}
+
+/// Fails unless every named model parameter is finite and > 0.
+pub(crate) fn check_positive(params: &[(&'static str, f64)]) -> Result<()> {
+    match params.iter().find(|(_, value)| !(value.is_finite() && *value > 0.0)) {
+        Some(&(name, value)) => Err(Error::invalid_parameter(name, value, "a finite number > 0")),
+        None => Ok(()),
+    }
+}
+
+/// Σ weight of the rows with frequency > 0 (repeat buyers).
+fn repeat_weight(frequency: &[f64], weight: impl Fn(usize) -> f64) -> f64 {
+    (0..frequency.len()).filter(|&i| frequency[i] > 0.0).map(weight).sum()
 }
 
 /// Fails unless `frequency` is a whole number ≥ 0.
@@ -317,6 +323,16 @@ impl Frequencies {
         values.dedup();
         let index = frequency.iter().map(|x| values.partition_point(|v| v < x)).collect();
         Frequencies { values, index }
+    }
+
+    /// Σ weight(i) over the rows of each distinct x: the x-only terms of a
+    /// log-likelihood are then added once per distinct x, not per row.
+    pub(crate) fn totals(&self, weight: impl Fn(usize) -> f64) -> Vec<f64> {
+        let mut totals = vec![0.0; self.values.len()];
+        for (i, &k) in self.index.iter().enumerate() {
+            totals[k] += weight(i);
+        }
+        totals
     }
 
     /// `f(x)` for every distinct x, in the order of `values`.

@@ -1,8 +1,12 @@
-//! Maximum likelihood for every model: Nelder–Mead then BFGS (argmin) on the
-//! log-parameters from several deterministic starts, the best start kept,
-//! standard errors from the numerical Hessian on the natural parameters.
+//! Maximum likelihood for every model on the log-parameters: BFGS (argmin)
+//! with the model's analytic gradient where it has one (BG/NBD,
+//! Gamma-Gamma), Nelder–Mead then BFGS with central differences otherwise
+//! (Pareto/NBD). Starts are deterministic; the first that converges is kept
+//! unless [`FitOptions::every_start`] asks for all, then the best of them.
+//! Standard errors come from the Hessian on the natural parameters.
 
 use std::ops::Range;
+use std::sync::Mutex;
 
 use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -59,6 +63,12 @@ pub struct FitOptions {
     /// The fit counts as converged when every partial derivative of the mean
     /// log-likelihood per customer with respect to the log-parameters is at most this.
     pub gradient_tolerance: f64,
+    /// Run every start even when the first converges, and keep the best (a
+    /// guard against a second local maximum, at `n_starts` times the cost).
+    /// By default the first start that converges (gradient within
+    /// `gradient_tolerance`, Hessian positive definite) ends the fit: the
+    /// further starts are there for a start that stalls or runs off.
+    pub every_start: bool,
 }
 
 impl Default for FitOptions {
@@ -68,6 +78,7 @@ impl Default for FitOptions {
             n_starts: 3,
             initial_params: None,
             gradient_tolerance: 1e-6,
+            every_start: false,
         }
     }
 }
@@ -152,18 +163,53 @@ impl<P> FitReport<P> {
 /// Σ over rows of `row_sum(range)`, in blocks of [`CHUNK`] rows run in
 /// parallel and added in block order: the same bits on any number of threads.
 pub(crate) fn chunked_sum(n: usize, row_sum: impl Fn(Range<usize>) -> f64 + Sync) -> f64 {
-    if n <= CHUNK {
-        return row_sum(0..n);
-    }
-    let partial: Vec<f64> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| row_sum(c * CHUNK..((c + 1) * CHUNK).min(n)))
-        .collect();
-    partial.iter().sum()
+    chunked_sums(n, |rows| [row_sum(rows)])[0]
 }
 
-/// A log-likelihood of the natural parameters, summed over customers.
-pub(crate) type LogLikelihood<'a> = &'a (dyn Fn(&[f64]) -> f64 + Sync);
+/// [`chunked_sum`] of K sums at once (a log-likelihood and its gradient).
+pub(crate) fn chunked_sums<const K: usize>(n: usize, block_sums: impl Fn(Range<usize>) -> [f64; K] + Sync) -> [f64; K] {
+    if n <= CHUNK {
+        return block_sums(0..n);
+    }
+    let partial: Vec<[f64; K]> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| block_sums(c * CHUNK..((c + 1) * CHUNK).min(n)))
+        .collect();
+    partial.iter().fold([0.0; K], add)
+}
+
+/// `total + block`, element by element.
+pub(crate) fn add<const K: usize>(mut total: [f64; K], block: &[f64; K]) -> [f64; K] {
+    for (t, b) in total.iter_mut().zip(block) {
+        *t += b;
+    }
+    total
+}
+
+/// A model's log-likelihood ℓ of its natural parameters, summed over
+/// customers (weighted).
+pub(crate) trait LogLikelihood: Sync {
+    /// ℓ at `params`; NaN or −∞ where it cannot be evaluated.
+    fn value(&self, params: &[f64]) -> f64;
+
+    /// Whether [`LogLikelihood::value_and_gradient`] gives the gradient;
+    /// without it the fit takes central differences.
+    fn has_gradient(&self) -> bool {
+        false
+    }
+
+    /// ℓ and ∂ℓ/∂params from one pass over the data; `None` for a model
+    /// without a closed-form gradient.
+    fn value_and_gradient(&self, _params: &[f64]) -> Option<(f64, Vec<f64>)> {
+        None
+    }
+}
+
+impl<F: Fn(&[f64]) -> f64 + Sync> LogLikelihood for F {
+    fn value(&self, params: &[f64]) -> f64 {
+        self(params)
+    }
+}
 
 /// The estimate: natural parameters, and the report with standard errors as a vector.
 pub(crate) struct Estimate {
@@ -171,24 +217,31 @@ pub(crate) struct Estimate {
     pub report: FitReport<Vec<f64>>,
 }
 
-/// Maximises `ll` from `starts` (natural parameters; `options.initial_params` first).
+/// Maximises `ll` from `starts` (natural parameters; `options.initial_params`
+/// first): the first start alone, then, unless it converged (or when
+/// [`FitOptions::every_start`]), the others in parallel, the best kept.
 pub(crate) fn maximise(
-    ll: LogLikelihood<'_>,
+    ll: &dyn LogLikelihood,
     starts: &[Vec<f64>],
     total_weight: f64,
     n_rows: usize,
     options: &FitOptions,
 ) -> Result<Estimate> {
-    let objective = MeanNll { ll, total_weight };
     let mut tried: Vec<&[f64]> = options.initial_params.iter().map(Vec::as_slice).collect();
     tried.extend(starts.iter().take(options.n_starts).map(Vec::as_slice));
-    // Starts run in parallel; the best is chosen in start order, so the result does not depend on threads.
-    let runs: Vec<Option<Run>> = tried
-        .par_iter()
-        .map(|start| run_start(objective, start, options.max_iterations))
-        .collect();
-    let best = runs
-        .into_iter()
+    let run = |start: &[f64]| run_start(&MeanNll::new(ll, total_weight), start, options.max_iterations);
+    let first = run(tried[0]);
+    let summary = MeanNll::new(ll, total_weight);
+    if let Some(first) = &first {
+        let estimate = summarise(&summary, first, 1, n_rows, options);
+        if (estimate.report.converged && !options.every_start) || tried.len() == 1 {
+            return Ok(estimate);
+        }
+    }
+    // The best is chosen in start order, so the result does not depend on threads.
+    let others: Vec<Option<Run>> = tried[1..].par_iter().map(|start| run(start)).collect();
+    let best = std::iter::once(first)
+        .chain(others)
         .flatten()
         .fold(None, |best: Option<Run>, run| match best {
             Some(b) if b.cost <= run.cost => Some(b),
@@ -200,8 +253,11 @@ pub(crate) fn maximise(
                  try FitOptions::initial_params closer to the data"
             ),
         })?;
-    Ok(summarise(objective, best, tried.len(), n_rows, options))
+    Ok(summarise(&summary, &best, tried.len(), n_rows, options))
 }
+
+/// A point θ with its cost and gradient.
+type CostAndGradient = (Vec<f64>, f64, Vec<f64>);
 
 /// The best point of one start.
 struct Run {
@@ -212,54 +268,146 @@ struct Run {
 
 /// Mean negative log-likelihood per customer of the log-parameters θ; +∞
 /// where it is not finite (the optimisers then step back).
-#[derive(Clone, Copy)]
 struct MeanNll<'a> {
-    ll: LogLikelihood<'a>,
+    ll: &'a dyn LogLikelihood,
     total_weight: f64,
+    /// Whether `ll` has an analytic gradient.
+    analytic: bool,
+    /// The last point of the analytic path with its cost and gradient:
+    /// argmin asks for the cost and then the gradient of each line-search
+    /// point, and one pass over the data gives both.
+    last: Mutex<Option<CostAndGradient>>,
 }
 
-impl MeanNll<'_> {
-    fn at(&self, theta: &[f64]) -> f64 {
+impl<'a> MeanNll<'a> {
+    fn new(ll: &'a dyn LogLikelihood, total_weight: f64) -> Self {
+        MeanNll {
+            ll,
+            total_weight,
+            analytic: ll.has_gradient(),
+            last: Mutex::new(None),
+        }
+    }
+
+    /// The cost alone (Nelder–Mead, central differences).
+    fn value_at(&self, theta: &[f64]) -> f64 {
         let params: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
-        let value = -(self.ll)(&params) / self.total_weight;
+        self.finite(-self.ll.value(&params) / self.total_weight)
+    }
+
+    fn finite(&self, value: f64) -> f64 {
         if value.is_finite() { value } else { f64::INFINITY }
     }
 
-    fn gradient_at(&self, theta: &[f64]) -> Vec<f64> {
+    /// Cost and gradient in θ: the analytic gradient by the chain rule
+    /// ∂/∂ln p = p ∂/∂p, or central differences.
+    fn cost_and_gradient(&self, theta: &[f64]) -> (f64, Vec<f64>) {
+        if !self.analytic {
+            return (self.value_at(theta), self.central_gradient(theta));
+        }
+        let mut last = self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((at, cost, gradient)) = last.as_ref()
+            && at.as_slice() == theta
+        {
+            return (*cost, gradient.clone());
+        }
+        let params: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
+        let (value, gradient) = self
+            .ll
+            .value_and_gradient(&params)
+            .unwrap_or((f64::NAN, vec![f64::NAN; theta.len()]));
+        let cost = self.finite(-value / self.total_weight);
+        let gradient: Vec<f64> = gradient
+            .iter()
+            .zip(&params)
+            .map(|(g, p)| -g * p / self.total_weight)
+            .collect();
+        *last = Some((theta.to_vec(), cost, gradient.clone()));
+        (cost, gradient)
+    }
+
+    fn central_gradient(&self, theta: &[f64]) -> Vec<f64> {
         (0..theta.len())
             .map(|i| {
                 let mut up = theta.to_vec();
                 let mut down = theta.to_vec();
                 up[i] += GRADIENT_STEP;
                 down[i] -= GRADIENT_STEP;
-                (self.at(&up) - self.at(&down)) / (2.0 * GRADIENT_STEP)
+                (self.value_at(&up) - self.value_at(&down)) / (2.0 * GRADIENT_STEP)
             })
             .collect()
     }
+
+    /// Hessian of the cost in θ (to start BFGS with Newton steps).
+    fn hessian(&self, theta: &[f64]) -> Option<Vec<Vec<f64>>> {
+        let n = theta.len();
+        if self.analytic {
+            return gradient_hessian(|t| self.cost_and_gradient(t).1, theta, &vec![GRADIENT_STEP; n]);
+        }
+        central_hessian(|t| self.value_at(t), theta, &vec![HESSIAN_STEP; n])
+    }
+
+    /// Hessian of the negative log-likelihood on the natural parameters (for
+    /// the standard errors).
+    fn natural_hessian(&self, params: &[f64]) -> Option<Vec<Vec<f64>>> {
+        if self.analytic {
+            let steps: Vec<f64> = params.iter().map(|p| GRADIENT_STEP * p).collect();
+            let minus_gradient = |p: &[f64]| match self.ll.value_and_gradient(p) {
+                Some((_, g)) => g.iter().map(|v| -v).collect(),
+                None => vec![f64::NAN; p.len()],
+            };
+            return gradient_hessian(minus_gradient, params, &steps);
+        }
+        let steps: Vec<f64> = params.iter().map(|p| HESSIAN_STEP * p).collect();
+        central_hessian(|p| -self.ll.value(p), params, &steps)
+    }
 }
 
-impl CostFunction for MeanNll<'_> {
+impl CostFunction for &MeanNll<'_> {
     type Param = Vec<f64>;
     type Output = f64;
 
     fn cost(&self, theta: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.at(theta))
+        if self.analytic {
+            return Ok(self.cost_and_gradient(theta).0);
+        }
+        Ok(self.value_at(theta))
     }
 }
 
-impl Gradient for MeanNll<'_> {
+impl Gradient for &MeanNll<'_> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
 
     fn gradient(&self, theta: &Self::Param) -> std::result::Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.gradient_at(theta))
+        Ok(self.cost_and_gradient(theta).1)
     }
 }
 
-/// Nelder–Mead from `start`, then BFGS from its best vertex; `None` when no
-/// finite cost was found.
-fn run_start(objective: MeanNll<'_>, start: &[f64], max_iterations: u64) -> Option<Run> {
+/// One start: with an analytic gradient BFGS straight away (it needs no
+/// simplex to find the basin: each step costs one pass over the data);
+/// otherwise Nelder–Mead to the basin, then BFGS from its best vertex.
+/// `None` when no finite cost was found.
+fn run_start(objective: &MeanNll<'_>, start: &[f64], max_iterations: u64) -> Option<Run> {
     let theta0: Vec<f64> = start.iter().map(|p| p.ln()).collect();
+    let run = if objective.analytic {
+        let cost = objective.cost_and_gradient(&theta0).0;
+        Run {
+            theta: theta0,
+            cost,
+            iterations: 0,
+        }
+    } else {
+        simplex_search(objective, theta0, max_iterations)?
+    };
+    if !run.cost.is_finite() {
+        return None;
+    }
+    Some(polish(objective, run, max_iterations))
+}
+
+/// Nelder–Mead from θ₀ to the basin of a maximum.
+fn simplex_search(objective: &MeanNll<'_>, theta0: Vec<f64>, max_iterations: u64) -> Option<Run> {
     let simplex: Vec<Vec<f64>> = std::iter::once(theta0.clone())
         .chain((0..theta0.len()).map(|i| {
             let mut vertex = theta0.clone();
@@ -274,26 +422,22 @@ fn run_start(objective: MeanNll<'_>, start: &[f64], max_iterations: u64) -> Opti
         .run()
         .ok()?;
     let state = result.state();
-    let (theta, cost) = (state.get_best_param()?.clone(), state.get_best_cost());
-    if !cost.is_finite() {
-        return None;
-    }
-    let run = Run {
-        theta,
-        cost,
+    Some(Run {
+        theta: state.get_best_param()?.clone(),
+        cost: state.get_best_cost(),
         iterations: state.get_iter(),
-    };
-    Some(polish(objective, run, max_iterations))
+    })
 }
 
-/// BFGS (More–Thuente line search, central-difference gradient) from `run`,
-/// in rounds that carry the inverse Hessian over; keeps the best point. The
-/// first inverse Hessian is the numerical one at the start when it is
-/// positive definite, so that BFGS starts with Newton steps.
-fn polish(objective: MeanNll<'_>, mut run: Run, max_iterations: u64) -> Run {
+/// BFGS (More–Thuente line search) from `run`, in rounds that carry the
+/// inverse Hessian over; keeps the best point. The first inverse Hessian is
+/// the numerical one at the start when it is positive definite, so that BFGS
+/// starts with Newton steps.
+fn polish(objective: &MeanNll<'_>, mut run: Run, max_iterations: u64) -> Run {
     let n = run.theta.len();
     let identity = || (0..n).map(|i| (0..n).map(|j| f64::from(i == j)).collect()).collect();
-    let mut inverse_hessian: Vec<Vec<f64>> = central_hessian(|t| objective.at(t), &run.theta, &vec![HESSIAN_STEP; n])
+    let mut inverse_hessian: Vec<Vec<f64>> = objective
+        .hessian(&run.theta)
         .and_then(|h| cholesky_inverse(&h))
         .unwrap_or_else(identity);
     let mut done = 0;
@@ -334,14 +478,15 @@ fn polish(objective: MeanNll<'_>, mut run: Run, max_iterations: u64) -> Run {
 }
 
 /// Gradient, Hessian, standard errors and the converged flag at the best run.
-fn summarise(objective: MeanNll<'_>, best: Run, n_starts: usize, n_rows: usize, options: &FitOptions) -> Estimate {
+fn summarise(objective: &MeanNll<'_>, best: &Run, n_starts: usize, n_rows: usize, options: &FitOptions) -> Estimate {
     let params: Vec<f64> = best.theta.iter().map(|t| t.exp()).collect();
     let max_gradient = objective
-        .gradient_at(&best.theta)
+        .cost_and_gradient(&best.theta)
+        .1
         .iter()
         .fold(0.0, |m: f64, g| m.max(g.abs()));
-    let steps: Vec<f64> = params.iter().map(|p| HESSIAN_STEP * p).collect();
-    let standard_errors = central_hessian(|p| -(objective.ll)(p), &params, &steps)
+    let standard_errors = objective
+        .natural_hessian(&params)
         .and_then(|h| cholesky_inverse(&h))
         .map(|inverse| (0..params.len()).map(|i| inverse[i][i].sqrt()).collect::<Vec<f64>>());
     let small_gradient = max_gradient <= options.gradient_tolerance;
@@ -367,6 +512,27 @@ fn summarise(objective: MeanNll<'_>, best: Run, n_starts: usize, n_rows: usize, 
         message,
     };
     Estimate { params, report }
+}
+
+/// Hessian from a gradient `g` by central differences, row i
+/// (g(x + hᵢeᵢ) − g(x − hᵢeᵢ)) / 2hᵢ, then symmetrised: 2n gradients, each
+/// one pass over the data, where [`central_hessian`] needs 2n² + 1 values.
+fn gradient_hessian(g: impl Fn(&[f64]) -> Vec<f64>, x: &[f64], steps: &[f64]) -> Option<Vec<Vec<f64>>> {
+    let n = x.len();
+    let rows: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            let mut up = x.to_vec();
+            let mut down = x.to_vec();
+            up[i] += steps[i];
+            down[i] -= steps[i];
+            let (g_up, g_down) = (g(&up), g(&down));
+            (0..n).map(|j| (g_up[j] - g_down[j]) / (2.0 * steps[i])).collect()
+        })
+        .collect();
+    let h: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| 0.5 * (rows[i][j] + rows[j][i])).collect())
+        .collect();
+    h.iter().flatten().all(|v| v.is_finite()).then_some(h)
 }
 
 /// Central-difference Hessian of `f` at `x` with the given steps; `None`

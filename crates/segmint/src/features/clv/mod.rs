@@ -8,11 +8,15 @@
 //! * [`GammaGamma`] (Fader, Hardie & Lee 2005; Fader & Hardie 2013) models
 //!   spend per transaction of repeat buyers ([`SpendData`]);
 //! * [`GammaGamma::customer_lifetime_value`] combines the two over a
-//!   [`ClvHorizon`], as lifetimes does.
+//!   [`ClvHorizon`], as lifetimes does;
+//! * [`evaluate_holdout`] checks a model fitted on a calibration period
+//!   against the purchases of the holdout.
 //!
 //! The fits maximise the log-likelihood over the log-parameters (so that they
-//! stay positive) from several deterministic starts, with Nelder–Mead then
-//! BFGS (argmin); [`FitReport`] gives the log-likelihood, iterations, whether
+//! stay positive) from deterministic starts with BFGS (argmin) on analytic
+//! gradients (BG/NBD, Gamma-Gamma) or Nelder–Mead then BFGS on central
+//! differences (Pareto/NBD); the first start that converges ends the fit
+//! ([`FitOptions::every_start`] runs them all); [`FitReport`] gives the log-likelihood, iterations, whether
 //! the fit converged and standard errors. The likelihood is summed in fixed
 //! blocks of customers in parallel and added in order, so a fit gives the same
 //! bits on any number of threads. Formulas and numbers equal lifetimes 0.11.3
@@ -35,6 +39,7 @@ mod bgnbd;
 mod data;
 mod fit;
 mod gamma_gamma;
+mod holdout;
 mod pareto;
 mod special;
 mod value;
@@ -43,5 +48,6 @@ pub use bgnbd::{BetaGeo, BetaGeoParams};
 pub use data::{RfmData, SpendData};
 pub use fit::{FitOptions, FitReport};
 pub use gamma_gamma::{GammaGamma, GammaGammaParams};
+pub use holdout::{HoldoutBin, HoldoutEvaluation, evaluate_holdout};
 pub use pareto::{ParetoNbd, ParetoNbdParams};
 pub use value::{ClvHorizon, TransactionModel};

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::bgnbd::{hyp, mean_rate};
-use super::data::{Frequencies, MergedRfm, RfmData, check_history, check_horizon};
+use super::data::{Frequencies, MergedRfm, RfmData, check_history, check_horizon, check_positive};
 use super::fit::{FitOptions, FitReport, chunked_sum, maximise};
 use super::special::{Hyp2f1, ln_beta, ln_gamma, ln_hyp2f1, log_add_exp, log_sub_exp};
 use super::value::TransactionModel;
@@ -37,12 +37,7 @@ impl ParetoNbdParams {
     }
 
     fn check(&self) -> Result<()> {
-        for (name, value) in [("r", self.r), ("alpha", self.alpha), ("s", self.s), ("beta", self.beta)] {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(Error::invalid_parameter(name, value, "a finite number > 0"));
-            }
-        }
-        Ok(())
+        check_positive(&[("r", self.r), ("alpha", self.alpha), ("s", self.s), ("beta", self.beta)])
     }
 }
 

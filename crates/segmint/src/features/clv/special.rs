@@ -6,6 +6,12 @@ pub(crate) fn ln_gamma(x: f64) -> f64 {
     libm::lgamma(x)
 }
 
+/// ψ(x) = d ln Γ(x)/dx for x > 0 (statrs: recurrence up to x ≥ 12, then the
+/// asymptotic series; within a few ulps of SciPy's, see the test).
+pub(crate) fn digamma(x: f64) -> f64 {
+    statrs::function::gamma::digamma(x)
+}
+
 /// ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b) for a, b > 0.
 pub(crate) fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
@@ -351,5 +357,31 @@ mod tests {
         assert!((log_sub_exp(2f64.ln(), 0.0)).abs() < 1e-15);
         assert_eq!(log_sub_exp(1.0, 1.0), f64::NEG_INFINITY);
         assert!((ln_beta(2.0, 3.0) - (1.0f64 / 12.0).ln()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn digamma_equals_scipy() {
+        // scipy.special.digamma (SciPy 1.12), printed with repr.
+        let expected = [
+            (1e-3, -1000.5755719318103),
+            (0.243, -4.351093864423211),
+            (0.5, -1.9635100260214235),
+            (1.0, -0.5772156649015329),
+            (2.426, 0.6662079149687962),
+            (3.219, 1.005775131956445),
+            (6.25, 1.750453526883736),
+            (11.99, 2.4417922836683346),
+            (12.0, 2.4426616799758123),
+            (25.5, 3.2189424728839198),
+            (150.0, 5.007298257075679),
+            (1e4, 9.21029037114285),
+        ];
+        for (x, psi) in expected {
+            let ours = digamma(x);
+            assert!(
+                (ours - psi).abs() <= 1e-14 * psi.abs().max(1.0),
+                "ψ({x}) = {ours}, SciPy {psi}"
+            );
+        }
     }
 }
