@@ -92,7 +92,7 @@ mod tests {
     #[test]
     fn at_least_two_rows_are_needed() {
         let e = WardParams::new().fit(array![[0.0]].view()).unwrap_err();
-        assert!(e.to_string().contains("at least 2 rows; X has 1"), "{e}");
+        assert!(e.to_string().contains("at least 2 rows; got n_samples = 1"), "{e}");
     }
 
     #[test]
