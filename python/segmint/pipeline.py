@@ -19,7 +19,42 @@ from .exceptions import ParameterError, SegmintIOError
 from .features import _as_of_seconds, _interaction_columns
 from .validate import Scorecard
 
-__all__ = ["SegmentationResult", "SurveySegmentation", "segment", "segment_csv", "segment_survey", "read_transactions"]
+__all__ = [
+    "SegmentationResult",
+    "SurveySegmentation",
+    "audit_frame",
+    "read_transactions",
+    "segment",
+    "segment_csv",
+    "segment_survey",
+]
+
+
+def audit_frame(audit: dict[str, Any]) -> pd.DataFrame:
+    """The ingest audit as a table: one row for the kept rows and one per drop reason.
+
+    Parameters
+    ----------
+    audit : dict
+        The audit as ``read_transactions`` returns it (or ``report["data"]["audit"]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``outcome`` (``kept``, then each reason), with ``rows``,
+        ``share`` of the rows read and the first example's ``line``,
+        ``column`` and ``value``. ``rows`` sums to ``attrs["rows_read"]``.
+    """
+    read = audit["rows_read"]
+    outcomes = {"kept": {"rows": audit["rows_kept"]}}
+    for reason, dropped in audit["dropped"].items():
+        example = dropped["examples"][0] if dropped["examples"] else {}
+        outcomes[reason] = {"rows": dropped["count"], **example}
+    frame = pd.DataFrame.from_dict(outcomes, orient="index").reindex(columns=["rows", "line", "column", "value"])
+    frame.insert(1, "share", frame["rows"] / read if read else np.nan)
+    frame.index.name = "outcome"
+    frame.attrs.update(source=audit.get("source"), rows_read=read, return_rows=audit.get("return_rows"))
+    return frame
 
 
 @dataclass
@@ -45,6 +80,12 @@ class SegmentationResult:
     centers: np.ndarray
     report: dict[str, Any]
     markdown: str = field(repr=False)
+
+    @property
+    def audit(self) -> pd.DataFrame | None:
+        """The ingest audit as a table (see :func:`audit_frame`), when the data came from a file."""
+        document = self.report.get("data", {}).get("audit")
+        return None if document is None else audit_frame(document)
 
     @property
     def k_table(self) -> pd.DataFrame | None:

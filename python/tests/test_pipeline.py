@@ -75,6 +75,10 @@ def test_ingest_audit_accounts_for_every_row(tmp_path):
         "non_numeric_amount": 1,
     }
     assert audit["dropped"]["unparsable_date"]["examples"][0] == {"line": 4, "column": "date", "value": "2024-13-01"}
+    table = segmint.pipeline.audit_frame(audit)
+    assert table["rows"].sum() == table.attrs["rows_read"] == 5
+    assert table.loc["kept", "rows"] == 2 and table["share"].sum() == pytest.approx(1.0)
+    assert table.loc["unparsable_date", ["line", "column", "value"]].tolist() == [4, "date", "2024-13-01"]
     assert frame["amount"].tolist() == [10.0, -2.5]
     with pytest.raises(DataError, match=r"bad.csv line 3, column \"cust\": cannot parse \"\" as a customer id"):
         segmint.read_transactions(path, customer_col="cust", date_col="date", amount_col="amount", strict=True)
@@ -110,6 +114,8 @@ def test_online_retail_end_to_end():
     audit = result.report["data"]["audit"]
     assert audit["rows_read"] == 541_909
     assert audit["dropped"]["missing_customer"]["count"] == 135_080
+    assert result.audit.loc["missing_customer", "rows"] == 135_080
+    assert result.audit["rows"].sum() == 541_909
     assert len(result.labels) == 4_372
     assert np.isclose(result.profiles["share"].sum(), 1.0)
 
