@@ -199,6 +199,7 @@ impl Segmentation {
             Some(options) => {
                 let options = SelectOptions {
                     seed: self.seed,
+                    cancel: self.cancel.clone(),
                     ..options.clone()
                 };
                 let (selection, models) = select_k_with_models(z.view(), &options)?;

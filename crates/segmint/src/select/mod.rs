@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use ndarray::Axis;
 
+use crate::cancel::CancelToken;
 use crate::cluster::{GaussianMixture, KMeans};
 use crate::error::{Error, Result};
 use crate::metrics::{
@@ -47,6 +48,9 @@ pub struct SelectOptions {
     /// Whether to fit a full-covariance Gaussian mixture per k for its BIC.
     #[serde(default = "default_true")]
     pub mixture_bic: bool,
+    /// Checked before each k and inside each k-means fit (Ctrl-C from Python).
+    #[serde(skip)]
+    pub cancel: CancelToken,
 }
 
 fn default_stability_replicates() -> usize {
@@ -73,6 +77,7 @@ impl Default for SelectOptions {
             stability_replicates: default_stability_replicates(),
             gap_references: default_gap_references(),
             mixture_bic: true,
+            cancel: CancelToken::default(),
         }
     }
 }
@@ -160,7 +165,12 @@ pub(crate) fn select_k_with_models(
     let xs = x.select(Axis(0), &rows);
     let (mut table, models): (Vec<KScore>, Vec<KMeans>) = (options.k_min..=options.k_max)
         .map(|k| {
-            let model = KMeans::params(k).n_init(options.n_init).seed(options.seed).fit(x)?;
+            options.cancel.check()?;
+            let model = KMeans::params(k)
+                .n_init(options.n_init)
+                .seed(options.seed)
+                .cancel(options.cancel.clone())
+                .fit(x)?;
             let labels = model.labels().to_vec();
             let sampled_labels: Vec<usize> = rows.iter().map(|&i| labels[i]).collect();
             let sizes = segment_sizes(&labels, k);
@@ -470,5 +480,13 @@ mod tests {
             })
             .contains("min_share")
         );
+    }
+
+    #[test]
+    fn a_cancelled_token_stops_the_search() {
+        let x = Array2::from_shape_fn((200, 2), |(i, j)| ((i * 7 + j * 13) % 17) as f64);
+        let options = SelectOptions::default();
+        options.cancel.cancel();
+        assert!(matches!(select_k(x.view(), &options), Err(Error::Cancelled)));
     }
 }
