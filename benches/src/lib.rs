@@ -14,3 +14,8 @@ pub fn gaussian_blobs(n: usize, d: usize, k: usize, seed: u64) -> Array2<f64> {
         centres[[i % k, f]] + noise * 3f64.sqrt()
     })
 }
+
+/// The blob of each row of [`gaussian_blobs`] (row `i` is drawn around centre `i % k`).
+pub fn blob_labels(n: usize, k: usize) -> Vec<usize> {
+    (0..n).map(|i| i % k).collect()
+}

@@ -30,11 +30,21 @@ __all__ = [
 ]
 
 
-def _codes(labels: Any, n: int | None = None, name: str = "labels") -> np.ndarray:
+def _shaped(labels: Any, n: int | None, name: str) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1 or (n is not None and len(labels) != n):
         expected = "a 1-D array" if n is None else f"a 1-D array of {n} labels (one per row of X)"
         raise ParameterError(f"invalid parameter {name}: expected {expected}, got shape {labels.shape}")
+    return labels
+
+
+def _by_value(labels: np.ndarray) -> np.ndarray:
+    return np.unique(labels, return_inverse=True)[1].astype(np.int64).reshape(-1)
+
+
+def _codes(labels: Any, n: int | None = None, name: str = "labels") -> np.ndarray:
+    """Labels as codes 0..k in order of value, every code used."""
+    labels = _shaped(labels, n, name)
     if labels.dtype.kind in "iu" and labels.size and labels.min() >= 0 and labels.max() < 2 * labels.size:
         # Small non-negative ints: renumber the used values 0..k in O(n), no sort;
         # labels that already are 0..k with every value used pass through as they are.
@@ -42,18 +52,27 @@ def _codes(labels: Any, n: int | None = None, name: str = "labels") -> np.ndarra
         if used.all():
             return labels.astype(np.int64, copy=False)
         return (np.cumsum(used) - 1)[labels].astype(np.int64)
-    return np.unique(labels, return_inverse=True)[1].astype(np.int64).reshape(-1)
+    return _by_value(labels)
+
+
+def _labels(labels: Any, n: int | None = None, name: str = "labels") -> np.ndarray:
+    """Labels for the native indices: integers go as they are (uncopied when
+    int64 and contiguous) and are numbered there; other values are coded here."""
+    labels = _shaped(labels, n, name)
+    if labels.dtype.kind in "iu":
+        return np.ascontiguousarray(labels, dtype=np.int64)
+    return _by_value(labels)
 
 
 def _prepared(X: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
     X = as_matrix(X, dtype=np.float64)
-    return X, _codes(labels, X.shape[0])
+    return X, _labels(labels, X.shape[0])
 
 
 def silhouette_score(X: Any, labels: Any, *, sample_size: int | None = None, random_state: Any = None) -> float:
     """Mean silhouette coefficient (exact; memory O(n)); ``sample_size`` rows drawn at random if given."""
-    X, codes = _prepared(X, labels)
-    return float(_native.silhouette_score(X, codes, sample_size, seed_from(random_state)))
+    X, labels = _prepared(X, labels)
+    return float(_native.silhouette_score(X, labels, sample_size, seed_from(random_state)))
 
 
 def silhouette_samples(X: Any, labels: Any) -> np.ndarray:
@@ -73,12 +92,12 @@ def davies_bouldin_score(X: Any, labels: Any) -> float:
 
 def adjusted_rand_score(labels_true: Any, labels_pred: Any) -> float:
     """Adjusted Rand index of two labellings of the same rows."""
-    return float(_native.adjusted_rand_index(_codes(labels_true, name="labels_true"), _codes(labels_pred, name="labels_pred")))
+    return float(_native.adjusted_rand_index(_labels(labels_true, name="labels_true"), _labels(labels_pred, name="labels_pred")))
 
 
 def pair_jaccard_score(labels_a: Any, labels_b: Any) -> float:
     """Jaccard index over pairs of rows: together in both / together in either."""
-    return float(_native.pair_jaccard(_codes(labels_a, name="labels_a"), _codes(labels_b, name="labels_b")))
+    return float(_native.pair_jaccard(_labels(labels_a, name="labels_a"), _labels(labels_b, name="labels_b")))
 
 
 def gap_statistic(
@@ -113,8 +132,8 @@ def bootstrap_stability(
     best Jaccard match over ``n_boot`` resamples and the number of resamples
     in which the cluster dissolved (Jaccard ≤ 0.5).
     """
-    X, codes = _prepared(X, labels)
-    result = json.loads(_native.bootstrap_stability(X, codes, n_boot, n_init, seed_from(random_state)))
+    X, labels = _prepared(X, labels)
+    result = json.loads(_native.bootstrap_stability(X, labels, n_boot, n_init, seed_from(random_state)))
     return pd.DataFrame(
         {"mean_jaccard": result["mean_jaccard"], "dissolved": result["dissolved"]},
         index=pd.Index(range(len(result["dissolved"])), name="cluster"),
@@ -138,9 +157,9 @@ def prediction_strength(
 def feature_effects(X: Any, labels: Any) -> pd.DataFrame:
     """η² and the Kruskal–Wallis test (H, p, η²_H) of every column across the groups."""
     columns = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
-    X, codes = _prepared(X, labels)
+    X, labels = _prepared(X, labels)
     rows = []
-    for effect in json.loads(_native.feature_effects(X, codes)):
+    for effect in json.loads(_native.feature_effects(X, labels)):
         test = effect["kruskal_wallis"] or {}
         rows.append(
             {

@@ -40,6 +40,31 @@ def test_partition_comparisons_equal_scikit_learn_and_accept_any_labels():
     assert metrics.pair_jaccard_score(truth, truth) == 1.0
 
 
+@pytest.mark.parametrize(
+    "relabel",
+    [
+        lambda t: t * 3,  # gaps between the values
+        lambda t: t - 1,  # a negative label (noise, as DBSCAN writes it)
+        lambda t: t * 10**12,  # far apart
+        lambda t: t.astype(np.int32),  # another integer type
+        lambda t: np.repeat(t, 2)[::2],  # not contiguous
+        lambda t: np.array(["v", "w", "x", "y", "z"])[t],  # strings
+    ],
+    ids=["gaps", "negative", "far-apart", "int32", "strided", "strings"],
+)
+def test_any_labels_give_scikit_learns_values(relabel):
+    X, truth, noisy = data()
+    labels = relabel(noisy)
+    for ours, theirs in [
+        (metrics.calinski_harabasz_score, sk.calinski_harabasz_score),
+        (metrics.davies_bouldin_score, sk.davies_bouldin_score),
+        (metrics.silhouette_score, sk.silhouette_score),
+    ]:
+        assert ours(X, labels) == pytest.approx(theirs(X, labels), rel=1e-9)
+    assert metrics.adjusted_rand_score(truth, labels) == pytest.approx(sk.adjusted_rand_score(truth, labels), rel=1e-9)
+    assert metrics.feature_effects(X, labels).equals(metrics.feature_effects(X, noisy))
+
+
 def test_sampled_silhouette_is_seeded_and_close_to_the_exact_value():
     X, truth, _ = data(3000)
     a = metrics.silhouette_score(X, truth, sample_size=1000, random_state=1)

@@ -1,25 +1,20 @@
 //! Validity indices for `segmint.metrics` (labels arrive as codes 0..k).
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use std::borrow::Cow;
+
 use pyo3::prelude::*;
 use segmint::metrics;
 
-use crate::error::{detached, raise, to_json};
+use crate::error::{detached, to_json};
 
-fn codes(py: Python<'_>, labels: PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
-    labels
-        .as_array()
-        .iter()
-        .map(|&c| {
-            usize::try_from(c).map_err(|_| {
-                raise(
-                    py,
-                    "ParameterError",
-                    format!("invalid parameter labels: code {c}; expected >= 0"),
-                )
-            })
-        })
-        .collect()
+/// The labels' values, borrowed from NumPy when contiguous; they become
+/// codes 0..k through [`metrics::label_codes`] off the GIL.
+fn values<'a>(labels: &'a PyReadonlyArray1<'_, i64>) -> Cow<'a, [i64]> {
+    match labels.as_slice() {
+        Ok(values) => Cow::Borrowed(values),
+        Err(_) => Cow::Owned(labels.as_array().to_vec()),
+    }
 }
 
 /// Mean silhouette (of a seeded random subset when `sample_size` is given).
@@ -32,8 +27,10 @@ pub fn silhouette_score(
     sample_size: Option<usize>,
     seed: u64,
 ) -> PyResult<f64> {
-    let (x, labels) = (x.as_array(), codes(py, labels)?);
-    detached(py, || metrics::silhouette_score(x, &labels, sample_size, seed))
+    let (x, labels) = (x.as_array(), values(&labels));
+    detached(py, || {
+        metrics::silhouette_score(x, &metrics::label_codes(&labels), sample_size, seed)
+    })
 }
 
 /// Silhouette of every row.
@@ -43,8 +40,8 @@ pub fn silhouette_samples<'py>(
     x: PyReadonlyArray2<'py, f64>,
     labels: PyReadonlyArray1<'py, i64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (x, labels) = (x.as_array(), codes(py, labels)?);
-    Ok(detached(py, || metrics::silhouette_samples(x, &labels))?.into_pyarray(py))
+    let (x, labels) = (x.as_array(), values(&labels));
+    Ok(detached(py, || metrics::silhouette_samples(x, &metrics::label_codes(&labels)))?.into_pyarray(py))
 }
 
 /// Calinski–Harabasz index.
@@ -54,8 +51,8 @@ pub fn calinski_harabasz(
     x: PyReadonlyArray2<'_, f64>,
     labels: PyReadonlyArray1<'_, i64>,
 ) -> PyResult<f64> {
-    let (x, labels) = (x.as_array(), codes(py, labels)?);
-    detached(py, || metrics::calinski_harabasz(x, &labels))
+    let (x, labels) = (x.as_array(), values(&labels));
+    detached(py, || metrics::calinski_harabasz(x, &metrics::label_codes(&labels)))
 }
 
 /// Davies–Bouldin index.
@@ -65,8 +62,8 @@ pub fn davies_bouldin(
     x: PyReadonlyArray2<'_, f64>,
     labels: PyReadonlyArray1<'_, i64>,
 ) -> PyResult<f64> {
-    let (x, labels) = (x.as_array(), codes(py, labels)?);
-    detached(py, || metrics::davies_bouldin(x, &labels))
+    let (x, labels) = (x.as_array(), values(&labels));
+    detached(py, || metrics::davies_bouldin(x, &metrics::label_codes(&labels)))
 }
 
 /// Adjusted Rand index of two labellings.
@@ -76,15 +73,19 @@ pub fn adjusted_rand_index(
     a: PyReadonlyArray1<'_, i64>,
     b: PyReadonlyArray1<'_, i64>,
 ) -> PyResult<f64> {
-    let (a, b) = (codes(py, a)?, codes(py, b)?);
-    detached(py, || metrics::adjusted_rand_index(&a, &b))
+    let (a, b) = (values(&a), values(&b));
+    detached(py, || {
+        metrics::adjusted_rand_index(&metrics::label_codes(&a), &metrics::label_codes(&b))
+    })
 }
 
 /// Pair-counting Jaccard index of two labellings.
 #[pyfunction]
 pub fn pair_jaccard(py: Python<'_>, a: PyReadonlyArray1<'_, i64>, b: PyReadonlyArray1<'_, i64>) -> PyResult<f64> {
-    let (a, b) = (codes(py, a)?, codes(py, b)?);
-    detached(py, || metrics::pair_jaccard(&a, &b))
+    let (a, b) = (values(&a), values(&b));
+    detached(py, || {
+        metrics::pair_jaccard(&metrics::label_codes(&a), &metrics::label_codes(&b))
+    })
 }
 
 /// Gap statistic over `k_min..=k_max` (JSON of `metrics::GapStatistic`).
@@ -115,10 +116,12 @@ pub fn bootstrap_stability(
     n_init: usize,
     seed: u64,
 ) -> PyResult<String> {
-    let (x, labels) = (x.as_array(), codes(py, labels)?);
-    let k = labels.iter().max().map_or(0, |m| m + 1);
-    let refit = metrics::kmeans_refit(k, n_init);
-    let stability = detached(py, || metrics::bootstrap_stability(x, &labels, replicates, seed, refit))?;
+    let (x, labels) = (x.as_array(), values(&labels));
+    let stability = detached(py, || {
+        let labels = metrics::label_codes(&labels);
+        let k = labels.iter().max().map_or(0, |m| m + 1);
+        metrics::bootstrap_stability(x, &labels, replicates, seed, metrics::kmeans_refit(k, n_init))
+    })?;
     to_json(py, &stability)
 }
 
@@ -146,9 +149,10 @@ pub fn feature_effects(
     x: PyReadonlyArray2<'_, f64>,
     labels: PyReadonlyArray1<'_, i64>,
 ) -> PyResult<String> {
-    let (x, labels) = (x.as_array(), codes(py, labels)?);
-    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let (x, labels) = (x.as_array(), values(&labels));
     let effects = detached(py, || {
+        let labels = metrics::label_codes(&labels);
+        let k = labels.iter().max().map_or(0, |m| m + 1);
         x.columns()
             .into_iter()
             .map(|column| {

@@ -6,8 +6,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::count_clusters;
 use super::distance_sums::cluster_distance_sums;
+use super::{check_sizes, cluster_count, count_clusters};
 use crate::check;
 use crate::error::{Error, Result};
 
@@ -192,7 +192,8 @@ fn checked(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<(usize, Vec<usize
     count_clusters(labels, x.nrows())
 }
 
-/// Moments of X's rows, with X's finiteness checked on the way: a NaN or
+/// Moments of X's rows in one read, the labels checked on the way (the
+/// cluster sizes come from the same read) and X's finiteness too: a NaN or
 /// an infinity makes its cluster's sums non-finite, and only then is X
 /// scanned for the position to report (sums can also overflow on finite
 /// data; the scan then passes and the value is what the arithmetic gives).
@@ -200,10 +201,12 @@ fn checked_moments(
     x: ArrayView2<'_, f64>,
     data: &[f64],
     labels: &[usize],
-    k: usize,
     with_scatter: bool,
 ) -> Result<ClusterMoments> {
+    check::non_empty("X", x)?;
+    let k = cluster_count(labels, x.nrows())?;
     let m = moments(data, labels, k, x.ncols(), with_scatter);
+    check_sizes(&m.counts, x.nrows())?;
     if !m.is_finite() {
         check::finite("X", x)?;
     }
@@ -214,11 +217,11 @@ fn checked_moments(
 /// [B / (k − 1)] / [W / (n − k)] with B the between-cluster and W the
 /// within-cluster dispersion. 1 when W = 0, as scikit-learn.
 pub fn calinski_harabasz(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    let (k, sizes) = checked(x, labels)?;
     let x = x.as_standard_layout();
     let (n, d) = x.dim();
     let data = x.as_slice().expect("standard layout");
-    let m = checked_moments(x.view(), data, labels, k, true)?;
+    let m = checked_moments(x.view(), data, labels, true)?;
+    let (k, sizes) = (m.counts.len(), &m.counts);
     let centers = m.centroids(d);
     let mean: Vec<f64> = (0..d)
         .map(|f| (0..k).map(|j| m.sums[j * d + f]).sum::<f64>() / n as f64)
@@ -237,14 +240,14 @@ pub fn calinski_harabasz(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64
 /// max_{j≠i} (s_i + s_j) / d(c_i, c_j), s being the mean distance of a
 /// cluster's rows to its centroid. 0 when all s or all d are 0, as scikit-learn.
 pub fn davies_bouldin(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    let (k, sizes) = checked(x, labels)?;
     let x = x.as_standard_layout();
     let d = x.ncols();
     let data = x.as_slice().expect("standard layout");
-    let centers = checked_moments(x.view(), data, labels, k, false)?.centroids(d);
+    let m = checked_moments(x.view(), data, labels, false)?;
+    let (k, centers) = (m.counts.len(), m.centroids(d));
     let spread: Vec<f64> = distance_totals(data, labels, k, d, &centers)
         .iter()
-        .zip(&sizes)
+        .zip(&m.counts)
         .map(|(s, &n)| s / n as f64)
         .collect();
     let center = |j: usize| &centers[j * d..(j + 1) * d];

@@ -23,9 +23,12 @@ pub use gap::{GapStatistic, gap_statistic};
 pub use internal::{calinski_harabasz, davies_bouldin, silhouette_samples, silhouette_score};
 pub use stability::{PredictionStrength, Refit, Stability, bootstrap_stability, kmeans_refit, prediction_strength};
 
+use std::borrow::Cow;
+
 use rand::SeedableRng;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
@@ -54,9 +57,25 @@ pub(crate) fn sampled_rows(n: usize, limit: usize, seed: u64) -> Vec<usize> {
     rows
 }
 
-/// Checks labels against `n` rows and returns the number of clusters
-/// (labels must be `0..k` with every cluster non-empty, 2 ≤ k ≤ n − 1).
+/// Checks labels against `n` rows and returns the number of clusters and
+/// their sizes (labels must be `0..k` with every cluster non-empty, 2 ≤ k ≤ n − 1).
 pub(crate) fn count_clusters(labels: &[usize], n: usize) -> Result<(usize, Vec<usize>)> {
+    let k = cluster_count(labels, n)?;
+    let sizes = labels
+        .par_chunks(LABEL_CHUNK)
+        .map(|chunk| segment_sizes(chunk, k))
+        .reduce(|| vec![0; k], |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect());
+    check_sizes(&sizes, n)?;
+    Ok((k, sizes))
+}
+
+/// Labels per parallel task when labels alone are scanned.
+const LABEL_CHUNK: usize = 1 << 16;
+
+/// The number of clusters that `labels` (one per row of `n`) name: the
+/// largest label plus one. Labels that cannot all be used (k ≥ n) are
+/// rejected before anything of size k is allocated.
+pub(crate) fn cluster_count(labels: &[usize], n: usize) -> Result<usize> {
     if labels.len() != n {
         return Err(Error::ShapeMismatch {
             what: "labels (one per row of X)".into(),
@@ -64,9 +83,20 @@ pub(crate) fn count_clusters(labels: &[usize], n: usize) -> Result<(usize, Vec<u
             found: labels.len().to_string(),
         });
     }
-    let k = labels.iter().max().map_or(0, |m| m + 1);
-    let mut sizes = vec![0usize; k];
-    labels.iter().for_each(|&l| sizes[l] += 1);
+    let largest = labels.par_iter().copied().max().unwrap_or(0);
+    if largest >= n {
+        return Err(Error::invalid_parameter(
+            "labels",
+            format!("label {largest} for {n} rows"),
+            "labels numbered 0..k with every label used and k < n_samples",
+        ));
+    }
+    Ok(if n == 0 { 0 } else { largest + 1 })
+}
+
+/// Every cluster non-empty and 2 ≤ k ≤ n − 1.
+pub(crate) fn check_sizes(sizes: &[usize], n: usize) -> Result<()> {
+    let k = sizes.len();
     if let Some(empty) = sizes.iter().position(|&s| s == 0) {
         return Err(Error::invalid_parameter(
             "labels",
@@ -81,5 +111,105 @@ pub(crate) fn count_clusters(labels: &[usize], n: usize) -> Result<(usize, Vec<u
             "between 2 and n_samples - 1 clusters",
         ));
     }
-    Ok((k, sizes))
+    Ok(())
+}
+
+/// Any integer labels (scikit-learn's convention: each distinct value is a
+/// cluster) as the codes `0..k` the indices take, numbered in order of value.
+/// Labels that already are such codes are borrowed, not copied.
+pub fn label_codes(labels: &[i64]) -> Cow<'_, [usize]> {
+    let n = labels.len();
+    let (low, high) = labels
+        .par_iter()
+        .fold(|| (i64::MAX, i64::MIN), |(lo, hi), &l| (lo.min(l), hi.max(l)))
+        .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    if n == 0 || low < 0 || high as u64 >= 2 * n as u64 {
+        return Cow::Owned(renumbered_by_sorting(labels));
+    }
+    let span = high as usize + 1;
+    let used = labels
+        .par_iter()
+        .fold(
+            || vec![false; span],
+            |mut used, &l| {
+                used[l as usize] = true;
+                used
+            },
+        )
+        .reduce(
+            || vec![false; span],
+            |a, b| a.iter().zip(&b).map(|(x, y)| *x || *y).collect(),
+        );
+    if used.iter().all(|&u| u)
+        && let Ok(codes) = bytemuck::try_cast_slice::<i64, usize>(labels)
+    {
+        return Cow::Borrowed(codes);
+    }
+    let code_of: Vec<usize> = used
+        .iter()
+        .scan(0, |next, &u| {
+            let code = *next;
+            *next += usize::from(u);
+            Some(code)
+        })
+        .collect();
+    Cow::Owned(labels.par_iter().map(|&l| code_of[l as usize]).collect())
+}
+
+/// Codes in order of value for labels that are negative or far apart.
+fn renumbered_by_sorting(labels: &[i64]) -> Vec<usize> {
+    let mut values = labels.to_vec();
+    values.par_sort_unstable();
+    values.dedup();
+    labels
+        .par_iter()
+        .map(|l| values.binary_search(l).unwrap_or_else(|at| at))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Codes in order of value, written out by hand.
+    fn by_hand(labels: &[i64]) -> Vec<usize> {
+        let mut values = labels.to_vec();
+        values.sort_unstable();
+        values.dedup();
+        labels
+            .iter()
+            .map(|l| values.iter().position(|v| v == l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn codes_that_already_are_codes_are_borrowed() {
+        let labels = [2i64, 0, 1, 1, 0];
+        let codes = label_codes(&labels);
+        assert!(matches!(codes, Cow::Borrowed(_)));
+        assert_eq!(&*codes, &[2, 0, 1, 1, 0]);
+    }
+
+    #[test]
+    fn other_labels_are_numbered_in_order_of_value() {
+        for labels in [
+            vec![0i64, 3, 3, 5, 0, 5],           // gaps
+            vec![-1i64, 4, -1, 2, 2, 4],         // negative (noise labels)
+            vec![1_000_000i64, 7, 7, 1_000_000], // far apart
+            vec![4i64, 4, 4],                    // one value
+        ] {
+            let codes = label_codes(&labels);
+            assert!(matches!(codes, Cow::Owned(_)), "{labels:?}");
+            assert_eq!(*codes, by_hand(&labels), "{labels:?}");
+        }
+        assert!(label_codes(&[]).is_empty());
+    }
+
+    #[test]
+    fn labels_that_cannot_all_be_used_are_rejected_before_allocating() {
+        let error = cluster_count(&[0, usize::MAX, 1], 3).unwrap_err().to_string();
+        assert!(error.contains(&format!("label {} for 3 rows", usize::MAX)), "{error}");
+        assert!(cluster_count(&[0, 1], 3).is_err());
+        assert_eq!(count_clusters(&[1, 0, 2, 1], 4).unwrap(), (3, vec![1, 2, 1]));
+    }
 }
