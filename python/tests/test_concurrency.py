@@ -72,8 +72,9 @@ import signal, sys, time
 import numpy as np
 # Python's own Ctrl-C handler, whatever disposition the test runner left to this child.
 signal.signal(signal.SIGINT, signal.default_int_handler)
-from segmint.cluster import GaussianMixture, KMeans
+from segmint.cluster import GaussianMixture, KMeans, KPrototypes, MiniBatchKMeans
 X = np.random.default_rng(0).random((20_000, 8))
+X[:, 0] = np.floor(X[:, 0] * 5)  # a categorical column for KPrototypes
 model = {model}
 print("ready", flush=True)
 start = time.perf_counter()
@@ -92,6 +93,8 @@ print("finished", flush=True)
     [
         "KMeans(50, init='random', n_init=100_000, max_iter=300, random_state=0)",
         "GaussianMixture(20, n_init=100_000, max_iter=1000, tol=0.0, random_state=0)",
+        "MiniBatchKMeans(50, max_iter=100_000, max_no_improvement=None, random_state=0)",
+        "KPrototypes(20, categorical=[0], n_init=100_000, max_iter=1000, random_state=0)",
     ],
 )
 def test_ctrl_c_interrupts_a_long_fit(model):

@@ -252,12 +252,13 @@ impl<'py> Run<'py, '_> {
             .map_err(|e| raise(py, "ParameterError", format!("invalid parameter state: {e}")))?;
         let params = self.params;
         let partial = self.partial;
-        let model = detached(py, || {
+        let model = cancellable(py, |token| {
             if partial {
                 let mut model = previous.unwrap_or_else(|| params.start());
                 model.partial_fit(x, w.as_ref().map(|w| w.view()))?;
                 Ok(model)
             } else {
+                let params = params.clone().cancel(token);
                 match &w {
                     Some(w) => params.fit_weighted(x, w.view()),
                     None => params.fit(x),

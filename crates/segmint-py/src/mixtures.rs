@@ -250,7 +250,7 @@ pub fn kprototypes_fit<'py>(
         params = params.gamma(g);
     }
     let (numeric, categorical) = (numeric.as_array(), categorical.as_array());
-    let model = detached(py, || params.fit(numeric, categorical))?;
+    let model = cancellable(py, |token| params.cancel(token).fit(numeric, categorical))?;
     Ok((
         to_json(py, &model)?,
         model.numeric_centroids().to_owned().into_pyarray(py),

@@ -220,12 +220,14 @@ struct Clusters {
 /// then passes of point-by-point moves until nothing moves or the cost
 /// stops decreasing.
 fn run(params: &KPrototypesParams, data: &Data<'_>, gamma: f64, seed: u64) -> Result<KPrototypes> {
+    params.get_cancel().check()?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut prototypes, mut clusters) = initial_assignment(params, data, gamma, &mut rng)?;
     update_prototypes(&mut prototypes, &clusters);
     let (mut labels, mut cost) = labels_and_cost(&prototypes, data);
     let (mut n_iter, mut converged) = (0, false);
     while n_iter < params.get_max_iter() && !converged {
+        params.get_cancel().check()?;
         n_iter += 1;
         let moves = one_pass(&mut prototypes, &mut clusters, data, &mut rng);
         let (new_labels, new_cost) = labels_and_cost(&prototypes, data);
@@ -434,6 +436,15 @@ mod tests {
             }
         });
         (numeric, categorical)
+    }
+
+    #[test]
+    fn a_cancelled_token_stops_the_fit() {
+        let (x, c) = mixed(200, 1);
+        let token = crate::CancelToken::new();
+        token.cancel();
+        let fitted = KPrototypes::params(2).cancel(token).fit(x.view(), c.view());
+        assert!(matches!(fitted, Err(Error::Cancelled)));
     }
 
     #[test]

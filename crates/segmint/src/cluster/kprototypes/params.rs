@@ -4,6 +4,7 @@ use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::algorithm::{KPrototypes, fit};
+use crate::CancelToken;
 use crate::check;
 use crate::error::{Error, Result};
 
@@ -42,6 +43,8 @@ pub struct KPrototypesParams {
     n_init: usize,
     max_iter: usize,
     seed: u64,
+    #[serde(skip)]
+    cancel: CancelToken,
 }
 
 impl KPrototypesParams {
@@ -54,7 +57,20 @@ impl KPrototypesParams {
             n_init: 10,
             max_iter: 100,
             seed: 0,
+            cancel: CancelToken::default(),
         }
+    }
+
+    /// Stops the fit with [`crate::Error::Cancelled`] once `token` is cancelled
+    /// (checked before each iteration of each run).
+    pub fn cancel(mut self, token: CancelToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// The cancellation token checked between iterations.
+    pub fn get_cancel(&self) -> &CancelToken {
+        &self.cancel
     }
 
     /// Weight of one categorical mismatch against squared Euclidean distance.

@@ -258,6 +258,7 @@ pub(super) fn fit<F: Element>(
     let alpha = (2.0 * batch_size as f64 / (n as f64 + 1.0)).min(1.0);
     let (mut smoothed, mut best, mut stale) = (f64::INFINITY, f64::INFINITY, 0usize);
     for step in 0..n_steps {
+        params.cancel.check()?;
         let mut rng = stream(params.seed, step as u64 + 1);
         let rows: Vec<usize> = (0..batch_size).map(|_| rng.random_range(0..n)).collect();
         let batch = x.select(Axis(0), &rows);
@@ -338,6 +339,14 @@ mod tests {
         let one = fit_on(1);
         assert_eq!(one, fit_on(2));
         assert_eq!(one, fit_on(8));
+    }
+
+    #[test]
+    fn a_cancelled_token_stops_the_fit() {
+        let token = crate::CancelToken::new();
+        token.cancel();
+        let params = MiniBatchKMeans::params(3).cancel(token);
+        assert!(matches!(params.fit(blobs(3000).view()), Err(crate::Error::Cancelled)));
     }
 
     #[test]

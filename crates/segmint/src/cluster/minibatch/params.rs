@@ -4,6 +4,7 @@ use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::algorithm::{MiniBatchKMeans, fit};
+use crate::CancelToken;
 use crate::check;
 use crate::cluster::kmeans::weights_of;
 use crate::cluster::{Element, KMeansInit};
@@ -23,6 +24,8 @@ pub struct MiniBatchKMeansParams {
     pub(super) n_init: Option<usize>,
     pub(super) reassignment_ratio: f64,
     pub(super) seed: u64,
+    #[serde(skip)]
+    pub(super) cancel: CancelToken,
 }
 
 impl MiniBatchKMeans<f64> {
@@ -47,6 +50,7 @@ impl MiniBatchKMeansParams {
             n_init: None,
             reassignment_ratio: 0.01,
             seed: 0,
+            cancel: CancelToken::default(),
         }
     }
 
@@ -105,6 +109,13 @@ impl MiniBatchKMeansParams {
     /// Seed: batches, initialisation and reassignments depend only on it.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Stops the fit with [`crate::Error::Cancelled`] once `token` is cancelled
+    /// (checked before each batch).
+    pub fn cancel(mut self, token: CancelToken) -> Self {
+        self.cancel = token;
         self
     }
 
