@@ -21,7 +21,10 @@ pub use compare::{adjusted_rand_index, pair_jaccard, set_jaccard};
 pub use effect::{KruskalWallis, effect_band, eta_squared, kruskal_wallis};
 pub use gap::{GapStatistic, gap_statistic};
 pub use internal::{calinski_harabasz, davies_bouldin, silhouette_samples, silhouette_score};
-pub use stability::{PredictionStrength, Refit, Stability, bootstrap_stability, kmeans_refit, prediction_strength};
+pub use stability::{
+    PredictionStrength, Refit, Stability, bootstrap_stability, cancellable_kmeans_refit, kmeans_refit,
+    prediction_strength,
+};
 
 use std::borrow::Cow;
 

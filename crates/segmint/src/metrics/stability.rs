@@ -15,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::CancelToken;
 use crate::check;
 use crate::cluster::KMeans;
 use crate::error::{Error, Result};
@@ -50,7 +51,15 @@ impl<F: Fn(ArrayView2<'_, f64>, u64) -> Result<Vec<usize>> + Sync> Refit for F {
 
 /// k-means with `k` clusters and `n_init` runs, as a [`Refit`].
 pub fn kmeans_refit(k: usize, n_init: usize) -> impl Refit {
-    move |x: ArrayView2<'_, f64>, seed: u64| Ok(KMeans::params(k).n_init(n_init).seed(seed).fit(x)?.labels().to_vec())
+    cancellable_kmeans_refit(k, n_init, CancelToken::default())
+}
+
+/// [`kmeans_refit`] that fails with [`Error::Cancelled`] once `cancel` is cancelled.
+pub fn cancellable_kmeans_refit(k: usize, n_init: usize, cancel: CancelToken) -> impl Refit {
+    move |x: ArrayView2<'_, f64>, seed: u64| {
+        let params = KMeans::params(k).n_init(n_init).seed(seed).cancel(cancel.clone());
+        Ok(params.fit(x)?.labels().to_vec())
+    }
 }
 
 /// Bootstrap stability as in Hennig's `fpc::clusterboot`: `replicates`
@@ -281,6 +290,19 @@ mod tests {
             })
         };
         assert_eq!(run(1), run(3));
+    }
+
+    #[test]
+    fn a_cancelled_refit_stops_the_bootstrap() {
+        let x = Array2::from_shape_fn((60, 2), |(i, j)| (i % 3 * 10 + j) as f64);
+        let labels: Vec<usize> = (0..60).map(|i| i % 3).collect();
+        let token = CancelToken::new();
+        token.cancel();
+        let refit = cancellable_kmeans_refit(3, 1, token);
+        assert!(matches!(
+            bootstrap_stability(x.view(), &labels, 5, 0, refit),
+            Err(Error::Cancelled)
+        ));
     }
 
     #[test]

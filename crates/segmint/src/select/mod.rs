@@ -19,8 +19,8 @@ use crate::cancel::CancelToken;
 use crate::cluster::{GaussianMixture, KMeans};
 use crate::error::{Error, Result};
 use crate::metrics::{
-    GapStatistic, bootstrap_stability, calinski_harabasz, davies_bouldin, gap_statistic, kmeans_refit, sampled_rows,
-    segment_sizes, silhouette_score,
+    GapStatistic, bootstrap_stability, calinski_harabasz, cancellable_kmeans_refit, davies_bouldin, gap_statistic,
+    sampled_rows, segment_sizes, silhouette_score,
 };
 
 /// How to choose k.
@@ -205,6 +205,7 @@ pub(crate) fn select_k_with_models(
         .collect::<Result<Vec<_>>>()?
         .into_iter()
         .unzip();
+    options.cancel.check()?;
     let gap = (options.gap_references > 0)
         .then(|| {
             gap_statistic(
@@ -245,7 +246,7 @@ fn mean_stability(xs: ArrayView2<'_, f64>, labels: &[usize], k: usize, options: 
         labels,
         options.stability_replicates,
         options.seed,
-        kmeans_refit(k, 1),
+        cancellable_kmeans_refit(k, 1, options.cancel.clone()),
     )?;
     let seen: Vec<f64> = stability.mean_jaccard.into_iter().filter(|j| !j.is_nan()).collect();
     Ok((!seen.is_empty()).then(|| seen.iter().sum::<f64>() / seen.len() as f64))
