@@ -278,18 +278,29 @@ impl Slots for HashSlots {
     }
 }
 
-/// Lines per batch of the tally pass.
-const BATCH: usize = 32;
+/// Customers per block: a block's tallies (48 bytes each) stay in the L2 cache.
+const BLOCK_SHIFT: u32 = 13;
 
-/// Codes every line by customer (first appearance), then tallies the lines
-/// in order, validating each; regroups when some customer's counted lines
-/// are out of time order.
+/// One line, copied into its block of customers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Line {
+    row: u32,
+    code: u32,
+    t: i64,
+    amount: f64,
+}
+
+/// Codes every line by customer (first appearance), groups the lines by
+/// block of customers (line order kept) and tallies the blocks in parallel,
+/// each within cache; regroups when some customer's counted lines are out
+/// of time order.
 fn stream<S: Sink, const TPS: i64, L: Slots>(
     columns: &SummaryColumns<'_>,
     sink: &S,
     mut slots: L,
 ) -> Result<Tallied<Timed<S::Tally>>> {
     let mut keys = Vec::new();
+    let mut start = vec![0usize];
     let codes: Vec<u32> = columns
         .keys
         .iter()
@@ -297,32 +308,84 @@ fn stream<S: Sink, const TPS: i64, L: Slots>(
             let s = slots.slot(key, keys.len() as u32);
             if s as usize == keys.len() {
                 keys.push(key);
+                if (s >> BLOCK_SHIFT) as usize == start.len() - 1 {
+                    start.push(0);
+                }
             }
+            start[(s >> BLOCK_SHIFT) as usize + 1] += 1;
             s
         })
         .collect();
     drop(slots);
-    let mut states = vec![Timed::<S::Tally>::default(); keys.len()];
-    let (mut in_order, mut latest) = (true, i64::MIN);
-    let batches = codes
-        .chunks(BATCH)
-        .zip(columns.times.chunks(BATCH))
-        .zip(columns.amounts.chunks(BATCH));
-    for (b, ((codes, times), amounts)) in batches.enumerate() {
-        // States are scattered over memory: touching the batch's states first
-        // lets their cache misses overlap instead of waiting on each in turn.
-        let warm = codes.iter().fold(0i64, |acc, &c| acc ^ states[c as usize].latest);
-        std::hint::black_box(warm);
-        for (j, ((&c, &t), &amount)) in codes.iter().zip(times).zip(amounts).enumerate() {
-            check_line(b * BATCH + j, t, amount)?;
-            in_order &= sink.add::<TPS>(&mut states[c as usize], t, amount);
-            latest = latest.max(t);
-        }
+    for b in 1..start.len() {
+        start[b] += start[b - 1];
     }
-    if !in_order {
+    let lines = scatter(columns, &codes, &start);
+    let mut states = vec![Timed::<S::Tally>::default(); keys.len()];
+    let blocks: Vec<&[Line]> = start.windows(2).map(|w| &lines[w[0]..w[1]]).collect();
+    let runs: Vec<BlockRun> = states
+        .par_chunks_mut(1 << BLOCK_SHIFT)
+        .zip(blocks)
+        .enumerate()
+        .map(|(b, (states, lines))| tally_block::<S, TPS>(sink, b << BLOCK_SHIFT, states, lines))
+        .collect();
+    if let Some(row) = runs.iter().filter_map(|r| r.bad_row).min() {
+        check_line(row, columns.times[row], columns.amounts[row])?;
+    }
+    if !runs.iter().all(|r| r.in_order) {
         states = regroup::<S, TPS>(columns, sink, &codes, keys.len());
     }
+    let latest = runs.iter().map(|r| r.latest).max().unwrap_or(i64::MIN);
     Ok(Tallied { keys, states, latest })
+}
+
+/// The lines by block of customers (`start` holds the blocks' offsets), in line order within a block.
+fn scatter(columns: &SummaryColumns<'_>, codes: &[u32], start: &[usize]) -> Vec<Line> {
+    let mut lines = vec![Line::default(); codes.len()];
+    let mut cursor = start[..start.len() - 1].to_vec();
+    let rows = codes.iter().zip(columns.times).zip(columns.amounts).enumerate();
+    for (row, ((&code, &t), &amount)) in rows {
+        let at = &mut cursor[(code >> BLOCK_SHIFT) as usize];
+        lines[*at] = Line {
+            row: row as u32,
+            code,
+            t,
+            amount,
+        };
+        *at += 1;
+    }
+    lines
+}
+
+/// What tallying one block found.
+struct BlockRun {
+    in_order: bool,
+    latest: i64,
+    /// The block's first line with a missing time or a non-finite amount.
+    bad_row: Option<usize>,
+}
+
+/// Tallies one block's lines into its customers' states (`first` is its first customer).
+fn tally_block<S: Sink, const TPS: i64>(
+    sink: &S,
+    first: usize,
+    states: &mut [Timed<S::Tally>],
+    lines: &[Line],
+) -> BlockRun {
+    let mut run = BlockRun {
+        in_order: true,
+        latest: i64::MIN,
+        bad_row: None,
+    };
+    for line in lines {
+        if check_line(line.row as usize, line.t, line.amount).is_err() {
+            run.bad_row = Some(line.row as usize);
+            break;
+        }
+        run.in_order &= sink.add::<TPS>(&mut states[line.code as usize - first], line.t, line.amount);
+        run.latest = run.latest.max(line.t);
+    }
+    run
 }
 
 /// A line needs a time (not NaT) and a finite amount.
@@ -436,6 +499,52 @@ mod tests {
                 assert_eq!((by_id[row].1, by_id[row].2), (expected.frequency[i], expected.t[i]));
             }
         }
+    }
+
+    #[test]
+    fn many_blocks_of_customers_give_the_table_summary() {
+        // 3 blocks of customers; each customer's lines spread over the log, a bad line late in block 0.
+        let n = 2 * (1 << BLOCK_SHIFT) + 500;
+        let rows: Vec<(u32, i64, f64)> = (0..6 * n)
+            .map(|i| ((i * 7919 % n) as u32, (i as i64 / 3) * 3_600, (i % 13) as f64 - 1.0))
+            .collect();
+        let ids = (0..n).map(|c| c.to_string()).collect();
+        let (codes, times, amounts): (Vec<u32>, Vec<i64>, Vec<f64>) =
+            rows.iter()
+                .fold(Default::default(), |(mut c, mut t, mut a), &(x, y, z)| {
+                    c.push(x);
+                    t.push(y);
+                    a.push(z);
+                    (c, t, a)
+                });
+        let tx = Transactions::from_codes(ids, codes.clone(), times.clone(), amounts.clone(), None).unwrap();
+        let keys: Vec<i64> = codes.iter().map(|&c| 7 + i64::from(c)).collect();
+        let options = SummaryOptions::default();
+        let ours = rfm_summary_columns(&columns(&keys, &tx), &options).unwrap();
+        // The table orders customers by code, the columns by first appearance.
+        let rows = |s: RfmSummary| {
+            let mut rows: Vec<_> = (0..s.ids.len())
+                .map(|i| {
+                    (
+                        s.ids[i].clone(),
+                        [s.frequency[i], s.recency[i], s.t[i], s.monetary_value[i]],
+                    )
+                })
+                .collect();
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            rows
+        };
+        assert_eq!(rows(with_ids(ours, &tx, 1)), rows(rfm_summary(&tx, &options).unwrap()));
+        let mut bad = amounts;
+        let (late, early) = (6 * n - 5, 4 * n);
+        bad[late] = f64::NAN;
+        bad[early] = f64::INFINITY;
+        let cols = SummaryColumns {
+            amounts: &bad,
+            ..columns(&keys, &tx)
+        };
+        let err = rfm_summary_columns(&cols, &options).unwrap_err();
+        assert!(matches!(err, Error::NonFinite { row, .. } if row == early), "{err}");
     }
 
     #[test]
