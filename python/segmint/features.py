@@ -93,7 +93,8 @@ def rfm_summary(
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer, columns ``frequency`` (repeat periods), ``recency``
+        Indexed by customer (in order of first appearance, with the id column's
+        dtype, as lifetimes' index), columns ``frequency`` (repeat periods), ``recency``
         and ``T`` (in time units) and, with ``amount_col``, ``monetary_value``
         (mean spend per repeat period).
     """
