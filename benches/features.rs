@@ -3,7 +3,9 @@
 //! lines per customer, so 36,000 customers are about 10^6 lines).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use segmint::features::{FeatureOptions, SummaryOptions, customer_features, rfm_summary};
+use segmint::features::{
+    FeatureOptions, SummaryColumns, SummaryOptions, customer_features, rfm_summary, rfm_summary_columns,
+};
 use segmint::synth::{SynthParams, generate};
 
 fn features(c: &mut Criterion) {
@@ -21,6 +23,18 @@ fn features(c: &mut Criterion) {
         });
         group.bench_with_input(BenchmarkId::new("rfm_summary", n), &base, |b, base| {
             b.iter(|| rfm_summary(&base.transactions, &SummaryOptions::default()).expect("summary"))
+        });
+        // The same summary from integer keys, as segmint.features.rfm_summary passes a DataFrame's columns.
+        let tx = &base.transactions;
+        let keys: Vec<i64> = tx.customer_codes().iter().map(|&c| i64::from(c)).collect();
+        let columns = SummaryColumns {
+            keys: &keys,
+            times: tx.timestamps(),
+            ticks_per_second: 1,
+            amounts: tx.amounts(),
+        };
+        group.bench_with_input(BenchmarkId::new("rfm_summary_columns", n), &columns, |b, columns| {
+            b.iter(|| rfm_summary_columns(columns, &SummaryOptions::default()).expect("summary"))
         });
     }
     group.finish();

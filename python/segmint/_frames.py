@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,61 @@ def to_seconds(dates: pd.Series, column: str, df: pd.DataFrame) -> np.ndarray:
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[s]").astype(np.int64)
+
+
+# Ticks per second of the datetime64 units the native summary reads as they are.
+_TICKS_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def customer_keys(df: pd.DataFrame, column: str) -> tuple[np.ndarray, Callable[[np.ndarray], pd.Index]]:
+    """int64 keys for the customer column and the map from keys back to ids.
+
+    Integer ids are their own keys (no copy for int64), so no factorisation is
+    needed; other ids are factorised. Either way the ids keep their dtype.
+    """
+    series = df[column]
+    dtype = series.dtype
+    name = str(column)
+    if isinstance(dtype, np.dtype) and (dtype.kind == "i" or (dtype.kind == "u" and dtype.itemsize < 8)):
+        keys = np.ascontiguousarray(series.to_numpy(), dtype=np.int64)
+        return keys, lambda k: pd.Index(k.astype(dtype, copy=False), name=name)
+    missing = series.isna().to_numpy()
+    if missing.any():
+        raise _first_bad(missing, df, column, "a customer id")
+    codes, uniques = pd.factorize(series, sort=False)
+    return codes.astype(np.int64), lambda k: pd.Index(uniques.take(k), name=name)
+
+
+def line_times(df: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
+    """Times as int64 ticks since 1970 and the ticks per second.
+
+    A datetime64 column is read as it is (NaT stays ``i64::MIN`` for the native
+    check); any other column is parsed to seconds.
+    """
+    series = df[column]
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        unit, count = np.datetime_data(dtype)
+        if count == 1 and unit in _TICKS_PER_SECOND:
+            return np.ascontiguousarray(series.to_numpy()).view(np.int64), _TICKS_PER_SECOND[unit]
+    return to_seconds(series, column, df), 1
+
+
+def line_amounts(df: pd.DataFrame, column: str) -> np.ndarray:
+    """Amounts as float64 (no copy for a float64 column); unparsable ones become NaN for the native check."""
+    series = df[column]
+    if series.dtype != np.float64:
+        series = pd.to_numeric(series, errors="coerce")  # slow even on floats: only when needed
+    return np.ascontiguousarray(series.to_numpy(dtype=np.float64))
+
+
+def check_lines(df: pd.DataFrame, date_col: str, amount_col: str | None) -> None:
+    """Raise DataError naming the first missing date or non-finite amount of ``df``."""
+    to_seconds(df[date_col], date_col, df)
+    if amount_col is not None:
+        bad = ~np.isfinite(line_amounts(df, amount_col))
+        if bad.any():
+            raise _first_bad(bad, df, amount_col, "a finite number")
 
 
 def transaction_arrays(

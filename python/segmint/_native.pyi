@@ -206,11 +206,11 @@ def rfm(
     as_of: int | None = None,
 ) -> dict[str, Any]: ...
 def rfm_summary(
-    customer_ids: list[str],
-    customer_codes: npt.NDArray[np.int64],
-    timestamps: npt.NDArray[np.int64],
+    keys: npt.NDArray[np.int64],
+    times: npt.NDArray[np.int64],
     amounts: npt.NDArray[np.float64],
     *,
+    ticks_per_second: int = 1,
     time_unit: str = "D",
     freq_multiplier: float = 1.0,
     observation_end: int | None = None,

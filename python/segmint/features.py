@@ -8,7 +8,17 @@ import numpy as np
 import pandas as pd
 
 from . import _native
-from ._frames import require_columns, table_frame, to_seconds, transaction_arrays
+from ._frames import (
+    check_lines,
+    customer_keys,
+    line_amounts,
+    line_times,
+    require_columns,
+    table_frame,
+    to_seconds,
+    transaction_arrays,
+)
+from .exceptions import DataError
 
 __all__ = ["calibration_and_holdout_data", "customer_features", "rfm", "rfm_summary"]
 
@@ -83,7 +93,8 @@ def rfm_summary(
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer, columns ``frequency`` (repeat periods), ``recency``
+        Indexed by customer (in order of first appearance, with the id column's
+        dtype, as lifetimes' index), columns ``frequency`` (repeat periods), ``recency``
         and ``T`` (in time units) and, with ``amount_col``, ``monetary_value``
         (mean spend per repeat period).
     """
@@ -132,18 +143,28 @@ def _summary(
     freq_multiplier: float,
     calibration_end: Any,
 ) -> dict[str, Any]:
-    if amount_col is None:
-        df = df.assign(__amount=1.0)
-        amount_col = "__amount"
-    arrays = transaction_arrays(df, customer_col, date_col, amount_col)
-    arrays.pop("order_codes")
-    return _native.rfm_summary(
-        **arrays,
-        time_unit=time_unit,
-        freq_multiplier=float(freq_multiplier),
-        observation_end=_as_of_seconds(observation_end),
-        calibration_end=_as_of_seconds(calibration_end),
-    )
+    """The native summary of ``df``'s columns, its ``index`` holding the customer ids."""
+    require_columns(df, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+    keys, labels = customer_keys(df, customer_col)
+    times, ticks_per_second = line_times(df, date_col)
+    amounts = np.ones(len(df)) if amount_col is None else line_amounts(df, amount_col)
+    try:
+        native = _native.rfm_summary(
+            keys,
+            times,
+            amounts,
+            ticks_per_second=ticks_per_second,
+            time_unit=time_unit,
+            freq_multiplier=float(freq_multiplier),
+            observation_end=_as_of_seconds(observation_end),
+            calibration_end=_as_of_seconds(calibration_end),
+        )
+    except DataError:
+        # The native pass stops at the first NaT or non-finite amount: name its row, index and value.
+        check_lines(df, date_col, amount_col)
+        raise
+    native["index"] = labels(native["index"])
+    return native
 
 
 def customer_features(

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import segmint
-from segmint.exceptions import ParameterError
+from segmint.exceptions import DataError, ParameterError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 
@@ -42,7 +42,9 @@ def test_rfm_summary_equals_lifetimes(tiny: pd.DataFrame, oracle: dict) -> None:
             observation_end=end,
         )
         theirs = pd.DataFrame.from_dict(case["rows"], orient="index")
-        theirs.index = theirs.index.astype(str)
+        # The oracle's JSON keys are text; lifetimes' index has the column's dtype, and so has ours.
+        theirs.index = theirs.index.astype(tiny["customer_id"].dtype)
+        assert ours.index.dtype == tiny["customer_id"].dtype
         assert list(ours.columns) == list(theirs.columns), case["name"]
         pd.testing.assert_frame_equal(
             ours.sort_index(), theirs.loc[ours.index].sort_index(), check_names=False, rtol=1e-12
@@ -60,9 +62,38 @@ def test_calibration_and_holdout_equal_lifetimes(tiny: pd.DataFrame, oracle: dic
         observation_end="2021-12-31",
     )
     theirs = pd.DataFrame.from_dict(case["rows"], orient="index")[case["columns"]]
-    theirs.index = theirs.index.astype(str)
+    theirs.index = theirs.index.astype(tiny["customer_id"].dtype)
     assert len(ours) == case["n_customers"]
     pd.testing.assert_frame_equal(ours.sort_index(), theirs.loc[ours.index].sort_index(), check_names=False)
+
+
+def test_integer_datetime_and_text_columns_give_the_same_summary_in_any_line_order(tiny: pd.DataFrame) -> None:
+    def summary(df: pd.DataFrame) -> pd.DataFrame:
+        return segmint.features.rfm_summary(df, customer_col="customer_id", date_col="date", amount_col="amount")
+
+    base = summary(tiny)  # dates as text: parsed to seconds
+    typed = tiny.assign(date=pd.to_datetime(tiny["date"]), customer_id=tiny["customer_id"].astype(np.int32))
+    shuffled = typed.sample(frac=1.0, random_state=7)  # customers' lines out of time order
+    fast = summary(shuffled)
+    assert fast.index.dtype == np.int32
+    pd.testing.assert_frame_equal(fast.sort_index(), base.sort_index(), check_index_type=False, rtol=1e-12)
+    text_ids = shuffled.assign(customer_id=shuffled["customer_id"].astype(str))
+    as_text = summary(text_ids)
+    assert as_text.index.dtype == text_ids["customer_id"].dtype
+    assert list(as_text.index) == [str(i) for i in fast.index]
+    np.testing.assert_array_equal(as_text.to_numpy(), fast.to_numpy())
+
+
+def test_missing_dates_and_amounts_name_their_row(tiny: pd.DataFrame) -> None:
+    typed = tiny.assign(date=pd.to_datetime(tiny["date"]))
+    no_date = typed.copy()
+    no_date.loc[5, "date"] = pd.NaT
+    with pytest.raises(DataError, match=r"row 5 \(index 5\), column 'date'"):
+        segmint.features.rfm_summary(no_date, customer_col="customer_id", date_col="date", amount_col="amount")
+    no_amount = typed.copy()
+    no_amount.loc[3, "amount"] = np.inf
+    with pytest.raises(DataError, match=r"row 3 \(index 3\), column 'amount'"):
+        segmint.features.rfm_summary(no_amount, customer_col="customer_id", date_col="date", amount_col="amount")
 
 
 def test_unknown_time_unit_is_a_parameter_error(tiny: pd.DataFrame) -> None:

@@ -5,29 +5,37 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use segmint::data::{Interactions, InteractionsBuilder, Products};
 use segmint::features::{
-    FeatureOptions, Period, RfmSummary, Sources, SummaryOptions, calibration_holdout,
-    customer_features as core_features, rfm_summary as core_summary,
+    FeatureOptions, Period, RfmSummary, Sources, SummaryColumns, SummaryOptions, calibration_holdout_columns,
+    customer_features as core_features, rfm_summary_columns,
 };
 
 use crate::data::{codes, table_to_py, transactions_from};
-use crate::error::detached;
+use crate::error::{detached, raise};
 
-/// The lifetimes-style summary (and holdout columns when `calibration_end` is given).
+/// The lifetimes-style summary (and holdout columns when `calibration_end` is
+/// given) from line columns: integer customer keys, times in ticks of
+/// `1 / ticks_per_second` s (`i64::MIN` = NaT) and amounts. The result's
+/// `index` holds the keys of the summarised customers in order of first appearance.
 #[pyfunction]
-#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, *, time_unit="D", freq_multiplier=1.0, observation_end=None, calibration_end=None))]
+#[pyo3(signature = (keys, times, amounts, *, ticks_per_second=1, time_unit="D", freq_multiplier=1.0, observation_end=None, calibration_end=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn rfm_summary<'py>(
     py: Python<'py>,
-    customer_ids: Vec<String>,
-    customer_codes: PyReadonlyArray1<'py, i64>,
-    timestamps: PyReadonlyArray1<'py, i64>,
+    keys: PyReadonlyArray1<'py, i64>,
+    times: PyReadonlyArray1<'py, i64>,
     amounts: PyReadonlyArray1<'py, f64>,
+    ticks_per_second: i64,
     time_unit: &str,
     freq_multiplier: f64,
     observation_end: Option<i64>,
     calibration_end: Option<i64>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, None)?;
+    let columns = SummaryColumns {
+        keys: contiguous(py, "keys", &keys)?,
+        times: contiguous(py, "times", &times)?,
+        ticks_per_second,
+        amounts: contiguous(py, "amounts", &amounts)?,
+    };
     let options = SummaryOptions {
         period: detached(py, || Period::parse(time_unit))?,
         multiplier: freq_multiplier,
@@ -36,11 +44,11 @@ pub fn rfm_summary<'py>(
     let out = PyDict::new(py);
     match calibration_end {
         None => {
-            let summary = detached(py, || core_summary(&tx, &options))?;
+            let summary = detached(py, || rfm_summary_columns(&columns, &options))?;
             summary_to_py(&out, summary, "")?;
         }
         Some(end) => {
-            let split = detached(py, || calibration_holdout(&tx, end, &options))?;
+            let split = detached(py, || calibration_holdout_columns(&columns, end, &options))?;
             summary_to_py(&out, split.calibration, "_cal")?;
             out.set_item("frequency_holdout", split.frequency_holdout.into_pyarray(py))?;
             out.set_item("monetary_value_holdout", split.monetary_value_holdout.into_pyarray(py))?;
@@ -50,9 +58,24 @@ pub fn rfm_summary<'py>(
     Ok(out)
 }
 
-fn summary_to_py(out: &Bound<'_, PyDict>, s: RfmSummary, suffix: &str) -> PyResult<()> {
+/// The array's memory as a slice, without a copy.
+fn contiguous<'a, T: numpy::Element>(
+    py: Python<'_>,
+    name: &str,
+    array: &'a PyReadonlyArray1<'_, T>,
+) -> PyResult<&'a [T]> {
+    array.as_slice().map_err(|_| {
+        raise(
+            py,
+            "ParameterError",
+            format!("invalid parameter {name}: expected a contiguous array"),
+        )
+    })
+}
+
+fn summary_to_py(out: &Bound<'_, PyDict>, s: RfmSummary<i64>, suffix: &str) -> PyResult<()> {
     let py = out.py();
-    out.set_item("index", s.ids)?;
+    out.set_item("index", s.ids.into_pyarray(py))?;
     out.set_item(format!("frequency{suffix}"), s.frequency.into_pyarray(py))?;
     out.set_item(format!("recency{suffix}"), s.recency.into_pyarray(py))?;
     out.set_item(format!("T{suffix}"), s.t.into_pyarray(py))?;

@@ -47,6 +47,15 @@ pub enum Error {
         value: f64,
     },
 
+    /// A column holds a missing value (NumPy's `NaT` for times) where one is required.
+    #[error("{what} is missing at row {row}")]
+    MissingValue {
+        /// Which column (`times` …).
+        what: &'static str,
+        /// Row index (0-based).
+        row: usize,
+    },
+
     /// There is too little data for the requested operation.
     #[error("not enough data: {what}")]
     InsufficientData {

@@ -217,8 +217,12 @@ pub(crate) struct CustomerLines {
 
 impl CustomerLines {
     pub(crate) fn new(tx: &Transactions) -> Self {
-        let codes = tx.customer_codes();
-        let mut start = vec![0usize; tx.n_customers() + 1];
+        Self::from_codes(tx.customer_codes(), tx.n_customers(), tx.timestamps())
+    }
+
+    /// Groups lines by their customer code (`< n_customers`), each group sorted by `times`.
+    pub(crate) fn from_codes(codes: &[u32], n_customers: usize, times: &[i64]) -> Self {
+        let mut start = vec![0usize; n_customers + 1];
         for &c in codes {
             start[c as usize + 1] += 1;
         }
@@ -232,10 +236,9 @@ impl CustomerLines {
             cursor[c as usize] += 1;
         }
         // Lines are appended in file order; sort only the groups that are not already in time order.
-        let times = tx.timestamps();
-        let mut groups: Vec<&mut [u32]> = Vec::with_capacity(tx.n_customers());
+        let mut groups: Vec<&mut [u32]> = Vec::with_capacity(n_customers);
         let mut rest = &mut lines[..];
-        for c in 0..tx.n_customers() {
+        for c in 0..n_customers {
             let (group, tail) = rest.split_at_mut(start[c + 1] - start[c]);
             groups.push(group);
             rest = tail;

@@ -37,8 +37,14 @@ impl Period {
     }
 
     /// The index of the period holding time `t` (seconds since the epoch).
-    fn index(self, t: i64) -> i64 {
-        let day = t.div_euclid(DAY);
+    pub(super) fn index(self, t: i64) -> i64 {
+        self.index_in::<1>(t)
+    }
+
+    /// The index of the period holding time `t`, in ticks of `1 / TPS` s since
+    /// the epoch; a constant `TPS` turns the division into a multiplication.
+    pub(super) fn index_in<const TPS: i64>(self, t: i64) -> i64 {
+        let day = t.div_euclid(DAY * TPS);
         match self {
             Period::Day => day,
             // 1970-01-01 was a Thursday: shifting by 3 days starts weeks on Mondays.
@@ -70,11 +76,12 @@ impl Default for SummaryOptions {
     }
 }
 
-/// One row per customer with a purchase up to the observation end.
+/// One row per customer with a purchase up to the observation end; `I` is
+/// the id type (`String`, or the `i64` keys of [`rfm_summary_columns`](super::rfm_summary_columns)).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RfmSummary {
+pub struct RfmSummary<I = String> {
     /// Customer ids.
-    pub ids: Vec<String>,
+    pub ids: Vec<I>,
     /// Repeat purchases: distinct purchase periods − 1.
     pub frequency: Vec<f64>,
     /// From the first to the last purchase period, in time units.
@@ -107,9 +114,9 @@ pub fn rfm_summary(tx: &Transactions, options: &SummaryOptions) -> Result<RfmSum
 
 /// Calibration summary plus holdout counts, as lifetimes' `calibration_and_holdout_data`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CalibrationHoldout {
+pub struct CalibrationHoldout<I = String> {
     /// The summary over the calibration period (customers with a calibration purchase).
-    pub calibration: RfmSummary,
+    pub calibration: RfmSummary<I>,
     /// Distinct holdout periods with a purchase (not minus one).
     pub frequency_holdout: Vec<f64>,
     /// Mean amount of the holdout purchase lines (0 without).
@@ -126,6 +133,32 @@ pub fn calibration_holdout(
     calibration_end: i64,
     options: &SummaryOptions,
 ) -> Result<CalibrationHoldout> {
+    let end = holdout_end(calibration_end, options)?;
+    let groups = CustomerLines::new(tx);
+    let (calibration, customers) = summarise(tx, &groups, options, |t| t <= calibration_end, calibration_end);
+    let (frequency_holdout, monetary_value_holdout): (Vec<f64>, Vec<f64>) = customers
+        .par_iter()
+        .map(|&c| {
+            let mut holdout = HoldoutTally::default();
+            for &l in groups.lines(c) {
+                let (t, amount) = (tx.timestamps()[l as usize], tx.amounts()[l as usize]);
+                if t > calibration_end && t <= end && amount >= 0.0 {
+                    holdout.push(options.period.index(t), amount);
+                }
+            }
+            holdout.finish()
+        })
+        .unzip();
+    Ok(CalibrationHoldout {
+        calibration,
+        frequency_holdout,
+        monetary_value_holdout,
+        duration_holdout: duration_holdout(calibration_end, end, options),
+    })
+}
+
+/// The holdout's end: `options.observation_end`, which must follow `calibration_end`.
+pub(super) fn holdout_end(calibration_end: i64, options: &SummaryOptions) -> Result<i64> {
     let end = options
         .observation_end
         .ok_or_else(|| Error::invalid_parameter("observation_end", "None", "the end of the holdout period"))?;
@@ -140,38 +173,95 @@ pub fn calibration_holdout(
         ));
     }
     check_multiplier(options)?;
-    let groups = CustomerLines::new(tx);
-    let (calibration, customers) = summarise(tx, &groups, options, |t| t <= calibration_end, calibration_end);
-    let (frequency_holdout, monetary_value_holdout): (Vec<f64>, Vec<f64>) = customers
-        .par_iter()
-        .map(|&c| {
-            let (mut periods, mut last, mut sum, mut count) = (0.0, None, 0.0, 0.0);
-            for &l in groups.lines(c) {
-                let (t, amount) = (tx.timestamps()[l as usize], tx.amounts()[l as usize]);
-                if t <= calibration_end || t > end || amount < 0.0 {
-                    continue;
-                }
-                let p = options.period.index(t);
-                if last != Some(p) {
-                    periods += 1.0;
-                    last = Some(p);
-                }
-                sum += amount;
-                count += 1.0;
-            }
-            (periods, if count > 0.0 { sum / count } else { 0.0 })
-        })
-        .unzip();
-    let p = options.period;
-    Ok(CalibrationHoldout {
-        calibration,
-        frequency_holdout,
-        monetary_value_holdout,
-        duration_holdout: (p.index(end) - p.index(calibration_end)) as f64 / options.multiplier,
-    })
+    Ok(end)
 }
 
-fn check_multiplier(options: &SummaryOptions) -> Result<()> {
+/// The holdout's length in time units (both ends in seconds).
+pub(super) fn duration_holdout(calibration_end: i64, end: i64, options: &SummaryOptions) -> f64 {
+    let p = options.period;
+    (p.index(end) - p.index(calibration_end)) as f64 / options.multiplier
+}
+
+/// One customer's purchases, fed in time order, so each period's lines are consecutive.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Tally {
+    first: i64,
+    last: i64,
+    periods: i64,
+    repeat_spend: f64,
+    current: f64,
+}
+
+impl Tally {
+    /// Adds a purchase of `amount` in period `p` (not earlier than the previous one).
+    #[inline]
+    pub(super) fn push(&mut self, p: i64, amount: f64) {
+        if self.periods == 0 || p != self.last {
+            // The period just closed is a repeat unless it was the first.
+            if self.periods > 1 {
+                self.repeat_spend += self.current;
+            }
+            if self.periods == 0 {
+                self.first = p;
+            }
+            self.periods += 1;
+            self.last = p;
+            self.current = 0.0;
+        }
+        self.current += amount;
+    }
+
+    /// `[frequency, recency, T, monetary_value]` observed until period
+    /// `end_period`, in units of `multiplier` periods; `None` without a purchase.
+    pub(super) fn finish(&self, end_period: i64, multiplier: f64) -> Option<[f64; 4]> {
+        if self.periods == 0 {
+            return None;
+        }
+        let unit = |periods: i64| periods as f64 / multiplier;
+        let frequency = (self.periods - 1) as f64;
+        let monetary = if self.periods > 1 {
+            (self.repeat_spend + self.current) / frequency
+        } else {
+            0.0
+        };
+        Some([
+            frequency,
+            unit(self.last - self.first),
+            unit(end_period - self.first),
+            monetary,
+        ])
+    }
+}
+
+/// One customer's holdout purchases, fed in time order.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct HoldoutTally {
+    periods: f64,
+    last: Option<i64>,
+    sum: f64,
+    count: f64,
+}
+
+impl HoldoutTally {
+    /// Adds a holdout purchase of `amount` in period `p`.
+    #[inline]
+    pub(super) fn push(&mut self, p: i64, amount: f64) {
+        if self.last != Some(p) {
+            self.periods += 1.0;
+            self.last = Some(p);
+        }
+        self.sum += amount;
+        self.count += 1.0;
+    }
+
+    /// Distinct holdout periods and the mean holdout line amount (0 without).
+    pub(super) fn finish(&self) -> (f64, f64) {
+        let mean = if self.count > 0.0 { self.sum / self.count } else { 0.0 };
+        (self.periods, mean)
+    }
+}
+
+pub(super) fn check_multiplier(options: &SummaryOptions) -> Result<()> {
     if options.multiplier.is_finite() && options.multiplier > 0.0 {
         Ok(())
     } else {
@@ -201,37 +291,18 @@ fn summarise(
     end: i64,
 ) -> (RfmSummary, Vec<usize>) {
     let period = options.period;
-    let unit = |periods: i64| periods as f64 / options.multiplier;
+    let end_period = period.index(end);
     let rows: Vec<Option<[f64; 4]>> = (0..tx.n_customers())
         .into_par_iter()
         .map(|c| {
-            // Lines are in time order, so each period's lines are consecutive.
-            let mut first = None;
-            let (mut last, mut periods, mut repeat_spend, mut current) = (0, 0i64, 0.0, 0.0);
+            let mut tally = Tally::default();
             for &l in groups.lines(c) {
                 let (t, amount) = (tx.timestamps()[l as usize], tx.amounts()[l as usize]);
-                if amount < 0.0 || !counts(t) {
-                    continue;
+                if amount >= 0.0 && counts(t) {
+                    tally.push(period.index(t), amount);
                 }
-                let p = period.index(t);
-                if first.is_none() || p != last {
-                    if periods > 1 {
-                        repeat_spend += current;
-                    }
-                    first.get_or_insert(p);
-                    periods += 1;
-                    last = p;
-                    current = 0.0;
-                }
-                current += amount;
             }
-            let first = first?;
-            if periods > 1 {
-                repeat_spend += current;
-            }
-            let frequency = (periods - 1) as f64;
-            let monetary = if periods > 1 { repeat_spend / frequency } else { 0.0 };
-            Some([frequency, unit(last - first), unit(period.index(end) - first), monetary])
+            tally.finish(end_period, options.multiplier)
         })
         .collect();
     let mut out = RfmSummary::default();

@@ -1,0 +1,632 @@
+//! The repeat-purchase summary straight from columns (a customer key, a time
+//! and an amount per line, as a DataFrame holds them) without building a
+//! [`Transactions`](crate::data::Transactions) table. One pass maps each key
+//! to a customer slot (a direct table for dense integer keys, a hash map
+//! otherwise), in order of first appearance, and feeds the line to that
+//! customer's tally. Logs are usually in time order; only when some
+//! customer's counted lines are not are the lines grouped by customer, sorted
+//! by time and tallied again, so the result never depends on the line order
+//! beyond that of [`rfm_summary`](super::rfm_summary).
+
+use hashbrown::HashMap;
+use rayon::prelude::*;
+use rustc_hash::FxBuildHasher;
+
+use super::behaviour::CustomerLines;
+use super::summary::{
+    CalibrationHoldout, HoldoutTally, Period, RfmSummary, SummaryOptions, Tally, check_multiplier, duration_holdout,
+    holdout_end,
+};
+use crate::error::{Error, Result};
+
+/// Transaction lines as parallel columns.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryColumns<'a> {
+    /// The customer key of each line: integer ids, or codes of a factorisation.
+    pub keys: &'a [i64],
+    /// The time of each line in ticks since 1970-01-01; `i64::MIN` (NumPy's `NaT`) is missing.
+    pub times: &'a [i64],
+    /// Ticks per second of `times`: 1 (seconds), 10^3, 10^6 or 10^9 (nanoseconds).
+    pub ticks_per_second: i64,
+    /// The amount of each line; negative amounts are returns, never purchases.
+    pub amounts: &'a [f64],
+}
+
+impl SummaryColumns<'_> {
+    fn check(&self) -> Result<()> {
+        for (what, len) in [("times", self.times.len()), ("amounts", self.amounts.len())] {
+            if len != self.keys.len() {
+                return Err(Error::ShapeMismatch {
+                    what: format!("{what} (one per line, as keys)"),
+                    expected: self.keys.len().to_string(),
+                    found: len.to_string(),
+                });
+            }
+        }
+        // Slots and line numbers are 32-bit; u32::MAX marks an empty slot.
+        if self.keys.len() >= u32::MAX as usize {
+            return Err(Error::invalid_parameter(
+                "keys",
+                format!("{} lines", self.keys.len()),
+                "fewer than 4294967295 lines; split the input",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// [`rfm_summary`](super::rfm_summary) of the lines in `columns`, with the
+/// customers' keys as ids in order of first appearance. Equal, value for value,
+/// to the summary of the same lines as a `Transactions` table.
+pub fn rfm_summary_columns(columns: &SummaryColumns<'_>, options: &SummaryOptions) -> Result<RfmSummary<i64>> {
+    check_multiplier(options)?;
+    columns.check()?;
+    if columns.keys.is_empty() {
+        return Err(Error::InsufficientData {
+            what: "no transactions: the summary needs at least one purchase".into(),
+        });
+    }
+    let period = options.period;
+    let sink = SummarySink {
+        period,
+        end_period: options.observation_end.map(|end| period.index(end)),
+    };
+    let run = dispatch(columns, &sink)?;
+    let end_period = sink
+        .end_period
+        .unwrap_or_else(|| period.index(run.latest.div_euclid(columns.ticks_per_second)));
+    let mut out = RfmSummary::default();
+    for (&key, state) in run.keys.iter().zip(&run.states) {
+        if let Some(row) = state.inner.finish(end_period, options.multiplier) {
+            push_row(&mut out, key, row);
+        }
+    }
+    Ok(out)
+}
+
+/// [`calibration_holdout`](super::calibration_holdout) of the lines in
+/// `columns`; `calibration_end` and `options.observation_end` are in seconds.
+pub fn calibration_holdout_columns(
+    columns: &SummaryColumns<'_>,
+    calibration_end: i64,
+    options: &SummaryOptions,
+) -> Result<CalibrationHoldout<i64>> {
+    let end = holdout_end(calibration_end, options)?;
+    columns.check()?;
+    let tps = columns.ticks_per_second;
+    let sink = SplitSink {
+        period: options.period,
+        calibration_end: calibration_end.saturating_mul(tps),
+        end: end.saturating_mul(tps),
+    };
+    let run = dispatch(columns, &sink)?;
+    let calibration_period = options.period.index(calibration_end);
+    let mut out = CalibrationHoldout {
+        duration_holdout: duration_holdout(calibration_end, end, options),
+        ..Default::default()
+    };
+    for (&key, state) in run.keys.iter().zip(&run.states) {
+        let (calibration, holdout) = &state.inner;
+        if let Some(row) = calibration.finish(calibration_period, options.multiplier) {
+            push_row(&mut out.calibration, key, row);
+            let (frequency, monetary) = holdout.finish();
+            out.frequency_holdout.push(frequency);
+            out.monetary_value_holdout.push(monetary);
+        }
+    }
+    Ok(out)
+}
+
+fn push_row(out: &mut RfmSummary<i64>, key: i64, [frequency, recency, t, monetary]: [f64; 4]) {
+    out.ids.push(key);
+    out.frequency.push(frequency);
+    out.recency.push(recency);
+    out.t.push(t);
+    out.monetary_value.push(monetary);
+}
+
+/// A customer's tally and the time of its latest counted line.
+#[derive(Debug, Clone)]
+struct Timed<T> {
+    latest: i64,
+    inner: T,
+}
+
+impl<T: Default> Default for Timed<T> {
+    fn default() -> Self {
+        Timed {
+            latest: i64::MIN,
+            inner: T::default(),
+        }
+    }
+}
+
+impl<T> Timed<T> {
+    /// Records a counted line at `t`; false when it is earlier than the previous one.
+    #[inline]
+    fn advance(&mut self, t: i64) -> bool {
+        let in_order = t >= self.latest;
+        self.latest = t;
+        in_order
+    }
+}
+
+/// What a pass does with each line of a customer.
+trait Sink: Sync {
+    type Tally: Default + Clone + Send;
+    /// Feeds one line (`t` in ticks of `1 / TPS` s); false when it is a
+    /// counted line earlier than the customer's previous counted line.
+    fn add<const TPS: i64>(&self, state: &mut Timed<Self::Tally>, t: i64, amount: f64) -> bool;
+}
+
+/// Purchases up to the end period.
+struct SummarySink {
+    period: Period,
+    end_period: Option<i64>,
+}
+
+impl Sink for SummarySink {
+    type Tally = Tally;
+
+    #[inline]
+    fn add<const TPS: i64>(&self, state: &mut Timed<Tally>, t: i64, amount: f64) -> bool {
+        let p = self.period.index_in::<TPS>(t);
+        if amount < 0.0 || self.end_period.is_some_and(|end| p > end) {
+            return true;
+        }
+        state.inner.push(p, amount);
+        state.advance(t)
+    }
+}
+
+/// Purchases split at the calibration end (raw times, in ticks).
+struct SplitSink {
+    period: Period,
+    calibration_end: i64,
+    end: i64,
+}
+
+impl Sink for SplitSink {
+    type Tally = (Tally, HoldoutTally);
+
+    #[inline]
+    fn add<const TPS: i64>(&self, state: &mut Timed<Self::Tally>, t: i64, amount: f64) -> bool {
+        if amount < 0.0 || t > self.end {
+            return true;
+        }
+        let p = self.period.index_in::<TPS>(t);
+        if t <= self.calibration_end {
+            state.inner.0.push(p, amount);
+        } else {
+            state.inner.1.push(p, amount);
+        }
+        state.advance(t)
+    }
+}
+
+/// Each customer's key (first-appearance order) and tally, and the latest time.
+struct Tallied<T> {
+    keys: Vec<i64>,
+    states: Vec<T>,
+    latest: i64,
+}
+
+/// Runs the pass with the time resolution as a constant.
+fn dispatch<S: Sink>(columns: &SummaryColumns<'_>, sink: &S) -> Result<Tallied<Timed<S::Tally>>> {
+    match columns.ticks_per_second {
+        1 => by_keys::<S, 1>(columns, sink),
+        1_000 => by_keys::<S, 1_000>(columns, sink),
+        1_000_000 => by_keys::<S, 1_000_000>(columns, sink),
+        1_000_000_000 => by_keys::<S, 1_000_000_000>(columns, sink),
+        other => Err(Error::invalid_parameter(
+            "ticks_per_second",
+            other,
+            "1, 1000, 1000000 or 1000000000 (seconds to nanoseconds)",
+        )),
+    }
+}
+
+/// Picks the key map: a direct table when the keys span at most about twice
+/// as many values as there are lines, a hash map otherwise.
+fn by_keys<S: Sink, const TPS: i64>(columns: &SummaryColumns<'_>, sink: &S) -> Result<Tallied<Timed<S::Tally>>> {
+    let keys = columns.keys;
+    let (min, max) = keys
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    let span = (i128::from(max) - i128::from(min)).max(0) as u128;
+    let limit = (2 * keys.len() as u128).max(1 << 16);
+    if span < limit {
+        let table = vec![EMPTY; span as usize + 1];
+        stream::<S, TPS, _>(columns, sink, DenseSlots { min, table })
+    } else {
+        let map = HashMap::with_capacity_and_hasher(keys.len().min(1 << 20), FxBuildHasher);
+        stream::<S, TPS, _>(columns, sink, HashSlots(map))
+    }
+}
+
+const EMPTY: u32 = u32::MAX;
+
+/// Customer slots by key.
+trait Slots {
+    /// The slot of `key`; a new key gets `next`.
+    fn slot(&mut self, key: i64, next: u32) -> u32;
+}
+
+/// Slots of keys in `min..min + table.len()`, by offset.
+struct DenseSlots {
+    min: i64,
+    table: Vec<u32>,
+}
+
+impl Slots for DenseSlots {
+    #[inline]
+    fn slot(&mut self, key: i64, next: u32) -> u32 {
+        let cell = &mut self.table[key.wrapping_sub(self.min) as usize];
+        if *cell == EMPTY {
+            *cell = next;
+        }
+        *cell
+    }
+}
+
+struct HashSlots(HashMap<i64, u32, FxBuildHasher>);
+
+impl Slots for HashSlots {
+    #[inline]
+    fn slot(&mut self, key: i64, next: u32) -> u32 {
+        *self.0.entry(key).or_insert(next)
+    }
+}
+
+/// Customers per block: a block's tallies (48 bytes each) stay in the L2 cache.
+const BLOCK_SHIFT: u32 = 13;
+
+/// One line, copied into its block of customers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Line {
+    row: u32,
+    code: u32,
+    t: i64,
+    amount: f64,
+}
+
+/// Codes every line by customer (first appearance), groups the lines by
+/// block of customers (line order kept) and tallies the blocks in parallel,
+/// each within cache; regroups when some customer's counted lines are out
+/// of time order.
+fn stream<S: Sink, const TPS: i64, L: Slots>(
+    columns: &SummaryColumns<'_>,
+    sink: &S,
+    mut slots: L,
+) -> Result<Tallied<Timed<S::Tally>>> {
+    let mut keys = Vec::new();
+    let mut start = vec![0usize];
+    let codes: Vec<u32> = columns
+        .keys
+        .iter()
+        .map(|&key| {
+            let s = slots.slot(key, keys.len() as u32);
+            if s as usize == keys.len() {
+                keys.push(key);
+                if (s >> BLOCK_SHIFT) as usize == start.len() - 1 {
+                    start.push(0);
+                }
+            }
+            start[(s >> BLOCK_SHIFT) as usize + 1] += 1;
+            s
+        })
+        .collect();
+    drop(slots);
+    for b in 1..start.len() {
+        start[b] += start[b - 1];
+    }
+    let lines = scatter(columns, &codes, &start);
+    let mut states = vec![Timed::<S::Tally>::default(); keys.len()];
+    let blocks: Vec<&[Line]> = start.windows(2).map(|w| &lines[w[0]..w[1]]).collect();
+    let runs: Vec<BlockRun> = states
+        .par_chunks_mut(1 << BLOCK_SHIFT)
+        .zip(blocks)
+        .enumerate()
+        .map(|(b, (states, lines))| tally_block::<S, TPS>(sink, b << BLOCK_SHIFT, states, lines))
+        .collect();
+    if let Some(row) = runs.iter().filter_map(|r| r.bad_row).min() {
+        check_line(row, columns.times[row], columns.amounts[row])?;
+    }
+    if !runs.iter().all(|r| r.in_order) {
+        states = regroup::<S, TPS>(columns, sink, &codes, keys.len());
+    }
+    let latest = runs.iter().map(|r| r.latest).max().unwrap_or(i64::MIN);
+    Ok(Tallied { keys, states, latest })
+}
+
+/// The lines by block of customers (`start` holds the blocks' offsets), in line order within a block.
+fn scatter(columns: &SummaryColumns<'_>, codes: &[u32], start: &[usize]) -> Vec<Line> {
+    let mut lines = vec![Line::default(); codes.len()];
+    let mut cursor = start[..start.len() - 1].to_vec();
+    let rows = codes.iter().zip(columns.times).zip(columns.amounts).enumerate();
+    for (row, ((&code, &t), &amount)) in rows {
+        let at = &mut cursor[(code >> BLOCK_SHIFT) as usize];
+        lines[*at] = Line {
+            row: row as u32,
+            code,
+            t,
+            amount,
+        };
+        *at += 1;
+    }
+    lines
+}
+
+/// What tallying one block found.
+struct BlockRun {
+    in_order: bool,
+    latest: i64,
+    /// The block's first line with a missing time or a non-finite amount.
+    bad_row: Option<usize>,
+}
+
+/// Tallies one block's lines into its customers' states (`first` is its first customer).
+fn tally_block<S: Sink, const TPS: i64>(
+    sink: &S,
+    first: usize,
+    states: &mut [Timed<S::Tally>],
+    lines: &[Line],
+) -> BlockRun {
+    let mut run = BlockRun {
+        in_order: true,
+        latest: i64::MIN,
+        bad_row: None,
+    };
+    for line in lines {
+        if check_line(line.row as usize, line.t, line.amount).is_err() {
+            run.bad_row = Some(line.row as usize);
+            break;
+        }
+        run.in_order &= sink.add::<TPS>(&mut states[line.code as usize - first], line.t, line.amount);
+        run.latest = run.latest.max(line.t);
+    }
+    run
+}
+
+/// A line needs a time (not NaT) and a finite amount.
+#[inline]
+fn check_line(row: usize, t: i64, amount: f64) -> Result<()> {
+    if t == i64::MIN {
+        return Err(Error::MissingValue { what: "times", row });
+    }
+    if !amount.is_finite() {
+        return Err(Error::NonFinite {
+            what: "amounts",
+            row,
+            column: 0,
+            value: amount,
+        });
+    }
+    Ok(())
+}
+
+/// Tallies again with each customer's lines grouped and in time order (ties in line order).
+fn regroup<S: Sink, const TPS: i64>(
+    columns: &SummaryColumns<'_>,
+    sink: &S,
+    codes: &[u32],
+    n_customers: usize,
+) -> Vec<Timed<S::Tally>> {
+    let groups = CustomerLines::from_codes(codes, n_customers, columns.times);
+    (0..n_customers)
+        .into_par_iter()
+        .map(|c| {
+            let mut state = Timed::default();
+            for &l in groups.lines(c) {
+                let l = l as usize;
+                sink.add::<TPS>(&mut state, columns.times[l], columns.amounts[l]);
+            }
+            state
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Transactions;
+    use crate::features::{calibration_holdout, rfm_summary};
+    use crate::synth::{SynthParams, generate};
+
+    /// A synthetic log (with returns) as columns, its keys spread by `stride`.
+    fn synthetic(stride: i64) -> (Transactions, Vec<i64>) {
+        let tx = generate(&SynthParams::new(300, 11)).expect("generate").transactions;
+        let keys = tx.customer_codes().iter().map(|&c| 7 + i64::from(c) * stride).collect();
+        (tx, keys)
+    }
+
+    fn columns<'a>(keys: &'a [i64], tx: &'a Transactions) -> SummaryColumns<'a> {
+        SummaryColumns {
+            keys,
+            times: tx.timestamps(),
+            ticks_per_second: 1,
+            amounts: tx.amounts(),
+        }
+    }
+
+    /// The summary with text ids in place of keys, for comparing with the table's.
+    fn with_ids(s: RfmSummary<i64>, tx: &Transactions, stride: i64) -> RfmSummary {
+        let ids = s
+            .ids
+            .iter()
+            .map(|k| tx.customer_ids()[((k - 7) / stride) as usize].clone());
+        RfmSummary {
+            ids: ids.collect(),
+            frequency: s.frequency,
+            recency: s.recency,
+            t: s.t,
+            monetary_value: s.monetary_value,
+        }
+    }
+
+    #[test]
+    fn equals_the_table_summary_for_dense_and_sparse_keys_in_any_order() {
+        for (stride, period) in [(1, Period::Day), (1 << 40, Period::Week)] {
+            let (tx, keys) = synthetic(stride);
+            assert!(tx.amounts().iter().any(|&a| a < 0.0), "the log has returns");
+            let options = SummaryOptions {
+                period,
+                ..Default::default()
+            };
+            let expected = rfm_summary(&tx, &options).unwrap();
+            let ours = rfm_summary_columns(&columns(&keys, &tx), &options).unwrap();
+            assert_eq!(with_ids(ours, &tx, stride), expected);
+            // Reversed lines: every customer out of time order, ties reversed too.
+            let rev = |v: &[i64]| v.iter().rev().copied().collect::<Vec<_>>();
+            let (keys_r, times_r) = (rev(&keys), rev(tx.timestamps()));
+            let amounts_r: Vec<f64> = tx.amounts().iter().rev().copied().collect();
+            let reversed = SummaryColumns {
+                keys: &keys_r,
+                times: &times_r,
+                ticks_per_second: 1,
+                amounts: &amounts_r,
+            };
+            let ours = rfm_summary_columns(&reversed, &options).unwrap();
+            let mut by_id: Vec<_> = (0..ours.ids.len())
+                .map(|i| (ours.ids[i], ours.frequency[i], ours.t[i]))
+                .collect();
+            by_id.sort_by_key(|r| r.0);
+            let n = expected.ids.len();
+            assert_eq!(by_id.len(), n);
+            for (i, id) in expected.ids.iter().enumerate() {
+                let key = 7 + tx.customer_ids().iter().position(|x| x == id).unwrap() as i64 * stride;
+                let row = by_id.binary_search_by_key(&key, |r| r.0).unwrap();
+                assert_eq!((by_id[row].1, by_id[row].2), (expected.frequency[i], expected.t[i]));
+            }
+        }
+    }
+
+    #[test]
+    fn many_blocks_of_customers_give_the_table_summary() {
+        // 3 blocks of customers; each customer's lines spread over the log, a bad line late in block 0.
+        let n = 2 * (1 << BLOCK_SHIFT) + 500;
+        let rows: Vec<(u32, i64, f64)> = (0..6 * n)
+            .map(|i| ((i * 7919 % n) as u32, (i as i64 / 3) * 3_600, (i % 13) as f64 - 1.0))
+            .collect();
+        let ids = (0..n).map(|c| c.to_string()).collect();
+        let (codes, times, amounts): (Vec<u32>, Vec<i64>, Vec<f64>) =
+            rows.iter()
+                .fold(Default::default(), |(mut c, mut t, mut a), &(x, y, z)| {
+                    c.push(x);
+                    t.push(y);
+                    a.push(z);
+                    (c, t, a)
+                });
+        let tx = Transactions::from_codes(ids, codes.clone(), times.clone(), amounts.clone(), None).unwrap();
+        let keys: Vec<i64> = codes.iter().map(|&c| 7 + i64::from(c)).collect();
+        let options = SummaryOptions::default();
+        let ours = rfm_summary_columns(&columns(&keys, &tx), &options).unwrap();
+        // The table orders customers by code, the columns by first appearance.
+        let rows = |s: RfmSummary| {
+            let mut rows: Vec<_> = (0..s.ids.len())
+                .map(|i| {
+                    (
+                        s.ids[i].clone(),
+                        [s.frequency[i], s.recency[i], s.t[i], s.monetary_value[i]],
+                    )
+                })
+                .collect();
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            rows
+        };
+        assert_eq!(rows(with_ids(ours, &tx, 1)), rows(rfm_summary(&tx, &options).unwrap()));
+        let mut bad = amounts;
+        let (late, early) = (6 * n - 5, 4 * n);
+        bad[late] = f64::NAN;
+        bad[early] = f64::INFINITY;
+        let cols = SummaryColumns {
+            amounts: &bad,
+            ..columns(&keys, &tx)
+        };
+        let err = rfm_summary_columns(&cols, &options).unwrap_err();
+        assert!(matches!(err, Error::NonFinite { row, .. } if row == early), "{err}");
+    }
+
+    #[test]
+    fn nanoseconds_and_a_given_end_give_the_seconds_summary() {
+        let (tx, keys) = synthetic(1);
+        let (_, latest) = tx.time_span().unwrap();
+        let options = SummaryOptions {
+            observation_end: Some(latest - 40 * 86_400),
+            multiplier: 7.0,
+            ..Default::default()
+        };
+        let nanos: Vec<i64> = tx.timestamps().iter().map(|t| t * 1_000_000_000).collect();
+        let cols = SummaryColumns {
+            times: &nanos,
+            ticks_per_second: 1_000_000_000,
+            ..columns(&keys, &tx)
+        };
+        let ours = rfm_summary_columns(&cols, &options).unwrap();
+        assert_eq!(with_ids(ours, &tx, 1), rfm_summary(&tx, &options).unwrap());
+    }
+
+    #[test]
+    fn calibration_and_holdout_equal_the_table_split() {
+        let (tx, keys) = synthetic(1);
+        let (first, latest) = tx.time_span().unwrap();
+        let calibration_end = first + (latest - first) / 2;
+        let options = SummaryOptions {
+            observation_end: Some(latest),
+            ..Default::default()
+        };
+        let expected = calibration_holdout(&tx, calibration_end, &options).unwrap();
+        let ours = calibration_holdout_columns(&columns(&keys, &tx), calibration_end, &options).unwrap();
+        assert_eq!(ours.frequency_holdout, expected.frequency_holdout);
+        assert_eq!(ours.monetary_value_holdout, expected.monetary_value_holdout);
+        assert_eq!(ours.duration_holdout, expected.duration_holdout);
+        assert_eq!(with_ids(ours.calibration, &tx, 1), expected.calibration);
+    }
+
+    #[test]
+    fn missing_times_bad_amounts_and_resolutions_are_errors() {
+        let keys = [1, 2, 2];
+        let (times, amounts) = ([10, i64::MIN, 30], [1.0, 2.0, f64::NAN]);
+        let cols = SummaryColumns {
+            keys: &keys,
+            times: &times,
+            ticks_per_second: 1,
+            amounts: &amounts,
+        };
+        let options = SummaryOptions::default();
+        let err = rfm_summary_columns(&cols, &options).unwrap_err();
+        assert!(matches!(err, Error::MissingValue { what: "times", row: 1 }), "{err}");
+        let cols = SummaryColumns {
+            times: &[10, 20, 30],
+            ..cols
+        };
+        let err = rfm_summary_columns(&cols, &options).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::NonFinite {
+                    what: "amounts",
+                    row: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let cols = SummaryColumns {
+            ticks_per_second: 60,
+            ..cols
+        };
+        assert!(matches!(
+            rfm_summary_columns(&cols, &options),
+            Err(Error::InvalidParameter {
+                name: "ticks_per_second",
+                ..
+            })
+        ));
+        let short = SummaryColumns { keys: &[1, 2], ..cols };
+        assert!(matches!(
+            rfm_summary_columns(&short, &options),
+            Err(Error::ShapeMismatch { .. })
+        ));
+    }
+}
