@@ -3,6 +3,10 @@
     cargo build --release -p segmint-cli
     .venv/bin/python benches/compare/features_vs_pandas.py --customers 360000 --repeats 3
 
+The binary is $SEGMINT_BIN, else $CARGO_TARGET_DIR/release/segmint (else
+target/release/segmint); the file is written once and reused (--regenerate
+writes it again, e.g. after a change to --customers or to the generator).
+
 1. ``segmint synth`` writes the transactions (about 28 lines per customer, so
    360,000 customers give about 10^7 lines) with order, product, category and
    discount columns.
@@ -21,6 +25,7 @@ Prints a Markdown table with the ratios.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import time
@@ -32,7 +37,9 @@ import pandas as pd
 import segmint
 
 REPO = Path(__file__).resolve().parents[2]
-SEGMINT = REPO / "target" / "release" / "segmint"
+# The binary of $SEGMINT_BIN, else of $CARGO_TARGET_DIR (else target/) of this checkout.
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+SEGMINT = Path(os.environ.get("SEGMINT_BIN") or TARGET / "release" / "segmint")
 
 
 def pandas_features(tx: pd.DataFrame) -> pd.DataFrame:
@@ -76,11 +83,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=360_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dir", default="/tmp/segmint-features-bench")
+    parser.add_argument("--regenerate", action="store_true", help="write the transactions even when the file exists")
     args = parser.parse_args()
     work = Path(args.dir)
     work.mkdir(parents=True, exist_ok=True)
     csv = work / "transactions.csv"
-    subprocess.run([SEGMINT, "synth", "--customers", str(args.customers), "--out", csv], check=True, capture_output=True)
+    if args.regenerate or not csv.exists():
+        subprocess.run([SEGMINT, "synth", "--customers", str(args.customers), "--out", csv], check=True, capture_output=True)
     rows = sum(1 for _ in open(csv)) - 1
     columns = ["--customer-col", "customer_id", "--date-col", "date", "--amount-col", "amount", "--order-col",
                "order_id", "--product-col", "product_id", "--category-col", "category", "--discount-col", "discounted"]

@@ -227,7 +227,7 @@ def customer_features(
     products: tuple[list[str], npt.NDArray[np.int64]] | None = None,
     categories: tuple[list[str], npt.NDArray[np.int64]] | None = None,
     channels: tuple[list[str], npt.NDArray[np.int64]] | None = None,
-    discounted: list[bool] | None = None,
+    discounted: npt.NDArray[np.bool_] | None = None,
     launches: tuple[list[str], list[int]] | None = None,
     interactions: tuple[list[str], list[int], list[str], list[float]] | None = None,
     as_of: int | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from . import _native
@@ -284,15 +285,16 @@ def _feature_inputs(
     return inputs
 
 
-def _discount_flags(column: pd.Series) -> list[bool]:
+def _discount_flags(column: pd.Series) -> npt.NDArray[np.bool_]:
+    """One flag per line, as a bool array (the native call reads it without a copy per element)."""
     if column.dtype == bool:
-        return column.tolist()
+        return column.to_numpy(dtype=bool)
     numeric = pd.to_numeric(column, errors="coerce")
     if numeric.notna().all():
-        return (numeric > 0).tolist()
+        return (numeric > 0).to_numpy(dtype=bool)
     words = column.fillna("").astype(str).str.strip().str.lower()
     yes = words.isin(["true", "yes", "y", "t", "1"])
-    return (yes | (numeric > 0)).tolist()
+    return (yes | (numeric > 0)).to_numpy(dtype=bool)
 
 
 def _interaction_columns(

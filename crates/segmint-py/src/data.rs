@@ -3,6 +3,7 @@
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use rayon::prelude::*;
 use segmint::data::{
     AmountColumns, BadRowPolicy, CustomerTable, DateFormat, IngestAudit, ReadOptions, TransactionColumns, Transactions,
     read_transactions as read_csv,
@@ -21,29 +22,38 @@ pub fn transactions_from(
 ) -> PyResult<Transactions> {
     let customers = codes(py, "customer_codes", customer_codes)?;
     let orders = order_codes.map(|o| codes(py, "order_codes", o)).transpose()?;
-    let timestamps = timestamps.as_array().to_vec();
-    let amounts = amounts.as_array().to_vec();
+    let (timestamps, amounts) = (timestamps.as_array(), amounts.as_array());
+    let (timestamps, amounts) = py.detach(|| (timestamps.to_vec(), amounts.to_vec()));
     detached(py, || {
         Transactions::from_codes(customer_ids, customers, timestamps, amounts, orders)
     })
 }
 
-/// Checked `u32` codes from factorised `int64` codes.
+/// Checked `u32` codes from factorised `int64` codes, converted in parallel without the GIL.
 pub fn codes(py: Python<'_>, name: &str, codes: PyReadonlyArray1<'_, i64>) -> PyResult<Vec<u32>> {
-    codes
-        .as_array()
-        .iter()
-        .enumerate()
-        .map(|(row, &c)| {
-            u32::try_from(c).map_err(|_| {
-                raise(
-                    py,
-                    "ParameterError",
-                    format!("invalid parameter {name}: {c} at row {row}; expected a code between 0 and 4294967295"),
-                )
-            })
-        })
-        .collect()
+    let view = codes.as_array();
+    let converted = py.detach(|| {
+        let fits = |c: &i64| u32::try_from(*c).is_ok();
+        let bad = match view.as_slice() {
+            Some(slice) => slice.par_iter().position_first(|c| !fits(c)),
+            None => view.iter().position(|c| !fits(c)),
+        };
+        match bad {
+            Some(row) => Err((row, view[row])),
+            // Every code fits, so the casts are exact.
+            None => Ok(match view.as_slice() {
+                Some(slice) => slice.par_iter().map(|&c| c as u32).collect(),
+                None => view.iter().map(|&c| c as u32).collect(),
+            }),
+        }
+    });
+    converted.map_err(|(row, c)| {
+        raise(
+            py,
+            "ParameterError",
+            format!("invalid parameter {name}: {c} at row {row}; expected a code between 0 and 4294967295"),
+        )
+    })
 }
 
 /// A customer table as `{"index": [...], "columns": [...], "values": ndarray}`.

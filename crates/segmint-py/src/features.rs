@@ -123,7 +123,7 @@ pub fn customer_features<'py>(
     products: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
     categories: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
     channels: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
-    discounted: Option<Vec<bool>>,
+    discounted: Option<PyReadonlyArray1<'py, bool>>,
     launches: Option<LaunchColumns>,
     interactions: Option<InteractionColumns>,
     as_of: Option<i64>,
@@ -148,7 +148,8 @@ pub fn customer_features<'py>(
         tx = detached(py, || tx.with_channels(ids, c))?;
     }
     if let Some(flags) = discounted {
-        tx = detached(py, || tx.with_discount_flags(flags))?;
+        let flags = flags.as_array();
+        tx = detached(py, || tx.with_discount_flags(flags.to_vec()))?;
     }
     let launches = launches.map(products_from);
     let interactions = interactions.map(interactions_from);

@@ -411,11 +411,15 @@ impl Kept {
 
 /// A discount field: a number (> 0 is discounted) or a yes/no flag; empty is no.
 fn flag(bytes: &[u8]) -> Option<bool> {
-    let s = std::str::from_utf8(bytes).ok()?.trim();
-    match s.to_ascii_lowercase().as_str() {
-        "" | "false" | "no" | "n" | "f" => Some(false),
-        "true" | "yes" | "y" | "t" => Some(true),
-        other => other.parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| v > 0.0),
+    let s = utf8(bytes).ok()?;
+    let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(s));
+    match s {
+        // The usual 0/1 flags first, without allocating.
+        "0" => Some(false),
+        "1" => Some(true),
+        _ if is(&["", "false", "no", "n", "f"]) => Some(false),
+        _ if is(&["true", "yes", "y", "t"]) => Some(true),
+        _ => s.parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| v > 0.0),
     }
 }
 

@@ -6,6 +6,7 @@ mod dates;
 pub mod io;
 mod scan;
 mod sources;
+mod split;
 mod transactions;
 
 pub use audit::{DropReason, DroppedRows, EXAMPLES_PER_REASON, IngestAudit, RowIssue};

@@ -410,13 +410,21 @@ pub(crate) fn check_line_count(lines: usize, source: &Path) -> Result<()> {
 ///
 /// Keys live in one text arena (no allocation per key), and the previous key
 /// is checked before the hash table: transaction files list an order's lines,
-/// and often a customer's orders, one after another.
+/// and often a customer's orders, one after another. Each table entry keeps
+/// 32 bits of its key's hash beside the code, so growing the table (millions
+/// of order ids) and rejecting a wrong candidate never read the arena.
 #[derive(Debug, Default)]
 struct Interner {
-    table: HashTable<u32>,
+    table: HashTable<(u32, u32)>,
     text: String,
     ends: Vec<usize>,
     last: Option<u32>,
+}
+
+/// The table's 64-bit hash from the 32 bits an entry keeps (a multiplication
+/// spreads them to the high bits the probe uses too).
+fn spread(short: u32) -> u64 {
+    u64::from(short).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl Interner {
@@ -437,17 +445,19 @@ impl Interner {
         {
             return code;
         }
-        let hash = FxBuildHasher.hash_one(key);
+        // Truncation intended: 32 bits of the hash are kept per entry.
+        let short = FxBuildHasher.hash_one(key) as u32;
         let (text, ends) = (&mut self.text, &mut self.ends);
-        let code = match self.table.find(hash, |&c| key_of(text, ends, c) == key) {
-            Some(&code) => code,
+        let same = |&(c, h): &(u32, u32)| h == short && key_of(text, ends, c) == key;
+        let code = match self.table.find(spread(short), same) {
+            Some(&(code, _)) => code,
             None => {
                 // At most one new key a line, and lines are checked against MAX_LINES.
                 let code = ends.len() as u32;
                 text.push_str(key);
                 ends.push(text.len());
                 self.table
-                    .insert_unique(hash, code, |&c| FxBuildHasher.hash_one(key_of(text, ends, c)));
+                    .insert_unique(spread(short), (code, short), |&(_, h)| spread(h));
                 code
             }
         };
