@@ -28,12 +28,22 @@ fn main() {
             "bgnbd" => {
                 let model = BetaGeo::fit(&data, &options).expect("BG/NBD fit");
                 let report = model.fit_report().expect("a fitted model has a report");
-                format!("{:?}, {} iterations", model.params(), report.iterations)
+                format!(
+                    "{:?}, {} starts, {} iterations",
+                    model.params(),
+                    report.n_starts,
+                    report.iterations
+                )
             }
             _ => {
                 let model = ParetoNbd::fit(&data, &options).expect("Pareto/NBD fit");
                 let report = model.fit_report().expect("a fitted model has a report");
-                format!("{:?}, {} iterations", model.params(), report.iterations)
+                format!(
+                    "{:?}, {} starts, {} iterations",
+                    model.params(),
+                    report.n_starts,
+                    report.iterations
+                )
             }
         };
         times.push(start.elapsed().as_secs_f64() * 1e3);
