@@ -1,7 +1,6 @@
 //! Maximum likelihood for every model on the log-parameters: BFGS (argmin)
-//! with the model's analytic gradient where it has one (BG/NBD,
-//! Gamma-Gamma), Nelder–Mead then BFGS with central differences otherwise
-//! (Pareto/NBD). Starts are deterministic; the first that converges is kept
+//! with the model's analytic gradient where it has one (BG/NBD, Pareto/NBD,
+//! Gamma-Gamma), Nelder–Mead then BFGS with central differences otherwise. Starts are deterministic; the first that converges is kept
 //! unless [`FitOptions::every_start`] asks for all, then the best of them.
 //! Standard errors come from the Hessian on the natural parameters.
 
