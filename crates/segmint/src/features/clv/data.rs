@@ -341,6 +341,54 @@ impl Frequencies {
     }
 }
 
+/// The distinct (x, t) points among the rows' (x, t_x) and (x, T), and each
+/// row's two indexes among them. The Pareto/NBD likelihood needs a ₂F₁ at
+/// both points of every row, and it depends on (x, t) alone: customers with
+/// x = 0 all share t_x = 0, and daily or weekly T repeat, so there are far
+/// fewer points than rows.
+pub(crate) struct HistoryPoints {
+    /// x of each point; points are sorted by (x, t).
+    pub frequency: Vec<f64>,
+    /// t of each point.
+    pub time: Vec<f64>,
+    /// Row → index of its (x, t_x).
+    pub recency_index: Vec<usize>,
+    /// Row → index of its (x, T).
+    pub age_index: Vec<usize>,
+}
+
+impl HistoryPoints {
+    /// Indexes the points of checked `data` (finite values ≥ 0).
+    pub(crate) fn new(data: &RfmData<'_>) -> Self {
+        // `+ 0.0` turns −0.0 into 0.0; for values ≥ 0 the bit order is the numeric order.
+        let key = |x: f64, t: f64| ((x + 0.0).to_bits(), (t + 0.0).to_bits());
+        let rows = 0..data.len();
+        let mut keys: Vec<(u64, u64)> = rows
+            .clone()
+            .flat_map(|i| {
+                [
+                    key(data.frequency[i], data.recency[i]),
+                    key(data.frequency[i], data.t[i]),
+                ]
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let find = |x: f64, t: f64| keys.partition_point(|k| *k < key(x, t));
+        HistoryPoints {
+            recency_index: rows.clone().map(|i| find(data.frequency[i], data.recency[i])).collect(),
+            age_index: rows.map(|i| find(data.frequency[i], data.t[i])).collect(),
+            frequency: keys.iter().map(|k| f64::from_bits(k.0)).collect(),
+            time: keys.iter().map(|k| f64::from_bits(k.1)).collect(),
+        }
+    }
+
+    /// Number of distinct points.
+    pub(crate) fn len(&self) -> usize {
+        self.frequency.len()
+    }
+}
+
 /// The rows of [`RfmData`] with equal (x, t_x, T) merged into one row whose
 /// weight is their total. Histories measured in whole days or weeks repeat
 /// a lot (10⁶ customers over a year have at most a few hundred thousand
@@ -405,6 +453,16 @@ mod tests {
         assert_eq!(rows.frequency, [0.0, 1.0]);
         assert_eq!(rows.recency, [0.0, 2.0]);
         assert_eq!(rows.weights, Some(&[2.5, 5.0][..]));
+    }
+
+    #[test]
+    fn history_points_are_shared_by_rows() {
+        let (x, t_x, t) = ([0.0, 0.0, 2.0, 2.0], [0.0, 0.0, 3.0, 5.0], [5.0, 7.0, 5.0, 5.0]);
+        let points = HistoryPoints::new(&RfmData::new(&x, &t_x, &t));
+        assert_eq!(points.frequency, [0.0, 0.0, 0.0, 2.0, 2.0]);
+        assert_eq!(points.time, [0.0, 5.0, 7.0, 3.0, 5.0]);
+        assert_eq!(points.recency_index, [0, 0, 3, 4]);
+        assert_eq!(points.age_index, [1, 2, 4, 4]);
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Maximum likelihood for every model on the log-parameters: BFGS (argmin)
-//! with the model's analytic gradient where it has one (BG/NBD,
-//! Gamma-Gamma), Nelder–Mead then BFGS with central differences otherwise
-//! (Pareto/NBD). Starts are deterministic; the first that converges is kept
+//! with the model's analytic gradient where it has one (BG/NBD, Pareto/NBD,
+//! Gamma-Gamma), Nelder–Mead then BFGS with central differences otherwise. Starts are deterministic; the first that converges is kept
 //! unless [`FitOptions::every_start`] asks for all, then the best of them.
 //! Standard errors come from the Hessian on the natural parameters.
 
@@ -440,7 +439,7 @@ fn polish(objective: &MeanNll<'_>, mut run: Run, max_iterations: u64) -> Run {
         .hessian(&run.theta)
         .and_then(|h| cholesky_inverse(&h))
         .unwrap_or_else(identity);
-    let mut done = 0;
+    let (mut done, mut retried) = (0, false);
     while done < max_iterations {
         let solver = BFGS::new(MoreThuenteLineSearch::new())
             .with_tolerance_grad(BFGS_GRADIENT_TOLERANCE)
@@ -455,6 +454,13 @@ fn polish(objective: &MeanNll<'_>, mut run: Run, max_iterations: u64) -> Run {
             .timer(false)
             .run()
         else {
+            // A line search that fails on the first round from a far start may
+            // fail for the numerical Hessian's scale: retry once with the identity.
+            if done == 0 && !retried {
+                retried = true;
+                inverse_hessian = identity();
+                continue;
+            }
             break;
         };
         let state = result.state();
