@@ -214,7 +214,12 @@ pub(crate) fn weights_of<F: Element>(w: Option<ArrayView1<'_, F>>, n: usize) -> 
 pub(super) fn fit<F: Element>(params: &KMeansParams, x: ArrayView2<'_, F>, w: Option<&[F]>) -> Result<KMeans<F>> {
     let x = x.as_standard_layout();
     let x = x.view();
-    let tol = params.get_tol() * mean_variance(x);
+    // tol = 0 needs no variance: two passes over X saved.
+    let tol = if params.get_tol() > 0.0 {
+        params.get_tol() * mean_variance(x)
+    } else {
+        0.0
+    };
     let mut master = ChaCha8Rng::seed_from_u64(params.get_seed());
     let seeds: Vec<u64> = (0..params.effective_n_init()).map(|_| master.random()).collect();
     let runs: Vec<KMeans<F>> = seeds
