@@ -3,8 +3,9 @@
 //! difference between two runs with different `iters`, divided by the extra
 //! iterations and by `n`, is the cost of one iteration alone.
 //!
-//! `kmeans_iterations <n> <d> <k> <iters> <f64|f32> [repeats]` prints the
-//! iterations run, the inertia and the median wall time in milliseconds.
+//! `kmeans_iterations <n> <d> <k> <iters> <f64|f32> [repeats] [tol]` prints
+//! the iterations run, the inertia and the median wall time in milliseconds
+//! (tol = 0 by default; a positive tol also times the variance passes).
 
 use std::time::Instant;
 
@@ -14,13 +15,14 @@ use segmint_benches::gaussian_blobs;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if !(6..=7).contains(&args.len()) {
-        eprintln!("usage: kmeans_iterations <n> <d> <k> <iters> <f64|f32> [repeats]");
+    if !(6..=8).contains(&args.len()) {
+        eprintln!("usage: kmeans_iterations <n> <d> <k> <iters> <f64|f32> [repeats] [tol]");
         std::process::exit(2);
     }
     let number = |i: usize| -> usize { args[i].parse().expect("a whole number") };
     let (n, d, k, iters) = (number(1), number(2), number(3), number(4));
-    let repeats = if args.len() == 7 { number(6) } else { 1 };
+    let repeats = if args.len() >= 7 { number(6) } else { 1 };
+    let tol: f64 = args.get(7).map_or(0.0, |t| t.parse().expect("a number"));
     // One blob: the clusters overlap, so the labels keep changing and every
     // requested iteration runs.
     let x = gaussian_blobs(n, d, 1, 7);
@@ -28,7 +30,7 @@ fn main() {
     let params = KMeans::params(k)
         .init(KMeansInit::Centers(init))
         .max_iter(iters)
-        .tol(0.0);
+        .tol(tol);
     match args[5].as_str() {
         "f32" => run(&params, &x.mapv(|v| v as f32), repeats),
         _ => run(&params, &x, repeats),
