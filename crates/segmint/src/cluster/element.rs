@@ -38,6 +38,20 @@ pub trait Element:
     fn from_f64(v: f64) -> Self;
     /// Converts to `f64` exactly.
     fn to_f64(self) -> f64;
+    /// The slice as its concrete type, so SIMD kernels can load whole
+    /// vectors of it (resolved at compile time after inlining).
+    #[doc(hidden)]
+    fn typed(values: &[Self]) -> Typed<'_>;
+}
+
+/// A slice of [`Element`]s as `f64` or `f32`.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Typed<'a> {
+    /// float64 values.
+    F64(&'a [f64]),
+    /// float32 values.
+    F32(&'a [f32]),
 }
 
 impl Element for f64 {
@@ -51,6 +65,10 @@ impl Element for f64 {
     fn to_f64(self) -> f64 {
         self
     }
+    #[inline(always)]
+    fn typed(values: &[Self]) -> Typed<'_> {
+        Typed::F64(values)
+    }
 }
 
 impl Element for f32 {
@@ -63,5 +81,9 @@ impl Element for f32 {
     #[inline(always)]
     fn to_f64(self) -> f64 {
         f64::from(self)
+    }
+    #[inline(always)]
+    fn typed(values: &[Self]) -> Typed<'_> {
+        Typed::F32(values)
     }
 }

@@ -214,7 +214,12 @@ pub(crate) fn weights_of<F: Element>(w: Option<ArrayView1<'_, F>>, n: usize) -> 
 pub(super) fn fit<F: Element>(params: &KMeansParams, x: ArrayView2<'_, F>, w: Option<&[F]>) -> Result<KMeans<F>> {
     let x = x.as_standard_layout();
     let x = x.view();
-    let tol = params.get_tol() * mean_variance(x);
+    // tol = 0 needs no variance: two passes over X saved.
+    let tol = if params.get_tol() > 0.0 {
+        params.get_tol() * mean_variance(x)
+    } else {
+        0.0
+    };
     let mut master = ChaCha8Rng::seed_from_u64(params.get_seed());
     let seeds: Vec<u64> = (0..params.effective_n_init()).map(|_| master.random()).collect();
     let runs: Vec<KMeans<F>> = seeds
@@ -245,30 +250,36 @@ pub(super) fn fit<F: Element>(params: &KMeansParams, x: ArrayView2<'_, F>, w: Op
 /// Mean over features of the population variance: the scale of `tol`.
 /// Two passes (mean, then squared deviations) over fixed row blocks.
 pub(crate) fn mean_variance<F: Element>(x: ArrayView2<'_, F>) -> f64 {
-    let (n, d) = x.dim();
-    let column_sums = |f: &(dyn Fn(usize, f64) -> f64 + Sync)| -> Vec<f64> {
-        let data = x.as_slice().expect("standard layout");
-        let blocks: Vec<Vec<f64>> = data
-            .par_chunks(super::BLOCK_ROWS * d)
-            .map(|block| {
-                let mut sums = vec![0.0; d];
-                for row in block.chunks_exact(d) {
-                    for (c, (s, v)) in sums.iter_mut().zip(row).enumerate() {
-                        *s += f(c, v.to_f64());
-                    }
-                }
-                sums
-            })
-            .collect();
-        let mut total = vec![0.0; d];
-        for b in blocks {
-            total.iter_mut().zip(b).for_each(|(t, v)| *t += v);
-        }
-        total
-    };
-    let means: Vec<f64> = column_sums(&|_, v| v).into_iter().map(|s| s / n as f64).collect();
-    let squares = column_sums(&|c, v| (v - means[c]) * (v - means[c]));
+    let n = x.nrows();
+    let d = x.ncols();
+    let means: Vec<f64> = column_sums(x, |_, v| v).into_iter().map(|s| s / n as f64).collect();
+    let squares = column_sums(x, |c, v| (v - means[c]) * (v - means[c]));
     squares.iter().sum::<f64>() / n as f64 / d as f64
+}
+
+/// Σ f(column, value) per column, per fixed block of rows, blocks added in
+/// order. `f` is generic, not `dyn`, so it is inlined into the loop instead
+/// of being called once per value.
+fn column_sums<F: Element>(x: ArrayView2<'_, F>, f: impl Fn(usize, f64) -> f64 + Sync) -> Vec<f64> {
+    let d = x.ncols();
+    let data = x.as_slice().expect("standard layout");
+    let blocks: Vec<Vec<f64>> = data
+        .par_chunks(super::BLOCK_ROWS * d)
+        .map(|block| {
+            let mut sums = vec![0.0; d];
+            for row in block.chunks_exact(d) {
+                for (c, (s, v)) in sums.iter_mut().zip(row).enumerate() {
+                    *s += f(c, v.to_f64());
+                }
+            }
+            sums
+        })
+        .collect();
+    let mut total = vec![0.0; d];
+    for b in blocks {
+        total.iter_mut().zip(b).for_each(|(t, v)| *t += v);
+    }
+    total
 }
 
 /// Lloyd iterations from `centers`, with scikit-learn's stopping rules:

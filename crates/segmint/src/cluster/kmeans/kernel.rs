@@ -372,27 +372,52 @@ fn assign_block<F: Element>(
     exact_inertia: bool,
 ) -> usize {
     let d = centers.d;
-    let changed =
-        simd::nearest_rows(&centers.panels, d, rows, labels).unwrap_or_else(|| nearest_portable(rows, centers, labels));
-    for ((i, row), &best) in rows.chunks_exact(d).enumerate().zip(labels.iter()) {
+    let changed = simd::nearest_rows(&centers.panels, d, centers.k, rows, labels)
+        .unwrap_or_else(|| nearest_portable(rows, centers, labels));
+    let (sums, totals) = (&mut partial.sums, &mut partial.weights);
+    if !simd::add_rows(d, rows, weights, labels, sums, totals) {
+        add_rows_portable(rows, weights, labels, partial);
+    }
+    if exact_inertia {
+        inertia_of(rows, weights, centers, labels, partial);
+    }
+    partial.n_rows += labels.len();
+    changed
+}
+
+/// Adds each row times its weight to its centre's sums (the portable path).
+fn add_rows_portable<F: Element>(rows: &[F], weights: Option<&[F]>, labels: &[usize], partial: &mut LloydPartial) {
+    let d = partial.n_features;
+    for ((i, row), &best) in rows.chunks_exact(d).enumerate().zip(labels) {
         let weight = weights.map_or(1.0, |w| w[i].to_f64());
         partial.weights[best] += weight;
         let sums = &mut partial.sums[best * d..(best + 1) * d];
         for (s, &v) in sums.iter_mut().zip(row) {
             *s += weight * v.to_f64();
         }
-        if exact_inertia {
-            // Four independent sums, so the additions need not wait on each other.
-            let mut acc = [0.0f64; 4];
-            for (f, &v) in row.iter().enumerate() {
-                let diff = v.to_f64() - centers.value(best, f).to_f64();
-                acc[f % 4] += diff * diff;
-            }
-            partial.inertia += weight * acc.iter().sum::<f64>();
-        }
     }
-    partial.n_rows += labels.len();
-    changed
+}
+
+/// Adds Σ weight · ‖x − c(x)‖² of the rows, by direct differences, to the partial.
+#[inline(always)]
+fn inertia_of<F: Element>(
+    rows: &[F],
+    weights: Option<&[F]>,
+    centers: &PackedCenters<F>,
+    labels: &[usize],
+    partial: &mut LloydPartial,
+) {
+    let d = centers.d;
+    for ((i, row), &best) in rows.chunks_exact(d).enumerate().zip(labels) {
+        let weight = weights.map_or(1.0, |w| w[i].to_f64());
+        // Four independent sums, so the additions need not wait on each other.
+        let mut acc = [0.0f64; 4];
+        for (f, &v) in row.iter().enumerate() {
+            let diff = v.to_f64() - centers.value(best, f).to_f64();
+            acc[f % 4] += diff * diff;
+        }
+        partial.inertia += weight * acc.iter().sum::<f64>();
+    }
 }
 
 #[cfg(test)]
@@ -402,22 +427,53 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    /// The SIMD micro-kernel and the portable kernel (the one CPUs without
-    /// AVX2 run) pick the same centres, for shapes that fill whole tiles and
-    /// panels and shapes that leave remainders.
+    /// Whether this CPU runs the SIMD micro-kernel.
+    fn has_simd() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    /// The fused SIMD step and the portable kernel (the one CPUs without
+    /// AVX2 run) pick the same centres and add the same bits to the sums,
+    /// with and without weights, for shapes that fill whole tiles, vectors
+    /// and panels and shapes that leave remainders.
     fn kernels_agree<F: Element>() {
         let mut rng = ChaCha8Rng::seed_from_u64(17);
-        for (n, d, k) in [(37, 1, 1), (64, 5, 3), (101, 16, 8), (53, 7, 13), (9, 3, 20)] {
+        for (n, d, k) in [
+            (37, 1, 1),
+            (64, 5, 3),
+            (101, 16, 8),
+            (53, 7, 13),
+            (9, 3, 20),
+            (70, 12, 8),
+        ] {
             let x = Array2::from_shape_fn((n, d), |_| F::from_f64(rng.random::<f64>()));
             let centers = Array2::from_shape_fn((k, d), |_| F::from_f64(rng.random::<f64>()));
+            let w: Vec<F> = (0..n).map(|_| F::from_f64(rng.random::<f64>() * 3.0)).collect();
             let packed = PackedCenters::new(centers.view());
             let rows = x.as_slice().unwrap();
-            let mut portable = vec![usize::MAX; n];
-            assert_eq!(nearest_portable(rows, &packed, &mut portable), n);
-            let mut fast = vec![usize::MAX; n];
-            if let Some(changed) = simd::nearest_rows(packed.panels(), d, rows, &mut fast) {
-                assert_eq!(changed, n);
-                assert_eq!(fast, portable, "n {n} d {d} k {k}");
+            for weights in [None, Some(&w[..])] {
+                let mut portable = vec![usize::MAX; n];
+                let mut expected = LloydPartial::zeros(k, d);
+                assert_eq!(nearest_portable(rows, &packed, &mut portable), n);
+                add_rows_portable(rows, weights, &portable, &mut expected);
+                let mut fast = vec![usize::MAX; n];
+                let changed = simd::nearest_rows(packed.panels(), d, k, rows, &mut fast);
+                assert_eq!(changed.is_some(), has_simd());
+                if changed.is_some() {
+                    assert_eq!(changed, Some(n));
+                    assert_eq!(fast, portable, "n {n} d {d} k {k}");
+                }
+                let mut got = LloydPartial::zeros(k, d);
+                let added = simd::add_rows(d, rows, weights, &portable, &mut got.sums, &mut got.weights);
+                assert_eq!(added, has_simd());
+                if added {
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&got.sums), bits(&expected.sums), "n {n} d {d} k {k}");
+                    assert_eq!(bits(&got.weights), bits(&expected.weights));
+                }
             }
         }
     }
@@ -426,5 +482,27 @@ mod tests {
     fn simd_and_portable_kernels_agree() {
         kernels_agree::<f64>();
         kernels_agree::<f32>();
+    }
+
+    /// Shapes the SIMD kernels cannot take are refused, not guessed at.
+    #[test]
+    fn simd_kernels_refuse_mismatched_shapes() {
+        let centers = Array2::from_shape_fn((3, 2), |(j, f)| (j + f) as f64);
+        let packed = PackedCenters::new(centers.view());
+        let rows = [0.0; 8];
+        let mut labels = [0; 4];
+        let near = simd::nearest_rows(packed.panels(), 2, 3, &rows, &mut labels);
+        assert_eq!(near.is_some(), has_simd());
+        assert_eq!(simd::nearest_rows(packed.panels(), 2, 9, &rows, &mut labels), None);
+        assert_eq!(simd::nearest_rows(packed.panels(), 2, 3, &rows[..6], &mut labels), None);
+        let (mut sums, mut totals) = (vec![0.0; 6], vec![0.0; 3]);
+        let mut add = |rows: &[f64], weights: Option<&[f64]>, labels: &[usize], sums: &mut [f64]| {
+            simd::add_rows(2, rows, weights, labels, sums, &mut totals)
+        };
+        assert_eq!(add(&rows, None, &labels, &mut sums), has_simd());
+        assert!(!add(&rows[..6], None, &labels, &mut sums));
+        assert!(!add(&rows, Some(&[1.0; 3]), &labels, &mut sums));
+        assert!(!add(&rows, None, &labels, &mut sums[..4]));
+        assert!(!add(&rows, None, &[0, 1, 2, 3], &mut sums));
     }
 }

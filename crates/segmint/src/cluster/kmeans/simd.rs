@@ -36,6 +36,14 @@ pub(crate) struct PanelSet<T> {
 }
 
 impl Panels {
+    /// Centre slots, padding included.
+    fn n_centres(&self) -> usize {
+        match self {
+            Panels::F64(set) => set.norms.len() * PANEL,
+            Panels::F32(set) => set.norms.len() * PANEL,
+        }
+    }
+
     /// Panels from centres already grouped by eight (`groups[g * d + f][l]`)
     /// and their norms, in the precision of `F`.
     pub(crate) fn new<F: Element>(groups: &[[F; PANEL]], norms: &[[F; PANEL]]) -> Panels {
@@ -54,14 +62,44 @@ impl Panels {
     }
 }
 
-/// Writes the nearest centre (lowest ‖c‖² − 2 x·c, first on ties) of each row
-/// of `rows` (`d` features each) to `labels` and returns how many labels
-/// changed; `None` (nothing written) when the CPU lacks AVX2 and FMA.
-pub(crate) fn nearest_rows<F: Element>(panels: &Panels, d: usize, rows: &[F], labels: &mut [usize]) -> Option<usize> {
-    if d == 0 || rows.len() != d * labels.len() {
+/// Writes the nearest of the `k` centres (lowest ‖c‖² − 2 x·c, first on
+/// ties) of each row of `rows` (`d` features each) to `labels` and returns
+/// how many labels changed; `None` (nothing written) when the CPU lacks AVX2
+/// and FMA or the shapes disagree.
+pub(crate) fn nearest_rows<F: Element>(
+    panels: &Panels,
+    d: usize,
+    k: usize,
+    rows: &[F],
+    labels: &mut [usize],
+) -> Option<usize> {
+    if d == 0 || k == 0 || k > panels.n_centres() || rows.len() != d * labels.len() {
         return None;
     }
-    imp::nearest_rows(panels, d, rows, labels)
+    imp::nearest_rows(panels, d, k, rows, labels)
+}
+
+/// Adds each row of `rows` (`d` features) times its weight (1 without
+/// `weights`) to `sums[j * d..(j + 1) * d]`, and the weight to `totals[j]`,
+/// where `j` is the row's label, in row order and in f64, four lanes at a
+/// time. Gives the same bits as the scalar loop (multiply, then add).
+/// `false` (nothing added) when the CPU lacks AVX2 or the shapes disagree.
+pub(crate) fn add_rows<F: Element>(
+    d: usize,
+    rows: &[F],
+    weights: Option<&[F]>,
+    labels: &[usize],
+    sums: &mut [f64],
+    totals: &mut [f64],
+) -> bool {
+    let n = labels.len();
+    let k = totals.len();
+    let fits = d > 0
+        && rows.len() == d * n
+        && weights.is_none_or(|w| w.len() == n)
+        && sums.len() == k * d
+        && labels.iter().all(|&j| j < k);
+    fits && imp::add_rows(d, rows, weights, labels, sums, totals)
 }
 
 /// Squared distances of each row to the centres of a single panel, as f64:
@@ -91,8 +129,19 @@ mod imp {
     use super::Panels;
     use crate::cluster::Element;
 
-    pub(super) fn nearest_rows<F: Element>(_: &Panels, _: usize, _: &[F], _: &mut [usize]) -> Option<usize> {
+    pub(super) fn nearest_rows<F: Element>(_: &Panels, _: usize, _: usize, _: &[F], _: &mut [usize]) -> Option<usize> {
         None
+    }
+
+    pub(super) fn add_rows<F: Element>(
+        _: usize,
+        _: &[F],
+        _: Option<&[F]>,
+        _: &[usize],
+        _: &mut [f64],
+        _: &mut [f64],
+    ) -> bool {
+        false
     }
 
     pub(super) fn panel_distances<F: Element>(
@@ -108,17 +157,19 @@ mod imp {
 
 #[cfg(target_arch = "x86_64")]
 mod imp {
-    use core::arch::x86_64::{__m256, __m256d, _CMP_EQ_OQ};
+    use core::arch::x86_64::{__m128, __m256, __m256d, _CMP_EQ_OQ};
 
     use pulp::bytemuck::cast;
     use pulp::x86::V3;
 
     use super::{PANEL, PanelSet, Panels, TILE_F32, TILE_F64};
     use crate::cluster::Element;
+    use crate::cluster::element::Typed;
 
     pub(super) fn nearest_rows<F: Element>(
         panels: &Panels,
         d: usize,
+        k: usize,
         rows: &[F],
         labels: &mut [usize],
     ) -> Option<usize> {
@@ -127,6 +178,7 @@ mod imp {
             simd,
             panels,
             d,
+            k,
             rows,
             labels,
         }))
@@ -139,6 +191,7 @@ mod imp {
         simd: V3,
         panels: &'a Panels,
         d: usize,
+        k: usize,
         rows: &'a [F],
         labels: &'a mut [usize],
     }
@@ -152,60 +205,86 @@ mod imp {
                 simd,
                 panels,
                 d,
+                k,
                 rows,
                 labels,
             } = self;
             match panels {
-                Panels::F64(set) => tiles_f64(simd, set, d, rows, labels),
-                Panels::F32(set) => tiles_f32(simd, set, d, rows, labels),
+                Panels::F64(set) => tiles_f64(simd, set, d, k, rows, labels),
+                Panels::F32(set) => tiles_f32(simd, set, d, k, rows, labels),
             }
         }
     }
 
-    /// Records `best` as the label of a row, counting it if it changed.
+    /// Records `best` as the label of a row, counting it if it changed. Only
+    /// a NaN score (data overflowing f64) can pick a padding lane (≥ `k`);
+    /// a valid label beats a panic.
     #[inline(always)]
-    fn store(label: &mut usize, best: usize) -> usize {
+    fn store(label: &mut usize, best: usize, k: usize) -> usize {
+        let best = best.min(k - 1);
         let changed = usize::from(*label != best);
         *label = best;
         changed
     }
 
     #[inline(always)]
-    fn tiles_f64<F: Element>(simd: V3, set: &PanelSet<f64>, d: usize, rows: &[F], labels: &mut [usize]) -> usize {
+    fn tiles_f64<F: Element>(
+        simd: V3,
+        set: &PanelSet<f64>,
+        d: usize,
+        k: usize,
+        rows: &[F],
+        labels: &mut [usize],
+    ) -> usize {
         let mut changed = 0;
         let mut tiles = rows.chunks_exact(TILE_F64 * d);
         let mut tile_labels = labels.chunks_exact_mut(TILE_F64);
         for (tile, labels) in (&mut tiles).zip(&mut tile_labels) {
             let best = tile_f64::<F, TILE_F64>(simd, set, d, tile);
-            changed += labels.iter_mut().zip(best).map(|(l, b)| store(l, b)).sum::<usize>();
+            changed += labels.iter_mut().zip(best).map(|(l, b)| store(l, b, k)).sum::<usize>();
         }
         for (row, label) in tiles.remainder().chunks_exact(d).zip(tile_labels.into_remainder()) {
-            changed += store(label, tile_f64::<F, 1>(simd, set, d, row)[0]);
+            changed += store(label, tile_f64::<F, 1>(simd, set, d, row)[0], k);
         }
         changed
     }
 
     #[inline(always)]
-    fn tiles_f32<F: Element>(simd: V3, set: &PanelSet<f32>, d: usize, rows: &[F], labels: &mut [usize]) -> usize {
+    fn tiles_f32<F: Element>(
+        simd: V3,
+        set: &PanelSet<f32>,
+        d: usize,
+        k: usize,
+        rows: &[F],
+        labels: &mut [usize],
+    ) -> usize {
         let mut changed = 0;
         let mut tiles = rows.chunks_exact(TILE_F32 * d);
         let mut tile_labels = labels.chunks_exact_mut(TILE_F32);
         for (tile, labels) in (&mut tiles).zip(&mut tile_labels) {
             let best = tile_f32::<F, TILE_F32>(simd, set, d, tile);
-            changed += labels.iter_mut().zip(best).map(|(l, b)| store(l, b)).sum::<usize>();
+            changed += labels.iter_mut().zip(best).map(|(l, b)| store(l, b, k)).sum::<usize>();
         }
         for (row, label) in tiles.remainder().chunks_exact(d).zip(tile_labels.into_remainder()) {
-            changed += store(label, tile_f32::<F, 1>(simd, set, d, row)[0]);
+            changed += store(label, tile_f32::<F, 1>(simd, set, d, row)[0], k);
         }
         changed
     }
 
-    /// Nearest centre of each of the `R` rows of `tile` (f64 data).
+    /// Nearest centre of each of the `R` rows of `tile` (f64 data). The
+    /// first panel sets the best scores directly, so that for k ≤ 8 (one
+    /// panel) they need no registers while the scores are computed.
     #[inline(always)]
     fn tile_f64<F: Element, const R: usize>(simd: V3, set: &PanelSet<f64>, d: usize, tile: &[F]) -> [usize; R] {
+        let scores = scores_f64::<F, R>(simd, &set.minus_two[..d], &set.norms[0], d, tile);
+        // A loop, not a closure: a closure's body would sit outside the AVX2 context.
         let mut best = [(f64::INFINITY, 0); R];
-        for (p, (panel, norms)) in set.minus_two.chunks_exact(d).zip(&set.norms).enumerate() {
-            let scores = scores_f64::<F, R>(simd, panel, norms, d, tile);
+        for r in 0..R {
+            best[r] = argmin_f64(simd, scores[r]);
+        }
+        for p in 1..set.norms.len() {
+            let panel = &set.minus_two[p * d..(p + 1) * d];
+            let scores = scores_f64::<F, R>(simd, panel, &set.norms[p], d, tile);
             for r in 0..R {
                 let (score, lane) = argmin_f64(simd, scores[r]);
                 if score < best[r].0 {
@@ -216,12 +295,20 @@ mod imp {
         best.map(|b| b.1)
     }
 
-    /// Nearest centre of each of the `R` rows of `tile` (f32 data).
+    /// Nearest centre of each of the `R` rows of `tile` (f32 data). The
+    /// first panel sets the best scores directly, so that for k ≤ 8 (one
+    /// panel) they need no registers while the scores are computed.
     #[inline(always)]
     fn tile_f32<F: Element, const R: usize>(simd: V3, set: &PanelSet<f32>, d: usize, tile: &[F]) -> [usize; R] {
+        let scores = scores_f32::<F, R>(simd, &set.minus_two[..d], &set.norms[0], d, tile);
+        // A loop, not a closure: a closure's body would sit outside the AVX2 context.
         let mut best = [(f32::INFINITY, 0); R];
-        for (p, (panel, norms)) in set.minus_two.chunks_exact(d).zip(&set.norms).enumerate() {
-            let scores = scores_f32::<F, R>(simd, panel, norms, d, tile);
+        for r in 0..R {
+            best[r] = argmin_f32(simd, scores[r]);
+        }
+        for p in 1..set.norms.len() {
+            let panel = &set.minus_two[p * d..(p + 1) * d];
+            let scores = scores_f32::<F, R>(simd, panel, &set.norms[p], d, tile);
             for r in 0..R {
                 let (score, lane) = argmin_f32(simd, scores[r]);
                 if score < best[r].0 {
@@ -243,8 +330,10 @@ mod imp {
         tile: &[F],
     ) -> [[__m256d; 2]; R] {
         let rows: [&[F]; R] = core::array::from_fn(|r| &tile[r * d..(r + 1) * d]);
+        // Iterating to the shortest length lets the compiler drop the bounds checks.
+        let len = rows.iter().fold(panel.len(), |len, row| len.min(row.len()));
         let mut acc = [cast::<_, [__m256d; 2]>(*norms); R];
-        for (f, centres) in panel.iter().enumerate() {
+        for (f, centres) in panel[..len].iter().enumerate() {
             let centres: [__m256d; 2] = cast(*centres);
             for r in 0..R {
                 let x = simd.avx._mm256_set1_pd(rows[r][f].to_f64());
@@ -265,8 +354,9 @@ mod imp {
         tile: &[F],
     ) -> [__m256; R] {
         let rows: [&[F]; R] = core::array::from_fn(|r| &tile[r * d..(r + 1) * d]);
+        let len = rows.iter().fold(panel.len(), |len, row| len.min(row.len()));
         let mut acc = [cast::<_, __m256>(*norms); R];
-        for (f, centres) in panel.iter().enumerate() {
+        for (f, centres) in panel[..len].iter().enumerate() {
             let centres: __m256 = cast(*centres);
             for r in 0..R {
                 // For f32 data the round trip through f64 is exact and compiles away.
@@ -275,6 +365,144 @@ mod imp {
             }
         }
         acc
+    }
+
+    pub(super) fn add_rows<F: Element>(
+        d: usize,
+        rows: &[F],
+        weights: Option<&[F]>,
+        labels: &[usize],
+        sums: &mut [f64],
+        totals: &mut [f64],
+    ) -> bool {
+        let Some(simd) = V3::try_new() else { return false };
+        simd.vectorize(AddRows {
+            simd,
+            d,
+            rows,
+            weights,
+            labels,
+            sums,
+            totals,
+        });
+        true
+    }
+
+    /// [`add_rows`]'s work, forced inline like [`Nearest`].
+    struct AddRows<'a, F> {
+        simd: V3,
+        d: usize,
+        rows: &'a [F],
+        weights: Option<&'a [F]>,
+        labels: &'a [usize],
+        sums: &'a mut [f64],
+        totals: &'a mut [f64],
+    }
+
+    impl<F: Element> pulp::NullaryFnOnce for AddRows<'_, F> {
+        type Output = ();
+
+        #[inline(always)]
+        fn call(self) {
+            let AddRows {
+                simd,
+                d,
+                rows,
+                weights,
+                labels,
+                sums,
+                totals,
+            } = self;
+            // One loop per case, so that neither the weight nor the element
+            // type is tested per row.
+            match (F::typed(rows), weights) {
+                (Typed::F64(rows), None) => add_each(simd, d, rows, labels, sums, totals),
+                (Typed::F32(rows), None) => add_each(simd, d, rows, labels, sums, totals),
+                (Typed::F64(rows), Some(w)) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
+                (Typed::F32(rows), Some(w)) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
+            }
+        }
+    }
+
+    /// Adding a row of this type to f64 sums (a trait, not a closure, so
+    /// that it is inlined into the AVX2 context).
+    trait AddTo: Copy {
+        fn add_to(simd: V3, sum: &mut [f64], row: &[Self], weight: Option<f64>);
+    }
+
+    impl AddTo for f64 {
+        #[inline(always)]
+        fn add_to(simd: V3, sum: &mut [f64], row: &[f64], weight: Option<f64>) {
+            add_f64(simd, sum, row, weight);
+        }
+    }
+
+    impl AddTo for f32 {
+        #[inline(always)]
+        fn add_to(simd: V3, sum: &mut [f64], row: &[f32], weight: Option<f64>) {
+            add_f32(simd, sum, row, weight);
+        }
+    }
+
+    /// Adds each row (weight 1) to its label's sums.
+    #[inline(always)]
+    fn add_each<T: AddTo>(simd: V3, d: usize, rows: &[T], labels: &[usize], sums: &mut [f64], totals: &mut [f64]) {
+        for (row, &j) in rows.chunks_exact(d).zip(labels) {
+            totals[j] += 1.0;
+            T::add_to(simd, &mut sums[j * d..(j + 1) * d], row, None);
+        }
+    }
+
+    /// [`add_each`] with a weight per row.
+    #[inline(always)]
+    fn add_each_weighted<T: AddTo, F: Element>(
+        simd: V3,
+        d: usize,
+        rows: &[T],
+        weights: &[F],
+        labels: &[usize],
+        sums: &mut [f64],
+        totals: &mut [f64],
+    ) {
+        for ((row, &j), w) in rows.chunks_exact(d).zip(labels).zip(weights) {
+            let w = w.to_f64();
+            totals[j] += w;
+            T::add_to(simd, &mut sums[j * d..(j + 1) * d], row, Some(w));
+        }
+    }
+
+    /// `sum += weight × row` in f64, four lanes at a time; multiplying then
+    /// adding (no FMA) rounds as the scalar loop does.
+    #[inline(always)]
+    fn add_f64(simd: V3, sum: &mut [f64], row: &[f64], weight: Option<f64>) {
+        let avx = simd.avx;
+        let (sum4, sum_tail) = sum.as_chunks_mut::<4>();
+        let (row4, row_tail) = row.as_chunks::<4>();
+        for (s, x) in sum4.iter_mut().zip(row4) {
+            let x: __m256d = cast(*x);
+            let x = weight.map_or(x, |w| avx._mm256_mul_pd(avx._mm256_set1_pd(w), x));
+            *s = cast(avx._mm256_add_pd(cast(*s), x));
+        }
+        for (s, &x) in sum_tail.iter_mut().zip(row_tail) {
+            *s += weight.map_or(x, |w| w * x);
+        }
+    }
+
+    /// [`add_f64`] for f32 rows, widened to f64 in registers (exactly).
+    #[inline(always)]
+    fn add_f32(simd: V3, sum: &mut [f64], row: &[f32], weight: Option<f64>) {
+        let avx = simd.avx;
+        let (sum4, sum_tail) = sum.as_chunks_mut::<4>();
+        let (row4, row_tail) = row.as_chunks::<4>();
+        for (s, x) in sum4.iter_mut().zip(row4) {
+            let x = avx._mm256_cvtps_pd(cast::<_, __m128>(*x));
+            let x = weight.map_or(x, |w| avx._mm256_mul_pd(avx._mm256_set1_pd(w), x));
+            *s = cast(avx._mm256_add_pd(cast(*s), x));
+        }
+        for (s, &x) in sum_tail.iter_mut().zip(row_tail) {
+            let x = f64::from(x);
+            *s += weight.map_or(x, |w| w * x);
+        }
     }
 
     pub(super) fn panel_distances<F: Element>(
