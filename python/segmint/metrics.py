@@ -42,24 +42,12 @@ def _by_value(labels: np.ndarray) -> np.ndarray:
     return np.unique(labels, return_inverse=True)[1].astype(np.int64).reshape(-1)
 
 
-def _codes(labels: Any, n: int | None = None, name: str = "labels") -> np.ndarray:
-    """Labels as codes 0..k in order of value, every code used."""
-    labels = _shaped(labels, n, name)
-    if labels.dtype.kind in "iu" and labels.size and labels.min() >= 0 and labels.max() < 2 * labels.size:
-        # Small non-negative ints: renumber the used values 0..k in O(n), no sort;
-        # labels that already are 0..k with every value used pass through as they are.
-        used = np.bincount(labels) > 0
-        if used.all():
-            return labels.astype(np.int64, copy=False)
-        return (np.cumsum(used) - 1)[labels].astype(np.int64)
-    return _by_value(labels)
-
-
 def _labels(labels: Any, n: int | None = None, name: str = "labels") -> np.ndarray:
     """Labels for the native indices: integers go as they are (uncopied when
     int64 and contiguous) and are numbered there; other values are coded here."""
     labels = _shaped(labels, n, name)
-    if labels.dtype.kind in "iu":
+    beyond_int64 = labels.dtype == np.uint64 and labels.size and labels.max() > np.iinfo(np.int64).max
+    if labels.dtype.kind in "iu" and not beyond_int64:
         return np.ascontiguousarray(labels, dtype=np.int64)
     return _by_value(labels)
 

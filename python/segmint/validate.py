@@ -14,7 +14,7 @@ import pandas as pd
 from . import _native
 from ._base import as_matrix, seed_from
 from .exceptions import ParameterError
-from .metrics import _codes
+from .metrics import _labels
 
 __all__ = ["Scorecard", "masda_scorecard", "CRITERIA"]
 
@@ -132,7 +132,7 @@ def masda_scorecard(
     matrix = as_matrix(X, dtype=np.float64)
     if feature_names is None:
         feature_names = [f"x{j}" for j in range(matrix.shape[1])]
-    codes = _codes(labels, matrix.shape[0])
+    codes = _labels(labels, matrix.shape[0])
 
     def vector(values: Any, name: str) -> np.ndarray | None:
         if values is None:

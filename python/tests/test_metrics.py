@@ -49,8 +49,9 @@ def test_partition_comparisons_equal_scikit_learn_and_accept_any_labels():
         lambda t: t.astype(np.int32),  # another integer type
         lambda t: np.repeat(t, 2)[::2],  # not contiguous
         lambda t: np.array(["v", "w", "x", "y", "z"])[t],  # strings
+        lambda t: t.astype(np.uint64) + np.uint64(2**63),  # beyond int64
     ],
-    ids=["gaps", "negative", "far-apart", "int32", "strided", "strings"],
+    ids=["gaps", "negative", "far-apart", "int32", "strided", "strings", "huge-uint64"],
 )
 def test_any_labels_give_scikit_learns_values(relabel):
     X, truth, noisy = data()

@@ -66,6 +66,9 @@ def test_scorecard_frames_and_not_assessed_without_data():
     assert card.summary.loc[0, "actionable"] == "warn"  # shares its strategy with segment 1
     with pytest.raises(ParameterError, match="revenue"):
         masda_scorecard(X, labels, revenue=np.ones(3))
+    # Any integer labels are segments numbered in order of value.
+    relabelled = masda_scorecard(X, labels * 5 - 1, reachable=reachable, strategies=strategies, n_boot=10)
+    assert relabelled.summary.equals(masda_scorecard(X, labels, reachable=reachable, strategies=strategies, n_boot=10).summary)
 
 
 def test_segment_result_carries_the_scorecard():

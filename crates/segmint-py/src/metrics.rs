@@ -10,7 +10,7 @@ use crate::error::{detached, to_json};
 
 /// The labels' values, borrowed from NumPy when contiguous; they become
 /// codes 0..k through [`metrics::label_codes`] off the GIL.
-fn values<'a>(labels: &'a PyReadonlyArray1<'_, i64>) -> Cow<'a, [i64]> {
+pub(crate) fn values<'a>(labels: &'a PyReadonlyArray1<'_, i64>) -> Cow<'a, [i64]> {
     match labels.as_slice() {
         Ok(values) => Cow::Borrowed(values),
         Err(_) => Cow::Owned(labels.as_array().to_vec()),

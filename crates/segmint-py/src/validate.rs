@@ -2,9 +2,11 @@
 
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
+use segmint::metrics;
 use segmint::validate::{ScaleReliability, ValidateOptions, ValidationInput, validate};
 
 use crate::error::{detached, raise, to_json};
+use crate::metrics::values;
 
 /// The scorecard of a labelled matrix (JSON of `validate::Scorecard`).
 /// `options_json` holds `ValidateOptions` (thresholds included), every field optional.
@@ -35,19 +37,8 @@ pub fn masda_scorecard(
         .transpose()
         .map_err(|e| parse_error("scales", e))?
         .unwrap_or_default();
-    let labels: Vec<usize> = labels
-        .as_array()
-        .iter()
-        .map(|&c| {
-            usize::try_from(c).map_err(|_| {
-                raise(
-                    py,
-                    "ParameterError",
-                    format!("invalid parameter labels: code {c}; expected >= 0"),
-                )
-            })
-        })
-        .collect::<PyResult<_>>()?;
+    let labels = values(&labels);
+    let labels = metrics::label_codes(&labels);
     let revenue = revenue.map(|r| r.as_array().to_vec());
     let value = value.map(|v| v.as_array().to_vec());
     let x = x.as_array();

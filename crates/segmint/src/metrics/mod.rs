@@ -64,8 +64,9 @@ pub(crate) fn sampled_rows(n: usize, limit: usize, seed: u64) -> Vec<usize> {
 /// their sizes (labels must be `0..k` with every cluster non-empty, 2 ≤ k ≤ n − 1).
 pub(crate) fn count_clusters(labels: &[usize], n: usize) -> Result<(usize, Vec<usize>)> {
     let k = cluster_count(labels, n)?;
+    // A chunk at least k long keeps the per-chunk counters O(n) in all.
     let sizes = labels
-        .par_chunks(LABEL_CHUNK)
+        .par_chunks(LABEL_CHUNK.max(k))
         .map(|chunk| segment_sizes(chunk, k))
         .reduce(|| vec![0; k], |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect());
     check_sizes(&sizes, n)?;
@@ -122,29 +123,16 @@ pub(crate) fn check_sizes(sizes: &[usize], n: usize) -> Result<()> {
 /// Labels that already are such codes are borrowed, not copied.
 pub fn label_codes(labels: &[i64]) -> Cow<'_, [usize]> {
     let n = labels.len();
-    let (low, high) = labels
-        .par_iter()
-        .fold(|| (i64::MAX, i64::MIN), |(lo, hi), &l| (lo.min(l), hi.max(l)))
-        .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)));
-    if n == 0 || low < 0 || high as u64 >= 2 * n as u64 {
+    let chunk = LABEL_CHUNK.max(n.div_ceil(4 * rayon::current_num_threads()));
+    let seen = labels
+        .par_chunks(chunk)
+        .map(|chunk| SeenLabels::of(chunk, 2 * n))
+        .reduce(SeenLabels::default, SeenLabels::merge);
+    let Some(used) = seen.used else {
         return Cow::Owned(renumbered_by_sorting(labels));
-    }
-    let span = high as usize + 1;
-    let used = labels
-        .par_iter()
-        .fold(
-            || vec![false; span],
-            |mut used, &l| {
-                used[l as usize] = true;
-                used
-            },
-        )
-        .reduce(
-            || vec![false; span],
-            |a, b| a.iter().zip(&b).map(|(x, y)| *x || *y).collect(),
-        );
+    };
     if used.iter().all(|&u| u)
-        && let Ok(codes) = bytemuck::try_cast_slice::<i64, usize>(labels)
+        && let Some(codes) = as_codes(labels)
     {
         return Cow::Borrowed(codes);
     }
@@ -157,6 +145,57 @@ pub fn label_codes(labels: &[i64]) -> Cow<'_, [usize]> {
         })
         .collect();
     Cow::Owned(labels.par_iter().map(|&l| code_of[l as usize]).collect())
+}
+
+/// Which of the values `0..limit` a run of labels uses, in one read; `None`
+/// once a label is negative or ≥ limit (such labels are numbered by sorting).
+struct SeenLabels {
+    used: Option<Vec<bool>>,
+}
+
+impl Default for SeenLabels {
+    fn default() -> Self {
+        SeenLabels { used: Some(Vec::new()) }
+    }
+}
+
+impl SeenLabels {
+    fn of(labels: &[i64], limit: usize) -> Self {
+        let mut used = Vec::new();
+        for &l in labels {
+            let Ok(value) = usize::try_from(l) else {
+                return SeenLabels { used: None };
+            };
+            if value >= limit {
+                return SeenLabels { used: None };
+            }
+            if value >= used.len() {
+                used.resize(value + 1, false);
+            }
+            used[value] = true;
+        }
+        SeenLabels { used: Some(used) }
+    }
+
+    fn merge(self, other: Self) -> Self {
+        let (Some(mut a), Some(b)) = (self.used, other.used) else {
+            return SeenLabels { used: None };
+        };
+        if a.len() < b.len() {
+            a.resize(b.len(), false);
+        }
+        a.iter_mut().zip(&b).for_each(|(x, y)| *x |= y);
+        SeenLabels { used: Some(a) }
+    }
+}
+
+/// Non-negative `i64` labels seen as `usize` codes without a copy (only
+/// where the two types have the same size: a 64-bit target).
+fn as_codes(labels: &[i64]) -> Option<&[usize]> {
+    if size_of::<usize>() != size_of::<i64>() {
+        return None;
+    }
+    bytemuck::try_cast_slice::<i64, usize>(labels).ok()
 }
 
 /// Codes in order of value for labels that are negative or far apart.
@@ -206,6 +245,21 @@ mod tests {
             assert_eq!(*codes, by_hand(&labels), "{labels:?}");
         }
         assert!(label_codes(&[]).is_empty());
+    }
+
+    #[test]
+    fn labels_spread_over_many_parallel_chunks_are_numbered_as_a_whole() {
+        let dense: Vec<i64> = (0..300_000).map(|i| (i * 7 % 5) as i64).collect();
+        assert!(matches!(label_codes(&dense), Cow::Borrowed(_)));
+        let mut gap = dense.clone();
+        gap[250_000] = 7; // only the last chunk sees 7; no row has 5 or 6
+        let mut negative = dense.clone();
+        negative[299_999] = -3;
+        for labels in [gap, negative] {
+            let codes = label_codes(&labels);
+            assert!(matches!(codes, Cow::Owned(_)));
+            assert_eq!(*codes, by_hand(&labels));
+        }
     }
 
     #[test]
