@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{Frequencies, MergedRfm, RfmData, check_history, check_horizon, check_positive};
+use super::data::{DistinctValues, MergedRfm, RfmData, check_history, check_horizon, check_positive};
 use super::fit::{FitOptions, FitReport, LogLikelihood, add, chunked_sums, maximise};
 use super::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1};
 use super::value::TransactionModel;
@@ -189,12 +189,12 @@ impl TransactionModel for BetaGeo {
 /// and the shares are 1/(1+e) and e/(1+e).
 struct Likelihood<'a> {
     data: RfmData<'a>,
-    frequencies: Frequencies,
+    frequencies: DistinctValues,
     weight_by_x: Vec<f64>,
     /// The distinct T and each row's index among them.
-    ages: Frequencies,
+    ages: DistinctValues,
     /// The distinct t_x and each row's index among them.
-    recencies: Frequencies,
+    recencies: DistinctValues,
 }
 
 /// ln(α + t) and 1/(α + t) at each distinct time.
@@ -204,7 +204,7 @@ struct TimeTable {
 }
 
 impl TimeTable {
-    fn new(times: &Frequencies, alpha: f64) -> Self {
+    fn new(times: &DistinctValues, alpha: f64) -> Self {
         TimeTable {
             ln: times.table(|t| (alpha + t).ln()),
             inverse: times.table(|t| 1.0 / (alpha + t)),
@@ -214,11 +214,11 @@ impl TimeTable {
 
 impl<'a> Likelihood<'a> {
     fn new(data: RfmData<'a>) -> Self {
-        let frequencies = Frequencies::new(data.frequency);
+        let frequencies = DistinctValues::new(data.frequency);
         let weight_by_x = frequencies.totals(|i| data.weight(i));
         Likelihood {
-            ages: Frequencies::new(data.t),
-            recencies: Frequencies::new(data.recency),
+            ages: DistinctValues::new(data.t),
+            recencies: DistinctValues::new(data.recency),
             data,
             frequencies,
             weight_by_x,

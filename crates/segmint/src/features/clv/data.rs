@@ -305,24 +305,25 @@ fn at_row(value: f64, row: Option<usize>) -> String {
     }
 }
 
-/// The distinct frequencies of a data set and each row's index among them, so
-/// that the log-gamma terms of x are computed once per distinct x per
+/// The distinct values of one column (frequency, T or recency) and each row's
+/// index among them, so that terms of that value alone (the log-gamma terms
+/// of x, the logarithms of T) are computed once per distinct value per
 /// likelihood evaluation rather than once per row.
-pub(crate) struct Frequencies {
-    /// Distinct frequencies, ascending.
+pub(crate) struct DistinctValues {
+    /// Distinct values, ascending.
     pub values: Vec<f64>,
     /// Row → position in `values`.
     pub index: Vec<usize>,
 }
 
-impl Frequencies {
-    /// Indexes `frequency` (finite values, checked before).
-    pub(crate) fn new(frequency: &[f64]) -> Self {
-        let mut values = frequency.to_vec();
+impl DistinctValues {
+    /// Indexes `column` (finite values, checked before).
+    pub(crate) fn new(column: &[f64]) -> Self {
+        let mut values = column.to_vec();
         values.sort_unstable_by(f64::total_cmp);
         values.dedup();
-        let index = frequency.iter().map(|x| values.partition_point(|v| v < x)).collect();
-        Frequencies { values, index }
+        let index = column.iter().map(|x| values.partition_point(|v| v < x)).collect();
+        DistinctValues { values, index }
     }
 
     /// Σ weight(i) over the rows of each distinct x: the x-only terms of a
@@ -467,7 +468,7 @@ mod tests {
 
     #[test]
     fn frequencies_index_the_distinct_values() {
-        let f = Frequencies::new(&[3.0, 0.0, 3.0, 1.0]);
+        let f = DistinctValues::new(&[3.0, 0.0, 3.0, 1.0]);
         assert_eq!(f.values, [0.0, 1.0, 3.0]);
         assert_eq!(f.index, [2, 0, 2, 1]);
     }

@@ -1,7 +1,9 @@
 //! Maximum likelihood for every model on the log-parameters: BFGS (argmin)
-//! with the model's analytic gradient where it has one (BG/NBD, Pareto/NBD,
-//! Gamma-Gamma), Nelder–Mead then BFGS with central differences otherwise. Starts are deterministic; the first that converges is kept
-//! unless [`FitOptions::every_start`] asks for all, then the best of them.
+//! with the model's analytic gradient (BG/NBD, Pareto/NBD and Gamma-Gamma
+//! all have one). A likelihood without a gradient (a model to come; tested
+//! with a plain closure) runs Nelder–Mead to the basin, then BFGS with
+//! central differences. Starts are deterministic; the first that converges
+//! is kept unless [`FitOptions::every_start`] asks for all, then the best.
 //! Standard errors come from the Hessian on the natural parameters.
 
 use std::ops::Range;

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{Frequencies, SpendData, check_count, check_positive, finite_scalar};
+use super::data::{DistinctValues, SpendData, check_count, check_positive, finite_scalar};
 use super::fit::{FitOptions, FitReport, LogLikelihood, add, chunked_sums, maximise};
 use super::special::{digamma, ln_gamma};
 use super::value::{ClvHorizon, TransactionModel};
@@ -148,13 +148,13 @@ impl GammaGamma {
 /// The terms of x alone are summed once per distinct x with its total weight.
 struct Likelihood<'a> {
     data: &'a SpendData<'a>,
-    frequencies: Frequencies,
+    frequencies: DistinctValues,
     weight_by_x: Vec<f64>,
 }
 
 impl<'a> Likelihood<'a> {
     fn new(data: &'a SpendData<'a>) -> Self {
-        let frequencies = Frequencies::new(data.frequency);
+        let frequencies = DistinctValues::new(data.frequency);
         let weight_by_x = frequencies.totals(|i| if data.frequency[i] > 0.0 { data.weight(i) } else { 0.0 });
         Likelihood {
             data,

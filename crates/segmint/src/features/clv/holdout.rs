@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::data::{Frequencies, RfmData, check_horizon};
+use super::data::{DistinctValues, RfmData, check_horizon};
 use super::value::TransactionModel;
 use crate::error::{Error, Result};
 
@@ -78,7 +78,7 @@ pub fn evaluate_holdout(
 
 /// Weighted means of actual and predicted purchases per calibration frequency.
 fn bins(calibration: &RfmData<'_>, actual: &[f64], predicted: &[f64]) -> Vec<HoldoutBin> {
-    let frequencies = Frequencies::new(calibration.frequency);
+    let frequencies = DistinctValues::new(calibration.frequency);
     let customers = frequencies.totals(|i| calibration.weight(i));
     let actual_sums = frequencies.totals(|i| calibration.weight(i) * actual[i]);
     let predicted_sums = frequencies.totals(|i| calibration.weight(i) * predicted[i]);

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use rayon::prelude::*;
 
 use super::bgnbd::{hyp, mean_rate};
-use super::data::{Frequencies, HistoryPoints, MergedRfm, RfmData, check_history, check_horizon, check_positive};
+use super::data::{DistinctValues, HistoryPoints, MergedRfm, RfmData, check_history, check_horizon, check_positive};
 use super::fit::{FitOptions, FitReport, LogLikelihood, add, chunked_sum, chunked_sums, maximise};
 use super::special::{
     Hyp2f1, digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_hyp2f1_one_with_gradient, log_add_exp, log_sub_exp,
@@ -94,7 +94,7 @@ impl ParetoNbd {
     /// whose 2F1 does not converge makes this an error.
     pub fn log_likelihood(&self, data: &RfmData<'_>) -> Result<f64> {
         data.check()?;
-        let ll = log_likelihood_sum(&self.params, data, &Frequencies::new(data.frequency));
+        let ll = log_likelihood_sum(&self.params, data, &DistinctValues::new(data.frequency));
         if ll.is_nan() {
             return Err(Error::InsufficientData {
                 what: "the Pareto/NBD likelihood could not be evaluated: its 2F1 series did not converge \
@@ -262,7 +262,7 @@ fn power_ratio(e: f64, l: f64) -> f64 {
 }
 
 /// Σ weight × ln L over rows; NaN when a 2F1 series does not converge.
-fn log_likelihood_sum(p: &ParetoNbdParams, data: &RfmData<'_>, frequencies: &Frequencies) -> f64 {
+fn log_likelihood_sum(p: &ParetoNbdParams, data: &RfmData<'_>, frequencies: &DistinctValues) -> f64 {
     let ParetoNbdParams { r, alpha, s, beta } = *p;
     let constant = r * alpha.ln() + s * beta.ln() - ln_gamma(r);
     let by_x = frequencies.table(|x| ln_gamma(r + x) + constant);
@@ -304,14 +304,14 @@ const FALLBACK_STEP: f64 = 6e-6;
 /// ∂ℓ = ∂head + π_A ∂A + π_B (∂(ln s − ln(r+s+x)) + ∂ ln J).
 struct Likelihood<'a> {
     data: RfmData<'a>,
-    frequencies: Frequencies,
+    frequencies: DistinctValues,
     weight_by_x: Vec<f64>,
     points: HistoryPoints,
 }
 
 impl<'a> Likelihood<'a> {
     fn new(data: RfmData<'a>) -> Self {
-        let frequencies = Frequencies::new(data.frequency);
+        let frequencies = DistinctValues::new(data.frequency);
         let weight_by_x = frequencies.totals(|i| data.weight(i));
         Likelihood {
             points: HistoryPoints::new(&data),
