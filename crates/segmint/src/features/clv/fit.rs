@@ -40,10 +40,6 @@ const BFGS_GRADIENT_TOLERANCE: f64 = 1e-8;
 /// than this (a few units in the last place of a cost of order 1–10).
 const BFGS_COST_TOLERANCE: f64 = 1e-14;
 
-/// BFGS runs in rounds of this many iterations, so that a line-search failure
-/// near the optimum (a noisy gradient) loses at most one round.
-const BFGS_ROUND: u64 = 10;
-
 /// Central-difference step in log-parameters (about ε^(1/3)).
 const GRADIENT_STEP: f64 = 6e-6;
 
@@ -278,6 +274,11 @@ struct MeanNll<'a> {
     /// argmin asks for the cost and then the gradient of each line-search
     /// point, and one pass over the data gives both.
     last: Mutex<Option<CostAndGradient>>,
+    /// The first point the solver asked about whose gradient is within
+    /// [`BFGS_GRADIENT_TOLERANCE`]. Near the optimum the costs of nearby
+    /// points differ by rounding noise, so a line search that compares them
+    /// can chase that noise for dozens of passes; the solver is stopped there.
+    reached: Mutex<Option<(Vec<f64>, f64)>>,
 }
 
 impl<'a> MeanNll<'a> {
@@ -287,7 +288,27 @@ impl<'a> MeanNll<'a> {
             total_weight,
             analytic: ll.has_gradient(),
             last: Mutex::new(None),
+            reached: Mutex::new(None),
         }
+    }
+
+    /// Cost and gradient for the solver: an error, which stops it, at the
+    /// first point whose gradient is within tolerance (kept in `reached`).
+    fn for_solver(&self, theta: &[f64]) -> std::result::Result<(f64, Vec<f64>), argmin::core::Error> {
+        let (cost, gradient) = self.cost_and_gradient(theta);
+        if cost.is_finite() && gradient.iter().all(|g| g.abs() <= BFGS_GRADIENT_TOLERANCE) {
+            *self.reached.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((theta.to_vec(), cost));
+            return Err(argmin::core::Error::msg("gradient within tolerance"));
+        }
+        Ok((cost, gradient))
+    }
+
+    /// Takes the point recorded by [`MeanNll::for_solver`], if any.
+    fn take_reached(&self) -> Option<(Vec<f64>, f64)> {
+        self.reached
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
     }
 
     /// The cost alone (Nelder–Mead, central differences).
@@ -312,6 +333,13 @@ impl<'a> MeanNll<'a> {
         {
             return (*cost, gradient.clone());
         }
+        let (cost, gradient) = self.analytic_cost_and_gradient(theta);
+        *last = Some((theta.to_vec(), cost, gradient.clone()));
+        (cost, gradient)
+    }
+
+    /// Cost and analytic gradient in θ, one pass, not cached.
+    fn analytic_cost_and_gradient(&self, theta: &[f64]) -> (f64, Vec<f64>) {
         let params: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
         let (value, gradient) = self
             .ll
@@ -323,7 +351,6 @@ impl<'a> MeanNll<'a> {
             .zip(&params)
             .map(|(g, p)| -g * p / self.total_weight)
             .collect();
-        *last = Some((theta.to_vec(), cost, gradient.clone()));
         (cost, gradient)
     }
 
@@ -339,11 +366,22 @@ impl<'a> MeanNll<'a> {
             .collect()
     }
 
-    /// Hessian of the cost in θ (to start BFGS with Newton steps).
+    /// Hessian of the cost in θ (to start BFGS with Newton steps): forward
+    /// differences of the gradient, n passes beside the start's own (cached,
+    /// and left in the cache for the solver), as a first guess needs no more.
     fn hessian(&self, theta: &[f64]) -> Option<Vec<Vec<f64>>> {
         let n = theta.len();
         if self.analytic {
-            return gradient_hessian(|t| self.cost_and_gradient(t).1, theta, &vec![GRADIENT_STEP; n]);
+            let at_theta = self.cost_and_gradient(theta).1;
+            let rows: Vec<Vec<f64>> = (0..n)
+                .map(|i| {
+                    let mut moved = theta.to_vec();
+                    moved[i] += GRADIENT_STEP;
+                    let g = self.analytic_cost_and_gradient(&moved).1;
+                    g.iter().zip(&at_theta).map(|(a, b)| (a - b) / GRADIENT_STEP).collect()
+                })
+                .collect();
+            return symmetrised(rows);
         }
         central_hessian(|t| self.value_at(t), theta, &vec![HESSIAN_STEP; n])
     }
@@ -370,7 +408,7 @@ impl CostFunction for &MeanNll<'_> {
 
     fn cost(&self, theta: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
         if self.analytic {
-            return Ok(self.cost_and_gradient(theta).0);
+            return Ok(self.for_solver(theta)?.0);
         }
         Ok(self.value_at(theta))
     }
@@ -381,7 +419,7 @@ impl Gradient for &MeanNll<'_> {
     type Gradient = Vec<f64>;
 
     fn gradient(&self, theta: &Self::Param) -> std::result::Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.cost_and_gradient(theta).1)
+        Ok(self.for_solver(theta)?.1)
     }
 }
 
@@ -430,10 +468,11 @@ fn simplex_search(objective: &MeanNll<'_>, theta0: Vec<f64>, max_iterations: u64
     })
 }
 
-/// BFGS (More–Thuente line search) from `run`, in rounds that carry the
-/// inverse Hessian over; keeps the best point. The first inverse Hessian is
-/// the numerical one at the start when it is positive definite, so that BFGS
-/// starts with Newton steps.
+/// BFGS (More–Thuente line search) from `run`, one iteration per round with
+/// the inverse Hessian carried over, until a point's gradient is within
+/// tolerance (that point ends the run) or the solver stops; keeps the best
+/// point. The first inverse Hessian is the numerical one at the start when
+/// it is positive definite, so that BFGS starts with Newton steps.
 fn polish(objective: &MeanNll<'_>, mut run: Run, max_iterations: u64) -> Run {
     let n = run.theta.len();
     let identity = || (0..n).map(|i| (0..n).map(|j| f64::from(i == j)).collect()).collect();
@@ -449,16 +488,21 @@ fn polish(objective: &MeanNll<'_>, mut run: Run, max_iterations: u64) -> Run {
         let Ok(solver) = solver else {
             break;
         };
-        let round = BFGS_ROUND.min(max_iterations - done);
         let start = (run.theta.clone(), inverse_hessian.clone());
-        let Ok(result) = Executor::new(objective, solver)
-            .configure(|state| state.param(start.0).inv_hessian(start.1).max_iters(round))
+        let outcome = Executor::new(objective, solver)
+            .configure(|state| state.param(start.0).inv_hessian(start.1).max_iters(1))
             .timer(false)
-            .run()
-        else {
-            // A line search that fails on the first round from a far start may
-            // fail for the numerical Hessian's scale: retry once with the identity.
-            if done == 0 && !retried {
+            .run();
+        if let Some((theta, cost)) = objective.take_reached() {
+            // Reached at the start of the round or during its iteration.
+            run.iterations += u64::from(theta != run.theta);
+            (run.theta, run.cost) = (theta, cost);
+            break;
+        }
+        let Ok(result) = outcome else {
+            // A line search that fails far from the optimum may fail for the
+            // scale of the first inverse Hessian: retry once with the identity.
+            if !retried {
                 retried = true;
                 inverse_hessian = identity();
                 continue;
@@ -537,6 +581,13 @@ fn gradient_hessian(g: impl Fn(&[f64]) -> Vec<f64>, x: &[f64], steps: &[f64]) ->
             (0..n).map(|j| (g_up[j] - g_down[j]) / (2.0 * steps[i])).collect()
         })
         .collect();
+    symmetrised(rows)
+}
+
+/// (H + Hᵀ)/2 of a Hessian taken row by row from gradients; `None` when an
+/// entry is not finite.
+fn symmetrised(rows: Vec<Vec<f64>>) -> Option<Vec<Vec<f64>>> {
+    let n = rows.len();
     let h: Vec<Vec<f64>> = (0..n)
         .map(|i| (0..n).map(|j| 0.5 * (rows[i][j] + rows[j][i])).collect())
         .collect();
