@@ -127,6 +127,67 @@ def transaction_arrays(
     }
 
 
+_YES = frozenset({"1", "true", "yes", "y"})
+_NO = frozenset({"0", "false", "no", "n", ""})
+
+
+def discount_flags(df: pd.DataFrame, column: str) -> np.ndarray:
+    """Whether each line was discounted, as the CSV reader reads a discount
+    column: an amount (> 0 means discounted) or a yes/no flag (empty: no)."""
+    series = df[column]
+    if pd.api.types.is_bool_dtype(series):
+        return series.fillna(False).to_numpy(dtype=bool)
+    amounts = pd.to_numeric(series, errors="coerce")
+    flags = np.array(amounts > 0, dtype=bool)
+    worded = amounts.isna().to_numpy()
+    words = series[worded].fillna("").astype(str).str.strip().str.lower().to_numpy()
+    yes, no = np.isin(words, list(_YES)), np.isin(words, list(_NO))
+    if not (yes | no).all():
+        bad = worded.copy()
+        bad[worded] = ~(yes | no)
+        raise _first_bad(bad, df, column, "a discount amount or a yes/no flag")
+    flags[worded] = yes
+    return flags
+
+
+def _coded(df: pd.DataFrame, column: str) -> tuple[list[str], np.ndarray]:
+    """An id column as (distinct values, codes); a missing value is the id ""."""
+    codes, uniques = pd.factorize(df[column].fillna(""), sort=False)
+    return [str(u) for u in uniques], codes.astype(np.int64)
+
+
+def line_columns(
+    df: pd.DataFrame,
+    quantity_col: str | None = None,
+    product_col: str | None = None,
+    category_col: str | None = None,
+    channel_col: str | None = None,
+    discount_col: str | None = None,
+) -> dict[str, Any]:
+    """The optional line columns as the native pipeline takes them."""
+    require_columns(
+        df,
+        quantity_col=quantity_col,
+        product_col=product_col,
+        category_col=category_col,
+        channel_col=channel_col,
+        discount_col=discount_col,
+    )
+    columns: dict[str, Any] = {}
+    if quantity_col is not None:
+        quantities = pd.to_numeric(df[quantity_col], errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(quantities)
+        if bad.any():
+            raise _first_bad(bad, df, quantity_col, "a finite number of items")
+        columns["quantities"] = quantities
+    for key, column in (("products", product_col), ("categories", category_col), ("sales_channels", channel_col)):
+        if column is not None:
+            columns[key] = _coded(df, column)
+    if discount_col is not None:
+        columns["discount_flags"] = discount_flags(df, discount_col)
+    return columns
+
+
 def table_frame(table: dict[str, Any], index_name: str = "customer_id") -> pd.DataFrame:
     """A native customer table as a DataFrame indexed by customer id."""
     index = pd.Index(table["index"], name=index_name)

@@ -193,6 +193,10 @@ def read_transactions(
     quantity_col: str | None = None,
     price_col: str | None = None,
     order_col: str | None = None,
+    product_col: str | None = None,
+    category_col: str | None = None,
+    channel_col: str | None = None,
+    discount_col: str | None = None,
     date_format: str | None = None,
     delimiter: str = ",",
     strict: bool = False,
@@ -250,9 +254,13 @@ def segment(
     audit_json: str | None = None,
     customers: tuple[list[str], list[tuple[str, list[float]]], list[tuple[str, list[str]]]] | None = None,
     channels: list[str] | None = None,
-    products: tuple[list[str], npt.NDArray[np.int64]] | None = None,
     launches: tuple[list[str], list[int]] | None = None,
     interactions: tuple[list[str], list[int], list[str], list[float]] | None = None,
+    quantities: npt.NDArray[np.float64] | None = None,
+    products: tuple[list[str], npt.NDArray[np.int64]] | None = None,
+    categories: tuple[list[str], npt.NDArray[np.int64]] | None = None,
+    sales_channels: tuple[list[str], npt.NDArray[np.int64]] | None = None,
+    discount_flags: npt.NDArray[np.bool_] | None = None,
 ) -> dict[str, Any]: ...
 def report_html(report_json: str) -> str: ...
 def make_customers(n_customers: int, seed: int = 0) -> dict[str, Any]: ...

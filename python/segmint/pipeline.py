@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import _native
 from ._base import seed_from
-from ._frames import require_columns, table_frame, to_seconds, transaction_arrays
+from ._frames import line_columns, require_columns, table_frame, to_seconds, transaction_arrays
 from .exceptions import ParameterError, SegmintIOError
 from .features import _as_of_seconds, _interaction_columns
 from .validate import Scorecard
@@ -182,6 +182,10 @@ def segment(
     interactions: pd.DataFrame | None = None,
     products: pd.DataFrame | None = None,
     product_col: str | None = None,
+    quantity_col: str | None = None,
+    category_col: str | None = None,
+    channel_col: str | None = None,
+    discount_col: str | None = None,
 ) -> SegmentationResult:
     """Segment the customers of a transaction DataFrame.
 
@@ -197,29 +201,30 @@ def segment(
     ``date``, optional ``kind`` and ``satisfaction``) add service and
     engagement KPIs to the profiles; ``products`` (``product_id``,
     ``launch_date``) with ``product_col`` naming the product of each
-    transaction line add the new-product share.
+    transaction line add the new-product share. The optional line columns
+    add their KPIs as the CSV reader's do: ``quantity_col`` (items per line:
+    items per order), ``product_col`` and ``category_col`` (category breadth),
+    ``channel_col`` (the sales channel of the line) and ``discount_col`` (a
+    discount amount, > 0 meaning discounted, or a yes/no flag: discount share
+    of orders and of revenue).
     """
     arrays = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
+    arrays.update(line_columns(transactions, quantity_col, product_col, category_col, channel_col, discount_col))
     extra = {"customers": _customers_table(customers), "channels": channels}
-    extra.update(_side_sources(transactions, customer_col, interactions, products, product_col))
+    extra.update(_side_sources(customer_col, interactions, products, product_col))
     return _segment(arrays, k, min_share, random_state, n_init, as_of, title, index_name=str(customer_col), **extra)
 
 
 def _side_sources(
-    transactions: pd.DataFrame,
     customer_col: str,
     interactions: pd.DataFrame | None,
     products: pd.DataFrame | None,
     product_col: str | None,
 ) -> dict[str, Any]:
-    """Interactions, product codes and launch dates as the native pipeline takes them."""
+    """Interactions and launch dates as the native pipeline takes them."""
     sources: dict[str, Any] = {}
     if interactions is not None:
         sources["interactions"] = _interaction_columns(interactions, customer_col, "date", "kind", "satisfaction")
-    if product_col is not None:
-        require_columns(transactions, product_col=product_col)
-        codes, uniques = pd.factorize(transactions[product_col].fillna(""), sort=False)
-        sources["products"] = ([str(u) for u in uniques], codes.astype(np.int64))
     if products is not None:
         if product_col is None:
             raise ParameterError("invalid parameter products: give product_col, the product column of the transactions")
@@ -251,6 +256,10 @@ def read_transactions(
     quantity_col: str | None = None,
     price_col: str | None = None,
     order_col: str | None = None,
+    product_col: str | None = None,
+    category_col: str | None = None,
+    channel_col: str | None = None,
+    discount_col: str | None = None,
     date_format: str | None = None,
     delimiter: str = ",",
     strict: bool = False,
@@ -258,8 +267,12 @@ def read_transactions(
     """Read a transaction CSV (``.gz`` too) with segmint's reader.
 
     Returns the kept lines as a DataFrame (``customer_id``, ``order_id``,
-    ``date``, ``amount``) and the ingest audit: rows read, kept and dropped by
-    reason, with example lines.
+    ``date``, ``amount``, and ``quantity``, ``product_id``, ``category``,
+    ``channel``, ``discounted`` for the optional columns named) and the ingest
+    audit: rows read, kept and dropped by reason, with example lines. The
+    amount is ``amount_col`` (with ``quantity_col`` as the items per line when
+    given) or ``quantity_col`` × ``price_col``; ``discount_col`` holds a
+    discount amount (> 0 means discounted) or a yes/no flag.
     """
     options = dict(
         customer_col=customer_col,
@@ -268,6 +281,10 @@ def read_transactions(
         quantity_col=quantity_col,
         price_col=price_col,
         order_col=order_col,
+        product_col=product_col,
+        category_col=category_col,
+        channel_col=channel_col,
+        discount_col=discount_col,
         date_format=date_format,
         delimiter=delimiter,
         strict=strict,
@@ -347,6 +364,14 @@ def _transactions_frame(native: dict[str, Any]) -> pd.DataFrame:
     )
     if native["order_codes"] is not None:
         frame.insert(1, "order_id", native["order_codes"])
+    if native["quantities"] is not None:
+        frame["quantity"] = native["quantities"]
+    for key, column in (("products", "product_id"), ("categories", "category"), ("sales_channels", "channel")):
+        if native[key] is not None:
+            ids, codes = native[key]
+            frame[column] = np.asarray(ids, dtype=object)[codes]
+    if native["discount_flags"] is not None:
+        frame["discounted"] = native["discount_flags"]
     return frame
 
 

@@ -42,6 +42,9 @@ class Segmenter(BaseEstimator):
         Order id column; None counts each line as an order. Ignored when absent.
     product_col : str, optional
         Product of each transaction line (needed with ``products``).
+    quantity_col, category_col, channel_col, discount_col : str, optional
+        Further line columns and their KPIs: items per order, category
+        breadth, sales channels, discount shares (see :func:`segmint.segment`).
     channels : list of str, optional
         Opt-in columns of ``customers`` that make a customer reachable.
     survey_k : int or "auto", default=4
@@ -78,6 +81,10 @@ class Segmenter(BaseEstimator):
         amount_col: str = "amount",
         order_col: str | None = "order_id",
         product_col: str | None = None,
+        quantity_col: str | None = None,
+        category_col: str | None = None,
+        channel_col: str | None = None,
+        discount_col: str | None = None,
         channels: list[str] | None = None,
         survey_k: int | str = 4,
         title: str | None = None,
@@ -92,6 +99,10 @@ class Segmenter(BaseEstimator):
         self.amount_col = amount_col
         self.order_col = order_col
         self.product_col = product_col
+        self.quantity_col = quantity_col
+        self.category_col = category_col
+        self.channel_col = channel_col
+        self.discount_col = discount_col
         self.channels = channels
         self.survey_k = survey_k
         self.title = title
@@ -142,6 +153,10 @@ class Segmenter(BaseEstimator):
             interactions=interactions,
             products=products,
             product_col=self.product_col,
+            quantity_col=self.quantity_col,
+            category_col=self.category_col,
+            channel_col=self.channel_col,
+            discount_col=self.discount_col,
         )
         self.survey_ = None if survey is None else segment_survey(survey, k=self.survey_k, random_state=self.random_state)
         return self

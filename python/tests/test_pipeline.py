@@ -57,6 +57,48 @@ def test_csv_and_dataframe_give_the_same_segments(tmp_path):
     assert "| segment | customers |" in from_file.to_markdown()
 
 
+LINE_COLUMNS = dict(product_col="product_id", category_col="category", channel_col="channel", discount_col="discounted")
+
+
+def test_line_columns_give_the_same_features_from_csv_and_dataframe(tmp_path):
+    tx, _ = make_customers(1500, seed=4)
+    path = tmp_path / "tx.csv"
+    tx.to_csv(path, index=False)
+    read, audit = segmint.read_transactions(path, **COLUMNS, **LINE_COLUMNS)
+    assert audit["rows_kept"] == len(tx)
+    for column in ("product_id", "category", "channel", "discounted"):
+        assert read[column].tolist() == tx[column].tolist(), column
+    from_frame = segmint.segment(tx, **COLUMNS, **LINE_COLUMNS, k=4, random_state=1)
+    from_file = segmint.segment_csv(path, **COLUMNS, **LINE_COLUMNS, k=4, random_state=1)
+    pd.testing.assert_frame_equal(from_frame.features, from_file.features)
+    plain = segmint.segment(tx, **COLUMNS, k=4, random_state=1).features
+    added = set(from_frame.features.columns) - set(plain.columns)
+    assert {"discount_order_share", "category_breadth"} <= added, added
+    # Orders are distinct order ids among purchase lines (amount > 0), as docs/methodology.md defines them.
+    purchases = tx[tx["amount"] > 0]
+    orders = purchases.groupby(["customer_id", "order_id"])["discounted"].any().groupby("customer_id").mean()
+    np.testing.assert_allclose(from_frame.features["discount_order_share"], orders.loc[from_frame.features.index])
+    seg = segmint.Segmenter(k=4, random_state=1, **LINE_COLUMNS).fit(tx)
+    assert list(seg.features.columns) == list(from_frame.features.columns)  # (its as_of is tx.attrs["as_of"])
+    pd.testing.assert_series_equal(seg.features["discount_order_share"], from_frame.features["discount_order_share"])
+
+
+def test_discount_columns_read_amounts_and_yes_no_flags():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c"],
+            "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-05", "2024-03-01", "2024-02-02"]),
+            "amount": [10.0, 20.0, 5.0, 7.0, 9.0],
+            "promo": ["yes", "", "2.5", "0", "N"],
+        }
+    )
+    result = segmint.segment(tx, customer_col="customer_id", date_col="date", amount_col="amount", discount_col="promo", k=2)
+    np.testing.assert_allclose(result.features.loc[["a", "b", "c"], "discount_order_share"], [0.5, 0.5, 0.0])
+    tx.loc[3, "promo"] = "maybe"
+    with pytest.raises(DataError, match=r"row 3 .*'promo'.*'maybe'.*a discount amount or a yes/no flag"):
+        segmint.segment(tx, customer_col="customer_id", date_col="date", amount_col="amount", discount_col="promo", k=2)
+
+
 def test_ingest_audit_accounts_for_every_row(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(

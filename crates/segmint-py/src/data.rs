@@ -29,6 +29,46 @@ pub fn transactions_from(
     })
 }
 
+/// An interned column from Python: its distinct values and each line's code.
+pub type CodedColumn<'py> = (Vec<String>, PyReadonlyArray1<'py, i64>);
+
+/// The optional line columns, as `segment` takes them and `read_transactions`
+/// returns them: items per line, product, category, sales channel, discount flag.
+pub struct LineColumns<'py> {
+    pub quantities: Option<PyReadonlyArray1<'py, f64>>,
+    pub products: Option<CodedColumn<'py>>,
+    pub categories: Option<CodedColumn<'py>>,
+    pub sales_channels: Option<CodedColumn<'py>>,
+    pub discount_flags: Option<PyReadonlyArray1<'py, bool>>,
+}
+
+impl LineColumns<'_> {
+    /// `tx` with every column given (each checked: one value per line, codes in range).
+    pub fn attach(self, py: Python<'_>, mut tx: Transactions) -> PyResult<Transactions> {
+        if let Some(q) = self.quantities {
+            let q = q.as_array().to_vec();
+            tx = detached(py, || tx.with_quantities(q))?;
+        }
+        if let Some((ids, c)) = self.products {
+            let c = codes(py, "product_codes", c)?;
+            tx = detached(py, || tx.with_products(ids, c))?;
+        }
+        if let Some((ids, c)) = self.categories {
+            let c = codes(py, "category_codes", c)?;
+            tx = detached(py, || tx.with_categories(ids, c))?;
+        }
+        if let Some((ids, c)) = self.sales_channels {
+            let c = codes(py, "sales_channel_codes", c)?;
+            tx = detached(py, || tx.with_channels(ids, c))?;
+        }
+        if let Some(d) = self.discount_flags {
+            let d = d.as_array().to_vec();
+            tx = detached(py, || tx.with_discount_flags(d))?;
+        }
+        Ok(tx)
+    }
+}
+
 /// Checked `u32` codes from factorised `int64` codes, converted in parallel without the GIL.
 pub fn codes(py: Python<'_>, name: &str, codes: PyReadonlyArray1<'_, i64>) -> PyResult<Vec<u32>> {
     let view = codes.as_array();
@@ -77,13 +117,30 @@ pub fn transactions_to_py<'py>(py: Python<'py>, tx: &Transactions) -> PyResult<B
         Some(o) => out.set_item("order_codes", to_i64(o).into_pyarray(py))?,
         None => out.set_item("order_codes", py.None())?,
     }
+    let coded = |column: Option<(&[String], &[u32])>| -> PyResult<Py<PyAny>> {
+        Ok(match column {
+            Some((ids, c)) => (ids.to_vec(), to_i64(c).into_pyarray(py))
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            None => py.None(),
+        })
+    };
+    out.set_item("quantities", tx.quantities().map(|q| q.to_vec().into_pyarray(py)))?;
+    out.set_item("products", coded(tx.products())?)?;
+    out.set_item("categories", coded(tx.categories())?)?;
+    out.set_item("sales_channels", coded(tx.channels())?)?;
+    out.set_item(
+        "discount_flags",
+        tx.discount_flags().map(|d| d.to_vec().into_pyarray(py)),
+    )?;
     Ok(out)
 }
 
 /// Reads a transaction CSV through the core reader; returns the columns and
 /// the ingest audit as JSON.
 #[pyfunction]
-#[pyo3(signature = (path, *, customer_col, date_col, amount_col=None, quantity_col=None, price_col=None, order_col=None, date_format=None, delimiter=",", strict=false))]
+#[pyo3(signature = (path, *, customer_col, date_col, amount_col=None, quantity_col=None, price_col=None, order_col=None, product_col=None, category_col=None, channel_col=None, discount_col=None, date_format=None, delimiter=",", strict=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn read_transactions<'py>(
     py: Python<'py>,
@@ -94,18 +151,25 @@ pub fn read_transactions<'py>(
     quantity_col: Option<String>,
     price_col: Option<String>,
     order_col: Option<String>,
+    product_col: Option<String>,
+    category_col: Option<String>,
+    channel_col: Option<String>,
+    discount_col: Option<String>,
     date_format: Option<String>,
     delimiter: &str,
     strict: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let amount = match (amount_col, quantity_col, price_col) {
-        (Some(a), None, None) => AmountColumns::Amount(a),
-        (None, Some(quantity), Some(price)) => AmountColumns::QuantityPrice { quantity, price },
+    // With an amount column, a quantity column is the items per line alone.
+    let (amount, quantity) = match (amount_col, quantity_col, price_col) {
+        (Some(a), quantity, None) => (AmountColumns::Amount(a), quantity),
+        (None, Some(quantity), Some(price)) => (AmountColumns::QuantityPrice { quantity, price }, None),
         _ => {
             return Err(raise(
                 py,
                 "ParameterError",
-                "invalid parameter amount_col: give amount_col, or both quantity_col and price_col".into(),
+                "invalid parameter amount_col: give amount_col (and optionally quantity_col), \
+                 or both quantity_col and price_col"
+                    .into(),
             ));
         }
     };
@@ -121,11 +185,11 @@ pub fn read_transactions<'py>(
         date: date_col,
         amount,
         order: order_col,
-        quantity: None,
-        product: None,
-        category: None,
-        channel: None,
-        discount: None,
+        quantity,
+        product: product_col,
+        category: category_col,
+        channel: channel_col,
+        discount: discount_col,
     };
     let options = ReadOptions {
         date_format: date_format.map_or(DateFormat::Auto, DateFormat::Custom),

@@ -13,7 +13,7 @@ use segmint::select::SelectOptions;
 use segmint::synth::{REGIONS, SynthParams, generate, generate_survey};
 use segmint::validate::ValidateOptions;
 
-use crate::data::{codes, table_to_py, transactions_from, transactions_to_py};
+use crate::data::{CodedColumn, LineColumns, table_to_py, transactions_from, transactions_to_py};
 use crate::error::{cancellable, detached, raise, to_json};
 use crate::features::{InteractionColumns, LaunchColumns, interactions_from, products_from};
 
@@ -47,7 +47,7 @@ type CustomersTable = (Vec<String>, Vec<(String, Vec<f64>)>, Vec<(String, Vec<St
 
 /// Runs the whole pipeline; returns features, labels, the model and the report JSON.
 #[pyfunction]
-#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None, customers=None, channels=None, products=None, launches=None, interactions=None))]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None, customers=None, channels=None, launches=None, interactions=None, quantities=None, products=None, categories=None, sales_channels=None, discount_flags=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment<'py>(
     py: Python<'py>,
@@ -65,15 +65,23 @@ pub fn segment<'py>(
     audit_json: Option<&str>,
     customers: Option<CustomersTable>,
     channels: Option<Vec<String>>,
-    products: Option<(Vec<String>, PyReadonlyArray1<'py, i64>)>,
     launches: Option<LaunchColumns>,
     interactions: Option<InteractionColumns>,
+    quantities: Option<PyReadonlyArray1<'py, f64>>,
+    products: Option<CodedColumn<'py>>,
+    categories: Option<CodedColumn<'py>>,
+    sales_channels: Option<CodedColumn<'py>>,
+    discount_flags: Option<PyReadonlyArray1<'py, bool>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let mut tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
-    if let Some((ids, c)) = products {
-        let c = codes(py, "product_codes", c)?;
-        tx = detached(py, || tx.with_products(ids, c))?;
-    }
+    let tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
+    let lines = LineColumns {
+        quantities,
+        products,
+        categories,
+        sales_channels,
+        discount_flags,
+    };
+    let tx = lines.attach(py, tx)?;
     let launches = launches.map(products_from);
     let interactions = interactions.map(interactions_from);
     let customers = customers.map(|(ids, numeric, categorical)| Attributes {
