@@ -16,11 +16,11 @@ pub(crate) const PANEL: usize = 8;
 
 /// Rows scored together against a panel: enough independent accumulators to
 /// cover the multiply-add latency, few enough to stay in the 16 registers
-/// (f64: 2 per row; f32: 1 per row). f32 takes 4 rows, not 8: eight
-/// accumulators of 16-long chains per tile left the next tile waiting for
-/// room in the out-of-order window (measured: 35.5 against 40.4 cycles per
-/// row and iteration at d = 16, k = 8; a 6-row tile and tiles with the
-/// features split into two halves of chains were slower in f32 and f64).
+/// (f64: 2 per row; f32: 1 per row). f32 takes 4 rows, not 8: measured at
+/// d = 16, k = 8, 35.5 against 40.4 cycles and 147 against 170
+/// instructions per row and iteration (docs/benchmarks.md, kmeans3); 6-row
+/// tiles, and tiles with each row's features split into two chains, were
+/// slower in both precisions.
 const TILE_F64: usize = 4;
 const TILE_F32: usize = 4;
 
@@ -432,19 +432,12 @@ mod imp {
     /// that it is inlined into the AVX2 context).
     trait AddTo: Copy {
         fn add_to(simd: V3, sum: &mut [f64], row: &[Self], weight: Option<f64>);
-        /// `sum += weight × x` for four lanes.
-        fn add4(simd: V3, sum: &mut [f64; 4], x: &[Self; 4], weight: Option<f64>);
     }
 
     impl AddTo for f64 {
         #[inline(always)]
         fn add_to(simd: V3, sum: &mut [f64], row: &[f64], weight: Option<f64>) {
             add_f64(simd, sum, row, weight);
-        }
-
-        #[inline(always)]
-        fn add4(simd: V3, sum: &mut [f64; 4], x: &[f64; 4], weight: Option<f64>) {
-            add_lanes(simd, sum, cast(*x), weight);
         }
     }
 
@@ -453,27 +446,11 @@ mod imp {
         fn add_to(simd: V3, sum: &mut [f64], row: &[f32], weight: Option<f64>) {
             add_f32(simd, sum, row, weight);
         }
-
-        #[inline(always)]
-        fn add4(simd: V3, sum: &mut [f64; 4], x: &[f32; 4], weight: Option<f64>) {
-            add_lanes(simd, sum, simd.avx._mm256_cvtps_pd(cast::<_, __m128>(*x)), weight);
-        }
-    }
-
-    /// `sum += weight × x`: multiply, then add, as the scalar loop rounds.
-    #[inline(always)]
-    fn add_lanes(simd: V3, sum: &mut [f64; 4], x: __m256d, weight: Option<f64>) {
-        let avx = simd.avx;
-        let x = weight.map_or(x, |w| avx._mm256_mul_pd(avx._mm256_set1_pd(w), x));
-        *sum = cast(avx._mm256_add_pd(cast(*sum), x));
     }
 
     /// Adds each row (weight 1) to its label's sums.
     #[inline(always)]
     fn add_each<T: AddTo>(simd: V3, d: usize, rows: &[T], labels: &[usize], sums: &mut [f64], totals: &mut [f64]) {
-        if add_fixed_width(simd, d, rows, Unit, labels, sums, totals) {
-            return;
-        }
         for (row, &j) in rows.chunks_exact(d).zip(labels) {
             totals[j] += 1.0;
             T::add_to(simd, &mut sums[j * d..(j + 1) * d], row, None);
@@ -491,90 +468,10 @@ mod imp {
         sums: &mut [f64],
         totals: &mut [f64],
     ) {
-        if add_fixed_width(simd, d, rows, Weighted(weights), labels, sums, totals) {
-            return;
-        }
         for ((row, &j), w) in rows.chunks_exact(d).zip(labels).zip(weights) {
             let w = w.to_f64();
             totals[j] += w;
             T::add_to(simd, &mut sums[j * d..(j + 1) * d], row, Some(w));
-        }
-    }
-
-    /// [`add_each`] for the common widths d = 4, 8, …, 32 with d known at
-    /// compile time: the per-row loop over the features unrolls and the
-    /// per-row bookkeeping of the general loop (bounds, tail, trip count),
-    /// which made it ~50 instructions per row at d = 16, goes. Same
-    /// operations in the same order, so the same bits. `false` for other d.
-    #[inline(always)]
-    fn add_fixed_width<T: AddTo, W: RowWeight>(
-        simd: V3,
-        d: usize,
-        rows: &[T],
-        w: W,
-        labels: &[usize],
-        sums: &mut [f64],
-        totals: &mut [f64],
-    ) -> bool {
-        match d {
-            4 => add_vectors::<T, W, 1>(simd, rows, w, labels, sums, totals),
-            8 => add_vectors::<T, W, 2>(simd, rows, w, labels, sums, totals),
-            12 => add_vectors::<T, W, 3>(simd, rows, w, labels, sums, totals),
-            16 => add_vectors::<T, W, 4>(simd, rows, w, labels, sums, totals),
-            20 => add_vectors::<T, W, 5>(simd, rows, w, labels, sums, totals),
-            24 => add_vectors::<T, W, 6>(simd, rows, w, labels, sums, totals),
-            28 => add_vectors::<T, W, 7>(simd, rows, w, labels, sums, totals),
-            32 => add_vectors::<T, W, 8>(simd, rows, w, labels, sums, totals),
-            _ => return false,
-        }
-        true
-    }
-
-    /// Rows of `Q` four-lane vectors added to their label's sums.
-    #[inline(always)]
-    fn add_vectors<T: AddTo, W: RowWeight, const Q: usize>(
-        simd: V3,
-        rows: &[T],
-        w: W,
-        labels: &[usize],
-        sums: &mut [f64],
-        totals: &mut [f64],
-    ) {
-        let (sums, _) = sums.as_chunks_mut::<4>();
-        let (rows, _) = rows.as_chunks::<4>();
-        for (i, (row, &j)) in rows.chunks_exact(Q).zip(labels).enumerate() {
-            let weight = w.weight(i);
-            totals[j] += weight.unwrap_or(1.0);
-            let sum = &mut sums[j * Q..(j + 1) * Q];
-            for q in 0..Q {
-                T::add4(simd, &mut sum[q], &row[q], weight);
-            }
-        }
-    }
-
-    /// The weight of each row: none (1) or one per row (a trait, not an
-    /// `Option` of a slice, so that the unweighted loop tests nothing per row).
-    trait RowWeight: Copy {
-        fn weight(self, i: usize) -> Option<f64>;
-    }
-
-    #[derive(Clone, Copy)]
-    struct Unit;
-
-    #[derive(Clone, Copy)]
-    struct Weighted<'a, F>(&'a [F]);
-
-    impl RowWeight for Unit {
-        #[inline(always)]
-        fn weight(self, _: usize) -> Option<f64> {
-            None
-        }
-    }
-
-    impl<F: Element> RowWeight for Weighted<'_, F> {
-        #[inline(always)]
-        fn weight(self, i: usize) -> Option<f64> {
-            Some(self.0[i].to_f64())
         }
     }
 
