@@ -16,9 +16,13 @@ pub(crate) const PANEL: usize = 8;
 
 /// Rows scored together against a panel: enough independent accumulators to
 /// cover the multiply-add latency, few enough to stay in the 16 registers
-/// (f64: 2 per row; f32: 1 per row).
+/// (f64: 2 per row; f32: 1 per row). f32 takes 4 rows, not 8: measured at
+/// d = 16, k = 8, 35.5 against 40.4 cycles and 147 against 170
+/// instructions per row and iteration (docs/benchmarks.md, kmeans3); 6-row
+/// tiles, and tiles with each row's features split into two chains, were
+/// slower in both precisions.
 const TILE_F64: usize = 4;
-const TILE_F32: usize = 8;
+const TILE_F32: usize = 4;
 
 /// Centres in the micro-kernel's layout, in the data's precision.
 #[derive(Debug, Clone)]
