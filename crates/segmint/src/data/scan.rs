@@ -392,7 +392,12 @@ fn trim(s: &str) -> &str {
 
 /// A finite number; empty is [`DropReason::MissingAmount`].
 pub(crate) fn number(bytes: &[u8]) -> std::result::Result<f64, DropReason> {
-    let s = trim(std::str::from_utf8(bytes).map_err(|_| DropReason::NonNumericAmount)?);
+    number_text(std::str::from_utf8(bytes).map_err(|_| DropReason::NonNumericAmount)?)
+}
+
+/// [`number`] of a text.
+fn number_text(s: &str) -> std::result::Result<f64, DropReason> {
+    let s = trim(s);
     if s.is_empty() {
         return Err(DropReason::MissingAmount);
     }
@@ -400,11 +405,6 @@ pub(crate) fn number(bytes: &[u8]) -> std::result::Result<f64, DropReason> {
         Ok(v) if v.is_finite() => Ok(v),
         _ => Err(DropReason::NonNumericAmount),
     }
-}
-
-/// A numeric field.
-pub(crate) fn number_field<'f>(record: &csv::ByteRecord, field: &'f Field) -> std::result::Result<f64, RowError<'f>> {
-    number(&record[field.index]).map_err(|r| (r, field))
 }
 
 /// A text field of an optional column.
@@ -424,11 +424,75 @@ pub(crate) fn date<'f>(
     field: &'f Field,
     dates: &mut DateParser,
 ) -> std::result::Result<i64, RowError<'f>> {
-    let text = utf8(&record[field.index]).map_err(|r| (r, field))?;
+    date_text(utf8(&record[field.index]).map_err(|r| (r, field))?, field, dates)
+}
+
+/// [`date`] of a trimmed text.
+fn date_text<'f>(text: &str, field: &'f Field, dates: &mut DateParser) -> std::result::Result<i64, RowError<'f>> {
     if text.is_empty() {
         return Err((DropReason::MissingDate, field));
     }
     dates.parse(text).ok_or((DropReason::UnparsableDate, field))
+}
+
+/// The fields of a row as text, the row checked as UTF-8 once: one check of
+/// the whole row costs less than one per field. Field by field only when the
+/// row fails it, so that each field gets its own reason.
+pub(crate) struct RowText<'r> {
+    record: &'r csv::ByteRecord,
+    whole: Option<&'r str>,
+}
+
+impl<'r> RowText<'r> {
+    pub(crate) fn new(record: &'r csv::ByteRecord) -> Self {
+        RowText {
+            record,
+            whole: std::str::from_utf8(record.as_slice()).ok(),
+        }
+    }
+
+    /// Field `index` untrimmed, when the row is UTF-8 (and the field on character boundaries).
+    fn raw(&self, index: usize) -> Option<&'r str> {
+        self.whole?.get(self.record.range(index)?)
+    }
+
+    /// As [`utf8`].
+    pub(crate) fn text<'f>(&self, field: &'f Field) -> std::result::Result<&'r str, RowError<'f>> {
+        match self.raw(field.index) {
+            Some(s) => Ok(trim(s)),
+            None => utf8(&self.record[field.index]).map_err(|r| (r, field)),
+        }
+    }
+
+    /// As [`optional_text`].
+    pub(crate) fn optional<'f>(&self, field: &'f Option<Field>) -> std::result::Result<Option<&'r str>, RowError<'f>> {
+        field.as_ref().map(|f| self.text(f)).transpose()
+    }
+
+    /// As [`number`], of a field.
+    pub(crate) fn number<'f>(&self, field: &'f Field) -> std::result::Result<f64, RowError<'f>> {
+        match self.raw(field.index) {
+            Some(s) => number_text(s),
+            None => number(&self.record[field.index]),
+        }
+        .map_err(|r| (r, field))
+    }
+
+    /// As [`date`].
+    pub(crate) fn date<'f>(&self, field: &'f Field, dates: &mut DateParser) -> std::result::Result<i64, RowError<'f>> {
+        match self.raw(field.index) {
+            Some(s) => date_text(trim(s), field, dates),
+            None => date(self.record, field, dates),
+        }
+    }
+
+    /// `parse` of the trimmed text of field `index`; `None` when it is not UTF-8.
+    pub(crate) fn flag(&self, index: usize, parse: fn(&str) -> Option<bool>) -> Option<bool> {
+        match self.raw(index) {
+            Some(s) => parse(trim(s)),
+            None => utf8(&self.record[index]).ok().and_then(parse),
+        }
+    }
 }
 
 fn expected_for(reason: DropReason, dates: &DateParser) -> String {
