@@ -484,7 +484,8 @@ struct Interner {
     slots: Vec<u64>,
     text: String,
     ends: Vec<usize>,
-    last: Option<u32>,
+    /// The previous key's code and hash (the hash rejects most other keys without reading the arena).
+    last: Option<(u32, u32)>,
 }
 
 /// The first slot probed for a hash: the top bits of its product with a
@@ -506,7 +507,8 @@ impl Interner {
 
     /// The code of `key` (of hash `short`), without keeping the ids.
     fn code_only(&mut self, key: &str, short: u32) -> u32 {
-        if let Some(code) = self.last
+        if let Some((code, hash)) = self.last
+            && hash == short
             && key_of(&self.text, &self.ends, code) == key
         {
             return code;
@@ -533,7 +535,7 @@ impl Interner {
             }
             i = (i + 1) & mask;
         };
-        self.last = Some(code);
+        self.last = Some((code, short));
         code
     }
 
