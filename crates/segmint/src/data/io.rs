@@ -9,10 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{DropReason, IngestAudit};
 use super::dates::{DateFormat, DateParser, format_timestamp};
-use super::scan::{
-    Field, Progress, RowError, Wanted, date, number_field, optional_text, scan_reader, scan_reporting, utf8,
-};
-use super::transactions::{Line, LineFields, Transactions, TransactionsBuilder};
+use super::scan::{Field, Progress, RowError, RowText, Wanted, scan_reader, scan_reporting};
+use super::transactions::{IdHashes, Line, LineFields, Transactions, TransactionsBuilder, id_hash};
 use crate::error::{Error, Result};
 
 /// Where the amount of a line comes from.
@@ -296,6 +294,8 @@ struct ParsedLine {
     category: Option<Range<usize>>,
     channel: Option<Range<usize>>,
     discounted: Option<bool>,
+    /// The ids' hashes, computed here so that the keep stage (one core) need not.
+    hashes: IdHashes,
 }
 
 impl ParsedLines {
@@ -330,30 +330,35 @@ fn parse_line<'f>(
     else {
         unreachable!("wanted() maps ten columns, the first three required")
     };
-    let id = utf8(&record[customer.index]).map_err(|r| (r, customer))?;
+    let row = RowText::new(record);
+    let id = row.text(customer)?;
     if id.is_empty() {
         return Err((DropReason::MissingCustomer, customer));
     }
-    let timestamp = date(record, date_field, dates)?;
+    let timestamp = row.date(date_field, dates)?;
     if not_after.is_some_and(|end| timestamp > end) {
         return Err((DropReason::FutureDate, date_field));
     }
-    let first = number_field(record, amount)?;
+    let first = row.number(amount)?;
     let (line_amount, items) = match price {
-        Some(p) => (first * number_field(record, p)?, Some(first)),
-        None => (first, quantity.as_ref().map(|q| number_field(record, q)).transpose()?),
+        Some(p) => (first * row.number(p)?, Some(first)),
+        None => (first, quantity.as_ref().map(|q| row.number(q)).transpose()?),
     };
     let discounted = match discount {
-        Some(d) => Some(flag(&record[d.index]).ok_or((DropReason::UnreadableDiscount, d))?),
+        Some(d) => Some(
+            row.flag(d.index, flag_text)
+                .ok_or((DropReason::UnreadableDiscount, d))?,
+        ),
         None => None,
     };
-    let order_id = optional_text(record, order)?;
+    let order_id = row.optional(order)?;
     if let (Some(""), Some(field)) = (order_id, order) {
         // An empty id would merge all such lines of a customer into one order.
         return Err((DropReason::MissingOrder, field));
     }
-    let (product, category) = (optional_text(record, product)?, optional_text(record, category)?);
-    let channel = optional_text(record, channel)?;
+    let (product, category) = (row.optional(product)?, row.optional(category)?);
+    let channel = row.optional(channel)?;
+    let hash = |id: Option<&str>| id_hash(id.unwrap_or(""));
     let line = ParsedLine {
         customer: out.add(id),
         timestamp,
@@ -364,10 +369,20 @@ fn parse_line<'f>(
         category: category.map(|c| out.add(c)),
         channel: channel.map(|c| out.add(c)),
         discounted,
+        hashes: IdHashes {
+            customer: id_hash(id),
+            order: hash(order_id),
+            product: hash(product),
+            category: hash(category),
+            channel: hash(channel),
+        },
     };
     out.lines.push(line);
     Ok(())
 }
+
+/// Lines whose id lookups [`TransactionsBuilder::warm`] reads ahead at once.
+const WARM_LINES: usize = 16;
 
 /// The kept lines, interned in file order.
 struct Kept {
@@ -386,19 +401,23 @@ impl Kept {
     fn add(&mut self, batch: &ParsedLines, source: &Path) -> Result<()> {
         self.builder.check_room(batch.lines.len(), source)?;
         let text = |range: &Range<usize>| &batch.text[range.clone()];
-        for line in &batch.lines {
-            self.returns += u64::from(line.amount < 0.0);
-            self.builder.push_line(&Line {
-                customer: text(&line.customer),
-                timestamp: line.timestamp,
-                amount: line.amount,
-                order: line.order.as_ref().map(text),
-                quantity: line.quantity,
-                product: line.product.as_ref().map(text),
-                category: line.category.as_ref().map(text),
-                channel: line.channel.as_ref().map(text),
-                discounted: line.discounted,
-            });
+        for group in batch.lines.chunks(WARM_LINES) {
+            self.builder.warm(group.iter().map(|line| line.hashes));
+            for line in group {
+                self.returns += u64::from(line.amount < 0.0);
+                let parsed = Line {
+                    customer: text(&line.customer),
+                    timestamp: line.timestamp,
+                    amount: line.amount,
+                    order: line.order.as_ref().map(text),
+                    quantity: line.quantity,
+                    product: line.product.as_ref().map(text),
+                    category: line.category.as_ref().map(text),
+                    channel: line.channel.as_ref().map(text),
+                    discounted: line.discounted,
+                };
+                self.builder.push_hashed(&parsed, line.hashes);
+            }
         }
         Ok(())
     }
@@ -409,9 +428,8 @@ impl Kept {
     }
 }
 
-/// A discount field: a number (> 0 is discounted) or a yes/no flag; empty is no.
-fn flag(bytes: &[u8]) -> Option<bool> {
-    let s = utf8(bytes).ok()?;
+/// A discount field (trimmed): a number (> 0 is discounted) or a yes/no flag; empty is no.
+fn flag_text(s: &str) -> Option<bool> {
     let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(s));
     match s {
         // The usual 0/1 flags first, without allocating.

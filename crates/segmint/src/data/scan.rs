@@ -392,7 +392,12 @@ fn trim(s: &str) -> &str {
 
 /// A finite number; empty is [`DropReason::MissingAmount`].
 pub(crate) fn number(bytes: &[u8]) -> std::result::Result<f64, DropReason> {
-    let s = trim(std::str::from_utf8(bytes).map_err(|_| DropReason::NonNumericAmount)?);
+    number_text(std::str::from_utf8(bytes).map_err(|_| DropReason::NonNumericAmount)?)
+}
+
+/// [`number`] of a text.
+fn number_text(s: &str) -> std::result::Result<f64, DropReason> {
+    let s = trim(s);
     if s.is_empty() {
         return Err(DropReason::MissingAmount);
     }
@@ -400,11 +405,6 @@ pub(crate) fn number(bytes: &[u8]) -> std::result::Result<f64, DropReason> {
         Ok(v) if v.is_finite() => Ok(v),
         _ => Err(DropReason::NonNumericAmount),
     }
-}
-
-/// A numeric field.
-pub(crate) fn number_field<'f>(record: &csv::ByteRecord, field: &'f Field) -> std::result::Result<f64, RowError<'f>> {
-    number(&record[field.index]).map_err(|r| (r, field))
 }
 
 /// A text field of an optional column.
@@ -424,11 +424,75 @@ pub(crate) fn date<'f>(
     field: &'f Field,
     dates: &mut DateParser,
 ) -> std::result::Result<i64, RowError<'f>> {
-    let text = utf8(&record[field.index]).map_err(|r| (r, field))?;
+    date_text(utf8(&record[field.index]).map_err(|r| (r, field))?, field, dates)
+}
+
+/// [`date`] of a trimmed text.
+fn date_text<'f>(text: &str, field: &'f Field, dates: &mut DateParser) -> std::result::Result<i64, RowError<'f>> {
     if text.is_empty() {
         return Err((DropReason::MissingDate, field));
     }
     dates.parse(text).ok_or((DropReason::UnparsableDate, field))
+}
+
+/// The fields of a row as text, the row checked as UTF-8 once: one check of
+/// the whole row costs less than one per field. Field by field only when the
+/// row fails it, so that each field gets its own reason.
+pub(crate) struct RowText<'r> {
+    record: &'r csv::ByteRecord,
+    whole: Option<&'r str>,
+}
+
+impl<'r> RowText<'r> {
+    pub(crate) fn new(record: &'r csv::ByteRecord) -> Self {
+        RowText {
+            record,
+            whole: std::str::from_utf8(record.as_slice()).ok(),
+        }
+    }
+
+    /// Field `index` untrimmed, when the row is UTF-8 (and the field on character boundaries).
+    fn raw(&self, index: usize) -> Option<&'r str> {
+        self.whole?.get(self.record.range(index)?)
+    }
+
+    /// As [`utf8`].
+    pub(crate) fn text<'f>(&self, field: &'f Field) -> std::result::Result<&'r str, RowError<'f>> {
+        match self.raw(field.index) {
+            Some(s) => Ok(trim(s)),
+            None => utf8(&self.record[field.index]).map_err(|r| (r, field)),
+        }
+    }
+
+    /// As [`optional_text`].
+    pub(crate) fn optional<'f>(&self, field: &'f Option<Field>) -> std::result::Result<Option<&'r str>, RowError<'f>> {
+        field.as_ref().map(|f| self.text(f)).transpose()
+    }
+
+    /// As [`number`], of a field.
+    pub(crate) fn number<'f>(&self, field: &'f Field) -> std::result::Result<f64, RowError<'f>> {
+        match self.raw(field.index) {
+            Some(s) => number_text(s),
+            None => number(&self.record[field.index]),
+        }
+        .map_err(|r| (r, field))
+    }
+
+    /// As [`date`].
+    pub(crate) fn date<'f>(&self, field: &'f Field, dates: &mut DateParser) -> std::result::Result<i64, RowError<'f>> {
+        match self.raw(field.index) {
+            Some(s) => date_text(trim(s), field, dates),
+            None => date(self.record, field, dates),
+        }
+    }
+
+    /// `parse` of the trimmed text of field `index`; `None` when it is not UTF-8.
+    pub(crate) fn flag(&self, index: usize, parse: fn(&str) -> Option<bool>) -> Option<bool> {
+        match self.raw(index) {
+            Some(s) => parse(trim(s)),
+            None => utf8(&self.record[index]).ok().and_then(parse),
+        }
+    }
 }
 
 fn expected_for(reason: DropReason, dates: &DateParser) -> String {
@@ -573,6 +637,16 @@ mod tests {
         (names, out)
     }
 
+    /// Whether the whole text was split without the csv crate.
+    fn stays_plain(text: &str) -> bool {
+        let (options, path) = (ReadOptions::default(), Path::new("t.csv"));
+        let (mut records, _) =
+            Records::open(text.as_bytes(), path, &options, |r| csv_reader(r, path, &options)).unwrap();
+        let mut record = csv::ByteRecord::new();
+        while next_record(&mut records, &mut record, path, &options).unwrap() {}
+        matches!(records, Records::Plain(_))
+    }
+
     #[test]
     fn plain_splitting_gives_the_csv_crates_records_and_lines() {
         let texts = [
@@ -585,30 +659,57 @@ mod tests {
             "a,b\n",
             "a,b",
             "\na,b\nx,1\n",
+            // Blank lines: every later record's line counts them.
+            "a,b\nx,1\n\ny,2\nz,3\n",
+            "a,b\nx,1\n\n\n\ny,2\n\nz,3\n\n\n",
+            // Blank lines, then a quote: the csv crate takes over and counts them.
+            "a,b\nx,1\n\n\n\"q\",2\nz,3\n",
+            "a,b\r\nx,1\r\n\r\n\"q\",2\r\n\r\nz,3\r\n",
+            // Windows line ends, with blank lines, a lone `\r` and a `\r` inside a field.
+            "a,b\r\nx,1\r\ny,2\r\n",
+            "a,b\r\nx,1\r\n\r\n\r\ny,2\r\nz,3",
+            "a,b\r\nx,1\r\ny,2\rz,3\r\n",
+            "a,b\r\nx,1\r\ny\r,2\r\nz,3\r\n",
+            "a,b\nx,1\r\n\ny,2\n\r\nz,3\n",
+            "a,b\r\nx,1\r",
+            "a,b\r\n\r\n",
+            "\r\na,b\r\nx,1\r\n",
         ];
         for text in texts {
-            let (ours, theirs) = (split(text), csv_crate(text));
-            if text.starts_with("a,b\n") && text.contains('\r') {
-                // Handed over after a carriage return: the csv crate counts the lines that
-                // follow one in its own way, so only the records are compared.
-                let records = |s: &Split| s.1.iter().map(|r| r.1.clone()).collect::<Vec<_>>();
-                assert_eq!((&ours.0, records(&ours)), (&theirs.0, records(&theirs)), "{text:?}");
-            } else {
-                assert_eq!(ours, theirs, "{text:?}");
-            }
+            assert_eq!(split(text), csv_crate(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn blank_lines_and_windows_line_ends_stay_on_the_plain_path() {
+        for text in [
+            "a,b\nx,1\n\n\ny,2\n",
+            "a,b\r\nx,1\r\n\r\ny,2\r\n",
+            "a,b\r\nx,1\ny,2\r\nz,3",
+        ] {
+            assert!(stays_plain(text), "{text:?}");
+            assert_eq!(split(text), csv_crate(text), "{text:?}");
+        }
+        for text in ["a,b\nx,1\ry,2\n", "a,b\r\nx,\"1\"\r\n", "a,b\r\nx,1\r"] {
+            assert!(!stays_plain(text), "{text:?}");
         }
     }
 
     #[test]
     fn a_quote_after_many_chunks_hands_over_with_the_right_lines() {
-        let mut text = String::from("id,value\n");
-        for i in 0..300_000 {
-            text.push_str(&format!("c{i},{i}\n"));
-            if i == 250_000 {
-                text.push_str("\"quoted\nline\",1\n");
+        for line_end in ["\n", "\r\n"] {
+            let mut text = format!("id,value{line_end}");
+            for i in 0..300_000 {
+                text.push_str(&format!("c{i},{i}{line_end}"));
+                if i % 1000 == 7 {
+                    text.push_str(line_end);
+                }
+                if i == 250_000 {
+                    text.push_str(&format!("{line_end}\"quoted\nline\",1{line_end}"));
+                }
             }
+            assert!(text.len() > 2 * super::super::split::CHUNK_BYTES);
+            assert_eq!(split(&text), csv_crate(&text), "{line_end:?}");
         }
-        assert!(text.len() > 2 * super::super::split::CHUNK_BYTES);
-        assert_eq!(split(&text), csv_crate(&text));
     }
 }

@@ -1,11 +1,18 @@
 //! Splitting the text of a CSV file into records.
 //!
 //! Most transaction files hold no quote at all. For those, cutting lines at
-//! `\n` and fields at the delimiter gives the records the csv crate gives,
-//! at a fraction of the cost of its state machine. The first quote or
-//! carriage return hands the rest of the text to the csv crate, which then
-//! reads every remaining record (line numbers carried over), so the records
-//! and their line numbers are the csv crate's in every case.
+//! `\n` (or `\r\n`) and fields at the delimiter gives the records the csv
+//! crate gives, at a fraction of the cost of its state machine. The first
+//! quote, or carriage return other than the one of a `\r\n` line end, hands
+//! the rest of the text to the csv crate, which then reads every remaining
+//! record (line numbers carried over), so the records and their line numbers
+//! are the csv crate's in every case.
+//!
+//! The csv crate counts every `\n` it consumes, blank lines included, and
+//! gives a record the count it stood at when it began reading it: the count
+//! after the previous record's line end. Blank lines before a record (and the
+//! `\n` of a `\r\n`, which it consumes with the next record) are counted
+//! for the records after it.
 
 use std::io::{Cursor, Read};
 use std::path::Path;
@@ -52,7 +59,7 @@ impl<'r> Records<'r> {
             .read_to_end(&mut head)
             .map_err(|e| Error::io(path, e))?;
         let plain = |header: &[u8]| !header.is_empty() && !needs_csv(header);
-        let header_end = memchr::memchr(b'\n', &head).filter(|&end| plain(&head[..end]));
+        let header_end = memchr::memchr(b'\n', &head).filter(|&end| plain(without_cr(&head[..end]).0));
         let Some(end) = header_end else {
             // A quoted (perhaps multi-line) header, a blank first line (skipped by the csv
             // crate), or no line break in the first chunk: the csv crate reads it all.
@@ -61,12 +68,15 @@ impl<'r> Records<'r> {
         };
         // The names through the csv crate all the same (it drops a byte-order mark, for one).
         let (_, names) = csv_reader(Box::new(Cursor::new(head[..=end].to_vec())))?;
+        // The csv crate ends a `\r\n` header at the `\r` and counts its `\n` with the first record.
+        let crlf = without_cr(&head[..end]).1;
         head.drain(..=end);
         let plain = Plain {
             reader,
             text: head,
             start: 0,
-            line: 2,
+            line: if crlf { 1 } else { 2 },
+            pending: u64::from(crlf),
             delimiter: options.delimiter,
             end_of_input: false,
         };
@@ -74,10 +84,18 @@ impl<'r> Records<'r> {
     }
 }
 
-/// Whether a line needs the csv crate: a quote, or a carriage return (a line
-/// break to the csv crate, which counts lines its own way around them).
+/// Whether a line (without its line end) needs the csv crate: a quote, or a
+/// carriage return (a line break of its own to the csv crate).
 fn needs_csv(line: &[u8]) -> bool {
     memchr::memchr2(b'"', b'\r', line).is_some()
+}
+
+/// A line cut at `\n` without the `\r` of a `\r\n` line end, and whether it had one.
+fn without_cr(line: &[u8]) -> (&[u8], bool) {
+    match line.strip_suffix(b"\r") {
+        Some(line) => (line, true),
+        None => (line, false),
+    }
 }
 
 /// Quote-free lines cut from the text.
@@ -86,8 +104,12 @@ pub(crate) struct Plain<'r> {
     /// Text read and not yet split; `start` is where the next line begins.
     text: Vec<u8>,
     start: usize,
-    /// The line number of the next record, counted as the csv crate counts.
+    /// The csv crate's line count after the last record (or the header): the
+    /// line number it gives the next record.
     line: u64,
+    /// The `\n`s consumed since (blank lines, the `\n` of a `\r\n` record
+    /// end), which the csv crate counts while it reads the next record.
+    pending: u64,
     delimiter: u8,
     end_of_input: bool,
 }
@@ -107,9 +129,9 @@ impl<'r> Plain<'r> {
     pub(crate) fn next_record(&mut self, record: &mut csv::ByteRecord, path: &Path) -> Result<Next> {
         loop {
             let rest = &self.text[self.start..];
-            let (bytes, used) = match memchr::memchr(b'\n', rest) {
-                Some(end) => (&rest[..end], end + 1),
-                None if self.end_of_input => (rest, rest.len()),
+            let (bytes, used, newline) = match memchr::memchr(b'\n', rest) {
+                Some(end) => (&rest[..end], end + 1, true),
+                None if self.end_of_input => (rest, rest.len(), false),
                 None => {
                     self.refill(path)?;
                     continue;
@@ -118,23 +140,33 @@ impl<'r> Plain<'r> {
             if used == 0 {
                 return Ok(Next::End);
             }
+            // A `\r` before the `\n` is part of the line end (at the end of the input, a lone one).
+            let (bytes, crlf) = if newline { without_cr(bytes) } else { (bytes, false) };
             if needs_csv(bytes) {
                 return Ok(Next::NeedsCsv);
             }
             self.start += used;
-            if !bytes.is_empty() {
-                // Like the csv crate, count the lines that hold records (blank ones are skipped uncounted).
-                let number = self.line;
-                self.line += 1;
-                record.clear();
-                for field in bytes.split(|&b| b == self.delimiter) {
-                    record.push_field(field);
-                }
-                let mut position = csv::Position::new();
-                position.set_line(number);
-                record.set_position(Some(position));
-                return Ok(Next::Record);
+            if bytes.is_empty() {
+                self.pending += 1;
+                continue;
             }
+            let number = self.line;
+            if crlf {
+                // The csv crate ends this record at the `\r` and counts the `\n` with the next one.
+                self.line += self.pending;
+                self.pending = 1;
+            } else {
+                self.line += self.pending + u64::from(newline);
+                self.pending = 0;
+            }
+            record.clear();
+            for field in bytes.split(|&b| b == self.delimiter) {
+                record.push_field(field);
+            }
+            let mut position = csv::Position::new();
+            position.set_line(number);
+            record.set_position(Some(position));
+            return Ok(Next::Record);
         }
     }
 
@@ -152,17 +184,22 @@ impl<'r> Plain<'r> {
     }
 
     /// The csv crate's reader over the rest of the text, from the next line on.
+    ///
+    /// The `\n`s consumed since the last record are given back in front of
+    /// it, so that the csv crate counts them where it would have.
     pub(crate) fn into_csv(self, csv_reader: impl FnOnce(Box<dyn Read + Send + 'r>) -> CsvReader<'r>) -> Records<'r> {
         let Plain {
             reader,
             mut text,
             start,
             line,
+            pending,
             ..
         } = self;
         text.drain(..start);
+        let skipped = std::io::repeat(b'\n').take(pending);
         Records::Csv {
-            csv: csv_reader(Box::new(Cursor::new(text).chain(reader))),
+            csv: csv_reader(Box::new(skipped.chain(Cursor::new(text)).chain(reader))),
             lines_before: line - 1,
         }
     }

@@ -3,7 +3,6 @@
 use std::hash::BuildHasher;
 use std::path::Path;
 
-use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 use crate::error::{Error, Result};
@@ -334,13 +333,37 @@ impl TransactionsBuilder {
     /// Adds one line. Optional fields the builder does not hold are ignored;
     /// a missing one it holds is stored as empty id, zero items or not discounted.
     pub fn push_line(&mut self, line: &Line<'_>) {
-        let customer = self.customers.code(&mut self.tx.customer_ids, line.customer);
+        self.push_hashed(line, IdHashes::of(line));
+    }
+
+    /// [`Self::push_line`] with the hashes of the line's ids computed ahead (by the parse stage).
+    pub(crate) fn push_hashed(&mut self, line: &Line<'_>, hashes: IdHashes) {
+        let customer = self
+            .customers
+            .code(&mut self.tx.customer_ids, line.customer, hashes.customer);
         let order = self
             .tx
             .order
             .is_some()
-            .then(|| self.orders.code_only(line.order.unwrap_or("")));
-        self.push_coded(customer, order.unwrap_or(0), line);
+            .then(|| self.orders.code_only(line.order.unwrap_or(""), hashes.order));
+        self.tx.customer.push(customer);
+        self.tx.timestamp.push(line.timestamp);
+        self.tx.amount.push(line.amount);
+        if let Some(orders) = self.tx.order.as_mut() {
+            orders.push(order.unwrap_or(0));
+        }
+        self.push_rest(line, hashes);
+    }
+
+    /// Reads the table slots where the customer and order ids of the coming
+    /// lines are looked up, one after another, so that their cache misses
+    /// overlap instead of each stalling its own lookup.
+    pub(crate) fn warm(&self, hashes: impl Iterator<Item = IdHashes>) {
+        let mut seen = 0u64;
+        for h in hashes {
+            seen ^= self.customers.slot(h.customer) ^ self.orders.slot(h.order);
+        }
+        std::hint::black_box(seen);
     }
 
     /// Adds one line whose customer and order are already coded (fast path for
@@ -352,19 +375,30 @@ impl TransactionsBuilder {
         if let Some(orders) = self.tx.order.as_mut() {
             orders.push(order);
         }
+        self.push_rest(line, IdHashes::of(line));
+    }
+
+    /// The columns after the order.
+    fn push_rest(&mut self, line: &Line<'_>, hashes: IdHashes) {
         if let Some(quantity) = self.tx.quantity.as_mut() {
             quantity.push(line.quantity.unwrap_or(0.0));
         }
         if let Some(product) = self.tx.product.as_mut() {
-            let code = self.products.code(&mut product.ids, line.product.unwrap_or(""));
+            let code = self
+                .products
+                .code(&mut product.ids, line.product.unwrap_or(""), hashes.product);
             product.codes.push(code);
         }
         if let Some(category) = self.tx.category.as_mut() {
-            let code = self.categories.code(&mut category.ids, line.category.unwrap_or(""));
+            let code = self
+                .categories
+                .code(&mut category.ids, line.category.unwrap_or(""), hashes.category);
             category.codes.push(code);
         }
         if let Some(channel) = self.tx.channel.as_mut() {
-            let code = self.channels.code(&mut channel.ids, line.channel.unwrap_or(""));
+            let code = self
+                .channels
+                .code(&mut channel.ids, line.channel.unwrap_or(""), hashes.channel);
             channel.codes.push(code);
         }
         if let Some(discounted) = self.tx.discounted.as_mut() {
@@ -406,63 +440,125 @@ pub(crate) fn check_line_count(lines: usize, source: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The 32-bit hash an [`Interner`] files a key under.
+pub(crate) fn id_hash(key: &str) -> u32 {
+    // Truncation intended: 32 bits of the hash are kept per entry.
+    FxBuildHasher.hash_one(key) as u32
+}
+
+/// The hashes of a line's ids (an absent id hashes as the empty one it is stored as).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct IdHashes {
+    pub customer: u32,
+    pub order: u32,
+    pub product: u32,
+    pub category: u32,
+    pub channel: u32,
+}
+
+impl IdHashes {
+    pub(crate) fn of(line: &Line<'_>) -> Self {
+        let hash = |id: Option<&str>| id_hash(id.unwrap_or(""));
+        IdHashes {
+            customer: id_hash(line.customer),
+            order: hash(line.order),
+            product: hash(line.product),
+            category: hash(line.category),
+            channel: hash(line.channel),
+        }
+    }
+}
+
 /// Codes strings by order of first appearance.
 ///
 /// Keys live in one text arena (no allocation per key), and the previous key
-/// is checked before the hash table: transaction files list an order's lines,
-/// and often a customer's orders, one after another. Each table entry keeps
-/// 32 bits of its key's hash beside the code, so growing the table (millions
-/// of order ids) and rejecting a wrong candidate never read the arena.
+/// is checked before the table: transaction files list an order's lines,
+/// and often a customer's orders, one after another. The table is open
+/// addressing with linear probing, at most three quarters full: a slot holds
+/// the code + 1 (0: empty) beside 32 bits of the key's hash, so a lookup is
+/// one cache line (which [`TransactionsBuilder::warm`] can read ahead), and
+/// growing it (millions of order ids) or rejecting a wrong candidate never
+/// reads the arena.
 #[derive(Debug, Default)]
 struct Interner {
-    table: HashTable<(u32, u32)>,
+    slots: Vec<u64>,
     text: String,
     ends: Vec<usize>,
-    last: Option<u32>,
+    /// The previous key's code and hash (the hash rejects most other keys without reading the arena).
+    last: Option<(u32, u32)>,
 }
 
-/// The table's 64-bit hash from the 32 bits an entry keeps (a multiplication
-/// spreads them to the high bits the probe uses too).
-fn spread(short: u32) -> u64 {
-    u64::from(short).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+/// The first slot probed for a hash: the top bits of its product with a
+/// 64-bit odd constant (Fibonacci hashing), for a table of `1 << bits` slots.
+fn home(short: u32, bits: u32) -> usize {
+    (u64::from(short).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
 }
 
 impl Interner {
-    /// The code of `key`, appending it to `ids` when new.
-    fn code(&mut self, ids: &mut Vec<String>, key: &str) -> u32 {
+    /// The code of `key` (of hash `short`), appending it to `ids` when new.
+    fn code(&mut self, ids: &mut Vec<String>, key: &str, short: u32) -> u32 {
         let before = self.ends.len();
-        let code = self.code_only(key);
+        let code = self.code_only(key, short);
         if self.ends.len() > before {
             ids.push(key.to_owned());
         }
         code
     }
 
-    /// The code of `key`, without keeping the ids.
-    fn code_only(&mut self, key: &str) -> u32 {
-        if let Some(code) = self.last
+    /// The code of `key` (of hash `short`), without keeping the ids.
+    fn code_only(&mut self, key: &str, short: u32) -> u32 {
+        if let Some((code, hash)) = self.last
+            && hash == short
             && key_of(&self.text, &self.ends, code) == key
         {
             return code;
         }
-        // Truncation intended: 32 bits of the hash are kept per entry.
-        let short = FxBuildHasher.hash_one(key) as u32;
-        let (text, ends) = (&mut self.text, &mut self.ends);
-        let same = |&(c, h): &(u32, u32)| h == short && key_of(text, ends, c) == key;
-        let code = match self.table.find(spread(short), same) {
-            Some(&(code, _)) => code,
-            None => {
-                // At most one new key a line, and lines are checked against MAX_LINES.
-                let code = ends.len() as u32;
-                text.push_str(key);
-                ends.push(text.len());
-                self.table
-                    .insert_unique(spread(short), (code, short), |&(_, h)| spread(h));
-                code
+        if 4 * (self.ends.len() + 1) > 3 * self.slots.len() {
+            self.grow();
+        }
+        let bits = self.slots.len().trailing_zeros();
+        let mask = self.slots.len() - 1;
+        let mut i = home(short, bits);
+        let code = loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                // At most one new key a line, and lines are checked against MAX_LINES (< u32::MAX).
+                let code = self.ends.len() as u32;
+                self.text.push_str(key);
+                self.ends.push(self.text.len());
+                self.slots[i] = (u64::from(code) + 1) << 32 | u64::from(short);
+                break code;
             }
+            let code = ((slot >> 32) - 1) as u32;
+            if slot as u32 == short && key_of(&self.text, &self.ends, code) == key {
+                break code;
+            }
+            i = (i + 1) & mask;
         };
-        self.last = Some(code);
+        self.last = Some((code, short));
         code
+    }
+
+    /// The slot a lookup of hash `short` reads first (0 when the table is empty).
+    fn slot(&self, short: u32) -> u64 {
+        if self.slots.is_empty() {
+            return 0;
+        }
+        self.slots[home(short, self.slots.len().trailing_zeros())]
+    }
+
+    /// Doubles the table (16 slots at first) and files every code again.
+    fn grow(&mut self) {
+        let size = (2 * self.slots.len()).max(16);
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        let (bits, mask) = (size.trailing_zeros(), size - 1);
+        for slot in old.into_iter().filter(|&s| s != 0) {
+            let mut i = home(slot as u32, bits);
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = slot;
+        }
     }
 }
 
@@ -488,6 +584,27 @@ mod tests {
         assert_eq!(tx.customer_codes(), [0, 1, 0]);
         assert_eq!(tx.order_codes(), Some(&[0, 1, 0][..]));
         assert_eq!(tx.time_span(), Some((10, 30)));
+    }
+
+    #[test]
+    fn interner_codes_keys_in_order_of_first_appearance_through_growth_and_collisions() {
+        let mut interner = Interner::default();
+        let mut ids = Vec::new();
+        // Every key twice, the second time far from the first.
+        for round in 0..2 {
+            for i in 0..100_000u32 {
+                let key = format!("k{i}");
+                assert_eq!(interner.code(&mut ids, &key, id_hash(&key)), i, "round {round}");
+            }
+        }
+        assert_eq!((ids.len(), ids[99_999].as_str()), (100_000, "k99999"));
+        // Distinct keys filed under one hash.
+        let mut same = Interner::default();
+        for round in 0..2 {
+            for i in 0..1000u32 {
+                assert_eq!(same.code_only(&format!("s{i}"), 7), i, "round {round}");
+            }
+        }
     }
 
     #[test]
