@@ -36,6 +36,23 @@ fn features(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("rfm_summary_columns", n), &columns, |b, columns| {
             b.iter(|| rfm_summary_columns(columns, &SummaryOptions::default()).expect("summary"))
         });
+        // The same lines in time order, as a log usually is: the parallel time-ordered path.
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by_key(|&i| tx.timestamps()[i]);
+        let sorted_keys: Vec<i64> = order.iter().map(|&i| keys[i]).collect();
+        let sorted_times: Vec<i64> = order.iter().map(|&i| tx.timestamps()[i]).collect();
+        let sorted_amounts: Vec<f64> = order.iter().map(|&i| tx.amounts()[i]).collect();
+        let sorted = SummaryColumns {
+            keys: &sorted_keys,
+            times: &sorted_times,
+            ticks_per_second: 1,
+            amounts: &sorted_amounts,
+        };
+        group.bench_with_input(
+            BenchmarkId::new("rfm_summary_columns_time_ordered", n),
+            &sorted,
+            |b, columns| b.iter(|| rfm_summary_columns(columns, &SummaryOptions::default()).expect("summary")),
+        );
     }
     group.finish();
 }

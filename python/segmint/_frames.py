@@ -29,15 +29,20 @@ def _first_bad(mask: np.ndarray, df: pd.DataFrame, column: str, expected: str) -
     )
 
 
-def to_seconds(dates: pd.Series, column: str, df: pd.DataFrame) -> np.ndarray:
-    """Seconds since 1970-01-01 (wall-clock time) for a column of dates."""
+def _parse_dates(dates: pd.Series, column: str, df: pd.DataFrame) -> np.ndarray:
+    """A column of dates as datetime64[ns] (UTC wall-clock time); DataError naming the first unparsable one."""
     parsed = pd.to_datetime(dates, errors="coerce")
     bad = parsed.isna().to_numpy()
     if bad.any():
         raise _first_bad(bad, df, column, "a date")
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    return parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[s]").astype(np.int64)
+    return parsed.to_numpy(dtype="datetime64[ns]")
+
+
+def to_seconds(dates: pd.Series, column: str, df: pd.DataFrame) -> np.ndarray:
+    """Seconds since 1970-01-01 (wall-clock time) for a column of dates."""
+    return _parse_dates(dates, column, df).astype("datetime64[s]").astype(np.int64)
 
 
 # Ticks per second of the datetime64 units the native summary reads as they are.
@@ -67,7 +72,8 @@ def line_times(df: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
     """Times as int64 ticks since 1970 and the ticks per second.
 
     A datetime64 column is read as it is (NaT stays ``i64::MIN`` for the native
-    check); any other column is parsed to seconds.
+    check); any other column is parsed to nanoseconds, so fractions of a
+    second count (a line half a second after ``calibration_end`` is holdout).
     """
     series = df[column]
     dtype = series.dtype
@@ -75,7 +81,7 @@ def line_times(df: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
         unit, count = np.datetime_data(dtype)
         if count == 1 and unit in _TICKS_PER_SECOND:
             return np.ascontiguousarray(series.to_numpy()).view(np.int64), _TICKS_PER_SECOND[unit]
-    return to_seconds(series, column, df), 1
+    return np.ascontiguousarray(_parse_dates(series, column, df)).view(np.int64), _TICKS_PER_SECOND["ns"]
 
 
 def line_amounts(df: pd.DataFrame, column: str) -> np.ndarray:
@@ -87,12 +93,18 @@ def line_amounts(df: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def check_lines(df: pd.DataFrame, date_col: str, amount_col: str | None) -> None:
-    """Raise DataError naming the first missing date or non-finite amount of ``df``."""
-    to_seconds(df[date_col], date_col, df)
-    if amount_col is not None:
-        bad = ~np.isfinite(line_amounts(df, amount_col))
-        if bad.any():
-            raise _first_bad(bad, df, amount_col, "a finite number")
+    """Raise DataError naming the earliest row with a missing date or a non-finite amount.
+
+    On one row with both, the date is named.
+    """
+    bad_dates = pd.to_datetime(df[date_col], errors="coerce").isna().to_numpy()
+    bad_amounts = np.zeros(len(df), dtype=bool) if amount_col is None else ~np.isfinite(line_amounts(df, amount_col))
+    first_date = int(np.argmax(bad_dates)) if bad_dates.any() else len(df)
+    first_amount = int(np.argmax(bad_amounts)) if bad_amounts.any() else len(df)
+    if first_date < len(df) and first_date <= first_amount:
+        raise _first_bad(bad_dates, df, date_col, "a date")
+    if amount_col is not None and first_amount < len(df):
+        raise _first_bad(bad_amounts, df, amount_col, "a finite number")
 
 
 def transaction_arrays(

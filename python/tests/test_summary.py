@@ -96,6 +96,49 @@ def test_missing_dates_and_amounts_name_their_row(tiny: pd.DataFrame) -> None:
         segmint.features.rfm_summary(no_amount, customer_col="customer_id", date_col="date", amount_col="amount")
 
 
+def test_the_earliest_bad_row_is_named_whether_date_or_amount(tiny: pd.DataFrame) -> None:
+    typed = tiny.assign(date=pd.to_datetime(tiny["date"]))
+    both = typed.copy()
+    both.loc[7, "date"] = pd.NaT
+    both.loc[2, "amount"] = np.nan
+    with pytest.raises(DataError, match=r"row 2 \(index 2\), column 'amount'"):
+        segmint.features.rfm_summary(both, customer_col="customer_id", date_col="date", amount_col="amount")
+    both.loc[1, "date"] = pd.NaT
+    with pytest.raises(DataError, match=r"row 1 \(index 1\), column 'date'"):
+        segmint.features.rfm_summary(both, customer_col="customer_id", date_col="date", amount_col="amount")
+
+
+def test_calibration_and_holdout_split_at_sub_second_resolution() -> None:
+    end = pd.Timestamp("2021-03-01 12:00:00")
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2, 2],
+            "date": [
+                pd.Timestamp("2021-02-01"),
+                end,  # at the calibration end: calibration
+                end + pd.Timedelta(milliseconds=500),  # half a second later: holdout
+                pd.Timestamp("2021-02-10"),
+                end + pd.Timedelta(days=2),
+            ],
+            "amount": [10.0, 20.0, 40.0, 5.0, 7.0],
+        }
+    )
+    for dates in (df["date"], df["date"].astype("datetime64[ms]"), df["date"].dt.strftime("%Y-%m-%d %H:%M:%S.%f")):
+        out = segmint.features.calibration_and_holdout_data(
+            df.assign(date=dates),
+            customer_col="customer_id",
+            date_col="date",
+            amount_col="amount",
+            calibration_end=end,
+            observation_end="2021-03-31",
+        )
+        assert out.loc[1, "frequency_cal"] == 1.0, dates.dtype
+        assert out.loc[1, "monetary_value_cal"] == 20.0
+        assert out.loc[1, "frequency_holdout"] == 1.0
+        assert out.loc[1, "monetary_value_holdout"] == 40.0
+        assert out.loc[2, "frequency_holdout"] == 1.0
+
+
 def test_unknown_time_unit_is_a_parameter_error(tiny: pd.DataFrame) -> None:
     with pytest.raises(ParameterError, match="time_unit"):
         segmint.features.rfm_summary(tiny, customer_col="customer_id", date_col="date", time_unit="fortnight")

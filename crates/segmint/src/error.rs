@@ -48,12 +48,25 @@ pub enum Error {
     },
 
     /// A column holds a missing value (NumPy's `NaT` for times) where one is required.
-    #[error("{what} is missing at row {row}")]
+    #[error("column {what} has no value at row {row}: expected {expected}")]
     MissingValue {
         /// Which column (`times` …).
         what: &'static str,
         /// Row index (0-based).
         row: usize,
+        /// What the row should hold (`a time (not NaT)` …).
+        expected: &'static str,
+    },
+
+    /// A one-dimensional column holds NaN or infinity.
+    #[error("column {what} holds {value} at row {row}: expected a finite number")]
+    NonFiniteEntry {
+        /// Which column (`amounts` …).
+        what: &'static str,
+        /// Row index (0-based).
+        row: usize,
+        /// The value found.
+        value: f64,
     },
 
     /// There is too little data for the requested operation.
