@@ -251,6 +251,9 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
         keys, times, amounts, ..
     } = *columns;
     let n = keys.len();
+    if u32::try_from(n).is_err() {
+        return None; // rows are packed as u32
+    }
     let chunk = n.div_ceil(4 * rayon::current_num_threads()).max(1 << 15);
     // Pass 1: the key and time ranges.
     let range = |v: &[i64]| {
