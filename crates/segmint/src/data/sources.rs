@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::{DropReason, IngestAudit};
 use super::io::ReadOptions;
 use super::scan::{Wanted, column_names, date, number, optional_text, scan, utf8};
-use super::transactions::Transactions;
+use super::transactions::{Transactions, check_line_count};
 use crate::error::Result;
 
 /// Products with their launch date (seconds since the epoch) and optional price tier.
@@ -224,7 +224,10 @@ pub fn read_interactions(
             Ok(())
         },
     )?;
-    Ok((out.finish(), audit))
+    let out = out.finish();
+    // Customers and kinds are u32 codes: at most MAX_LINES lines keep them exact.
+    check_line_count(out.len(), path.as_ref())?;
+    Ok((out, audit))
 }
 
 /// A one-row-per-customer attribute table (demographics, geography, opt-ins,
