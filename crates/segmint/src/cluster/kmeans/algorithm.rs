@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hamerly::hamerly;
 use super::init::{kmeans_plus_plus, random_rows};
-use super::kernel::{LloydPartial, PackedCenters, assign, assign_counting};
+use super::kernel::{LloydPartial, PackedCenters, Sums, UNASSIGNED, assign, inertia_of};
 use super::params::{KMeansAlgorithm, KMeansInit, KMeansParams};
 use crate::CancelToken;
 use crate::check;
@@ -107,13 +107,8 @@ impl<F: Element> KMeans<F> {
         self.check_input(x)?;
         let x = x.as_standard_layout();
         let mut labels = vec![0; x.nrows()];
-        assign(
-            x.view(),
-            None,
-            &PackedCenters::new(self.centers.view()),
-            &mut labels,
-            false,
-        );
+        let centers = PackedCenters::new(self.centers.view());
+        assign(x.view(), None, &centers, &mut labels, Sums::Skip, false);
         Ok(Array1::from(labels))
     }
 
@@ -138,13 +133,8 @@ impl<F: Element> KMeans<F> {
         let w = weights_of(sample_weight, x.nrows())?;
         let x = x.as_standard_layout();
         let mut labels = vec![0; x.nrows()];
-        let pass = assign(
-            x.view(),
-            w.as_deref(),
-            &PackedCenters::new(self.centers.view()),
-            &mut labels,
-            true,
-        );
+        let centers = PackedCenters::new(self.centers.view());
+        let (pass, _) = assign(x.view(), w.as_deref(), &centers, &mut labels, Sums::Skip, true);
         Ok(-pass.inertia())
     }
 
@@ -293,14 +283,26 @@ fn lloyd<F: Element>(
     cancel: &CancelToken,
 ) -> KMeans<F> {
     // No row has a label yet, so the first pass changes them all.
-    let mut labels = vec![usize::MAX; x.nrows()];
+    let mut labels = vec![UNASSIGNED; x.nrows()];
+    // Without weights, the sums of the rows under the current labels are
+    // kept up to date from the rows that move (weights of 1 cancel exactly;
+    // arbitrary f64 weights would not, so weighted data is summed afresh).
+    let mut by_label = LloydPartial::zeros(centers.nrows(), x.ncols());
     let (mut strict, mut converged, mut n_iter) = (false, false, 0);
     for _ in 0..max_iter {
         if cancel.is_cancelled() {
             break;
         }
         n_iter += 1;
-        let (mut pass, changed) = assign_counting(x, w, &PackedCenters::new(centers.view()), &mut labels, false);
+        let packed = PackedCenters::new(centers.view());
+        let (mut pass, changed) = if w.is_none() {
+            let (moves, changed) = assign(x, w, &packed, &mut labels, Sums::Moved, false);
+            by_label.add(&moves);
+            by_label.forget_empty();
+            (by_label.clone(), changed)
+        } else {
+            assign(x, w, &packed, &mut labels, Sums::All, false)
+        };
         relocate_empty_clusters(x, w, centers.view(), &labels, &mut pass);
         let new_centers = pass.centers(centers.view());
         let shift: f64 = new_centers
@@ -322,7 +324,8 @@ fn lloyd<F: Element>(
     let inertia = if strict {
         exact_inertia(x, w, centers.view(), &labels)
     } else {
-        assign(x, w, &PackedCenters::new(centers.view()), &mut labels, true).inertia()
+        let centers = PackedCenters::new(centers.view());
+        assign(x, w, &centers, &mut labels, Sums::Skip, true).0.inertia()
     };
     KMeans {
         centers,
@@ -341,25 +344,25 @@ fn squared_distance<F: Element>(a: ArrayView1<'_, F>, b: ArrayView1<'_, F>) -> f
 }
 
 /// Σ w·‖x − c(x)‖² by direct differences, per fixed block, blocks in order.
+/// `x` must be in standard layout.
 pub(super) fn exact_inertia<F: Element>(
     x: ArrayView2<'_, F>,
     w: Option<&[F]>,
     centers: ArrayView2<'_, F>,
     labels: &[usize],
 ) -> f64 {
+    let d = x.ncols();
+    let data = x.as_slice().expect("standard layout");
+    let centers = centers.as_standard_layout();
+    let by_row = centers.as_slice().expect("standard layout");
     let blocks: Vec<f64> = labels
         .par_chunks(super::BLOCK_ROWS)
         .enumerate()
         .map(|(b, block)| {
             let start = b * super::BLOCK_ROWS;
-            block
-                .iter()
-                .enumerate()
-                .map(|(r, &l)| {
-                    let i = start + r;
-                    w.map_or(1.0, |w| w[i].to_f64()) * squared_distance(x.row(i), centers.row(l))
-                })
-                .sum()
+            let rows = &data[start * d..(start + block.len()) * d];
+            let weights = w.map(|w| &w[start..start + block.len()]);
+            inertia_of(d, rows, weights, by_row, block)
         })
         .collect();
     blocks.iter().sum()

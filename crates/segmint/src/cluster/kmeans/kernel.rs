@@ -6,7 +6,9 @@
 //! compiler vectorises; `multiversion` compiles it for AVX-512 and AVX2 and
 //! picks one at run time. Rows are processed in fixed blocks of
 //! [`BLOCK_ROWS`] whose partial sums are merged in block order, so results do
-//! not depend on the number of threads.
+//! not depend on the number of threads. A pass says which sums it needs
+//! ([`Sums`]): the Lloyd loop on unweighted data adds only the rows that
+//! changed centre, prediction and the final labelling add none.
 
 use multiversion::multiversion;
 use ndarray::{Array2, ArrayView1, ArrayView2};
@@ -26,6 +28,8 @@ pub const LANES: usize = 8;
 const _: () = assert!(LANES == simd::PANEL);
 /// Rows scored together by the kernel.
 pub(crate) const ROWS: usize = 4;
+/// The label of a row no pass has assigned yet.
+pub(crate) const UNASSIGNED: usize = usize::MAX;
 
 /// Centres in the kernel's layout: groups of [`LANES`] centres, each group
 /// stored feature by feature, so the inner loop multiplies one feature of a
@@ -38,6 +42,8 @@ pub(crate) struct PackedCenters<F> {
     norms: Vec<[F; LANES]>,
     /// The same centres for the explicit-SIMD micro-kernel.
     panels: Panels,
+    /// The centres row after row (`k × d`), for the inertia.
+    by_row: Vec<F>,
     k: usize,
     d: usize,
 }
@@ -62,6 +68,7 @@ impl<F: Element> PackedCenters<F> {
             groups,
             norms,
             panels,
+            by_row: centers.iter().copied().collect(),
             k,
             d,
         }
@@ -75,12 +82,6 @@ impl<F: Element> PackedCenters<F> {
     /// Number of features.
     pub(crate) fn n_features(&self) -> usize {
         self.d
-    }
-
-    /// Feature `f` of centre `j`.
-    #[inline(always)]
-    fn value(&self, j: usize, f: usize) -> F {
-        self.groups[(j / LANES) * self.d + f][j % LANES]
     }
 
     /// ‖c_j‖².
@@ -220,6 +221,19 @@ impl LloydPartial {
         self.n_rows += other.n_rows;
     }
 
+    /// Zeroes the sums of centres with no weight. Sums kept up to date by
+    /// moving rows in and out (see [`assign_moves`]) can leave rounding
+    /// residue in a centre that emptied; weights of 1 cancel exactly, so
+    /// they tell which centres those are.
+    pub(crate) fn forget_empty(&mut self) {
+        let d = self.n_features;
+        for (sums, &weight) in self.sums.chunks_exact_mut(d).zip(&self.weights) {
+            if weight == 0.0 {
+                sums.fill(0.0);
+            }
+        }
+    }
+
     /// Σ weight · ‖x − c(x)‖² over the rows.
     pub fn inertia(&self) -> f64 {
         self.inertia
@@ -287,36 +301,44 @@ pub fn lloyd_step<F: Element>(
     }
     let x = x.as_standard_layout();
     let w = sample_weight.map(|w| w.to_vec());
-    Ok(assign(
+    let pass = assign(
         x.view(),
         w.as_deref(),
         &PackedCenters::new(centers),
         labels,
+        Sums::All,
         true,
-    ))
+    );
+    Ok(pass.0)
+}
+
+/// What a pass adds to the centre sums of its [`LloydPartial`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sums {
+    /// Every row, times its weight.
+    All,
+    /// Only the rows whose label changed, with weight 1: subtracted from the
+    /// old centre (none for [`UNASSIGNED`]) and added to the new one, so
+    /// that the partial added to the previous pass's gives this pass's
+    /// (`n_rows` counts the rows labelled for the first time). Once the
+    /// centres settle few rows move, and the others skip the sum update.
+    Moved,
+    /// Nothing: the labels (and the inertia) only.
+    Skip,
 }
 
 /// Assigns every row (in parallel, fixed blocks) and merges the block
-/// partials in order. `x` must be in standard layout. With `exact_inertia`
-/// the inertia is summed from direct differences; without, it is left at 0.
+/// partials in order; also returns how many labels differ from what `labels`
+/// held before (counting while writing spares the Lloyd loop a copy and a
+/// comparison of the whole label vector). `x` must be in standard layout;
+/// [`Sums::Moved`] ignores `w`. With `exact_inertia` the inertia is summed
+/// from direct differences; without, it is left at 0.
 pub(crate) fn assign<F: Element>(
     x: ArrayView2<'_, F>,
     w: Option<&[F]>,
     centers: &PackedCenters<F>,
     labels: &mut [usize],
-    exact_inertia: bool,
-) -> LloydPartial {
-    assign_counting(x, w, centers, labels, exact_inertia).0
-}
-
-/// [`assign`], also returning how many labels differ from what `labels` held
-/// before: counting while writing spares the Lloyd loop a copy and a
-/// comparison of the whole label vector per iteration.
-pub(crate) fn assign_counting<F: Element>(
-    x: ArrayView2<'_, F>,
-    w: Option<&[F]>,
-    centers: &PackedCenters<F>,
-    labels: &mut [usize],
+    sums: Sums,
     exact_inertia: bool,
 ) -> (LloydPartial, usize) {
     let d = centers.d;
@@ -329,7 +351,7 @@ pub(crate) fn assign_counting<F: Element>(
             let rows = &data[start * d..(start + block.len()) * d];
             let weights = w.map(|w| &w[start..start + block.len()]);
             let mut partial = LloydPartial::zeros(centers.k, d);
-            let changed = assign_block(rows, weights, centers, block, &mut partial, exact_inertia);
+            let changed = assign_block(rows, weights, centers, block, &mut partial, sums, exact_inertia);
             (partial, changed)
         })
         .collect();
@@ -369,19 +391,32 @@ fn assign_block<F: Element>(
     centers: &PackedCenters<F>,
     labels: &mut [usize],
     partial: &mut LloydPartial,
+    sums: Sums,
     exact_inertia: bool,
 ) -> usize {
     let d = centers.d;
+    let before = (sums == Sums::Moved).then(|| labels.to_vec());
     let changed = simd::nearest_rows(&centers.panels, d, centers.k, rows, labels)
         .unwrap_or_else(|| nearest_portable(rows, centers, labels));
-    let (sums, totals) = (&mut partial.sums, &mut partial.weights);
-    if !simd::add_rows(d, rows, weights, labels, sums, totals) {
-        add_rows_portable(rows, weights, labels, partial);
-    }
+    let (sum, total) = (&mut partial.sums, &mut partial.weights);
+    partial.n_rows += match &before {
+        Some(before) => {
+            if !simd::move_rows(d, rows, before, labels, sum, total) {
+                move_rows_portable(rows, before, labels, partial);
+            }
+            before.iter().filter(|&&l| l == UNASSIGNED).count()
+        }
+        None if sums == Sums::All => {
+            if !simd::add_rows(d, rows, weights, labels, sum, total) {
+                add_rows_portable(rows, weights, labels, partial);
+            }
+            labels.len()
+        }
+        None => labels.len(),
+    };
     if exact_inertia {
-        inertia_of(rows, weights, centers, labels, partial);
+        partial.inertia += inertia_of(d, rows, weights, &centers.by_row, labels);
     }
-    partial.n_rows += labels.len();
     changed
 }
 
@@ -398,26 +433,49 @@ fn add_rows_portable<F: Element>(rows: &[F], weights: Option<&[F]>, labels: &[us
     }
 }
 
-/// Adds Σ weight · ‖x − c(x)‖² of the rows, by direct differences, to the partial.
+/// Moves each relabelled row between its centres' sums (the portable path
+/// of [`simd::move_rows`]).
+fn move_rows_portable<F: Element>(rows: &[F], before: &[usize], labels: &[usize], moves: &mut LloydPartial) {
+    let d = moves.n_features;
+    for ((row, &from), &to) in rows.chunks_exact(d).zip(before).zip(labels) {
+        if from == to {
+            continue;
+        }
+        if from != UNASSIGNED {
+            moves.weights[from] -= 1.0;
+            let sums = &mut moves.sums[from * d..(from + 1) * d];
+            sums.iter_mut().zip(row).for_each(|(s, &v)| *s -= v.to_f64());
+        }
+        moves.weights[to] += 1.0;
+        let sums = &mut moves.sums[to * d..(to + 1) * d];
+        sums.iter_mut().zip(row).for_each(|(s, &v)| *s += v.to_f64());
+    }
+}
+
+/// Σ weight · ‖x − c(x)‖² of the rows, by direct differences; `centers`
+/// holds the centres row after row, so each row meets its centre as one
+/// contiguous run.
 #[inline(always)]
-fn inertia_of<F: Element>(
+pub(crate) fn inertia_of<F: Element>(
+    d: usize,
     rows: &[F],
     weights: Option<&[F]>,
-    centers: &PackedCenters<F>,
+    centers: &[F],
     labels: &[usize],
-    partial: &mut LloydPartial,
-) {
-    let d = centers.d;
+) -> f64 {
+    let mut inertia = 0.0;
     for ((i, row), &best) in rows.chunks_exact(d).enumerate().zip(labels) {
         let weight = weights.map_or(1.0, |w| w[i].to_f64());
+        let centre = &centers[best * d..(best + 1) * d];
         // Four independent sums, so the additions need not wait on each other.
         let mut acc = [0.0f64; 4];
-        for (f, &v) in row.iter().enumerate() {
-            let diff = v.to_f64() - centers.value(best, f).to_f64();
+        for (f, (&v, &c)) in row.iter().zip(centre).enumerate() {
+            let diff = v.to_f64() - c.to_f64();
             acc[f % 4] += diff * diff;
         }
-        partial.inertia += weight * acc.iter().sum::<f64>();
+        inertia += weight * acc.iter().sum::<f64>();
     }
+    inertia
 }
 
 #[cfg(test)]
@@ -474,6 +532,62 @@ mod tests {
                     assert_eq!(bits(&got.sums), bits(&expected.sums), "n {n} d {d} k {k}");
                     assert_eq!(bits(&got.weights), bits(&expected.weights));
                 }
+            }
+            // Moving rows: some keep their label, some had none, the rest move.
+            let before: Vec<usize> = (0..n)
+                .map(|i| match i % 3 {
+                    0 => UNASSIGNED,
+                    1 => (i * 7) % k,
+                    _ => (i * 5 + 1) % k,
+                })
+                .collect();
+            let labels: Vec<usize> = (0..n).map(|i| (i * 7) % k).collect();
+            let mut expected = LloydPartial::zeros(k, d);
+            move_rows_portable(rows, &before, &labels, &mut expected);
+            let mut got = LloydPartial::zeros(k, d);
+            let moved = simd::move_rows(d, rows, &before, &labels, &mut got.sums, &mut got.weights);
+            assert_eq!(moved, has_simd());
+            if moved {
+                assert_eq!(got, expected, "n {n} d {d} k {k}");
+            }
+        }
+    }
+
+    /// Sums kept up to date from the rows that moved equal the sums of a
+    /// fresh pass: bit for bit from no labels (the same additions in the
+    /// same order), to rounding after a move, with exact weights and row
+    /// counts; a centre that empties is left with exact zeros.
+    #[test]
+    fn moved_sums_track_fresh_sums() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let (n, d, k) = (3 * BLOCK_ROWS + 17, 6, 5);
+        let x = Array2::from_shape_fn((n, d), |_| rng.random::<f64>() * 100.0);
+        let first = Array2::from_shape_fn((k, d), |_| rng.random::<f64>() * 100.0);
+        let mut second = first.clone();
+        second.row_mut(0).fill(1e6); // nobody's nearest: centre 0 empties
+        second[[1, 0]] += 20.0;
+        let pass = |centers: &Array2<f64>, labels: &mut Vec<usize>, sums| {
+            assign(x.view(), None, &PackedCenters::new(centers.view()), labels, sums, false)
+        };
+        let mut labels = vec![UNASSIGNED; n];
+        let (mut by_label, changed) = pass(&first, &mut labels, Sums::Moved);
+        assert_eq!(changed, n);
+        let (fresh, _) = pass(&first, &mut vec![UNASSIGNED; n], Sums::All);
+        assert_eq!(by_label, fresh);
+        assert!(by_label.weights()[0] > 0.0);
+
+        let (moves, changed) = pass(&second, &mut labels, Sums::Moved);
+        assert!(changed > 0 && changed < n, "{changed} of {n} rows moved");
+        by_label.add(&moves);
+        by_label.forget_empty();
+        let (fresh, _) = pass(&second, &mut vec![UNASSIGNED; n], Sums::All);
+        assert_eq!(by_label.weights(), fresh.weights());
+        assert_eq!(by_label.n_rows(), n);
+        assert_eq!(by_label.weights()[0], 0.0);
+        assert!(by_label.sum(0).iter().all(|&s| s == 0.0));
+        for j in 1..k {
+            for (a, b) in by_label.sum(j).iter().zip(fresh.sum(j)) {
+                assert!((a - b).abs() <= 1e-12 * b.abs(), "centre {j}: {a} vs {b}");
             }
         }
     }

@@ -9,6 +9,7 @@
 //! the argmin over the panel is a few lane shuffles, not a scalar scan.
 //! f32 data is scored in eight f32 lanes, f64 data in two vectors of four.
 
+use super::kernel::UNASSIGNED;
 use crate::cluster::Element;
 
 /// Centres per panel.
@@ -106,6 +107,30 @@ pub(crate) fn add_rows<F: Element>(
     fits && imp::add_rows(d, rows, weights, labels, sums, totals)
 }
 
+/// Moves each row whose label changed (`before[i] != labels[i]`, weight 1)
+/// between centre sums: subtracts it from `before[i]`'s (unless that is
+/// [`UNASSIGNED`]) and adds it to `labels[i]`'s, in row order and in f64.
+/// Gives the same bits as the scalar loop. `false` (nothing moved) when the
+/// CPU lacks AVX2 or the shapes disagree.
+pub(crate) fn move_rows<F: Element>(
+    d: usize,
+    rows: &[F],
+    before: &[usize],
+    labels: &[usize],
+    sums: &mut [f64],
+    totals: &mut [f64],
+) -> bool {
+    let n = labels.len();
+    let k = totals.len();
+    let fits = d > 0
+        && rows.len() == d * n
+        && before.len() == n
+        && sums.len() == k * d
+        && labels.iter().all(|&j| j < k)
+        && before.iter().all(|&j| j < k || j == UNASSIGNED);
+    fits && imp::move_rows(d, rows, before, labels, sums, totals)
+}
+
 /// Squared distances of each row to the centres of a single panel, as f64:
 /// `visit(i, d2)` with `d2[t] = max(‖x_i‖² + ‖c_t‖² − 2 x_i·c_t, 0)` in the
 /// data's precision (+∞ in padding lanes). `row_norms[i]` = ‖x_i‖². Returns
@@ -148,6 +173,17 @@ mod imp {
         false
     }
 
+    pub(super) fn move_rows<F: Element>(
+        _: usize,
+        _: &[F],
+        _: &[usize],
+        _: &[usize],
+        _: &mut [f64],
+        _: &mut [f64],
+    ) -> bool {
+        false
+    }
+
     pub(super) fn panel_distances<F: Element>(
         _: &Panels,
         _: usize,
@@ -166,7 +202,7 @@ mod imp {
     use pulp::bytemuck::cast;
     use pulp::x86::V3;
 
-    use super::{PANEL, PanelSet, Panels, TILE_F32, TILE_F64};
+    use super::{PANEL, PanelSet, Panels, TILE_F32, TILE_F64, UNASSIGNED};
     use crate::cluster::Element;
     use crate::cluster::element::Typed;
 
@@ -472,6 +508,84 @@ mod imp {
             let w = w.to_f64();
             totals[j] += w;
             T::add_to(simd, &mut sums[j * d..(j + 1) * d], row, Some(w));
+        }
+    }
+
+    pub(super) fn move_rows<F: Element>(
+        d: usize,
+        rows: &[F],
+        before: &[usize],
+        labels: &[usize],
+        sums: &mut [f64],
+        totals: &mut [f64],
+    ) -> bool {
+        let Some(simd) = V3::try_new() else { return false };
+        simd.vectorize(MoveRows {
+            simd,
+            d,
+            rows,
+            before,
+            labels,
+            sums,
+            totals,
+        });
+        true
+    }
+
+    /// [`move_rows`]'s work, forced inline like [`Nearest`].
+    struct MoveRows<'a, F> {
+        simd: V3,
+        d: usize,
+        rows: &'a [F],
+        before: &'a [usize],
+        labels: &'a [usize],
+        sums: &'a mut [f64],
+        totals: &'a mut [f64],
+    }
+
+    impl<F: Element> pulp::NullaryFnOnce for MoveRows<'_, F> {
+        type Output = ();
+
+        #[inline(always)]
+        fn call(self) {
+            let MoveRows {
+                simd,
+                d,
+                rows,
+                before,
+                labels,
+                sums,
+                totals,
+            } = self;
+            match F::typed(rows) {
+                Typed::F64(rows) => move_each(simd, d, rows, before, labels, sums, totals),
+                Typed::F32(rows) => move_each(simd, d, rows, before, labels, sums, totals),
+            }
+        }
+    }
+
+    /// Moves each relabelled row from its old centre's sums to its new one's;
+    /// subtracting is adding −1 × row, which rounds as `sum - row` does.
+    #[inline(always)]
+    fn move_each<T: AddTo>(
+        simd: V3,
+        d: usize,
+        rows: &[T],
+        before: &[usize],
+        labels: &[usize],
+        sums: &mut [f64],
+        totals: &mut [f64],
+    ) {
+        for ((row, &from), &to) in rows.chunks_exact(d).zip(before).zip(labels) {
+            if from == to {
+                continue;
+            }
+            if from != UNASSIGNED {
+                totals[from] -= 1.0;
+                T::add_to(simd, &mut sums[from * d..(from + 1) * d], row, Some(-1.0));
+            }
+            totals[to] += 1.0;
+            T::add_to(simd, &mut sums[to * d..(to + 1) * d], row, None);
         }
     }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::params::MiniBatchKMeansParams;
 use crate::cluster::kmeans::init::{kmeans_plus_plus, random_rows};
-use crate::cluster::kmeans::kernel::{PackedCenters, assign};
+use crate::cluster::kmeans::kernel::{PackedCenters, Sums, assign};
 use crate::cluster::kmeans::{mean_variance, weights_of};
 use crate::cluster::{Element, KMeans, KMeansInit};
 use crate::error::Result;
@@ -122,7 +122,14 @@ impl<F: Element> MiniBatchKMeans<F> {
     /// Returns the batch inertia (before the move) and Σ‖shift‖².
     fn step(&mut self, batch: ArrayView2<'_, F>, w: Option<&[F]>, rng: &mut ChaCha8Rng) -> (f64, f64) {
         let mut labels = vec![0; batch.nrows()];
-        let partial = assign(batch, w, &PackedCenters::new(self.centers.view()), &mut labels, true);
+        let (partial, _) = assign(
+            batch,
+            w,
+            &PackedCenters::new(self.centers.view()),
+            &mut labels,
+            Sums::All,
+            true,
+        );
         let old = self.centers.clone();
         for (j, mut center) in self.centers.outer_iter_mut().enumerate() {
             let added = partial.weights()[j];
@@ -175,7 +182,8 @@ impl<F: Element> MiniBatchKMeans<F> {
 
     fn label(&mut self, x: ArrayView2<'_, F>, w: Option<&[F]>) {
         let mut labels = vec![0; x.nrows()];
-        self.inertia = assign(x, w, &PackedCenters::new(self.centers.view()), &mut labels, true).inertia();
+        let centers = PackedCenters::new(self.centers.view());
+        self.inertia = assign(x, w, &centers, &mut labels, Sums::Skip, true).0.inertia();
         self.labels = Array1::from(labels);
     }
 
@@ -222,14 +230,16 @@ fn initial_centers<F: Element>(
             KMeansInit::KMeansPlusPlus => kmeans_plus_plus(x_init.view(), w_init.as_deref(), k, rng),
         };
         let mut labels = vec![0; x_valid.nrows()];
-        let inertia = assign(
+        let packed = PackedCenters::new(centers.view());
+        let (pass, _) = assign(
             x_valid.view(),
             w_valid.as_deref(),
-            &PackedCenters::new(centers.view()),
+            &packed,
             &mut labels,
+            Sums::Skip,
             true,
-        )
-        .inertia();
+        );
+        let inertia = pass.inertia();
         if best.as_ref().is_none_or(|(b, _)| inertia < *b) {
             best = Some((inertia, centers));
         }
