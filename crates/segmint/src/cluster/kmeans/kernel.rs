@@ -467,11 +467,20 @@ pub(crate) fn inertia_of<F: Element>(
     for ((i, row), &best) in rows.chunks_exact(d).enumerate().zip(labels) {
         let weight = weights.map_or(1.0, |w| w[i].to_f64());
         let centre = &centers[best * d..(best + 1) * d];
-        // Four independent sums, so the additions need not wait on each other.
+        // Four independent sums (feature f goes to sum f mod 4), so the
+        // additions need not wait on each other and run as one vector.
         let mut acc = [0.0f64; 4];
-        for (f, (&v, &c)) in row.iter().zip(centre).enumerate() {
+        let (rows4, row_tail) = row.as_chunks::<4>();
+        let (centre4, centre_tail) = centre.as_chunks::<4>();
+        for (x, c) in rows4.iter().zip(centre4) {
+            for l in 0..4 {
+                let diff = x[l].to_f64() - c[l].to_f64();
+                acc[l] += diff * diff;
+            }
+        }
+        for (l, (&v, &c)) in row_tail.iter().zip(centre_tail).enumerate() {
             let diff = v.to_f64() - c.to_f64();
-            acc[f % 4] += diff * diff;
+            acc[l] += diff * diff;
         }
         inertia += weight * acc.iter().sum::<f64>();
     }
