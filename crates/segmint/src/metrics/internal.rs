@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::distance_sums::cluster_distance_sums;
-use super::{check_sizes, cluster_count, count_clusters};
+use super::{LabelCodes, check_label_count, check_sizes, cluster_count, count_clusters};
 use crate::check;
 use crate::error::{Error, Result};
 
@@ -197,14 +197,23 @@ fn checked(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<(usize, Vec<usize
 /// an infinity makes its cluster's sums non-finite, and only then is X
 /// scanned for the position to report (sums can also overflow on finite
 /// data; the scan then passes and the value is what the arithmetic gives).
+/// `clusters` is k when the labels are [`LabelCodes`] (which know it), and
+/// `None` to count it in a pass over the labels.
 fn checked_moments(
     x: ArrayView2<'_, f64>,
     data: &[f64],
     labels: &[usize],
+    clusters: Option<usize>,
     with_scatter: bool,
 ) -> Result<ClusterMoments> {
     check::non_empty("X", x)?;
-    let k = cluster_count(labels, x.nrows())?;
+    let k = match clusters {
+        Some(k) => {
+            check_label_count(labels, x.nrows())?;
+            k
+        }
+        None => cluster_count(labels, x.nrows())?,
+    };
     let m = moments(data, labels, k, x.ncols(), with_scatter);
     check_sizes(&m.counts, x.nrows())?;
     if !m.is_finite() {
@@ -217,10 +226,20 @@ fn checked_moments(
 /// [B / (k − 1)] / [W / (n − k)] with B the between-cluster and W the
 /// within-cluster dispersion. 1 when W = 0, as scikit-learn.
 pub fn calinski_harabasz(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
+    calinski_harabasz_counted(x, labels, None)
+}
+
+/// [`calinski_harabasz`] of labels numbered by [`super::label_codes`]: the
+/// clusters are not counted again.
+pub fn calinski_harabasz_of_codes(x: ArrayView2<'_, f64>, labels: &LabelCodes<'_>) -> Result<f64> {
+    calinski_harabasz_counted(x, labels, Some(labels.clusters()))
+}
+
+fn calinski_harabasz_counted(x: ArrayView2<'_, f64>, labels: &[usize], clusters: Option<usize>) -> Result<f64> {
     let x = x.as_standard_layout();
     let (n, d) = x.dim();
     let data = x.as_slice().expect("standard layout");
-    let m = checked_moments(x.view(), data, labels, true)?;
+    let m = checked_moments(x.view(), data, labels, clusters, true)?;
     let (k, sizes) = (m.counts.len(), &m.counts);
     let centers = m.centroids(d);
     let mean: Vec<f64> = (0..d)
@@ -240,10 +259,20 @@ pub fn calinski_harabasz(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64
 /// max_{j≠i} (s_i + s_j) / d(c_i, c_j), s being the mean distance of a
 /// cluster's rows to its centroid. 0 when all s or all d are 0, as scikit-learn.
 pub fn davies_bouldin(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
+    davies_bouldin_counted(x, labels, None)
+}
+
+/// [`davies_bouldin`] of labels numbered by [`super::label_codes`]: the
+/// clusters are not counted again.
+pub fn davies_bouldin_of_codes(x: ArrayView2<'_, f64>, labels: &LabelCodes<'_>) -> Result<f64> {
+    davies_bouldin_counted(x, labels, Some(labels.clusters()))
+}
+
+fn davies_bouldin_counted(x: ArrayView2<'_, f64>, labels: &[usize], clusters: Option<usize>) -> Result<f64> {
     let x = x.as_standard_layout();
     let d = x.ncols();
     let data = x.as_slice().expect("standard layout");
-    let m = checked_moments(x.view(), data, labels, false)?;
+    let m = checked_moments(x.view(), data, labels, clusters, false)?;
     let (k, centers) = (m.counts.len(), m.centroids(d));
     let spread: Vec<f64> = distance_totals(data, labels, k, d, &centers)
         .iter()
@@ -437,6 +466,34 @@ mod tests {
         let (ch, db) = plain_indices(x.view(), &labels, 3);
         approx::assert_relative_eq!(calinski_harabasz(x.view(), &labels).unwrap(), ch, max_relative = 1e-9);
         approx::assert_relative_eq!(davies_bouldin(x.view(), &labels).unwrap(), db, max_relative = 1e-9);
+    }
+
+    #[test]
+    fn indices_of_codes_equal_the_indices_of_the_same_labels() {
+        let (x, labels) = offset_blobs_with_duplicates(9_000, 5, 3);
+        let values: Vec<i64> = labels.iter().map(|&l| l as i64 * 10 - 7).collect();
+        let codes = super::super::label_codes(&values);
+        assert_eq!(codes.clusters(), 3);
+        let (ch, db) = (
+            calinski_harabasz(x.view(), &labels).unwrap(),
+            davies_bouldin(x.view(), &labels).unwrap(),
+        );
+        assert_eq!(
+            calinski_harabasz_of_codes(x.view(), &codes).unwrap().to_bits(),
+            ch.to_bits()
+        );
+        assert_eq!(
+            davies_bouldin_of_codes(x.view(), &codes).unwrap().to_bits(),
+            db.to_bits()
+        );
+        let short = super::super::label_codes(&values[1..]);
+        assert!(matches!(
+            davies_bouldin_of_codes(x.view(), &short),
+            Err(Error::ShapeMismatch { .. })
+        ));
+        let one = super::super::label_codes(&[5, 5, 5]);
+        let error = davies_bouldin_of_codes(array![[0.0], [1.0], [2.0]].view(), &one).unwrap_err();
+        assert!(error.to_string().contains("1 clusters for 3 rows"), "{error}");
     }
 
     #[test]
