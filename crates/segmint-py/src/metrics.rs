@@ -52,7 +52,9 @@ pub fn calinski_harabasz(
     labels: PyReadonlyArray1<'_, i64>,
 ) -> PyResult<f64> {
     let (x, labels) = (x.as_array(), values(&labels));
-    detached(py, || metrics::calinski_harabasz(x, &metrics::label_codes(&labels)))
+    detached(py, || {
+        metrics::calinski_harabasz_of_codes(x, &metrics::label_codes(&labels))
+    })
 }
 
 /// Davies–Bouldin index.
@@ -63,7 +65,9 @@ pub fn davies_bouldin(
     labels: PyReadonlyArray1<'_, i64>,
 ) -> PyResult<f64> {
     let (x, labels) = (x.as_array(), values(&labels));
-    detached(py, || metrics::davies_bouldin(x, &metrics::label_codes(&labels)))
+    detached(py, || {
+        metrics::davies_bouldin_of_codes(x, &metrics::label_codes(&labels))
+    })
 }
 
 /// Adjusted Rand index of two labellings.

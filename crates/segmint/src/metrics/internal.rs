@@ -5,9 +5,10 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::distance_sums::cluster_distance_sums;
-use super::{check_sizes, cluster_count, count_clusters};
+use super::{LabelCodes, check_label_count, check_sizes, cluster_count, count_clusters};
 use crate::check;
 use crate::error::{Error, Result};
 
@@ -15,8 +16,10 @@ use crate::error::{Error, Result};
 /// its two touches in [`ClusterMoments::of_block`].
 const BLOCK_BYTES: usize = 256 * 1024;
 /// Blocks computed in parallel before they are merged, so that the per-block
-/// results held at once stay small even for many clusters.
+/// results held at once stay small even for many clusters: at least this many…
 const GROUP_BLOCKS: usize = 64;
+/// …and more while their moments take at most this many bytes.
+const GROUP_BYTES: usize = 4 << 20;
 
 /// Rows per block for `d` features; a function of `d` alone, so the blocks
 /// (and the order of the sums) are the same on any number of threads.
@@ -144,45 +147,72 @@ fn add_distances(rows: &[f64], labels: &[usize], d: usize, centers: &[f64], tota
     }
 }
 
+/// Blocks merged per group: [`GROUP_BLOCKS`] or, when more blocks' moments
+/// fit in [`GROUP_BYTES`], that many (all of X for a handful of clusters:
+/// no group boundary where one thread waits for the other).
+fn group_blocks(k: usize, d: usize) -> usize {
+    (GROUP_BYTES / (8 * (k * d + 2 * k))).max(GROUP_BLOCKS)
+}
+
+/// `work(b)` for every block `b` in `0..count`, the blocks dealt one at a
+/// time to whichever thread is free (from the last block when `from_the_end`),
+/// so both threads stream X side by side and finish together. The results
+/// come back in block order: what is made of them does not depend on which
+/// thread computed what.
+fn dealt<T: Send>(count: usize, from_the_end: bool, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = (0..rayon::current_num_threads().min(count))
+        .into_par_iter()
+        .flat_map_iter(|_| {
+            let mut mine = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    break mine;
+                }
+                let b = if from_the_end { count - 1 - i } else { i };
+                mine.push((b, work(b)));
+            }
+        })
+        .collect();
+    done.sort_unstable_by_key(|&(b, _)| b);
+    done.into_iter().map(|(_, result)| result).collect()
+}
+
 /// Moments of all rows in one read of X: blocks in parallel, merged in
 /// block order (the same order on any number of threads).
 fn moments(data: &[f64], labels: &[usize], k: usize, d: usize, with_scatter: bool) -> ClusterMoments {
     let rows = block_rows(d);
+    let per_group = group_blocks(k, d);
     let mut total = ClusterMoments::zero(k, d);
-    for (g, group) in data.chunks(GROUP_BLOCKS * rows * d).enumerate() {
-        let first = g * GROUP_BLOCKS * rows;
-        let blocks: Vec<ClusterMoments> = group
-            .par_chunks(rows * d)
-            .enumerate()
-            .map(|(b, block)| {
-                let start = first + b * rows;
-                let block_labels = &labels[start..start + block.len() / d];
-                ClusterMoments::of_block(block, block_labels, k, d, with_scatter)
-            })
-            .collect();
+    for (g, group) in data.chunks(per_group * rows * d).enumerate() {
+        let first = g * per_group * rows;
+        let blocks = dealt(group.len().div_ceil(rows * d), false, |b| {
+            let block = &group[b * rows * d..((b + 1) * rows * d).min(group.len())];
+            let start = first + b * rows;
+            ClusterMoments::of_block(block, &labels[start..start + block.len() / d], k, d, with_scatter)
+        });
         blocks.iter().for_each(|b| total.merge(b, d));
     }
     total
 }
 
-/// Per-cluster Σ‖row − centre‖. The blocks run last to first: the end of
-/// X, read last by [`moments`], may still be in the shared cache.
+/// Per-cluster Σ‖row − centre‖. Both threads start from the last block: the
+/// end of X, read last by [`moments`], may still be in the shared cache.
+/// Block totals are added from the last block to the first.
 fn distance_totals(data: &[f64], labels: &[usize], k: usize, d: usize, centers: &[f64]) -> Vec<f64> {
     let rows = block_rows(d);
-    let blocks: Vec<Vec<f64>> = data
-        .par_chunks(rows * d)
-        .enumerate()
-        .rev()
-        .map(|(b, block)| {
-            let mut totals = vec![0.0; k];
-            let start = b * rows;
-            add_distances(block, &labels[start..start + block.len() / d], d, centers, &mut totals);
-            totals
-        })
-        .collect();
+    let blocks = dealt(data.len().div_ceil(rows * d), true, |b| {
+        let block = &data[b * rows * d..((b + 1) * rows * d).min(data.len())];
+        let start = b * rows;
+        let mut totals = vec![0.0; k];
+        add_distances(block, &labels[start..start + block.len() / d], d, centers, &mut totals);
+        totals
+    });
     let mut totals = vec![0.0; k];
     blocks
         .iter()
+        .rev()
         .for_each(|b| totals.iter_mut().zip(b).for_each(|(t, v)| *t += v));
     totals
 }
@@ -197,14 +227,23 @@ fn checked(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<(usize, Vec<usize
 /// an infinity makes its cluster's sums non-finite, and only then is X
 /// scanned for the position to report (sums can also overflow on finite
 /// data; the scan then passes and the value is what the arithmetic gives).
+/// `clusters` is k when the labels are [`LabelCodes`] (which know it), and
+/// `None` to count it in a pass over the labels.
 fn checked_moments(
     x: ArrayView2<'_, f64>,
     data: &[f64],
     labels: &[usize],
+    clusters: Option<usize>,
     with_scatter: bool,
 ) -> Result<ClusterMoments> {
     check::non_empty("X", x)?;
-    let k = cluster_count(labels, x.nrows())?;
+    let k = match clusters {
+        Some(k) => {
+            check_label_count(labels, x.nrows())?;
+            k
+        }
+        None => cluster_count(labels, x.nrows())?,
+    };
     let m = moments(data, labels, k, x.ncols(), with_scatter);
     check_sizes(&m.counts, x.nrows())?;
     if !m.is_finite() {
@@ -217,10 +256,20 @@ fn checked_moments(
 /// [B / (k − 1)] / [W / (n − k)] with B the between-cluster and W the
 /// within-cluster dispersion. 1 when W = 0, as scikit-learn.
 pub fn calinski_harabasz(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
+    calinski_harabasz_counted(x, labels, None)
+}
+
+/// [`calinski_harabasz`] of labels numbered by [`super::label_codes`]: the
+/// clusters are not counted again.
+pub fn calinski_harabasz_of_codes(x: ArrayView2<'_, f64>, labels: &LabelCodes<'_>) -> Result<f64> {
+    calinski_harabasz_counted(x, labels, Some(labels.clusters()))
+}
+
+fn calinski_harabasz_counted(x: ArrayView2<'_, f64>, labels: &[usize], clusters: Option<usize>) -> Result<f64> {
     let x = x.as_standard_layout();
     let (n, d) = x.dim();
     let data = x.as_slice().expect("standard layout");
-    let m = checked_moments(x.view(), data, labels, true)?;
+    let m = checked_moments(x.view(), data, labels, clusters, true)?;
     let (k, sizes) = (m.counts.len(), &m.counts);
     let centers = m.centroids(d);
     let mean: Vec<f64> = (0..d)
@@ -240,10 +289,20 @@ pub fn calinski_harabasz(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64
 /// max_{j≠i} (s_i + s_j) / d(c_i, c_j), s being the mean distance of a
 /// cluster's rows to its centroid. 0 when all s or all d are 0, as scikit-learn.
 pub fn davies_bouldin(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
+    davies_bouldin_counted(x, labels, None)
+}
+
+/// [`davies_bouldin`] of labels numbered by [`super::label_codes`]: the
+/// clusters are not counted again.
+pub fn davies_bouldin_of_codes(x: ArrayView2<'_, f64>, labels: &LabelCodes<'_>) -> Result<f64> {
+    davies_bouldin_counted(x, labels, Some(labels.clusters()))
+}
+
+fn davies_bouldin_counted(x: ArrayView2<'_, f64>, labels: &[usize], clusters: Option<usize>) -> Result<f64> {
     let x = x.as_standard_layout();
     let d = x.ncols();
     let data = x.as_slice().expect("standard layout");
-    let m = checked_moments(x.view(), data, labels, false)?;
+    let m = checked_moments(x.view(), data, labels, clusters, false)?;
     let (k, centers) = (m.counts.len(), m.centroids(d));
     let spread: Vec<f64> = distance_totals(data, labels, k, d, &centers)
         .iter()
@@ -437,6 +496,34 @@ mod tests {
         let (ch, db) = plain_indices(x.view(), &labels, 3);
         approx::assert_relative_eq!(calinski_harabasz(x.view(), &labels).unwrap(), ch, max_relative = 1e-9);
         approx::assert_relative_eq!(davies_bouldin(x.view(), &labels).unwrap(), db, max_relative = 1e-9);
+    }
+
+    #[test]
+    fn indices_of_codes_equal_the_indices_of_the_same_labels() {
+        let (x, labels) = offset_blobs_with_duplicates(9_000, 5, 3);
+        let values: Vec<i64> = labels.iter().map(|&l| l as i64 * 10 - 7).collect();
+        let codes = super::super::label_codes(&values);
+        assert_eq!(codes.clusters(), 3);
+        let (ch, db) = (
+            calinski_harabasz(x.view(), &labels).unwrap(),
+            davies_bouldin(x.view(), &labels).unwrap(),
+        );
+        assert_eq!(
+            calinski_harabasz_of_codes(x.view(), &codes).unwrap().to_bits(),
+            ch.to_bits()
+        );
+        assert_eq!(
+            davies_bouldin_of_codes(x.view(), &codes).unwrap().to_bits(),
+            db.to_bits()
+        );
+        let short = super::super::label_codes(&values[1..]);
+        assert!(matches!(
+            davies_bouldin_of_codes(x.view(), &short),
+            Err(Error::ShapeMismatch { .. })
+        ));
+        let one = super::super::label_codes(&[5, 5, 5]);
+        let error = davies_bouldin_of_codes(array![[0.0], [1.0], [2.0]].view(), &one).unwrap_err();
+        assert!(error.to_string().contains("1 clusters for 3 rows"), "{error}");
     }
 
     #[test]

@@ -20,7 +20,10 @@ mod stability;
 pub use compare::{adjusted_rand_index, pair_jaccard, set_jaccard};
 pub use effect::{KruskalWallis, effect_band, eta_squared, kruskal_wallis};
 pub use gap::{GapStatistic, gap_statistic};
-pub use internal::{calinski_harabasz, davies_bouldin, silhouette_samples, silhouette_score};
+pub use internal::{
+    calinski_harabasz, calinski_harabasz_of_codes, davies_bouldin, davies_bouldin_of_codes, silhouette_samples,
+    silhouette_score,
+};
 pub use stability::{
     PredictionStrength, Refit, Stability, bootstrap_stability, cancellable_kmeans_refit, kmeans_refit,
     prediction_strength,
@@ -28,6 +31,7 @@ pub use stability::{
 
 use std::borrow::Cow;
 
+use multiversion::multiversion;
 use rand::SeedableRng;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
@@ -80,13 +84,7 @@ const LABEL_CHUNK: usize = 1 << 16;
 /// largest label plus one. Labels that cannot all be used (k ≥ n) are
 /// rejected before anything of size k is allocated.
 pub(crate) fn cluster_count(labels: &[usize], n: usize) -> Result<usize> {
-    if labels.len() != n {
-        return Err(Error::ShapeMismatch {
-            what: "labels (one per row of X)".into(),
-            expected: n.to_string(),
-            found: labels.len().to_string(),
-        });
-    }
+    check_label_count(labels, n)?;
     let largest = labels.par_iter().copied().max().unwrap_or(0);
     if largest >= n {
         return Err(Error::invalid_parameter(
@@ -96,6 +94,18 @@ pub(crate) fn cluster_count(labels: &[usize], n: usize) -> Result<usize> {
         ));
     }
     Ok(if n == 0 { 0 } else { largest + 1 })
+}
+
+/// One label per row of `n`.
+pub(crate) fn check_label_count(labels: &[usize], n: usize) -> Result<()> {
+    if labels.len() != n {
+        return Err(Error::ShapeMismatch {
+            what: "labels (one per row of X)".into(),
+            expected: n.to_string(),
+            found: labels.len().to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Every cluster non-empty and 2 ≤ k ≤ n − 1.
@@ -118,10 +128,40 @@ pub(crate) fn check_sizes(sizes: &[usize], n: usize) -> Result<()> {
     Ok(())
 }
 
+/// Labels as the codes `0..k` of [`label_codes`], with their number of
+/// clusters k, which numbering them finds anyway: an index given these (the
+/// `*_of_codes` functions) needs no pass over the labels to count clusters.
+/// Dereferences to the codes.
+#[derive(Debug, Clone)]
+pub struct LabelCodes<'a> {
+    codes: Cow<'a, [usize]>,
+    clusters: usize,
+}
+
+impl LabelCodes<'_> {
+    /// k: every code `0..k` is used.
+    pub fn clusters(&self) -> usize {
+        self.clusters
+    }
+
+    /// Whether the codes are the labels themselves, seen without a copy.
+    pub fn is_borrowed(&self) -> bool {
+        matches!(self.codes, Cow::Borrowed(_))
+    }
+}
+
+impl std::ops::Deref for LabelCodes<'_> {
+    type Target = [usize];
+
+    fn deref(&self) -> &[usize] {
+        &self.codes
+    }
+}
+
 /// Any integer labels (scikit-learn's convention: each distinct value is a
 /// cluster) as the codes `0..k` the indices take, numbered in order of value.
 /// Labels that already are such codes are borrowed, not copied.
-pub fn label_codes(labels: &[i64]) -> Cow<'_, [usize]> {
+pub fn label_codes(labels: &[i64]) -> LabelCodes<'_> {
     let n = labels.len();
     let chunk = LABEL_CHUNK.max(n.div_ceil(4 * rayon::current_num_threads()));
     let seen = labels
@@ -129,12 +169,19 @@ pub fn label_codes(labels: &[i64]) -> Cow<'_, [usize]> {
         .map(|chunk| SeenLabels::of(chunk, 2 * n))
         .reduce(SeenLabels::default, SeenLabels::merge);
     let Some(used) = seen.used else {
-        return Cow::Owned(renumbered_by_sorting(labels));
+        let (codes, clusters) = renumbered_by_sorting(labels);
+        return LabelCodes {
+            codes: Cow::Owned(codes),
+            clusters,
+        };
     };
     if used.iter().all(|&u| u)
         && let Some(codes) = as_codes(labels)
     {
-        return Cow::Borrowed(codes);
+        return LabelCodes {
+            codes: Cow::Borrowed(codes),
+            clusters: used.len(),
+        };
     }
     let code_of: Vec<usize> = used
         .iter()
@@ -144,11 +191,14 @@ pub fn label_codes(labels: &[i64]) -> Cow<'_, [usize]> {
             Some(code)
         })
         .collect();
-    Cow::Owned(labels.par_iter().map(|&l| code_of[l as usize]).collect())
+    LabelCodes {
+        codes: Cow::Owned(labels.par_iter().map(|&l| code_of[l as usize]).collect()),
+        clusters: used.iter().filter(|&&u| u).count(),
+    }
 }
 
-/// Which of the values `0..limit` a run of labels uses, in one read; `None`
-/// once a label is negative or ≥ limit (such labels are numbered by sorting).
+/// Which of the values `0..limit` a run of labels uses; `None` once a label
+/// is negative or ≥ limit (such labels are numbered by sorting).
 struct SeenLabels {
     used: Option<Vec<bool>>,
 }
@@ -160,19 +210,25 @@ impl Default for SeenLabels {
 }
 
 impl SeenLabels {
+    /// One branch-free read gives the extremes and which of `0..64` occur
+    /// (it vectorises; the usual handful of clusters needs nothing more);
+    /// only labels within `0..limit` that reach 64 are read a second time.
     fn of(labels: &[i64], limit: usize) -> Self {
-        let mut used = Vec::new();
-        for &l in labels {
-            let Ok(value) = usize::try_from(l) else {
-                return SeenLabels { used: None };
-            };
-            if value >= limit {
-                return SeenLabels { used: None };
-            }
-            if value >= used.len() {
-                used.resize(value + 1, false);
-            }
-            used[value] = true;
+        let (low, high, small) = label_extremes(labels);
+        if labels.is_empty() {
+            return SeenLabels::default();
+        }
+        let Ok(high) = usize::try_from(high) else {
+            return SeenLabels { used: None };
+        };
+        if low < 0 || high >= limit {
+            return SeenLabels { used: None };
+        }
+        let mut used = vec![false; high + 1];
+        if high < 64 {
+            used.iter_mut().enumerate().for_each(|(v, u)| *u = small >> v & 1 == 1);
+        } else {
+            labels.iter().for_each(|&l| used[l as usize] = true);
         }
         SeenLabels { used: Some(used) }
     }
@@ -189,6 +245,19 @@ impl SeenLabels {
     }
 }
 
+/// The lowest and highest label and a bit set of the labels in `0..64`.
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2", "x86_64+avx2"))]
+fn label_extremes(labels: &[i64]) -> (i64, i64, u64) {
+    let (mut low, mut high, mut small) = (i64::MAX, i64::MIN, 0u64);
+    for &l in labels {
+        low = low.min(l);
+        high = high.max(l);
+        // A label outside 0..64 sets no bit (the shift is masked to stay defined).
+        small |= u64::from((l as u64) < 64) << (l as u64 & 63);
+    }
+    (low, high, small)
+}
+
 /// Non-negative `i64` labels seen as `usize` codes without a copy (only
 /// where the two types have the same size: a 64-bit target).
 fn as_codes(labels: &[i64]) -> Option<&[usize]> {
@@ -199,14 +268,16 @@ fn as_codes(labels: &[i64]) -> Option<&[usize]> {
 }
 
 /// Codes in order of value for labels that are negative or far apart.
-fn renumbered_by_sorting(labels: &[i64]) -> Vec<usize> {
+/// Returns the codes and their number.
+fn renumbered_by_sorting(labels: &[i64]) -> (Vec<usize>, usize) {
     let mut values = labels.to_vec();
     values.par_sort_unstable();
     values.dedup();
-    labels
+    let codes = labels
         .par_iter()
         .map(|l| values.binary_search(l).unwrap_or_else(|at| at))
-        .collect()
+        .collect();
+    (codes, values.len())
 }
 
 #[cfg(test)]
@@ -224,12 +295,20 @@ mod tests {
             .collect()
     }
 
+    fn clusters_by_hand(labels: &[i64]) -> usize {
+        let mut values = labels.to_vec();
+        values.sort_unstable();
+        values.dedup();
+        values.len()
+    }
+
     #[test]
     fn codes_that_already_are_codes_are_borrowed() {
         let labels = [2i64, 0, 1, 1, 0];
         let codes = label_codes(&labels);
-        assert!(matches!(codes, Cow::Borrowed(_)));
+        assert!(codes.is_borrowed());
         assert_eq!(&*codes, &[2, 0, 1, 1, 0]);
+        assert_eq!(codes.clusters(), 3);
     }
 
     #[test]
@@ -239,26 +318,38 @@ mod tests {
             vec![-1i64, 4, -1, 2, 2, 4],         // negative (noise labels)
             vec![1_000_000i64, 7, 7, 1_000_000], // far apart
             vec![4i64, 4, 4],                    // one value
+            vec![0i64, 70, 3, 70, 64],           // gaps beyond the bit set of 0..64
         ] {
             let codes = label_codes(&labels);
-            assert!(matches!(codes, Cow::Owned(_)), "{labels:?}");
+            assert!(!codes.is_borrowed(), "{labels:?}");
             assert_eq!(*codes, by_hand(&labels), "{labels:?}");
+            assert_eq!(codes.clusters(), clusters_by_hand(&labels), "{labels:?}");
         }
         assert!(label_codes(&[]).is_empty());
     }
 
     #[test]
+    fn dense_labels_beyond_64_are_borrowed_and_counted() {
+        let labels: Vec<i64> = (0..1000).map(|i| i % 100).collect();
+        let codes = label_codes(&labels);
+        assert!(codes.is_borrowed());
+        assert_eq!(codes.clusters(), 100);
+    }
+
+    #[test]
     fn labels_spread_over_many_parallel_chunks_are_numbered_as_a_whole() {
         let dense: Vec<i64> = (0..300_000).map(|i| (i * 7 % 5) as i64).collect();
-        assert!(matches!(label_codes(&dense), Cow::Borrowed(_)));
+        assert!(label_codes(&dense).is_borrowed());
+        assert_eq!(label_codes(&dense).clusters(), 5);
         let mut gap = dense.clone();
         gap[250_000] = 7; // only the last chunk sees 7; no row has 5 or 6
         let mut negative = dense.clone();
         negative[299_999] = -3;
         for labels in [gap, negative] {
             let codes = label_codes(&labels);
-            assert!(matches!(codes, Cow::Owned(_)));
+            assert!(!codes.is_borrowed());
             assert_eq!(*codes, by_hand(&labels));
+            assert_eq!(codes.clusters(), clusters_by_hand(&labels));
         }
     }
 
