@@ -9,7 +9,10 @@ centres with tol=0 and a fixed max_iter, so both run the same iterations:
 the mean (fit / n_iter, fixed costs included) and the marginal iteration
 ((fit of max_iter - fit of 1) / (max_iter - 1), fixed costs excluded).
 The memory bound of one pass is X's size over the bandwidth of a numpy sum
-measured in the same run.
+measured in the same run. Each series of timings starts after a pause of
+--settle seconds, so that threads the previous series left spinning (OpenMP
+or OpenBLAS workers wait busily for a while before they sleep) do not take
+a core from the next; --settle 0 times back to back.
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ from sklearn.cluster import KMeans as SkKMeans
 from segmint.cluster import KMeans as SgKMeans
 
 
+SETTLE = 0.5
+
+
 def median_time(fit, repeats):
+    time.sleep(SETTLE)
     times, model = [], None
     for _ in range(repeats):
         start = time.perf_counter()
@@ -39,13 +46,16 @@ def bandwidth(X, repeats):
 
 
 def main():
+    global SETTLE
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=1_000_000)
     p.add_argument("--d", type=int, default=16)
     p.add_argument("--k", type=int, default=8)
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--settle", type=float, default=SETTLE, help="seconds of pause before each series of timings")
     a = p.parse_args()
+    SETTLE = a.settle
 
     rng = np.random.default_rng(42)
     centres = rng.uniform(-10, 10, size=(a.k, a.d))
@@ -79,7 +89,7 @@ def main():
         t_sg, sg = median_time(lambda: SgKMeans(**full).fit(X), a.repeats)
         rows.append((f"full fit, k-means++, n_init=1, {dtype}", t_sk, t_sg, sk.inertia_, sg.inertia_))
 
-    print(f"{a.n} x {a.d}, k = {a.k}, median of {a.repeats}")
+    print(f"{a.n} x {a.d}, k = {a.k}, median of {a.repeats}, {a.settle} s pause before each series")
     print("| measure | scikit-learn | segmint | ratio | inertia scikit-learn | inertia segmint |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, t_sk, t_sg, i_sk, i_sg in rows:
