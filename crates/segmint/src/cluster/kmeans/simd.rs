@@ -97,14 +97,8 @@ pub(crate) fn add_rows<F: Element>(
     sums: &mut [f64],
     totals: &mut [f64],
 ) -> bool {
-    let n = labels.len();
-    let k = totals.len();
-    let fits = d > 0
-        && rows.len() == d * n
-        && weights.is_none_or(|w| w.len() == n)
-        && sums.len() == k * d
-        && labels.iter().all(|&j| j < k);
-    fits && imp::add_rows(d, rows, weights, labels, sums, totals)
+    let fits = sums_fit(d, rows, labels, sums, totals) && weights.is_none_or(|w| w.len() == labels.len());
+    fits && imp::update_sums(d, rows, weights, None, labels, sums, totals)
 }
 
 /// Moves each row whose label changed (`before[i] != labels[i]`, weight 1)
@@ -120,15 +114,18 @@ pub(crate) fn move_rows<F: Element>(
     sums: &mut [f64],
     totals: &mut [f64],
 ) -> bool {
-    let n = labels.len();
     let k = totals.len();
-    let fits = d > 0
-        && rows.len() == d * n
-        && before.len() == n
-        && sums.len() == k * d
-        && labels.iter().all(|&j| j < k)
+    let fits = sums_fit(d, rows, labels, sums, totals)
+        && before.len() == labels.len()
         && before.iter().all(|&j| j < k || j == UNASSIGNED);
-    fits && imp::move_rows(d, rows, before, labels, sums, totals)
+    fits && imp::update_sums(d, rows, None, Some(before), labels, sums, totals)
+}
+
+/// Whether `rows` holds one row of `d` features per label, `sums` `d` per
+/// total, and every label names a total.
+fn sums_fit<F>(d: usize, rows: &[F], labels: &[usize], sums: &[f64], totals: &[f64]) -> bool {
+    let k = totals.len();
+    d > 0 && rows.len() == d * labels.len() && sums.len() == k * d && labels.iter().all(|&j| j < k)
 }
 
 /// Squared distances of each row to the centres of a single panel, as f64:
@@ -162,21 +159,11 @@ mod imp {
         None
     }
 
-    pub(super) fn add_rows<F: Element>(
+    pub(super) fn update_sums<F: Element>(
         _: usize,
         _: &[F],
         _: Option<&[F]>,
-        _: &[usize],
-        _: &mut [f64],
-        _: &mut [f64],
-    ) -> bool {
-        false
-    }
-
-    pub(super) fn move_rows<F: Element>(
-        _: usize,
-        _: &[F],
-        _: &[usize],
+        _: Option<&[usize]>,
         _: &[usize],
         _: &mut [f64],
         _: &mut [f64],
@@ -407,20 +394,22 @@ mod imp {
         acc
     }
 
-    pub(super) fn add_rows<F: Element>(
+    pub(super) fn update_sums<F: Element>(
         d: usize,
         rows: &[F],
         weights: Option<&[F]>,
+        before: Option<&[usize]>,
         labels: &[usize],
         sums: &mut [f64],
         totals: &mut [f64],
     ) -> bool {
         let Some(simd) = V3::try_new() else { return false };
-        simd.vectorize(AddRows {
+        simd.vectorize(UpdateSums {
             simd,
             d,
             rows,
             weights,
+            before,
             labels,
             sums,
             totals,
@@ -428,38 +417,43 @@ mod imp {
         true
     }
 
-    /// [`add_rows`]'s work, forced inline like [`Nearest`].
-    struct AddRows<'a, F> {
+    /// [`add_rows`]' and [`move_rows`]' work (the latter with `before`),
+    /// forced inline like [`Nearest`].
+    struct UpdateSums<'a, F> {
         simd: V3,
         d: usize,
         rows: &'a [F],
         weights: Option<&'a [F]>,
+        before: Option<&'a [usize]>,
         labels: &'a [usize],
         sums: &'a mut [f64],
         totals: &'a mut [f64],
     }
 
-    impl<F: Element> pulp::NullaryFnOnce for AddRows<'_, F> {
+    impl<F: Element> pulp::NullaryFnOnce for UpdateSums<'_, F> {
         type Output = ();
 
         #[inline(always)]
         fn call(self) {
-            let AddRows {
+            let UpdateSums {
                 simd,
                 d,
                 rows,
                 weights,
+                before,
                 labels,
                 sums,
                 totals,
             } = self;
             // One loop per case, so that neither the weight nor the element
             // type is tested per row.
-            match (F::typed(rows), weights) {
-                (Typed::F64(rows), None) => add_each(simd, d, rows, labels, sums, totals),
-                (Typed::F32(rows), None) => add_each(simd, d, rows, labels, sums, totals),
-                (Typed::F64(rows), Some(w)) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
-                (Typed::F32(rows), Some(w)) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
+            match (F::typed(rows), weights, before) {
+                (Typed::F64(rows), _, Some(before)) => move_each(simd, d, rows, before, labels, sums, totals),
+                (Typed::F32(rows), _, Some(before)) => move_each(simd, d, rows, before, labels, sums, totals),
+                (Typed::F64(rows), None, None) => add_each(simd, d, rows, labels, sums, totals),
+                (Typed::F32(rows), None, None) => add_each(simd, d, rows, labels, sums, totals),
+                (Typed::F64(rows), Some(w), None) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
+                (Typed::F32(rows), Some(w), None) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
             }
         }
     }
@@ -508,59 +502,6 @@ mod imp {
             let w = w.to_f64();
             totals[j] += w;
             T::add_to(simd, &mut sums[j * d..(j + 1) * d], row, Some(w));
-        }
-    }
-
-    pub(super) fn move_rows<F: Element>(
-        d: usize,
-        rows: &[F],
-        before: &[usize],
-        labels: &[usize],
-        sums: &mut [f64],
-        totals: &mut [f64],
-    ) -> bool {
-        let Some(simd) = V3::try_new() else { return false };
-        simd.vectorize(MoveRows {
-            simd,
-            d,
-            rows,
-            before,
-            labels,
-            sums,
-            totals,
-        });
-        true
-    }
-
-    /// [`move_rows`]'s work, forced inline like [`Nearest`].
-    struct MoveRows<'a, F> {
-        simd: V3,
-        d: usize,
-        rows: &'a [F],
-        before: &'a [usize],
-        labels: &'a [usize],
-        sums: &'a mut [f64],
-        totals: &'a mut [f64],
-    }
-
-    impl<F: Element> pulp::NullaryFnOnce for MoveRows<'_, F> {
-        type Output = ();
-
-        #[inline(always)]
-        fn call(self) {
-            let MoveRows {
-                simd,
-                d,
-                rows,
-                before,
-                labels,
-                sums,
-                totals,
-            } = self;
-            match F::typed(rows) {
-                Typed::F64(rows) => move_each(simd, d, rows, before, labels, sums, totals),
-                Typed::F32(rows) => move_each(simd, d, rows, before, labels, sums, totals),
-            }
         }
     }
 
