@@ -395,28 +395,44 @@ fn assign_block<F: Element>(
     exact_inertia: bool,
 ) -> usize {
     let d = centers.d;
-    let before = (sums == Sums::Moved).then(|| labels.to_vec());
-    let changed = simd::nearest_rows(&centers.panels, d, centers.k, rows, labels)
-        .unwrap_or_else(|| nearest_portable(rows, centers, labels));
-    let (sum, total) = (&mut partial.sums, &mut partial.weights);
-    partial.n_rows += match &before {
-        Some(before) => {
-            if !simd::move_rows(d, rows, before, labels, sum, total) {
-                move_rows_portable(rows, before, labels, partial);
-            }
-            before.iter().filter(|&&l| l == UNASSIGNED).count()
+    let changed = if sums == Sums::Moved {
+        nearest_moving(rows, centers, labels, partial)
+    } else {
+        let changed = simd::nearest_rows(&centers.panels, d, centers.k, rows, labels, None)
+            .unwrap_or_else(|| nearest_portable(rows, centers, labels));
+        if sums == Sums::All && !simd::add_rows(d, rows, weights, labels, &mut partial.sums, &mut partial.weights) {
+            add_rows_portable(rows, weights, labels, partial);
         }
-        None if sums == Sums::All => {
-            if !simd::add_rows(d, rows, weights, labels, sum, total) {
-                add_rows_portable(rows, weights, labels, partial);
-            }
-            labels.len()
-        }
-        None => labels.len(),
+        partial.n_rows += labels.len();
+        changed
     };
     if exact_inertia {
         partial.inertia += inertia_of(d, rows, weights, &centers.by_row, labels);
     }
+    changed
+}
+
+/// Nearest centres, with each row that changed label moved between the
+/// centre sums in `partial` ([`Sums::Moved`]); returns how many changed.
+fn nearest_moving<F: Element>(
+    rows: &[F],
+    centers: &PackedCenters<F>,
+    labels: &mut [usize],
+    partial: &mut LloydPartial,
+) -> usize {
+    let mut moves = simd::Moves {
+        sums: &mut partial.sums,
+        totals: &mut partial.weights,
+        newly_labelled: 0,
+    };
+    if let Some(changed) = simd::nearest_rows(&centers.panels, centers.d, centers.k, rows, labels, Some(&mut moves)) {
+        partial.n_rows += moves.newly_labelled;
+        return changed;
+    }
+    let before = labels.to_vec();
+    let changed = nearest_portable(rows, centers, labels);
+    move_rows_portable(rows, &before, labels, partial);
+    partial.n_rows += before.iter().filter(|&&l| l == UNASSIGNED).count();
     changed
 }
 
@@ -434,7 +450,7 @@ fn add_rows_portable<F: Element>(rows: &[F], weights: Option<&[F]>, labels: &[us
 }
 
 /// Moves each relabelled row between its centres' sums (the portable path
-/// of [`simd::move_rows`]).
+/// of [`simd::Moves`]).
 fn move_rows_portable<F: Element>(rows: &[F], before: &[usize], labels: &[usize], moves: &mut LloydPartial) {
     let d = moves.n_features;
     for ((row, &from), &to) in rows.chunks_exact(d).zip(before).zip(labels) {
@@ -527,7 +543,7 @@ mod tests {
                 assert_eq!(nearest_portable(rows, &packed, &mut portable), n);
                 add_rows_portable(rows, weights, &portable, &mut expected);
                 let mut fast = vec![usize::MAX; n];
-                let changed = simd::nearest_rows(packed.panels(), d, k, rows, &mut fast);
+                let changed = simd::nearest_rows(packed.panels(), d, k, rows, &mut fast, None);
                 assert_eq!(changed.is_some(), has_simd());
                 if changed.is_some() {
                     assert_eq!(changed, Some(n));
@@ -542,21 +558,36 @@ mod tests {
                     assert_eq!(bits(&got.weights), bits(&expected.weights));
                 }
             }
-            // Moving rows: some keep their label, some had none, the rest move.
+            // Moving rows: from labels of which some are already the nearest,
+            // some are unset and the rest are another centre.
+            let nearest = {
+                let mut labels = vec![UNASSIGNED; n];
+                nearest_portable(rows, &packed, &mut labels);
+                labels
+            };
             let before: Vec<usize> = (0..n)
                 .map(|i| match i % 3 {
                     0 => UNASSIGNED,
-                    1 => (i * 7) % k,
+                    1 => nearest[i],
                     _ => (i * 5 + 1) % k,
                 })
                 .collect();
-            let labels: Vec<usize> = (0..n).map(|i| (i * 7) % k).collect();
             let mut expected = LloydPartial::zeros(k, d);
-            move_rows_portable(rows, &before, &labels, &mut expected);
+            move_rows_portable(rows, &before, &nearest, &mut expected);
             let mut got = LloydPartial::zeros(k, d);
-            let moved = simd::move_rows(d, rows, &before, &labels, &mut got.sums, &mut got.weights);
-            assert_eq!(moved, has_simd());
-            if moved {
+            let mut labels = before.clone();
+            let mut moves = simd::Moves {
+                sums: &mut got.sums,
+                totals: &mut got.weights,
+                newly_labelled: 0,
+            };
+            let changed = simd::nearest_rows(packed.panels(), d, k, rows, &mut labels, Some(&mut moves));
+            assert_eq!(changed.is_some(), has_simd());
+            if changed.is_some() {
+                let moved = before.iter().zip(&nearest).filter(|(b, a)| b != a).count();
+                assert_eq!(changed, Some(moved));
+                assert_eq!(moves.newly_labelled, n.div_ceil(3));
+                assert_eq!(labels, nearest);
                 assert_eq!(got, expected, "n {n} d {d} k {k}");
             }
         }
@@ -614,11 +645,26 @@ mod tests {
         let packed = PackedCenters::new(centers.view());
         let rows = [0.0; 8];
         let mut labels = [0; 4];
-        let near = simd::nearest_rows(packed.panels(), 2, 3, &rows, &mut labels);
+        let near = simd::nearest_rows(packed.panels(), 2, 3, &rows, &mut labels, None);
         assert_eq!(near.is_some(), has_simd());
-        assert_eq!(simd::nearest_rows(packed.panels(), 2, 9, &rows, &mut labels), None);
-        assert_eq!(simd::nearest_rows(packed.panels(), 2, 3, &rows[..6], &mut labels), None);
+        assert_eq!(
+            simd::nearest_rows(packed.panels(), 2, 9, &rows, &mut labels, None),
+            None
+        );
+        assert_eq!(
+            simd::nearest_rows(packed.panels(), 2, 3, &rows[..6], &mut labels, None),
+            None
+        );
         let (mut sums, mut totals) = (vec![0.0; 6], vec![0.0; 3]);
+        for (n_sums, n_totals) in [(4, 3), (6, 2)] {
+            let mut moves = simd::Moves {
+                sums: &mut sums[..n_sums],
+                totals: &mut totals[..n_totals],
+                newly_labelled: 0,
+            };
+            let near = simd::nearest_rows(packed.panels(), 2, 3, &rows, &mut labels, Some(&mut moves));
+            assert_eq!(near, None);
+        }
         let mut add = |rows: &[f64], weights: Option<&[f64]>, labels: &[usize], sums: &mut [f64]| {
             simd::add_rows(2, rows, weights, labels, sums, &mut totals)
         };

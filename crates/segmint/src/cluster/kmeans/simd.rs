@@ -9,7 +9,6 @@
 //! the argmin over the panel is a few lane shuffles, not a scalar scan.
 //! f32 data is scored in eight f32 lanes, f64 data in two vectors of four.
 
-use super::kernel::UNASSIGNED;
 use crate::cluster::Element;
 
 /// Centres per panel.
@@ -67,21 +66,39 @@ impl Panels {
     }
 }
 
+/// Centre sums kept up to date by [`nearest_rows`]: each row whose label
+/// changes leaves its old centre's sums (unless it had none) and joins its
+/// new one's, with weight 1, in row order and in f64 — the same bits as the
+/// scalar loop (subtracting is adding −1 × row).
+pub(crate) struct Moves<'a> {
+    /// `k × d` sums of the rows under each label.
+    pub(crate) sums: &'a mut [f64],
+    /// Rows per label.
+    pub(crate) totals: &'a mut [f64],
+    /// Rows that had no label (any label ≥ `k`, such as
+    /// [`UNASSIGNED`](super::kernel::UNASSIGNED)).
+    pub(crate) newly_labelled: usize,
+}
+
 /// Writes the nearest of the `k` centres (lowest ‖c‖² − 2 x·c, first on
-/// ties) of each row of `rows` (`d` features each) to `labels` and returns
-/// how many labels changed; `None` (nothing written) when the CPU lacks AVX2
-/// and FMA or the shapes disagree.
+/// ties) of each row of `rows` (`d` features each) to `labels`, moves the
+/// rows that changed label in `moves`, and returns how many changed; `None`
+/// (nothing written) when the CPU lacks AVX2 and FMA or the shapes disagree.
 pub(crate) fn nearest_rows<F: Element>(
     panels: &Panels,
     d: usize,
     k: usize,
     rows: &[F],
     labels: &mut [usize],
+    moves: Option<&mut Moves<'_>>,
 ) -> Option<usize> {
-    if d == 0 || k == 0 || k > panels.n_centres() || rows.len() != d * labels.len() {
+    let moves_fit = moves
+        .as_ref()
+        .is_none_or(|m| m.totals.len() == k && m.sums.len() == k * d);
+    if d == 0 || k == 0 || k > panels.n_centres() || rows.len() != d * labels.len() || !moves_fit {
         return None;
     }
-    imp::nearest_rows(panels, d, k, rows, labels)
+    imp::nearest_rows(panels, d, k, rows, labels, moves)
 }
 
 /// Adds each row of `rows` (`d` features) times its weight (1 without
@@ -97,35 +114,13 @@ pub(crate) fn add_rows<F: Element>(
     sums: &mut [f64],
     totals: &mut [f64],
 ) -> bool {
-    let fits = sums_fit(d, rows, labels, sums, totals) && weights.is_none_or(|w| w.len() == labels.len());
-    fits && imp::update_sums(d, rows, weights, None, labels, sums, totals)
-}
-
-/// Moves each row whose label changed (`before[i] != labels[i]`, weight 1)
-/// between centre sums: subtracts it from `before[i]`'s (unless that is
-/// [`UNASSIGNED`]) and adds it to `labels[i]`'s, in row order and in f64.
-/// Gives the same bits as the scalar loop. `false` (nothing moved) when the
-/// CPU lacks AVX2 or the shapes disagree.
-pub(crate) fn move_rows<F: Element>(
-    d: usize,
-    rows: &[F],
-    before: &[usize],
-    labels: &[usize],
-    sums: &mut [f64],
-    totals: &mut [f64],
-) -> bool {
-    let k = totals.len();
-    let fits = sums_fit(d, rows, labels, sums, totals)
-        && before.len() == labels.len()
-        && before.iter().all(|&j| j < k || j == UNASSIGNED);
-    fits && imp::update_sums(d, rows, None, Some(before), labels, sums, totals)
-}
-
-/// Whether `rows` holds one row of `d` features per label, `sums` `d` per
-/// total, and every label names a total.
-fn sums_fit<F>(d: usize, rows: &[F], labels: &[usize], sums: &[f64], totals: &[f64]) -> bool {
-    let k = totals.len();
-    d > 0 && rows.len() == d * labels.len() && sums.len() == k * d && labels.iter().all(|&j| j < k)
+    let (n, k) = (labels.len(), totals.len());
+    let fits = d > 0
+        && rows.len() == d * n
+        && weights.is_none_or(|w| w.len() == n)
+        && sums.len() == k * d
+        && labels.iter().all(|&j| j < k);
+    fits && imp::add_rows(d, rows, weights, labels, sums, totals)
 }
 
 /// Squared distances of each row to the centres of a single panel, as f64:
@@ -152,18 +147,24 @@ pub(crate) fn panel_distances<F: Element>(
 
 #[cfg(not(target_arch = "x86_64"))]
 mod imp {
-    use super::Panels;
+    use super::{Moves, Panels};
     use crate::cluster::Element;
 
-    pub(super) fn nearest_rows<F: Element>(_: &Panels, _: usize, _: usize, _: &[F], _: &mut [usize]) -> Option<usize> {
+    pub(super) fn nearest_rows<F: Element>(
+        _: &Panels,
+        _: usize,
+        _: usize,
+        _: &[F],
+        _: &mut [usize],
+        _: Option<&mut Moves<'_>>,
+    ) -> Option<usize> {
         None
     }
 
-    pub(super) fn update_sums<F: Element>(
+    pub(super) fn add_rows<F: Element>(
         _: usize,
         _: &[F],
         _: Option<&[F]>,
-        _: Option<&[usize]>,
         _: &[usize],
         _: &mut [f64],
         _: &mut [f64],
@@ -187,9 +188,9 @@ mod imp {
     use core::arch::x86_64::{__m128, __m256, __m256d, _CMP_EQ_OQ};
 
     use pulp::bytemuck::cast;
-    use pulp::x86::V3;
+    use pulp::x86::{V3, V4};
 
-    use super::{PANEL, PanelSet, Panels, TILE_F32, TILE_F64, UNASSIGNED};
+    use super::{Moves, PANEL, PanelSet, Panels, TILE_F32, TILE_F64};
     use crate::cluster::Element;
     use crate::cluster::element::Typed;
 
@@ -199,7 +200,21 @@ mod imp {
         k: usize,
         rows: &[F],
         labels: &mut [usize],
+        moves: Option<&mut Moves<'_>>,
     ) -> Option<usize> {
+        // f32 data is scored faster with AVX-512VL enabled (the broadcasts
+        // fold into the multiply-adds); f64 data was slower (docs/benchmarks.md).
+        if let (Panels::F32(_), Some(wide)) = (panels, V4::try_new()) {
+            return Some(wide.vectorize(Nearest {
+                simd: *wide,
+                panels,
+                d,
+                k,
+                rows,
+                labels,
+                moves,
+            }));
+        }
         let simd = V3::try_new()?;
         Some(simd.vectorize(Nearest {
             simd,
@@ -208,22 +223,24 @@ mod imp {
             k,
             rows,
             labels,
+            moves,
         }))
     }
 
     /// [`nearest_rows`]'s work, as a type whose `call` is forced inline into
     /// the AVX2 context (a closure's body may stay outside it, and then every
     /// intrinsic becomes a function call).
-    struct Nearest<'a, F> {
+    struct Nearest<'a, 'm, F> {
         simd: V3,
         panels: &'a Panels,
         d: usize,
         k: usize,
         rows: &'a [F],
         labels: &'a mut [usize],
+        moves: Option<&'a mut Moves<'m>>,
     }
 
-    impl<F: Element> pulp::NullaryFnOnce for Nearest<'_, F> {
+    impl<F: Element> pulp::NullaryFnOnce for Nearest<'_, '_, F> {
         type Output = usize;
 
         #[inline(always)]
@@ -235,23 +252,59 @@ mod imp {
                 k,
                 rows,
                 labels,
+                moves,
             } = self;
             match panels {
-                Panels::F64(set) => tiles_f64(simd, set, d, k, rows, labels),
-                Panels::F32(set) => tiles_f32(simd, set, d, k, rows, labels),
+                Panels::F64(set) => tiles_f64(simd, set, d, k, rows, labels, moves),
+                Panels::F32(set) => tiles_f32(simd, set, d, k, rows, labels, moves),
             }
         }
     }
 
-    /// Records `best` as the label of a row, counting it if it changed. Only
-    /// a NaN score (data overflowing f64) can pick a padding lane (≥ `k`);
-    /// a valid label beats a panic.
+    /// Records `best` as the label of `row`, moving the row between the
+    /// centre sums and counting it if it changed. Only a NaN score (data
+    /// overflowing f64) can pick a padding lane (≥ `k`); a valid label beats
+    /// a panic.
     #[inline(always)]
-    fn store(label: &mut usize, best: usize, k: usize) -> usize {
+    fn store<F: Element>(
+        simd: V3,
+        label: &mut usize,
+        best: usize,
+        k: usize,
+        row: &[F],
+        moves: &mut Option<&mut Moves<'_>>,
+    ) -> usize {
         let best = best.min(k - 1);
-        let changed = usize::from(*label != best);
+        if *label == best {
+            return 0;
+        }
+        if let Some(moves) = moves {
+            relabel(simd, moves, row, *label, best);
+        }
         *label = best;
-        changed
+        1
+    }
+
+    /// Moves `row` from centre `from`'s sums (none if `from` ≥ k) to `to`'s.
+    #[inline(always)]
+    fn relabel<F: Element>(simd: V3, moves: &mut Moves<'_>, row: &[F], from: usize, to: usize) {
+        let d = row.len();
+        if from < moves.totals.len() {
+            moves.totals[from] -= 1.0;
+            add_row(simd, &mut moves.sums[from * d..(from + 1) * d], row, Some(-1.0));
+        } else {
+            moves.newly_labelled += 1;
+        }
+        moves.totals[to] += 1.0;
+        add_row(simd, &mut moves.sums[to * d..(to + 1) * d], row, None);
+    }
+
+    #[inline(always)]
+    fn add_row<F: Element>(simd: V3, sum: &mut [f64], row: &[F], weight: Option<f64>) {
+        match F::typed(row) {
+            Typed::F64(row) => add_f64(simd, sum, row, weight),
+            Typed::F32(row) => add_f32(simd, sum, row, weight),
+        }
     }
 
     #[inline(always)]
@@ -262,16 +315,20 @@ mod imp {
         k: usize,
         rows: &[F],
         labels: &mut [usize],
+        mut moves: Option<&mut Moves<'_>>,
     ) -> usize {
         let mut changed = 0;
         let mut tiles = rows.chunks_exact(TILE_F64 * d);
         let mut tile_labels = labels.chunks_exact_mut(TILE_F64);
         for (tile, labels) in (&mut tiles).zip(&mut tile_labels) {
             let best = tile_f64::<F, TILE_F64>(simd, set, d, tile);
-            changed += labels.iter_mut().zip(best).map(|(l, b)| store(l, b, k)).sum::<usize>();
+            for ((label, best), row) in labels.iter_mut().zip(best).zip(tile.chunks_exact(d)) {
+                changed += store(simd, label, best, k, row, &mut moves);
+            }
         }
         for (row, label) in tiles.remainder().chunks_exact(d).zip(tile_labels.into_remainder()) {
-            changed += store(label, tile_f64::<F, 1>(simd, set, d, row)[0], k);
+            let best = tile_f64::<F, 1>(simd, set, d, row)[0];
+            changed += store(simd, label, best, k, row, &mut moves);
         }
         changed
     }
@@ -284,16 +341,20 @@ mod imp {
         k: usize,
         rows: &[F],
         labels: &mut [usize],
+        mut moves: Option<&mut Moves<'_>>,
     ) -> usize {
         let mut changed = 0;
         let mut tiles = rows.chunks_exact(TILE_F32 * d);
         let mut tile_labels = labels.chunks_exact_mut(TILE_F32);
         for (tile, labels) in (&mut tiles).zip(&mut tile_labels) {
             let best = tile_f32::<F, TILE_F32>(simd, set, d, tile);
-            changed += labels.iter_mut().zip(best).map(|(l, b)| store(l, b, k)).sum::<usize>();
+            for ((label, best), row) in labels.iter_mut().zip(best).zip(tile.chunks_exact(d)) {
+                changed += store(simd, label, best, k, row, &mut moves);
+            }
         }
         for (row, label) in tiles.remainder().chunks_exact(d).zip(tile_labels.into_remainder()) {
-            changed += store(label, tile_f32::<F, 1>(simd, set, d, row)[0], k);
+            let best = tile_f32::<F, 1>(simd, set, d, row)[0];
+            changed += store(simd, label, best, k, row, &mut moves);
         }
         changed
     }
@@ -394,22 +455,20 @@ mod imp {
         acc
     }
 
-    pub(super) fn update_sums<F: Element>(
+    pub(super) fn add_rows<F: Element>(
         d: usize,
         rows: &[F],
         weights: Option<&[F]>,
-        before: Option<&[usize]>,
         labels: &[usize],
         sums: &mut [f64],
         totals: &mut [f64],
     ) -> bool {
         let Some(simd) = V3::try_new() else { return false };
-        simd.vectorize(UpdateSums {
+        simd.vectorize(AddRows {
             simd,
             d,
             rows,
             weights,
-            before,
             labels,
             sums,
             totals,
@@ -417,43 +476,38 @@ mod imp {
         true
     }
 
-    /// [`add_rows`]' and [`move_rows`]' work (the latter with `before`),
-    /// forced inline like [`Nearest`].
-    struct UpdateSums<'a, F> {
+    /// [`add_rows`]'s work, forced inline like [`Nearest`].
+    struct AddRows<'a, F> {
         simd: V3,
         d: usize,
         rows: &'a [F],
         weights: Option<&'a [F]>,
-        before: Option<&'a [usize]>,
         labels: &'a [usize],
         sums: &'a mut [f64],
         totals: &'a mut [f64],
     }
 
-    impl<F: Element> pulp::NullaryFnOnce for UpdateSums<'_, F> {
+    impl<F: Element> pulp::NullaryFnOnce for AddRows<'_, F> {
         type Output = ();
 
         #[inline(always)]
         fn call(self) {
-            let UpdateSums {
+            let AddRows {
                 simd,
                 d,
                 rows,
                 weights,
-                before,
                 labels,
                 sums,
                 totals,
             } = self;
             // One loop per case, so that neither the weight nor the element
             // type is tested per row.
-            match (F::typed(rows), weights, before) {
-                (Typed::F64(rows), _, Some(before)) => move_each(simd, d, rows, before, labels, sums, totals),
-                (Typed::F32(rows), _, Some(before)) => move_each(simd, d, rows, before, labels, sums, totals),
-                (Typed::F64(rows), None, None) => add_each(simd, d, rows, labels, sums, totals),
-                (Typed::F32(rows), None, None) => add_each(simd, d, rows, labels, sums, totals),
-                (Typed::F64(rows), Some(w), None) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
-                (Typed::F32(rows), Some(w), None) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
+            match (F::typed(rows), weights) {
+                (Typed::F64(rows), None) => add_each(simd, d, rows, labels, sums, totals),
+                (Typed::F32(rows), None) => add_each(simd, d, rows, labels, sums, totals),
+                (Typed::F64(rows), Some(w)) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
+                (Typed::F32(rows), Some(w)) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
             }
         }
     }
@@ -502,31 +556,6 @@ mod imp {
             let w = w.to_f64();
             totals[j] += w;
             T::add_to(simd, &mut sums[j * d..(j + 1) * d], row, Some(w));
-        }
-    }
-
-    /// Moves each relabelled row from its old centre's sums to its new one's;
-    /// subtracting is adding −1 × row, which rounds as `sum - row` does.
-    #[inline(always)]
-    fn move_each<T: AddTo>(
-        simd: V3,
-        d: usize,
-        rows: &[T],
-        before: &[usize],
-        labels: &[usize],
-        sums: &mut [f64],
-        totals: &mut [f64],
-    ) {
-        for ((row, &from), &to) in rows.chunks_exact(d).zip(before).zip(labels) {
-            if from == to {
-                continue;
-            }
-            if from != UNASSIGNED {
-                totals[from] -= 1.0;
-                T::add_to(simd, &mut sums[from * d..(from + 1) * d], row, Some(-1.0));
-            }
-            totals[to] += 1.0;
-            T::add_to(simd, &mut sums[to * d..(to + 1) * d], row, None);
         }
     }
 
