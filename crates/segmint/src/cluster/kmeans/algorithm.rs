@@ -296,7 +296,10 @@ fn lloyd<F: Element>(
         n_iter += 1;
         let packed = PackedCenters::new(centers.view());
         let (mut pass, changed) = if w.is_none() {
-            let (moves, changed) = assign(x, w, &packed, &mut labels, Sums::Moved, false);
+            // The first pass adds every row: the plain summing loop is faster
+            // than moving rows one by one, and gives the same bits.
+            let sums = if n_iter == 1 { Sums::All } else { Sums::Moved };
+            let (moves, changed) = assign(x, w, &packed, &mut labels, sums, false);
             by_label.add(&moves);
             by_label.forget_empty();
             (by_label.clone(), changed)
