@@ -20,7 +20,8 @@ pub(crate) const PANEL: usize = 8;
 /// d = 16, k = 8, 35.5 against 40.4 cycles and 147 against 170
 /// instructions per row and iteration (docs/benchmarks.md, kmeans3); 6-row
 /// tiles, and tiles with each row's features split into two chains, were
-/// slower in both precisions.
+/// slower in both precisions. With AVX-512VL's 32 registers (f32 on a Zen 4)
+/// 6 and 8 rows were still slower than 4 (docs/benchmarks.md, session 8).
 const TILE_F64: usize = 4;
 const TILE_F32: usize = 4;
 
