@@ -123,7 +123,7 @@ pub fn bootstrap_stability(
     let (x, labels) = (x.as_array(), values(&labels));
     let stability = detached(py, || {
         let labels = metrics::label_codes(&labels);
-        let k = labels.iter().max().map_or(0, |m| m + 1);
+        let k = labels.clusters();
         metrics::bootstrap_stability(x, &labels, replicates, seed, metrics::kmeans_refit(k, n_init))
     })?;
     to_json(py, &stability)
@@ -156,7 +156,7 @@ pub fn feature_effects(
     let (x, labels) = (x.as_array(), values(&labels));
     let effects = detached(py, || {
         let labels = metrics::label_codes(&labels);
-        let k = labels.iter().max().map_or(0, |m| m + 1);
+        let k = labels.clusters();
         x.columns()
             .into_iter()
             .map(|column| {

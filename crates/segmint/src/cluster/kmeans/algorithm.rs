@@ -347,7 +347,6 @@ fn squared_distance<F: Element>(a: ArrayView1<'_, F>, b: ArrayView1<'_, F>) -> f
 }
 
 /// Σ w·‖x − c(x)‖² by direct differences, per fixed block, blocks in order.
-/// `x` must be in standard layout.
 pub(super) fn exact_inertia<F: Element>(
     x: ArrayView2<'_, F>,
     w: Option<&[F]>,
@@ -355,6 +354,8 @@ pub(super) fn exact_inertia<F: Element>(
     labels: &[usize],
 ) -> f64 {
     let d = x.ncols();
+    // A view of x when it already is in standard layout (as in every fit).
+    let x = x.as_standard_layout();
     let data = x.as_slice().expect("standard layout");
     let centers = centers.as_standard_layout();
     let by_row = centers.as_slice().expect("standard layout");
@@ -551,6 +552,11 @@ mod tests {
             epsilon = 1e-12
         );
         assert!(merged.merge(&LloydPartial::zeros(4, 4)).is_err());
+        // No centres, or centres without features: an error, not a panic.
+        for empty in [Array2::<f64>::zeros((0, 4)), Array2::zeros((5, 0))] {
+            let err = lloyd_step(x.view(), None, empty.view(), &mut all_labels).unwrap_err();
+            assert!(err.to_string().contains("centers has shape"), "{err}");
+        }
     }
 
     #[test]

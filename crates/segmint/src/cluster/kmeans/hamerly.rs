@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 use rayon::prelude::*;
 
 use super::algorithm::{KMeans, exact_inertia, relocate_empty_clusters};
-use super::kernel::{BLOCK_ROWS, LloydPartial};
+use super::kernel::{BLOCK_ROWS, LloydPartial, UNASSIGNED};
 use crate::CancelToken;
 use crate::cluster::Element;
 
@@ -32,7 +32,7 @@ pub(super) fn hamerly<F: Element>(
         upper: vec![f64::INFINITY; n],
         lower: vec![0.0; n],
     };
-    let mut previous = vec![usize::MAX; n];
+    let mut previous = vec![UNASSIGNED; n];
     let (mut converged, mut n_iter) = (false, 0);
     for iteration in 0..max_iter {
         if cancel.is_cancelled() {

@@ -222,7 +222,7 @@ impl LloydPartial {
     }
 
     /// Zeroes the sums of centres with no weight. Sums kept up to date by
-    /// moving rows in and out (see [`assign_moves`]) can leave rounding
+    /// moving rows in and out (see [`Sums::Moved`]) can leave rounding
     /// residue in a centre that emptied; weights of 1 cancel exactly, so
     /// they tell which centres those are.
     pub(crate) fn forget_empty(&mut self) {
@@ -289,6 +289,7 @@ pub fn lloyd_step<F: Element>(
     centers: ArrayView2<'_, F>,
     labels: &mut [usize],
 ) -> Result<LloydPartial> {
+    check::non_empty("centers", centers)?;
     check::n_features("X", x, centers.ncols())?;
     check::finite("X", x)?;
     check::finite("centers", centers)?;
@@ -318,9 +319,9 @@ pub(crate) enum Sums {
     /// Every row, times its weight.
     All,
     /// Only the rows whose label changed, with weight 1: subtracted from the
-    /// old centre (none for [`UNASSIGNED`]) and added to the new one, so
-    /// that the partial added to the previous pass's gives this pass's
-    /// (`n_rows` counts the rows labelled for the first time). Once the
+    /// old centre (none for a label ≥ k, such as [`UNASSIGNED`]) and added
+    /// to the new one, so that the partial added to the previous pass's
+    /// gives this pass's (`n_rows` counts the rows that had no label). Once the
     /// centres settle few rows move, and the others skip the sum update.
     Moved,
     /// Nothing: the labels (and the inertia) only.
@@ -429,10 +430,21 @@ fn nearest_moving<F: Element>(
         partial.n_rows += moves.newly_labelled;
         return changed;
     }
+    nearest_moving_portable(rows, centers, labels, partial)
+}
+
+/// [`nearest_moving`] on CPUs without the SIMD kernel: the old labels are
+/// kept aside, and the rows that changed moved after the labelling.
+fn nearest_moving_portable<F: Element>(
+    rows: &[F],
+    centers: &PackedCenters<F>,
+    labels: &mut [usize],
+    partial: &mut LloydPartial,
+) -> usize {
     let before = labels.to_vec();
     let changed = nearest_portable(rows, centers, labels);
     move_rows_portable(rows, &before, labels, partial);
-    partial.n_rows += before.iter().filter(|&&l| l == UNASSIGNED).count();
+    partial.n_rows += before.iter().filter(|&&l| l >= centers.k).count();
     changed
 }
 
@@ -457,7 +469,7 @@ fn move_rows_portable<F: Element>(rows: &[F], before: &[usize], labels: &[usize]
         if from == to {
             continue;
         }
-        if from != UNASSIGNED {
+        if from < moves.weights.len() {
             moves.weights[from] -= 1.0;
             let sums = &mut moves.sums[from * d..(from + 1) * d];
             sums.iter_mut().zip(row).for_each(|(s, &v)| *s -= v.to_f64());
@@ -538,11 +550,11 @@ mod tests {
             let packed = PackedCenters::new(centers.view());
             let rows = x.as_slice().unwrap();
             for weights in [None, Some(&w[..])] {
-                let mut portable = vec![usize::MAX; n];
+                let mut portable = vec![UNASSIGNED; n];
                 let mut expected = LloydPartial::zeros(k, d);
                 assert_eq!(nearest_portable(rows, &packed, &mut portable), n);
                 add_rows_portable(rows, weights, &portable, &mut expected);
-                let mut fast = vec![usize::MAX; n];
+                let mut fast = vec![UNASSIGNED; n];
                 let changed = simd::nearest_rows(packed.panels(), d, k, rows, &mut fast, None);
                 assert_eq!(changed.is_some(), has_simd());
                 if changed.is_some() {
@@ -559,7 +571,8 @@ mod tests {
                 }
             }
             // Moving rows: from labels of which some are already the nearest,
-            // some are unset and the rest are another centre.
+            // some are unset (UNASSIGNED or another label ≥ k) and the rest
+            // are another centre.
             let nearest = {
                 let mut labels = vec![UNASSIGNED; n];
                 nearest_portable(rows, &packed, &mut labels);
@@ -567,29 +580,26 @@ mod tests {
             };
             let before: Vec<usize> = (0..n)
                 .map(|i| match i % 3 {
-                    0 => UNASSIGNED,
+                    0 if i % 2 == 0 => UNASSIGNED,
+                    0 => k + i,
                     1 => nearest[i],
                     _ => (i * 5 + 1) % k,
                 })
                 .collect();
+            let moved = before.iter().zip(&nearest).filter(|(b, a)| b != a).count();
             let mut expected = LloydPartial::zeros(k, d);
-            move_rows_portable(rows, &before, &nearest, &mut expected);
+            let mut labels = before.clone();
+            assert_eq!(
+                nearest_moving_portable(rows, &packed, &mut labels, &mut expected),
+                moved
+            );
+            assert_eq!(labels, nearest);
+            assert_eq!(expected.n_rows(), n.div_ceil(3));
             let mut got = LloydPartial::zeros(k, d);
             let mut labels = before.clone();
-            let mut moves = simd::Moves {
-                sums: &mut got.sums,
-                totals: &mut got.weights,
-                newly_labelled: 0,
-            };
-            let changed = simd::nearest_rows(packed.panels(), d, k, rows, &mut labels, Some(&mut moves));
-            assert_eq!(changed.is_some(), has_simd());
-            if changed.is_some() {
-                let moved = before.iter().zip(&nearest).filter(|(b, a)| b != a).count();
-                assert_eq!(changed, Some(moved));
-                assert_eq!(moves.newly_labelled, n.div_ceil(3));
-                assert_eq!(labels, nearest);
-                assert_eq!(got, expected, "n {n} d {d} k {k}");
-            }
+            assert_eq!(nearest_moving(rows, &packed, &mut labels, &mut got), moved);
+            assert_eq!(labels, nearest);
+            assert_eq!(got, expected, "n {n} d {d} k {k}");
         }
     }
 

@@ -1,5 +1,6 @@
 //! The explicit-SIMD assignment micro-kernel (AVX2 + FMA through `pulp`'s
-//! safe wrappers, chosen at run time; other CPUs use the portable kernel).
+//! safe wrappers, chosen at run time, and for f32 data the same code with
+//! AVX-512 enabled where the CPU has it; other CPUs use the portable kernel).
 //!
 //! Centres come in panels of [`PANEL`] = 8. A tile of rows is scored against
 //! one panel with one multiply-add per row, feature and vector of centres:
@@ -20,7 +21,7 @@ pub(crate) const PANEL: usize = 8;
 /// d = 16, k = 8, 35.5 against 40.4 cycles and 147 against 170
 /// instructions per row and iteration (docs/benchmarks.md, kmeans3); 6-row
 /// tiles, and tiles with each row's features split into two chains, were
-/// slower in both precisions. With AVX-512VL's 32 registers (f32 on a Zen 4)
+/// slower in both precisions. With AVX-512's 32 registers (f32 on a Zen 4)
 /// 6 and 8 rows were still slower than 4 (docs/benchmarks.md, session 8).
 const TILE_F64: usize = 4;
 const TILE_F32: usize = 4;
@@ -203,8 +204,9 @@ mod imp {
         labels: &mut [usize],
         moves: Option<&mut Moves<'_>>,
     ) -> Option<usize> {
-        // f32 data is scored faster with AVX-512VL enabled (the broadcasts
-        // fold into the multiply-adds); f64 data was slower (docs/benchmarks.md).
+        // f32 data is scored faster with AVX-512 (F, BW, CD, DQ, VL) enabled:
+        // the broadcasts fold into the multiply-adds. f64 data was slower
+        // (docs/benchmarks.md).
         if let (Panels::F32(_), Some(wide)) = (panels, V4::try_new()) {
             return Some(wide.vectorize(Nearest {
                 simd: *wide,
@@ -229,7 +231,7 @@ mod imp {
     }
 
     /// [`nearest_rows`]'s work, as a type whose `call` is forced inline into
-    /// the AVX2 context (a closure's body may stay outside it, and then every
+    /// the AVX2 (or AVX-512) context (a closure's body may stay outside it, and then every
     /// intrinsic becomes a function call).
     struct Nearest<'a, 'm, F> {
         simd: V3,
