@@ -321,8 +321,8 @@ pub(crate) enum Sums {
     /// Only the rows whose label changed, with weight 1: subtracted from the
     /// old centre (none for a label ≥ k, such as [`UNASSIGNED`]) and added
     /// to the new one, so that the partial added to the previous pass's
-    /// gives this pass's (`n_rows` counts the rows that had no label). Once the
-    /// centres settle few rows move, and the others skip the sum update.
+    /// gives this pass's (`n_rows` counts the rows that had no label). Once
+    /// the centres settle few rows move, and the others skip the sum update.
     Moved,
     /// Nothing: the labels (and the inertia) only.
     Skip,

@@ -207,19 +207,7 @@ mod imp {
         // f32 data is scored faster with AVX-512 (F, BW, CD, DQ, VL) enabled:
         // the broadcasts fold into the multiply-adds. f64 data was slower
         // (docs/benchmarks.md).
-        if let (Panels::F32(_), Some(wide)) = (panels, V4::try_new()) {
-            return Some(wide.vectorize(Nearest {
-                simd: *wide,
-                panels,
-                d,
-                k,
-                rows,
-                labels,
-                moves,
-            }));
-        }
-        let simd = V3::try_new()?;
-        Some(simd.vectorize(Nearest {
+        let work = |simd| Nearest {
             simd,
             panels,
             d,
@@ -227,12 +215,17 @@ mod imp {
             rows,
             labels,
             moves,
-        }))
+        };
+        if let (Panels::F32(_), Some(wide)) = (panels, V4::try_new()) {
+            return Some(wide.vectorize(work(*wide)));
+        }
+        let simd = V3::try_new()?;
+        Some(simd.vectorize(work(simd)))
     }
 
     /// [`nearest_rows`]'s work, as a type whose `call` is forced inline into
-    /// the AVX2 (or AVX-512) context (a closure's body may stay outside it, and then every
-    /// intrinsic becomes a function call).
+    /// the AVX2 (or AVX-512) context (a closure's body may stay outside it,
+    /// and then every intrinsic becomes a function call).
     struct Nearest<'a, 'm, F> {
         simd: V3,
         panels: &'a Panels,
@@ -302,6 +295,8 @@ mod imp {
         add_row(simd, &mut moves.sums[to * d..(to + 1) * d], row, None);
     }
 
+    /// `sum += weight × row` for a row of either precision (the match is
+    /// resolved at compile time).
     #[inline(always)]
     fn add_row<F: Element>(simd: V3, sum: &mut [f64], row: &[F], weight: Option<f64>) {
         match F::typed(row) {
@@ -504,52 +499,30 @@ mod imp {
                 sums,
                 totals,
             } = self;
-            // One loop per case, so that neither the weight nor the element
-            // type is tested per row.
-            match (F::typed(rows), weights) {
-                (Typed::F64(rows), None) => add_each(simd, d, rows, labels, sums, totals),
-                (Typed::F32(rows), None) => add_each(simd, d, rows, labels, sums, totals),
-                (Typed::F64(rows), Some(w)) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
-                (Typed::F32(rows), Some(w)) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
+            // One loop per case, so that the weight is not tested per row
+            // (the element type is fixed at compile time).
+            match weights {
+                None => add_each(simd, d, rows, labels, sums, totals),
+                Some(w) => add_each_weighted(simd, d, rows, w, labels, sums, totals),
             }
-        }
-    }
-
-    /// Adding a row of this type to f64 sums (a trait, not a closure, so
-    /// that it is inlined into the AVX2 context).
-    trait AddTo: Copy {
-        fn add_to(simd: V3, sum: &mut [f64], row: &[Self], weight: Option<f64>);
-    }
-
-    impl AddTo for f64 {
-        #[inline(always)]
-        fn add_to(simd: V3, sum: &mut [f64], row: &[f64], weight: Option<f64>) {
-            add_f64(simd, sum, row, weight);
-        }
-    }
-
-    impl AddTo for f32 {
-        #[inline(always)]
-        fn add_to(simd: V3, sum: &mut [f64], row: &[f32], weight: Option<f64>) {
-            add_f32(simd, sum, row, weight);
         }
     }
 
     /// Adds each row (weight 1) to its label's sums.
     #[inline(always)]
-    fn add_each<T: AddTo>(simd: V3, d: usize, rows: &[T], labels: &[usize], sums: &mut [f64], totals: &mut [f64]) {
+    fn add_each<F: Element>(simd: V3, d: usize, rows: &[F], labels: &[usize], sums: &mut [f64], totals: &mut [f64]) {
         for (row, &j) in rows.chunks_exact(d).zip(labels) {
             totals[j] += 1.0;
-            T::add_to(simd, &mut sums[j * d..(j + 1) * d], row, None);
+            add_row(simd, &mut sums[j * d..(j + 1) * d], row, None);
         }
     }
 
     /// [`add_each`] with a weight per row.
     #[inline(always)]
-    fn add_each_weighted<T: AddTo, F: Element>(
+    fn add_each_weighted<F: Element>(
         simd: V3,
         d: usize,
-        rows: &[T],
+        rows: &[F],
         weights: &[F],
         labels: &[usize],
         sums: &mut [f64],
@@ -558,7 +531,7 @@ mod imp {
         for ((row, &j), w) in rows.chunks_exact(d).zip(labels).zip(weights) {
             let w = w.to_f64();
             totals[j] += w;
-            T::add_to(simd, &mut sums[j * d..(j + 1) * d], row, Some(w));
+            add_row(simd, &mut sums[j * d..(j + 1) * d], row, Some(w));
         }
     }
 
