@@ -183,7 +183,7 @@ pub(super) fn duration_holdout(calibration_end: i64, end: i64, options: &Summary
 }
 
 /// One customer's purchases, fed in time order, so each period's lines are consecutive.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Tally {
     first: i64,
     last: i64,
@@ -192,23 +192,36 @@ pub(super) struct Tally {
     current: f64,
 }
 
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            first: i64::MAX, // lowered by the first purchase
+            last: 0,
+            periods: 0,
+            repeat_spend: 0.0,
+            current: 0.0,
+        }
+    }
+}
+
 impl Tally {
     /// Adds a purchase of `amount` in period `p` (not earlier than the previous one).
+    ///
+    /// Without branches: whether a line is a customer's first or opens a
+    /// period is as random as the log, and a mispredicted branch costs more
+    /// than both arms. The flags multiply the sums (LLVM turns a float select
+    /// back into a branch); for the finite non-negative amounts pushed,
+    /// x · 1.0 = x and x · 0.0 = 0, so the sums are those of the branching form.
     #[inline]
     pub(super) fn push(&mut self, p: i64, amount: f64) {
-        if self.periods == 0 || p != self.last {
-            // The period just closed is a repeat unless it was the first.
-            if self.periods > 1 {
-                self.repeat_spend += self.current;
-            }
-            if self.periods == 0 {
-                self.first = p;
-            }
-            self.periods += 1;
-            self.last = p;
-            self.current = 0.0;
-        }
-        self.current += amount;
+        let opens = (self.periods == 0) | (p != self.last);
+        // The period just closed is a repeat unless it was the first.
+        let closes_repeat = opens & (self.periods > 1);
+        self.repeat_spend += self.current * f64::from(u8::from(closes_repeat));
+        self.first = self.first.min(p);
+        self.periods += i64::from(opens);
+        self.last = p;
+        self.current = self.current * f64::from(u8::from(!opens)) + amount;
     }
 
     /// `[frequency, recency, T, monetary_value]` observed until period

@@ -780,6 +780,9 @@ mod tests {
             rows
         };
         assert_eq!(rows(with_ids(ours, &tx, 1)), rows(rfm_summary(&tx, &options).unwrap()));
+        // The time-ordered path across blocks, customers in order of first appearance.
+        let fast = sorted_dense(&columns(&keys, &tx), &options).expect("a time-ordered log of dense keys");
+        assert_eq!(fast, general_summary(&columns(&keys, &tx), &options).unwrap());
         let mut bad = amounts;
         let (late, early) = (6 * n - 5, 4 * n);
         bad[late] = f64::NAN;
