@@ -101,7 +101,10 @@ def rfm_summary(
     """
     native = _summary(df, customer_col, date_col, amount_col, time_unit, observation_end, freq_multiplier, None)
     columns = ["frequency", "recency", "T"] + (["monetary_value"] if amount_col is not None else [])
-    return pd.DataFrame({c: native[c] for c in columns}, index=pd.Index(native["index"], name=str(customer_col)))
+    # The arrays are this frame's alone: no copy (pandas would otherwise copy them into one block).
+    return pd.DataFrame(
+        {c: native[c] for c in columns}, index=pd.Index(native["index"], name=str(customer_col)), copy=False
+    )
 
 
 def calibration_and_holdout_data(
@@ -129,7 +132,9 @@ def calibration_and_holdout_data(
     columns += ["monetary_value_cal"] if amount_col is not None else []
     columns += ["frequency_holdout"]
     columns += ["monetary_value_holdout"] if amount_col is not None else []
-    out = pd.DataFrame({c: native[c] for c in columns}, index=pd.Index(native["index"], name=str(customer_col)))
+    out = pd.DataFrame(
+        {c: native[c] for c in columns}, index=pd.Index(native["index"], name=str(customer_col)), copy=False
+    )
     out["duration_holdout"] = native["duration_holdout"]
     return out
 

@@ -19,6 +19,9 @@
 //! names the first row with a missing time or a non-finite amount.
 
 use hashbrown::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
+
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
@@ -270,7 +273,8 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
             |(k1, t1), (k2, t2)| (merge(k1, k2), merge(t1, t2)),
         );
     let span = (i128::from(kmax) - i128::from(kmin)).max(0) as u128;
-    if tmin == i64::MIN || span >= (2 * n as u128).max(1 << 16) {
+    // Key offsets are u32 (under twice the lines, and the lines under u32::MAX).
+    if tmin == i64::MIN || span >= (2 * n as u128).max(1 << 16).min(u128::from(u32::MAX)) {
         return None;
     }
     let period = options.period;
@@ -338,17 +342,18 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
     if !in_order || !chunks.iter().all(|c| c.0) {
         return None;
     }
-    // Pass 4: tally the blocks; each purchasing customer's first row and row.
+    // Pass 4: tally the blocks: each customer's row of the summary, by key
+    // offset, and the mark of each purchasing customer's first line.
     let end_period = options
         .observation_end
         .map_or_else(|| period.index_in::<TPS>(tmax), |end| period.index(end))
         - first_period;
     let multiplier = options.multiplier;
-    let blocks: Vec<Vec<(u32, i64, [f64; 4])>> = (0..n_blocks)
+    let first_lines: Vec<AtomicU64> = (0..n.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+    let blocks: Vec<Vec<[f64; 4]>> = (0..n_blocks)
         .into_par_iter()
         .map(|b| {
-            let lo = b << BLOCK_SHIFT;
-            let size = (width - lo).min(1 << BLOCK_SHIFT);
+            let size = (width - (b << BLOCK_SHIFT)).min(1 << BLOCK_SHIFT);
             let mut tallies = vec![Tally::default(); size];
             let mut first = vec![u32::MAX; size];
             for line in &lines[start[b]..start[b + 1]] {
@@ -359,27 +364,32 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
                     tallies[i].push(p, line.amount);
                 }
             }
-            let rows = tallies.iter().zip(&first).enumerate();
-            rows.filter_map(|(i, (tally, &row))| {
-                let finished = tally.finish(end_period, multiplier)?;
-                Some((row, kmin + (lo + i) as i64, finished))
-            })
-            .collect()
+            let rows = tallies.iter().zip(&first).map(|(tally, &row)| {
+                let finished = tally.finish(end_period, multiplier);
+                if finished.is_some() {
+                    first_lines[row as usize >> 6].fetch_or(1 << (row & 63), Relaxed);
+                }
+                finished.unwrap_or_default() // never read: its first line is unmarked
+            });
+            rows.collect()
         })
         .collect();
     drop(lines);
-    // Order of first appearance: each customer's place is the rank of its first row.
-    let mut seen = vec![0u64; n.div_ceil(64)];
-    for &(row, _, _) in blocks.iter().flatten() {
-        seen[row as usize >> 6] |= 1 << (row & 63);
-    }
-    let mut before = Vec::with_capacity(seen.len());
-    let mut total = 0u32;
-    for word in &seen {
-        before.push(total);
-        total += word.count_ones();
-    }
-    let m = total as usize;
+    // Order of first appearance: the marked first lines in line order, each
+    // naming its customer by its key.
+    let order: Vec<u32> = first_lines
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(word, bits)| {
+            let mut bits = bits.load(Relaxed);
+            std::iter::from_fn(move || {
+                let bit = bits.trailing_zeros() as usize;
+                bits &= bits.checked_sub(1)?;
+                Some(keys[word * 64 + bit].wrapping_sub(kmin) as u32)
+            })
+        })
+        .collect();
+    let m = order.len();
     let mut out = RfmSummary {
         ids: vec![0; m],
         frequency: vec![0.0; m],
@@ -387,15 +397,24 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
         t: vec![0.0; m],
         monetary_value: vec![0.0; m],
     };
-    for &(row, key, [frequency, recency, t, monetary]) in blocks.iter().flatten() {
-        let (word, bit) = (row as usize >> 6, row & 63);
-        let at = (before[word] + (seen[word] & ((1u64 << bit) - 1)).count_ones()) as usize;
-        out.ids[at] = key;
-        out.frequency[at] = frequency;
-        out.recency[at] = recency;
-        out.t[at] = t;
-        out.monetary_value[at] = monetary;
-    }
+    let piece = m.div_ceil(4 * rayon::current_num_threads()).max(1);
+    (
+        order.par_chunks(piece),
+        out.ids.par_chunks_mut(piece),
+        out.frequency.par_chunks_mut(piece),
+        out.recency.par_chunks_mut(piece),
+        out.t.par_chunks_mut(piece),
+        out.monetary_value.par_chunks_mut(piece),
+    )
+        .into_par_iter()
+        .for_each(|(order, ids, frequency, recency, t, monetary)| {
+            for (i, &offset) in order.iter().enumerate() {
+                let offset = offset as usize;
+                let row = blocks[offset >> BLOCK_SHIFT][offset & ((1 << BLOCK_SHIFT) - 1)];
+                ids[i] = kmin + offset as i64;
+                [frequency[i], recency[i], t[i], monetary[i]] = row;
+            }
+        });
     Some(out)
 }
 
