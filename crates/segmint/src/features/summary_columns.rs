@@ -302,7 +302,8 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
     // Pass 3: each chunk copies its lines into its own piece of every block
     // (blocks hold chunk 0's lines, then chunk 1's …: line order), checking
     // the time order and the amounts on the way.
-    let mut lines = vec![Packed::default(); n];
+    // Filled in parallel: 16 bytes a line is too much to write on one thread.
+    let mut lines: Vec<Packed> = (0..n).into_par_iter().map(|_| Packed::default()).collect();
     let mut pieces: Vec<Vec<&mut [Packed]>> = counts.iter().map(|_| Vec::with_capacity(n_blocks)).collect();
     let mut rest: &mut [Packed] = &mut lines;
     for b in 0..n_blocks {
