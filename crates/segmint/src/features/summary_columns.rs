@@ -819,6 +819,35 @@ mod tests {
     }
 
     #[test]
+    fn the_time_ordered_path_leaves_out_customers_without_a_purchase() {
+        // 100,000 lines in time order (several chunks), the end half-way:
+        // customer 3 only returns, customers 5 and 7 first appear after the end.
+        let n = 100_000;
+        let mut keys: Vec<i64> = (0..n as i64).map(|i| 100 + (i * 7_919) % 20_000).collect();
+        let mut amounts: Vec<f64> = (0..n).map(|i| (i % 11) as f64 + 0.5).collect();
+        for i in (0..n).step_by(97) {
+            (keys[i], amounts[i]) = (3, -2.0);
+        }
+        (keys[n - 20], keys[n - 10]) = (5, 7);
+        let times: Vec<i64> = (0..n as i64).map(|i| 1_600_000_000 + i * 600).collect();
+        let cols = SummaryColumns {
+            keys: &keys,
+            times: &times,
+            ticks_per_second: 1,
+            amounts: &amounts,
+        };
+        let options = SummaryOptions {
+            observation_end: Some(times[n / 2]),
+            ..Default::default()
+        };
+        let fast = sorted_dense(&cols, &options).expect("a time-ordered log of dense keys");
+        for left_out in [3, 5, 7] {
+            assert!(!fast.ids.contains(&left_out), "customer {left_out}");
+        }
+        assert_eq!(fast, general_summary(&cols, &options).unwrap());
+    }
+
+    #[test]
     fn nanoseconds_and_a_given_end_give_the_seconds_summary() {
         let (tx, keys) = synthetic(1);
         let (_, latest) = tx.time_span().unwrap();
