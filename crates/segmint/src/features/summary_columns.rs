@@ -8,8 +8,9 @@
 //! Two paths give the same rows. A log of dense integer keys in time order
 //! (no `NaT`, finite amounts, under 65,536 periods), the usual case, takes
 //! [`sorted_dense`]: blocks by key range, each line packed to 16 bytes, every
-//! pass parallel, and the order of first appearance recovered at the end by
-//! ranking each customer's first row. Anything else takes the general path:
+//! pass parallel; the tally marks each purchasing customer's first line in a
+//! bitset over the lines, and the order of first appearance is read off it.
+//! Anything else takes the general path:
 //! one serial pass codes the lines by customer (a direct table for dense
 //! integer keys, a hash map otherwise) in order of first appearance, the
 //! lines are copied into blocks of codes and tallied; only when some
@@ -18,10 +19,10 @@
 //! beyond that of [`rfm_summary`](super::rfm_summary). The general path also
 //! names the first row with a missing time or a non-finite amount.
 
-use hashbrown::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
 
+use hashbrown::HashMap;
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
@@ -384,9 +385,10 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
         .flat_map_iter(|(word, bits)| {
             let mut bits = bits.load(Relaxed);
             std::iter::from_fn(move || {
-                let bit = bits.trailing_zeros() as usize;
-                bits &= bits.checked_sub(1)?;
-                Some(keys[word * 64 + bit].wrapping_sub(kmin) as u32)
+                let without_lowest = bits & bits.checked_sub(1)?;
+                let row = word * 64 + bits.trailing_zeros() as usize;
+                bits = without_lowest;
+                Some(keys[row].wrapping_sub(kmin) as u32)
             })
         })
         .collect();
