@@ -3,6 +3,8 @@
 //! conventions of lifetimes' `summary_data_from_transaction_data` and
 //! `calibration_and_holdout_data` (docs/methodology.md lists them).
 
+use std::hint::black_box;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -209,19 +211,19 @@ impl Tally {
     ///
     /// Without branches: whether a line is a customer's first or opens a
     /// period is as random as the log, and a mispredicted branch costs more
-    /// than both arms. The flags multiply the sums (LLVM turns a float select
-    /// back into a branch); for the finite non-negative amounts pushed,
-    /// x · 1.0 = x and x · 0.0 = 0, so the sums are those of the branching form.
+    /// than both arms. The sums are chosen as bit patterns (LLVM turns a float
+    /// select, even an unpredictable one, back into a branch), so the results
+    /// are those of the branching form for any sum, infinite ones included.
     #[inline]
     pub(super) fn push(&mut self, p: i64, amount: f64) {
         let opens = (self.periods == 0) | (p != self.last);
         // The period just closed is a repeat unless it was the first.
         let closes_repeat = opens & (self.periods > 1);
-        self.repeat_spend += self.current * f64::from(u8::from(closes_repeat));
+        self.repeat_spend += either(closes_repeat, self.current, 0.0);
         self.first = self.first.min(p);
         self.periods += i64::from(opens);
         self.last = p;
-        self.current = self.current * f64::from(u8::from(!opens)) + amount;
+        self.current = either(opens, 0.0, self.current) + amount;
     }
 
     /// `[frequency, recency, T, monetary_value]` observed until period
@@ -244,6 +246,15 @@ impl Tally {
             monetary,
         ])
     }
+}
+
+/// `a` if `pick_a`, else `b`, by masking the bits. `black_box` hides that the
+/// mask is all ones or all zeros: seeing it, LLVM rebuilds the select and
+/// then a branch.
+#[inline(always)]
+fn either(pick_a: bool, a: f64, b: f64) -> f64 {
+    let mask = black_box(u64::from(pick_a).wrapping_neg());
+    f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
 /// One customer's holdout purchases, fed in time order.

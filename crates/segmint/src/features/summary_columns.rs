@@ -274,7 +274,7 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
             |(k1, t1), (k2, t2)| (merge(k1, k2), merge(t1, t2)),
         );
     let span = (i128::from(kmax) - i128::from(kmin)).max(0) as u128;
-    // Key offsets are u32 (under twice the lines, and the lines under u32::MAX).
+    // Key offsets are stored as u32: the span must stay under u32::MAX.
     if tmin == i64::MIN || span >= (2 * n as u128).max(1 << 16).min(u128::from(u32::MAX)) {
         return None;
     }
@@ -357,16 +357,16 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
         .map(|b| {
             let size = (width - (b << BLOCK_SHIFT)).min(1 << BLOCK_SHIFT);
             let mut tallies = vec![Tally::default(); size];
-            let mut first = vec![u32::MAX; size];
+            let mut first_row = vec![u32::MAX; size];
             for line in &lines[start[b]..start[b + 1]] {
                 let i = line.local as usize;
-                first[i] = first[i].min(line.row);
+                first_row[i] = first_row[i].min(line.row);
                 let p = i64::from(line.period);
                 if line.amount >= 0.0 && p <= end_period {
                     tallies[i].push(p, line.amount);
                 }
             }
-            let rows = tallies.iter().zip(&first).map(|(tally, &row)| {
+            let rows = tallies.iter().zip(&first_row).map(|(tally, &row)| {
                 let finished = tally.finish(end_period, multiplier);
                 if finished.is_some() {
                     first_lines[row as usize >> 6].fetch_or(1 << (row & 63), Relaxed);
@@ -385,9 +385,11 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
         .flat_map_iter(|(word, bits)| {
             let mut bits = bits.load(Relaxed);
             std::iter::from_fn(move || {
-                let without_lowest = bits & bits.checked_sub(1)?;
+                if bits == 0 {
+                    return None;
+                }
                 let row = word * 64 + bits.trailing_zeros() as usize;
-                bits = without_lowest;
+                bits &= bits - 1;
                 Some(keys[row].wrapping_sub(kmin) as u32)
             })
         })
@@ -846,6 +848,28 @@ mod tests {
         for left_out in [3, 5, 7] {
             assert!(!fast.ids.contains(&left_out), "customer {left_out}");
         }
+        assert_eq!(fast, general_summary(&cols, &options).unwrap());
+    }
+
+    #[test]
+    fn a_period_whose_spend_overflows_is_summed_as_the_branching_form_sums_it() {
+        // Customer 1 overflows its first period (left out of monetary_value),
+        // customer 2 a repeat period (monetary_value is +inf, never NaN).
+        const DAY: i64 = 86_400;
+        let keys = [1, 1, 2, 1, 2, 2, 2];
+        let times = [0, 10, 20, DAY, DAY, DAY + 5, 2 * DAY];
+        let amounts = [1e308, 1e308, 1.0, 5.0, 1e308, 1e308, 3.0];
+        let cols = SummaryColumns {
+            keys: &keys,
+            times: &times,
+            ticks_per_second: 1,
+            amounts: &amounts,
+        };
+        let options = SummaryOptions::default();
+        let fast = sorted_dense(&cols, &options).expect("a time-ordered log of dense keys");
+        assert_eq!(fast.ids, [1, 2]);
+        assert_eq!(fast.frequency, [1.0, 2.0]);
+        assert_eq!(fast.monetary_value, [5.0, f64::INFINITY]);
         assert_eq!(fast, general_summary(&cols, &options).unwrap());
     }
 
