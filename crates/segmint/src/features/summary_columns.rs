@@ -874,6 +874,40 @@ mod tests {
     }
 
     #[test]
+    fn the_time_ordered_path_is_the_same_on_any_thread_count_and_at_the_edges() {
+        // 200,000 lines: many chunks and blocks; some amounts are -0.0 (a purchase of nothing).
+        let n = 200_000;
+        let keys: Vec<i64> = (0..n as i64).map(|i| -5_000 + (i * 7_919) % 30_000).collect();
+        let times: Vec<i64> = (0..n as i64).map(|i| 1_600_000_000 + i * 300).collect();
+        let amounts: Vec<f64> = (0..n)
+            .map(|i| if i % 7 == 0 { -0.0 } else { (i % 13) as f64 })
+            .collect();
+        let cols = SummaryColumns {
+            keys: &keys,
+            times: &times,
+            ticks_per_second: 1,
+            amounts: &amounts,
+        };
+        let options = SummaryOptions::default();
+        let on = |threads: usize, options: &SummaryOptions| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| sorted_dense(&cols, options).expect("a time-ordered log of dense keys"))
+        };
+        let one = on(1, &options);
+        assert_eq!(one, general_summary(&cols, &options).unwrap());
+        for threads in [2, 8] {
+            assert_eq!(on(threads, &options), one, "{threads} threads");
+        }
+        // An end before every line: nobody has a purchase.
+        let early = SummaryOptions {
+            observation_end: Some(times[0] - 2 * 86_400),
+            ..Default::default()
+        };
+        assert!(on(2, &early).ids.is_empty());
+        assert_eq!(on(2, &early), general_summary(&cols, &early).unwrap());
+    }
+
+    #[test]
     fn nanoseconds_and_a_given_end_give_the_seconds_summary() {
         let (tx, keys) = synthetic(1);
         let (_, latest) = tx.time_span().unwrap();
