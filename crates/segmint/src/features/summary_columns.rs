@@ -664,6 +664,16 @@ mod tests {
         (tx, keys)
     }
 
+    /// Columns of lines timed in seconds.
+    fn seconds<'a>(keys: &'a [i64], times: &'a [i64], amounts: &'a [f64]) -> SummaryColumns<'a> {
+        SummaryColumns {
+            keys,
+            times,
+            ticks_per_second: 1,
+            amounts,
+        }
+    }
+
     fn columns<'a>(keys: &'a [i64], tx: &'a Transactions) -> SummaryColumns<'a> {
         SummaryColumns {
             keys,
@@ -834,12 +844,7 @@ mod tests {
         }
         (keys[n - 20], keys[n - 10]) = (5, 7);
         let times: Vec<i64> = (0..n as i64).map(|i| 1_600_000_000 + i * 600).collect();
-        let cols = SummaryColumns {
-            keys: &keys,
-            times: &times,
-            ticks_per_second: 1,
-            amounts: &amounts,
-        };
+        let cols = seconds(&keys, &times, &amounts);
         let options = SummaryOptions {
             observation_end: Some(times[n / 2]),
             ..Default::default()
@@ -859,12 +864,7 @@ mod tests {
         let keys = [1, 1, 2, 1, 2, 2, 2];
         let times = [0, 10, 20, DAY, DAY, DAY + 5, 2 * DAY];
         let amounts = [1e308, 1e308, 1.0, 5.0, 1e308, 1e308, 3.0];
-        let cols = SummaryColumns {
-            keys: &keys,
-            times: &times,
-            ticks_per_second: 1,
-            amounts: &amounts,
-        };
+        let cols = seconds(&keys, &times, &amounts);
         let options = SummaryOptions::default();
         let fast = sorted_dense(&cols, &options).expect("a time-ordered log of dense keys");
         assert_eq!(fast.ids, [1, 2]);
@@ -882,12 +882,7 @@ mod tests {
         let amounts: Vec<f64> = (0..n)
             .map(|i| if i % 7 == 0 { -0.0 } else { (i % 13) as f64 })
             .collect();
-        let cols = SummaryColumns {
-            keys: &keys,
-            times: &times,
-            ticks_per_second: 1,
-            amounts: &amounts,
-        };
+        let cols = seconds(&keys, &times, &amounts);
         let options = SummaryOptions::default();
         let on = |threads: usize, options: &SummaryOptions| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
