@@ -543,6 +543,8 @@ mod tests {
             (53, 7, 13),
             (9, 3, 20),
             (70, 12, 8),
+            (45, 20, 9),
+            (163, 33, 17),
         ] {
             let x = Array2::from_shape_fn((n, d), |_| F::from_f64(rng.random::<f64>()));
             let centers = Array2::from_shape_fn((k, d), |_| F::from_f64(rng.random::<f64>()));
@@ -646,6 +648,38 @@ mod tests {
     fn simd_and_portable_kernels_agree() {
         kernels_agree::<f64>();
         kernels_agree::<f32>();
+    }
+
+    /// Duplicated centres tie exactly; every kernel gives the row to the
+    /// first of them, within a panel and across panels, for rows scored in
+    /// whole tiles and in the remainder.
+    fn ties_go_to_the_first_centre<F: Element>() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let (d, distinct) = (18, 3);
+        let points = Array2::from_shape_fn((distinct, d), |_| F::from_f64(rng.random::<f64>()));
+        // Centre j is a copy of point order[j]; each point's first copy comes
+        // at a different position in the tree and in different panels.
+        let order = [2, 0, 2, 1, 1, 0, 2, 0, 1, 1, 2, 0, 0, 1, 2, 2, 1, 0];
+        let centers = Array2::from_shape_fn((order.len(), d), |(j, f)| points[[order[j], f]]);
+        let first = |p: usize| order.iter().position(|&o| o == p).unwrap_or(usize::MAX);
+        let n = 53;
+        let x = Array2::from_shape_fn((n, d), |(i, f)| points[[i % distinct, f]]);
+        let rows = x.as_slice().unwrap();
+        let packed = PackedCenters::new(centers.view());
+        let expected: Vec<usize> = (0..n).map(|i| first(i % distinct)).collect();
+        let mut portable = vec![UNASSIGNED; n];
+        nearest_portable(rows, &packed, &mut portable);
+        assert_eq!(portable, expected);
+        let mut fast = vec![UNASSIGNED; n];
+        if simd::nearest_rows(packed.panels(), d, order.len(), rows, &mut fast, None).is_some() {
+            assert_eq!(fast, expected);
+        }
+    }
+
+    #[test]
+    fn ties_go_to_the_first_centre_in_every_kernel() {
+        ties_go_to_the_first_centre::<f64>();
+        ties_go_to_the_first_centre::<f32>();
     }
 
     /// Shapes the SIMD kernels cannot take are refused, not guessed at.

@@ -1,6 +1,6 @@
-//! The explicit-SIMD assignment micro-kernel (AVX2 + FMA through `pulp`'s
-//! safe wrappers, chosen at run time, and for f32 data the same code with
-//! AVX-512 enabled where the CPU has it; other CPUs use the portable kernel).
+//! The explicit-SIMD assignment micro-kernels (AVX2 + FMA through `pulp`'s
+//! safe wrappers, chosen at run time; for f32 data on a CPU with AVX-512, a
+//! rows-in-lanes kernel; other CPUs use the portable kernel).
 //!
 //! Centres come in panels of [`PANEL`] = 8. A tile of rows is scored against
 //! one panel with one multiply-add per row, feature and vector of centres:
@@ -9,6 +9,12 @@
 //! pass. Each row's accumulators stay in registers for the whole panel, and
 //! the argmin over the panel is a few lane shuffles, not a scalar scan.
 //! f32 data is scored in eight f32 lanes, f64 data in two vectors of four.
+//!
+//! With AVX-512, f32 rows are scored the other way round, sixteen rows to a
+//! register ([`LANES`]): a tile is transposed in registers, each centre's
+//! scores are one register, built with the same multiply-adds in the same
+//! order (so the same bits), and the argmin and the label check work on
+//! whole registers.
 
 use crate::cluster::Element;
 
@@ -25,6 +31,13 @@ pub(crate) const PANEL: usize = 8;
 /// 6 and 8 rows were still slower than 4 (docs/benchmarks.md, session 8).
 const TILE_F64: usize = 4;
 const TILE_F32: usize = 4;
+
+/// Rows scored together by the AVX-512 f32 kernel, one per f32 lane: the
+/// rows are transposed so that each register holds one feature of sixteen
+/// rows, each centre's scores build up in a register of their own, and the
+/// argmin compares whole registers, with no shuffles, and the labels are
+/// checked sixteen at a time.
+const LANES: usize = 16;
 
 /// Centres in the micro-kernel's layout, in the data's precision.
 #[derive(Debug, Clone)]
@@ -187,12 +200,12 @@ mod imp {
 
 #[cfg(target_arch = "x86_64")]
 mod imp {
-    use core::arch::x86_64::{__m128, __m256, __m256d, _CMP_EQ_OQ};
+    use core::arch::x86_64::{__m128, __m256, __m256d, __m512, __m512d, __m512i, _CMP_EQ_OQ, _CMP_LT_OQ, _MM_HINT_T0};
 
     use pulp::bytemuck::cast;
     use pulp::x86::{V3, V4};
 
-    use super::{Moves, PANEL, PanelSet, Panels, TILE_F32, TILE_F64};
+    use super::{LANES, Moves, PANEL, PanelSet, Panels, TILE_F32, TILE_F64};
     use crate::cluster::Element;
     use crate::cluster::element::Typed;
 
@@ -204,10 +217,22 @@ mod imp {
         labels: &mut [usize],
         moves: Option<&mut Moves<'_>>,
     ) -> Option<usize> {
-        // f32 data is scored faster with AVX-512 (F, BW, CD, DQ, VL) enabled:
-        // the broadcasts fold into the multiply-adds. f64 data was slower
-        // (docs/benchmarks.md).
-        let work = |simd| Nearest {
+        // f32 data is scored faster with AVX-512 (F, BW, CD, DQ, VL) enabled,
+        // sixteen rows to a register (docs/benchmarks.md). f64 data was
+        // slower with AVX-512, and stays on AVX2.
+        if let (Panels::F32(set), Some(wide), Typed::F32(rows)) = (panels, V4::try_new(), F::typed(rows)) {
+            return Some(wide.vectorize(NearestInLanes {
+                simd: wide,
+                set,
+                d,
+                k,
+                rows,
+                labels,
+                moves,
+            }));
+        }
+        let simd = V3::try_new()?;
+        Some(simd.vectorize(Nearest {
             simd,
             panels,
             d,
@@ -215,12 +240,7 @@ mod imp {
             rows,
             labels,
             moves,
-        };
-        if let (Panels::F32(_), Some(wide)) = (panels, V4::try_new()) {
-            return Some(wide.vectorize(work(*wide)));
-        }
-        let simd = V3::try_new()?;
-        Some(simd.vectorize(work(simd)))
+        }))
     }
 
     /// [`nearest_rows`]'s work, as a type whose `call` is forced inline into
@@ -255,6 +275,227 @@ mod imp {
                 Panels::F32(set) => tiles_f32(simd, set, d, k, rows, labels, moves),
             }
         }
+    }
+
+    /// [`nearest_rows`] for f32 data on a CPU with AVX-512: whole tiles of
+    /// [`LANES`] rows go through the rows-in-lanes kernel, the rest through
+    /// the 4-row tiles.
+    struct NearestInLanes<'a, 'm> {
+        simd: V4,
+        set: &'a PanelSet<f32>,
+        d: usize,
+        k: usize,
+        rows: &'a [f32],
+        labels: &'a mut [usize],
+        moves: Option<&'a mut Moves<'m>>,
+    }
+
+    impl pulp::NullaryFnOnce for NearestInLanes<'_, '_> {
+        type Output = usize;
+
+        #[inline(always)]
+        fn call(self) -> usize {
+            let NearestInLanes {
+                simd,
+                set,
+                d,
+                k,
+                rows,
+                labels,
+                mut moves,
+            } = self;
+            let mut columns = vec![Column([0.0; LANES]); d];
+            let mut changed = 0;
+            let mut tiles = rows.chunks_exact(LANES * d);
+            let (tile_labels, rest_labels) = labels.as_chunks_mut::<LANES>();
+            for (t, (tile, labels)) in (&mut tiles).zip(tile_labels).enumerate() {
+                prefetch(
+                    simd,
+                    rows.get((t + PREFETCH_TILES) * tile.len()..).unwrap_or(&[]),
+                    tile.len(),
+                );
+                transpose_tile(simd, d, tile, &mut columns);
+                let best = nearest_in_lanes(simd, set, &columns);
+                changed += store_lanes(simd, labels, best, k, tile, &mut moves);
+            }
+            changed + tiles_f32(*simd, set, d, k, tiles.remainder(), rest_labels, moves)
+        }
+    }
+
+    /// How many tiles ahead of the one being scored [`NearestInLanes`]
+    /// fetches rows into the cache. The scoring keeps the core busy, so the
+    /// loads of the rows would otherwise wait for the hardware prefetcher,
+    /// which stops at each 4 KiB page.
+    const PREFETCH_TILES: usize = 2;
+
+    /// Asks for the cache lines of the first `len` values of `ahead`.
+    #[inline(always)]
+    fn prefetch(simd: V4, ahead: &[f32], len: usize) {
+        const LINE: usize = 64 / size_of::<f32>();
+        for line in ahead[..len.min(ahead.len())].chunks(LINE) {
+            simd.sse._mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
+        }
+    }
+
+    /// One feature of [`LANES`] rows, aligned to a cache line so that its
+    /// register's store and load never straddle two.
+    #[derive(Clone, Copy)]
+    #[repr(align(64))]
+    struct Column([f32; LANES]);
+
+    /// Writes feature `f` of the [`LANES`] rows of `tile` to `columns[f]`,
+    /// row `r` in lane `r`, sixteen features at a time (the last block
+    /// padded with zeros).
+    #[inline(always)]
+    fn transpose_tile(simd: V4, d: usize, tile: &[f32], columns: &mut [Column]) {
+        for start in (0..d).step_by(LANES) {
+            let width = LANES.min(d - start);
+            let mut block = [simd.avx512f._mm512_setzero_ps(); LANES];
+            let features = |r: usize| &tile[r * d + start..r * d + start + width];
+            // Two loops, so that full blocks load each row as one register
+            // (a shared loop became a zeroed buffer and a memcpy per row).
+            if width == LANES {
+                for (r, block) in block.iter_mut().enumerate() {
+                    if let Some(full) = features(r).first_chunk::<LANES>() {
+                        *block = cast(*full);
+                    }
+                }
+            } else {
+                for (r, block) in block.iter_mut().enumerate() {
+                    let mut padded = [0.0; LANES];
+                    padded[..width].copy_from_slice(features(r));
+                    *block = cast(padded);
+                }
+            }
+            for (column, lanes) in columns[start..].iter_mut().zip(transpose_16(simd, block)) {
+                column.0 = cast(lanes);
+            }
+        }
+    }
+
+    /// Transposes a 16 × 16 block of f32 held as 16 rows: four rounds of
+    /// two-register shuffles, each doubling the rows that share a register
+    /// (pairs within 128-bit lanes, then fours, then 128-bit lanes across
+    /// registers twice).
+    #[inline(always)]
+    fn transpose_16(simd: V4, rows: [__m512; LANES]) -> [__m512; LANES] {
+        let f = simd.avx512f;
+        let as_pd = |v: __m512| cast::<__m512, __m512d>(v);
+        let mut pairs = rows;
+        for p in 0..LANES / 2 {
+            pairs[2 * p] = f._mm512_unpacklo_ps(rows[2 * p], rows[2 * p + 1]);
+            pairs[2 * p + 1] = f._mm512_unpackhi_ps(rows[2 * p], rows[2 * p + 1]);
+        }
+        // fours[4q + j]: rows 4q..4q + 4, feature j + 4L in 128-bit lane L.
+        let mut fours = pairs;
+        for q in 0..LANES / 4 {
+            let [a, b, c, e] = [0, 1, 2, 3].map(|j| as_pd(pairs[4 * q + j]));
+            fours[4 * q] = cast(f._mm512_unpacklo_pd(a, c));
+            fours[4 * q + 1] = cast(f._mm512_unpackhi_pd(a, c));
+            fours[4 * q + 2] = cast(f._mm512_unpacklo_pd(b, e));
+            fours[4 * q + 3] = cast(f._mm512_unpackhi_pd(b, e));
+        }
+        // eights[8h + m]: rows 8h..8h + 8 of features m and m + 8.
+        let mut eights = fours;
+        for h in 0..2 {
+            for j in 0..4 {
+                let (low, high) = (fours[8 * h + j], fours[8 * h + 4 + j]);
+                eights[8 * h + j] = f._mm512_shuffle_f32x4::<0x88>(low, high);
+                eights[8 * h + 4 + j] = f._mm512_shuffle_f32x4::<0xdd>(low, high);
+            }
+        }
+        let mut columns = eights;
+        for m in 0..LANES / 2 {
+            columns[m] = f._mm512_shuffle_f32x4::<0x88>(eights[m], eights[8 + m]);
+            columns[m + 8] = f._mm512_shuffle_f32x4::<0xdd>(eights[m], eights[8 + m]);
+        }
+        columns
+    }
+
+    /// Nearest centre of each of the [`LANES`] rows whose features are
+    /// `columns` (one row per lane), as sixteen u32 lanes. Each centre's
+    /// scores are one register, summed in the same order and with the same
+    /// multiply-adds as the 4-row tiles. The argmin pairs centres in a tree
+    /// (shorter dependency chains than a scan), a later centre replacing an
+    /// earlier one only when strictly lower, so ties go to the first centre
+    /// as there.
+    #[inline(always)]
+    fn nearest_in_lanes(simd: V4, set: &PanelSet<f32>, columns: &[Column]) -> __m512i {
+        let f = simd.avx512f;
+        let d = columns.len();
+        let mut best = f._mm512_set1_ps(f32::INFINITY);
+        let mut best_label = f._mm512_set1_epi32(0);
+        for (p, norms) in set.norms.iter().enumerate() {
+            let mut acc = [best; PANEL];
+            for l in 0..PANEL {
+                acc[l] = f._mm512_set1_ps(norms[l]);
+            }
+            for (column, centres) in columns.iter().zip(&set.minus_two[p * d..(p + 1) * d]) {
+                let x: __m512 = cast(column.0);
+                for l in 0..PANEL {
+                    acc[l] = f._mm512_fmadd_ps(x, f._mm512_set1_ps(centres[l]), acc[l]);
+                }
+            }
+            let mut labels = [best_label; PANEL];
+            for (l, label) in labels.iter_mut().enumerate() {
+                *label = f._mm512_set1_epi32((p * PANEL + l) as i32);
+            }
+            // Pairs, then pairs of pairs, then the two halves.
+            let mut width = PANEL;
+            while width > 1 {
+                width /= 2;
+                for l in 0..width {
+                    let closer = f._mm512_cmp_ps_mask::<_CMP_LT_OQ>(acc[2 * l + 1], acc[2 * l]);
+                    acc[l] = f._mm512_mask_blend_ps(closer, acc[2 * l], acc[2 * l + 1]);
+                    labels[l] = f._mm512_mask_blend_epi32(closer, labels[2 * l], labels[2 * l + 1]);
+                }
+            }
+            let closer = f._mm512_cmp_ps_mask::<_CMP_LT_OQ>(acc[0], best);
+            best = f._mm512_mask_blend_ps(closer, best, acc[0]);
+            best_label = f._mm512_mask_blend_epi32(closer, best_label, labels[0]);
+        }
+        best_label
+    }
+
+    /// Writes the sixteen labels in `best` over `labels`, moving each row of
+    /// `tile` whose label changed between the centre sums, and returns how
+    /// many changed. Old and new labels are compared in registers, so rows
+    /// that keep their label cost nothing one by one. Labels are clamped
+    /// below `k` as in [`store`].
+    #[inline(always)]
+    fn store_lanes(
+        simd: V4,
+        labels: &mut [usize; LANES],
+        best: __m512i,
+        k: usize,
+        tile: &[f32],
+        moves: &mut Option<&mut Moves<'_>>,
+    ) -> usize {
+        let f = simd.avx512f;
+        let best = f._mm512_min_epu32(best, f._mm512_set1_epi32((k - 1) as i32));
+        let new = [
+            f._mm512_cvtepu32_epi64(f._mm512_castsi512_si256(best)),
+            f._mm512_cvtepu32_epi64(f._mm512_extracti64x4_epi64::<1>(best)),
+        ];
+        let old: [__m512i; 2] = cast(*labels);
+        let mut changed = u32::from(f._mm512_cmpneq_epu64_mask(old[0], new[0]))
+            | (u32::from(f._mm512_cmpneq_epu64_mask(old[1], new[1])) << 8);
+        if changed == 0 {
+            // Not writing the labels back keeps their cache lines clean.
+            return 0;
+        }
+        let count = changed.count_ones() as usize;
+        let new: [usize; LANES] = cast(new);
+        if let Some(moves) = moves {
+            let d = tile.len() / LANES;
+            while changed != 0 {
+                let r = changed.trailing_zeros() as usize;
+                changed &= changed - 1;
+                relabel(*simd, moves, &tile[r * d..(r + 1) * d], labels[r], new[r]);
+            }
+        }
+        *labels = new;
+        count
     }
 
     /// Records `best` as the label of `row`, moving the row between the
