@@ -651,15 +651,16 @@ mod tests {
     }
 
     /// Duplicated centres tie exactly; every kernel gives the row to the
-    /// first of them, within a panel and across panels, for rows scored in
-    /// whole tiles and in the remainder.
+    /// first of them: within a pair of the argmin tree, across the tree and
+    /// across panels, for rows scored in whole tiles and in the remainder.
     fn ties_go_to_the_first_centre<F: Element>() {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
-        let (d, distinct) = (18, 3);
+        let (d, distinct) = (18, 4);
         let points = Array2::from_shape_fn((distinct, d), |_| F::from_f64(rng.random::<f64>()));
-        // Centre j is a copy of point order[j]; each point's first copy comes
-        // at a different position in the tree and in different panels.
-        let order = [2, 0, 2, 1, 1, 0, 2, 0, 1, 1, 2, 0, 0, 1, 2, 2, 1, 0];
+        // Centre j is a copy of point order[j]. First copies: point 0 at 0
+        // (tied with 1, its pair), point 1 at 2, point 3 at 3, point 2 at 8
+        // (panel 1, tied with 9); later copies in panels 1 and 2.
+        let order = [0, 0, 1, 3, 1, 3, 0, 1, 2, 2, 3, 2, 0, 1, 3, 2, 2, 0];
         let centers = Array2::from_shape_fn((order.len(), d), |(j, f)| points[[order[j], f]]);
         let first = |p: usize| order.iter().position(|&o| o == p).unwrap_or(usize::MAX);
         let n = 53;
@@ -680,6 +681,74 @@ mod tests {
     fn ties_go_to_the_first_centre_in_every_kernel() {
         ties_go_to_the_first_centre::<f64>();
         ties_go_to_the_first_centre::<f32>();
+    }
+
+    /// Rows near the midpoint of two close centres, where any change in the
+    /// order or the rounding of the score would flip labels: scored in whole
+    /// tiles (the rows-in-lanes kernel for f32 on AVX-512) and one row at a
+    /// time (the 4-row tiles' single-row form), they get the same labels.
+    /// A second pass changes nothing, and leaves the sums alone.
+    fn tiles_agree_on_near_ties<F: Element>() {
+        let mut rng = ChaCha8Rng::seed_from_u64(23);
+        let (n, d, k) = (4096, 5, 3);
+        // Centres 0 and 1 close together, centre 2 far; rows a hair from
+        // the midpoint of 0 and 1.
+        let base: Vec<f64> = (0..d).map(|_| rng.random()).collect();
+        let step: Vec<f64> = (0..d).map(|_| 1e-2 * rng.random::<f64>()).collect();
+        let centers = Array2::from_shape_fn((k, d), |(j, f)| F::from_f64(base[f] + [0.0, step[f], 1.0][j]));
+        let x = Array2::from_shape_fn((n, d), |(_, f)| {
+            F::from_f64(base[f] + step[f] / 2.0 + 1e-7 * (rng.random::<f64>() - 0.5))
+        });
+        let rows = x.as_slice().unwrap();
+        let packed = PackedCenters::new(centers.view());
+        let mut whole = vec![UNASSIGNED; n];
+        if simd::nearest_rows(packed.panels(), d, k, rows, &mut whole, None).is_none() {
+            return;
+        }
+        let mut single = vec![UNASSIGNED; n];
+        for (row, label) in rows.chunks_exact(d).zip(single.chunks_exact_mut(1)) {
+            simd::nearest_rows(packed.panels(), d, k, row, label, None);
+        }
+        assert_eq!(whole, single);
+        let counts: Vec<usize> = (0..k).map(|j| whole.iter().filter(|&&l| l == j).count()).collect();
+        assert!(counts[0] > n / 20 && counts[1] > n / 20, "not near ties: {counts:?}");
+        let mut sums = vec![0.5; k * d];
+        let mut totals = vec![1.0; k];
+        let mut moves = simd::Moves {
+            sums: &mut sums,
+            totals: &mut totals,
+            newly_labelled: 0,
+        };
+        let again = simd::nearest_rows(packed.panels(), d, k, rows, &mut whole, Some(&mut moves));
+        assert_eq!((again, moves.newly_labelled), (Some(0), 0));
+        assert_eq!((sums, totals, &whole), (vec![0.5; k * d], vec![1.0; k], &single));
+    }
+
+    #[test]
+    fn whole_tiles_and_single_rows_agree_on_near_ties() {
+        tiles_agree_on_near_ties::<f64>();
+        tiles_agree_on_near_ties::<f32>();
+    }
+
+    /// Finite data whose squares overflow gives NaN scores (∞ − ∞); every
+    /// kernel treats them as +∞, so the row goes to the other centre.
+    fn a_nan_score_never_wins<F: Element>(huge: f64) {
+        let centers = Array2::from_shape_vec((2, 1), vec![F::from_f64(huge), F::from_f64(1.0)]).unwrap();
+        let packed = PackedCenters::new(centers.view());
+        let rows = vec![F::from_f64(1.0); 37];
+        let mut portable = vec![UNASSIGNED; 37];
+        nearest_portable(&rows, &packed, &mut portable);
+        assert_eq!(portable, vec![1; 37]);
+        let mut fast = vec![UNASSIGNED; 37];
+        if simd::nearest_rows(packed.panels(), 1, 2, &rows, &mut fast, None).is_some() {
+            assert_eq!(fast, vec![1; 37]);
+        }
+    }
+
+    #[test]
+    fn a_nan_score_never_wins_in_any_kernel() {
+        a_nan_score_never_wins::<f32>(3.0e38);
+        a_nan_score_never_wins::<f64>(1.7e308);
     }
 
     /// Shapes the SIMD kernels cannot take are refused, not guessed at.

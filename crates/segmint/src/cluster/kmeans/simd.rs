@@ -11,7 +11,7 @@
 //! f32 data is scored in eight f32 lanes, f64 data in two vectors of four.
 //!
 //! With AVX-512, f32 rows are scored the other way round, sixteen rows to a
-//! register ([`LANES`]): a tile is transposed in registers, each centre's
+//! register ([`ROWS_IN_LANES`]): a tile is transposed in registers, each centre's
 //! scores are one register, built with the same multiply-adds in the same
 //! order (so the same bits), and the argmin and the label check work on
 //! whole registers.
@@ -37,7 +37,7 @@ const TILE_F32: usize = 4;
 /// rows, each centre's scores build up in a register of their own, and the
 /// argmin compares whole registers, with no shuffles, and the labels are
 /// checked sixteen at a time.
-const LANES: usize = 16;
+const ROWS_IN_LANES: usize = 16;
 
 /// Centres in the micro-kernel's layout, in the data's precision.
 #[derive(Debug, Clone)]
@@ -205,7 +205,7 @@ mod imp {
     use pulp::bytemuck::cast;
     use pulp::x86::{V3, V4};
 
-    use super::{LANES, Moves, PANEL, PanelSet, Panels, TILE_F32, TILE_F64};
+    use super::{Moves, PANEL, PanelSet, Panels, ROWS_IN_LANES, TILE_F32, TILE_F64};
     use crate::cluster::Element;
     use crate::cluster::element::Typed;
 
@@ -244,7 +244,7 @@ mod imp {
     }
 
     /// [`nearest_rows`]'s work, as a type whose `call` is forced inline into
-    /// the AVX2 (or AVX-512) context (a closure's body may stay outside it,
+    /// the AVX2 context (a closure's body may stay outside it,
     /// and then every intrinsic becomes a function call).
     struct Nearest<'a, 'm, F> {
         simd: V3,
@@ -278,7 +278,7 @@ mod imp {
     }
 
     /// [`nearest_rows`] for f32 data on a CPU with AVX-512: whole tiles of
-    /// [`LANES`] rows go through the rows-in-lanes kernel, the rest through
+    /// [`ROWS_IN_LANES`] rows go through the rows-in-lanes kernel, the rest through
     /// the 4-row tiles.
     struct NearestInLanes<'a, 'm> {
         simd: V4,
@@ -304,10 +304,10 @@ mod imp {
                 labels,
                 mut moves,
             } = self;
-            let mut columns = vec![Column([0.0; LANES]); d];
+            let mut columns = vec![Column([0.0; ROWS_IN_LANES]); d];
             let mut changed = 0;
-            let mut tiles = rows.chunks_exact(LANES * d);
-            let (tile_labels, rest_labels) = labels.as_chunks_mut::<LANES>();
+            let mut tiles = rows.chunks_exact(ROWS_IN_LANES * d);
+            let (tile_labels, rest_labels) = labels.as_chunks_mut::<ROWS_IN_LANES>();
             for (t, (tile, labels)) in (&mut tiles).zip(tile_labels).enumerate() {
                 prefetch(
                     simd,
@@ -315,8 +315,8 @@ mod imp {
                     tile.len(),
                 );
                 transpose_tile(simd, d, tile, &mut columns);
-                let best = nearest_in_lanes(simd, set, &columns);
-                changed += store_lanes(simd, labels, best, k, tile, &mut moves);
+                let nearest = nearest_in_lanes(simd, set, &columns);
+                changed += store_lanes(simd, labels, nearest, k, tile, &mut moves);
             }
             changed + tiles_f32(*simd, set, d, k, tiles.remainder(), rest_labels, moves)
         }
@@ -328,41 +328,44 @@ mod imp {
     /// which stops at each 4 KiB page.
     const PREFETCH_TILES: usize = 2;
 
-    /// Asks for the cache lines of the first `len` values of `ahead`.
+    /// Asks for the cache lines of the first `len` values of `ahead`: one
+    /// every 64 bytes, and the last value's (the rows need not start on a
+    /// cache line).
     #[inline(always)]
     fn prefetch(simd: V4, ahead: &[f32], len: usize) {
         const LINE: usize = 64 / size_of::<f32>();
-        for line in ahead[..len.min(ahead.len())].chunks(LINE) {
+        let ahead = &ahead[..len.min(ahead.len())];
+        for line in ahead.chunks(LINE).chain(ahead.last_chunk::<1>().map(|last| &last[..])) {
             simd.sse._mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
         }
     }
 
-    /// One feature of [`LANES`] rows, aligned to a cache line so that its
+    /// One feature of [`ROWS_IN_LANES`] rows, aligned to a cache line so that its
     /// register's store and load never straddle two.
     #[derive(Clone, Copy)]
     #[repr(align(64))]
-    struct Column([f32; LANES]);
+    struct Column([f32; ROWS_IN_LANES]);
 
-    /// Writes feature `f` of the [`LANES`] rows of `tile` to `columns[f]`,
+    /// Writes feature `f` of the [`ROWS_IN_LANES`] rows of `tile` to `columns[f]`,
     /// row `r` in lane `r`, sixteen features at a time (the last block
     /// padded with zeros).
     #[inline(always)]
     fn transpose_tile(simd: V4, d: usize, tile: &[f32], columns: &mut [Column]) {
-        for start in (0..d).step_by(LANES) {
-            let width = LANES.min(d - start);
-            let mut block = [simd.avx512f._mm512_setzero_ps(); LANES];
+        for start in (0..d).step_by(ROWS_IN_LANES) {
+            let width = ROWS_IN_LANES.min(d - start);
+            let mut block = [simd.avx512f._mm512_setzero_ps(); ROWS_IN_LANES];
             let features = |r: usize| &tile[r * d + start..r * d + start + width];
             // Two loops, so that full blocks load each row as one register
             // (a shared loop became a zeroed buffer and a memcpy per row).
-            if width == LANES {
+            if width == ROWS_IN_LANES {
                 for (r, block) in block.iter_mut().enumerate() {
-                    if let Some(full) = features(r).first_chunk::<LANES>() {
+                    if let Some(full) = features(r).first_chunk::<ROWS_IN_LANES>() {
                         *block = cast(*full);
                     }
                 }
             } else {
                 for (r, block) in block.iter_mut().enumerate() {
-                    let mut padded = [0.0; LANES];
+                    let mut padded = [0.0; ROWS_IN_LANES];
                     padded[..width].copy_from_slice(features(r));
                     *block = cast(padded);
                 }
@@ -378,17 +381,17 @@ mod imp {
     /// (pairs within 128-bit lanes, then fours, then 128-bit lanes across
     /// registers twice).
     #[inline(always)]
-    fn transpose_16(simd: V4, rows: [__m512; LANES]) -> [__m512; LANES] {
+    fn transpose_16(simd: V4, rows: [__m512; ROWS_IN_LANES]) -> [__m512; ROWS_IN_LANES] {
         let f = simd.avx512f;
         let as_pd = |v: __m512| cast::<__m512, __m512d>(v);
         let mut pairs = rows;
-        for p in 0..LANES / 2 {
+        for p in 0..ROWS_IN_LANES / 2 {
             pairs[2 * p] = f._mm512_unpacklo_ps(rows[2 * p], rows[2 * p + 1]);
             pairs[2 * p + 1] = f._mm512_unpackhi_ps(rows[2 * p], rows[2 * p + 1]);
         }
         // fours[4q + j]: rows 4q..4q + 4, feature j + 4L in 128-bit lane L.
         let mut fours = pairs;
-        for q in 0..LANES / 4 {
+        for q in 0..ROWS_IN_LANES / 4 {
             let [a, b, c, e] = [0, 1, 2, 3].map(|j| as_pd(pairs[4 * q + j]));
             fours[4 * q] = cast(f._mm512_unpacklo_pd(a, c));
             fours[4 * q + 1] = cast(f._mm512_unpackhi_pd(a, c));
@@ -405,14 +408,14 @@ mod imp {
             }
         }
         let mut columns = eights;
-        for m in 0..LANES / 2 {
+        for m in 0..ROWS_IN_LANES / 2 {
             columns[m] = f._mm512_shuffle_f32x4::<0x88>(eights[m], eights[8 + m]);
             columns[m + 8] = f._mm512_shuffle_f32x4::<0xdd>(eights[m], eights[8 + m]);
         }
         columns
     }
 
-    /// Nearest centre of each of the [`LANES`] rows whose features are
+    /// Nearest centre of each of the [`ROWS_IN_LANES`] rows whose features are
     /// `columns` (one row per lane), as sixteen u32 lanes. Each centre's
     /// scores are one register, summed in the same order and with the same
     /// multiply-adds as the 4-row tiles. The argmin pairs centres in a tree
@@ -436,9 +439,13 @@ mod imp {
                     acc[l] = f._mm512_fmadd_ps(x, f._mm512_set1_ps(centres[l]), acc[l]);
                 }
             }
+            // A NaN score (finite data whose squares overflow) never wins,
+            // as in the portable kernel: `min` returns +∞ for it.
+            let infinity = f._mm512_set1_ps(f32::INFINITY);
             let mut labels = [best_label; PANEL];
-            for (l, label) in labels.iter_mut().enumerate() {
+            for (l, (label, scores)) in labels.iter_mut().zip(&mut acc).enumerate() {
                 *label = f._mm512_set1_epi32((p * PANEL + l) as i32);
+                *scores = f._mm512_min_ps(*scores, infinity);
             }
             // Pairs, then pairs of pairs, then the two halves.
             let mut width = PANEL;
@@ -457,7 +464,7 @@ mod imp {
         best_label
     }
 
-    /// Writes the sixteen labels in `best` over `labels`, moving each row of
+    /// Writes the sixteen labels in `nearest` over `labels`, moving each row of
     /// `tile` whose label changed between the centre sums, and returns how
     /// many changed. Old and new labels are compared in registers, so rows
     /// that keep their label cost nothing one by one. Labels are clamped
@@ -465,17 +472,17 @@ mod imp {
     #[inline(always)]
     fn store_lanes(
         simd: V4,
-        labels: &mut [usize; LANES],
-        best: __m512i,
+        labels: &mut [usize; ROWS_IN_LANES],
+        nearest: __m512i,
         k: usize,
         tile: &[f32],
         moves: &mut Option<&mut Moves<'_>>,
     ) -> usize {
         let f = simd.avx512f;
-        let best = f._mm512_min_epu32(best, f._mm512_set1_epi32((k - 1) as i32));
+        let nearest = f._mm512_min_epu32(nearest, f._mm512_set1_epi32((k - 1) as i32));
         let new = [
-            f._mm512_cvtepu32_epi64(f._mm512_castsi512_si256(best)),
-            f._mm512_cvtepu32_epi64(f._mm512_extracti64x4_epi64::<1>(best)),
+            f._mm512_cvtepu32_epi64(f._mm512_castsi512_si256(nearest)),
+            f._mm512_cvtepu32_epi64(f._mm512_extracti64x4_epi64::<1>(nearest)),
         ];
         let old: [__m512i; 2] = cast(*labels);
         let mut changed = u32::from(f._mm512_cmpneq_epu64_mask(old[0], new[0]))
@@ -485,9 +492,9 @@ mod imp {
             return 0;
         }
         let count = changed.count_ones() as usize;
-        let new: [usize; LANES] = cast(new);
+        let new: [usize; ROWS_IN_LANES] = cast(new);
         if let Some(moves) = moves {
-            let d = tile.len() / LANES;
+            let d = tile.len() / ROWS_IN_LANES;
             while changed != 0 {
                 let r = changed.trailing_zeros() as usize;
                 changed &= changed - 1;
@@ -499,9 +506,9 @@ mod imp {
     }
 
     /// Records `best` as the label of `row`, moving the row between the
-    /// centre sums and counting it if it changed. Only a NaN score (data
-    /// overflowing f64) can pick a padding lane (≥ `k`); a valid label beats
-    /// a panic.
+    /// centre sums and counting it if it changed. Padding lanes (≥ `k`)
+    /// score +∞ and come after every real centre, so they never win; the
+    /// clamp only guards the index.
     #[inline(always)]
     fn store<F: Element>(
         simd: V3,
@@ -929,13 +936,17 @@ mod imp {
     #[inline(always)]
     fn argmin_f64(simd: V3, [low, high]: [__m256d; 2]) -> (f64, usize) {
         let avx = simd.avx;
+        // NaN scores become +∞ (`min` returns its second operand for NaN),
+        // so that they never win, as in the portable kernel.
+        let infinity = avx._mm256_set1_pd(f64::INFINITY);
+        let (low, high) = (avx._mm256_min_pd(low, infinity), avx._mm256_min_pd(high, infinity));
         let m = avx._mm256_min_pd(low, high);
         let m = avx._mm256_min_pd(m, avx._mm256_permute2f128_pd::<1>(m, m));
         let m = avx._mm256_min_pd(m, avx._mm256_permute_pd::<0b0101>(m));
         let in_low = avx._mm256_movemask_pd(avx._mm256_cmp_pd::<_CMP_EQ_OQ>(low, m));
         let in_high = avx._mm256_movemask_pd(avx._mm256_cmp_pd::<_CMP_EQ_OQ>(high, m));
         let lanes = (in_low | (in_high << 4)) as u32;
-        // No lane matches only if a score is NaN; any valid label beats a panic.
+        // A lane always matches (no NaN is left); the clamp only guards the index.
         (
             simd.avx2._mm256_cvtsd_f64(m),
             (lanes.trailing_zeros() as usize).min(PANEL - 1),
@@ -946,6 +957,7 @@ mod imp {
     #[inline(always)]
     fn argmin_f32(simd: V3, scores: __m256) -> (f32, usize) {
         let avx = simd.avx;
+        let scores = avx._mm256_min_ps(scores, avx._mm256_set1_ps(f32::INFINITY));
         let m = avx._mm256_min_ps(scores, avx._mm256_permute2f128_ps::<1>(scores, scores));
         let m = avx._mm256_min_ps(m, avx._mm256_permute_ps::<0b0100_1110>(m));
         let m = avx._mm256_min_ps(m, avx._mm256_permute_ps::<0b1011_0001>(m));
