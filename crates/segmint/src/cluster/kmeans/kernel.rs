@@ -668,11 +668,18 @@ mod tests {
         let rows = x.as_slice().unwrap();
         let packed = PackedCenters::new(centers.view());
         let expected: Vec<usize> = (0..n).map(|i| first(i % distinct)).collect();
+        assert_every_kernel_labels(rows, &packed, &expected);
+    }
+
+    /// The portable kernel, and the SIMD kernels where the CPU has them,
+    /// give `rows` the `expected` labels.
+    fn assert_every_kernel_labels<F: Element>(rows: &[F], packed: &PackedCenters<F>, expected: &[usize]) {
+        let n = expected.len();
         let mut portable = vec![UNASSIGNED; n];
-        nearest_portable(rows, &packed, &mut portable);
+        nearest_portable(rows, packed, &mut portable);
         assert_eq!(portable, expected);
         let mut fast = vec![UNASSIGNED; n];
-        if simd::nearest_rows(packed.panels(), d, order.len(), rows, &mut fast, None).is_some() {
+        if simd::nearest_rows(packed.panels(), packed.d, packed.k, rows, &mut fast, None).is_some() {
             assert_eq!(fast, expected);
         }
     }
@@ -735,14 +742,7 @@ mod tests {
     fn a_nan_score_never_wins<F: Element>(huge: f64) {
         let centers = Array2::from_shape_vec((2, 1), vec![F::from_f64(huge), F::from_f64(1.0)]).unwrap();
         let packed = PackedCenters::new(centers.view());
-        let rows = vec![F::from_f64(1.0); 37];
-        let mut portable = vec![UNASSIGNED; 37];
-        nearest_portable(&rows, &packed, &mut portable);
-        assert_eq!(portable, vec![1; 37]);
-        let mut fast = vec![UNASSIGNED; 37];
-        if simd::nearest_rows(packed.panels(), 1, 2, &rows, &mut fast, None).is_some() {
-            assert_eq!(fast, vec![1; 37]);
-        }
+        assert_every_kernel_labels(&[F::from_f64(1.0); 37], &packed, &[1; 37]);
     }
 
     #[test]
