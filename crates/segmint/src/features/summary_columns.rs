@@ -259,20 +259,13 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
         return None; // rows are packed as u32
     }
     let chunk = n.div_ceil(4 * rayon::current_num_threads()).max(1 << 15);
-    // Pass 1: the key and time ranges.
-    let range = |v: &[i64]| {
-        v.iter()
-            .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
-    };
-    let merge = |(a, b): (i64, i64), (c, d): (i64, i64)| (a.min(c), b.max(d));
-    let ((kmin, kmax), (tmin, tmax)) = keys
+    // Pass 1: the key range. The times of a log in time order lie between
+    // its ends (pass 3 checks the order, and a NaT would sort first).
+    let (kmin, kmax) = keys
         .par_chunks(chunk)
-        .zip(times.par_chunks(chunk))
-        .map(|(k, t)| (range(k), range(t)))
-        .reduce(
-            || ((i64::MAX, i64::MIN), (i64::MAX, i64::MIN)),
-            |(k1, t1), (k2, t2)| (merge(k1, k2), merge(t1, t2)),
-        );
+        .map(|k| k.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x))))
+        .reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)));
+    let (&tmin, &tmax) = (times.first()?, times.last()?);
     let span = (i128::from(kmax) - i128::from(kmin)).max(0) as u128;
     // Key offsets are stored as u32: the span must stay under u32::MAX.
     if tmin == i64::MIN || span >= (2 * n as u128).max(1 << 16).min(u128::from(u32::MAX)) {
@@ -306,13 +299,9 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
     // Filled in parallel: 16 bytes a line is too much to write on one thread.
     let mut lines: Vec<Packed> = (0..n).into_par_iter().map(|_| Packed::default()).collect();
     let mut pieces: Vec<Vec<&mut [Packed]>> = counts.iter().map(|_| Vec::with_capacity(n_blocks)).collect();
-    let mut rest: &mut [Packed] = &mut lines;
-    for b in 0..n_blocks {
-        for (c, count) in counts.iter().enumerate() {
-            let (piece, tail) = std::mem::take(&mut rest).split_at_mut(count[b]);
-            pieces[c].push(piece);
-            rest = tail;
-        }
+    let block_major = (0..n_blocks).flat_map(|b| counts.iter().map(move |count| count[b]));
+    for (i, piece) in split_lengths(&mut lines, block_major).into_iter().enumerate() {
+        pieces[i % counts.len()].push(piece);
     }
     let chunks: Vec<(bool, i64, i64)> = pieces
         .into_par_iter()
@@ -377,24 +366,15 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
         })
         .collect();
     drop(lines);
-    // Order of first appearance: the marked first lines in line order, each
-    // naming its customer by its key.
-    let order: Vec<u32> = first_lines
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(word, bits)| {
-            let mut bits = bits.load(Relaxed);
-            std::iter::from_fn(move || {
-                if bits == 0 {
-                    return None;
-                }
-                let row = word * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                Some(keys[row].wrapping_sub(kmin) as u32)
-            })
-        })
+    // Order of first appearance: the marked first lines in line order. Each
+    // stretch of the bitset fills its own stretch of the output, first with
+    // the ids (the lines' keys), then with their rows.
+    let words = first_lines.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+    let marks: Vec<usize> = first_lines
+        .par_chunks(words)
+        .map(|bits| bits.iter().map(|w| w.load(Relaxed).count_ones() as usize).sum())
         .collect();
-    let m = order.len();
+    let m = marks.iter().sum();
     let mut out = RfmSummary {
         ids: vec![0; m],
         frequency: vec![0.0; m],
@@ -402,25 +382,70 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
         t: vec![0.0; m],
         monetary_value: vec![0.0; m],
     };
-    let piece = m.div_ceil(4 * rayon::current_num_threads()).max(1);
     (
-        order.par_chunks(piece),
-        out.ids.par_chunks_mut(piece),
-        out.frequency.par_chunks_mut(piece),
-        out.recency.par_chunks_mut(piece),
-        out.t.par_chunks_mut(piece),
-        out.monetary_value.par_chunks_mut(piece),
+        first_lines.par_chunks(words).enumerate(),
+        split_lengths(&mut out.ids, marks.iter().copied()),
+        split_lengths(&mut out.frequency, marks.iter().copied()),
+        split_lengths(&mut out.recency, marks.iter().copied()),
+        split_lengths(&mut out.t, marks.iter().copied()),
+        split_lengths(&mut out.monetary_value, marks.iter().copied()),
     )
         .into_par_iter()
-        .for_each(|(order, ids, frequency, recency, t, monetary)| {
-            for (i, &offset) in order.iter().enumerate() {
-                let offset = offset as usize;
-                let row = blocks[offset >> BLOCK_SHIFT][offset & ((1 << BLOCK_SHIFT) - 1)];
-                ids[i] = kmin + offset as i64;
-                [frequency[i], recency[i], t[i], monetary[i]] = row;
+        .for_each(|((piece, bits), ids, frequency, recency, t, monetary)| {
+            let rows = bits.iter().enumerate().flat_map(|(w, bits)| {
+                let mut bits = bits.load(Relaxed);
+                let first = (piece * words + w) * 64;
+                std::iter::from_fn(move || {
+                    if bits == 0 {
+                        return None;
+                    }
+                    let row = first + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    Some(row)
+                })
+            });
+            for (id, row) in ids.iter_mut().zip(rows) {
+                *id = keys[row];
+            }
+            let row_of = |key: i64| {
+                let offset = key.wrapping_sub(kmin) as usize;
+                &blocks[offset >> BLOCK_SHIFT][offset & ((1 << BLOCK_SHIFT) - 1)]
+            };
+            for (i, &key) in ids.iter().enumerate() {
+                // The rows lie scattered over the blocks: ask for them early.
+                if let Some(&ahead) = ids.get(i + FETCH_AHEAD) {
+                    prefetch(row_of(ahead));
+                }
+                [frequency[i], recency[i], t[i], monetary[i]] = *row_of(key);
             }
         });
     Some(out)
+}
+
+/// `values` cut into consecutive pieces of the given lengths (which sum to at most its length).
+fn split_lengths<T>(mut values: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
+    lengths
+        .map(|len| {
+            let (piece, rest) = std::mem::take(&mut values).split_at_mut(len);
+            values = rest;
+            piece
+        })
+        .collect()
+}
+
+/// How many output rows ahead of the one being gathered [`prefetch`] asks for.
+const FETCH_AHEAD: usize = 16;
+
+/// Asks the cache for the line holding `value` (a hint; nothing off x86-64).
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(simd) = pulp::x86::V1::try_new() {
+        simd.sse
+            ._mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(std::ptr::from_ref(value).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 /// Each customer's key (first-appearance order) and tally, and the latest time.
