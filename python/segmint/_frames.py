@@ -60,7 +60,7 @@ def customer_keys(df: pd.DataFrame, column: str) -> tuple[np.ndarray, Callable[[
     name = str(column)
     if isinstance(dtype, np.dtype) and (dtype.kind == "i" or (dtype.kind == "u" and dtype.itemsize < 8)):
         keys = np.ascontiguousarray(series.to_numpy(), dtype=np.int64)
-        return keys, lambda k: pd.Index(k.astype(dtype, copy=False), name=name)
+        return keys, lambda k: pd.Index(k.astype(dtype, copy=False), name=name, copy=False)
     missing = series.isna().to_numpy()
     if missing.any():
         raise _first_bad(missing, df, column, "a customer id")
