@@ -2,9 +2,10 @@
 
     /tmp/ltvenv/bin/python benches/compare/lifetimes_summary_timing.py --csv /tmp/segmint_ltv_tx.csv
 
-Prints the median of --repeats calls (after --warmup untimed ones) as JSON and writes nothing, so it can run
-right before ``summary_vs_lifetimes.py`` under the same load (the full
-``ltv_lifetimes_timing.py`` also generates the CSV and times the model fits).
+Prints the median of --repeats calls (after --warmup untimed ones) as JSON
+and writes nothing, so it can run right before ``summary_vs_lifetimes.py``
+under the same load (the full ``ltv_lifetimes_timing.py`` also generates the
+CSV and times the model fits).
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed calls first, as on the segmint side")
     args = parser.parse_args()
     tx = pd.read_csv(args.csv, parse_dates=["date"])
-    summarise = lambda: summary_data_from_transaction_data(tx, "customer_id", "date", monetary_value_col="amount", freq="D")  # noqa: E731
+
+    def summarise() -> pd.DataFrame:
+        return summary_data_from_transaction_data(tx, "customer_id", "date", monetary_value_col="amount", freq="D")
+
     for _ in range(args.warmup):
         summarise()
     times = []

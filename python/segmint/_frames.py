@@ -53,7 +53,9 @@ def customer_keys(df: pd.DataFrame, column: str) -> tuple[np.ndarray, Callable[[
     """int64 keys for the customer column and the map from keys back to ids.
 
     Integer ids are their own keys (no copy for int64), so no factorisation is
-    needed; other ids are factorised. Either way the ids keep their dtype.
+    needed; other ids are factorised. Either way the ids keep their dtype. The
+    map's index may share the keys it is given (int64 ids): give it arrays that
+    nothing else holds, as the native results are.
     """
     series = df[column]
     dtype = series.dtype

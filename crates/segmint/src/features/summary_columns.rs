@@ -2,8 +2,8 @@
 //! and an amount per line, as a DataFrame holds them) without building a
 //! [`Transactions`](crate::data::Transactions) table. The lines are grouped
 //! by block of customers (line order kept within a block) and the blocks are
-//! tallied in parallel, each block's tallies within the L2 cache; customers
-//! come out in order of first appearance.
+//! tallied in parallel, each block's tallies sized for the L2 cache;
+//! customers come out in order of first appearance.
 //!
 //! Two paths give the same rows. A log of dense integer keys in time order
 //! (no `NaT`, finite amounts, under 65,536 periods), the usual case, takes
@@ -258,9 +258,16 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
     if u32::try_from(n).is_err() {
         return None; // rows are packed as u32
     }
+    // The times of a log in time order lie between its ends (pass 3 checks
+    // the order, and a NaT, i64::MIN, can only come first).
+    let (&tmin, &tmax) = (times.first()?, times.last()?);
+    let period = options.period;
+    let first_period = period.index_in::<TPS>(tmin);
+    if tmin == i64::MIN || period.index_in::<TPS>(tmax) - first_period > i64::from(u16::MAX) {
+        return None;
+    }
     let chunk = n.div_ceil(4 * rayon::current_num_threads()).max(1 << 15);
-    // Pass 1: the key range. The times of a log in time order lie between
-    // its ends (pass 3 checks the order, and a NaT would sort first).
+    // Pass 1: the key range.
     let (kmin, kmax) = keys
         .par_chunks(chunk)
         .map(|k| {
@@ -268,15 +275,9 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
                 .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
         })
         .reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)));
-    let (&tmin, &tmax) = (times.first()?, times.last()?);
     let span = (i128::from(kmax) - i128::from(kmin)).max(0) as u128;
     // Key offsets are stored as u32: the span must stay under u32::MAX.
-    if tmin == i64::MIN || span >= (2 * n as u128).max(1 << 16).min(u128::from(u32::MAX)) {
-        return None;
-    }
-    let period = options.period;
-    let first_period = period.index_in::<TPS>(tmin);
-    if period.index_in::<TPS>(tmax) - first_period > i64::from(u16::MAX) {
+    if span >= (2 * n as u128).max(1 << 16).min(u128::from(u32::MAX)) {
         return None;
     }
     let width = span as usize + 1;
@@ -531,10 +532,12 @@ impl Slots for HashSlots {
 const BLOCK_SHIFT: u32 = 13;
 
 /// Customers per block on the time-ordered path, whose tally holds 44 bytes
-/// a customer. Fewer blocks make the packing's scattered writes cheaper, more
-/// than the larger blocks slow the tally: on 10^6 lines at 2 threads, 2^14
-/// packs in 1.95-1.99 ms and tallies in 3.0-3.1 ms, against 2.52-2.54 and
-/// 2.8 ms at 2^13 (2^12 and 2^15 are slower overall; docs/benchmarks.md).
+/// a customer: 704 KiB a block, tuned for the 1 MiB L2 of the Zen 4 we
+/// measure on (it spills a 512 KiB one). Fewer blocks make the packing's
+/// scattered writes cheaper, more than the larger blocks slow the tally: on
+/// 10^6 lines at 2 threads, 2^14 packs in 1.95-1.99 ms and tallies in
+/// 3.0-3.1 ms, against 2.52-2.54 and 2.8 ms at 2^13; packing plus tally is
+/// slower at 2^12 and 2^15 (docs/benchmarks.md, session 11).
 const DENSE_BLOCK_SHIFT: u32 = 14;
 const _: () = assert!(DENSE_BLOCK_SHIFT <= 16, "a line's offset in its block is a u16");
 
@@ -814,6 +817,31 @@ mod tests {
             amounts: &amounts,
         };
         assert!(sorted_dense(&cols, &SummaryOptions::default()).is_none());
+    }
+
+    #[test]
+    fn a_nat_anywhere_or_disorder_between_chunks_leaves_the_time_ordered_path() {
+        // 100,000 lines: chunks of 32,768 lines on any thread count.
+        let n = 100_000;
+        let keys: Vec<i64> = (0..n as i64).map(|i| (i * 7_919) % 20_000).collect();
+        let times: Vec<i64> = (0..n as i64).map(|i| 1_600_000_000 + i * 600).collect();
+        let amounts = vec![1.5; n];
+        let options = SummaryOptions::default();
+        assert!(sorted_dense(&seconds(&keys, &times, &amounts), &options).is_some());
+        for row in [0, n / 2, n - 1] {
+            let mut with_nat = times.clone();
+            with_nat[row] = i64::MIN;
+            let cols = seconds(&keys, &with_nat, &amounts);
+            assert!(sorted_dense(&cols, &options).is_none(), "NaT at row {row}");
+            let err = rfm_summary_columns(&cols, &options).unwrap_err();
+            assert!(matches!(err, Error::MissingValue { row: r, .. } if r == row), "{err}");
+        }
+        // Each chunk in time order, the second one earlier than the first.
+        let mut shifted = times.clone();
+        for t in &mut shifted[1 << 15..1 << 16] {
+            *t -= 10_000_000;
+        }
+        assert!(sorted_dense(&seconds(&keys, &shifted, &amounts), &options).is_none());
     }
 
     #[test]
