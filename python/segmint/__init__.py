@@ -10,7 +10,7 @@ The stages, each usable on its own:
 - :mod:`segmint.metrics` — silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand,
   gap statistic, bootstrap stability, prediction strength, η² and Kruskal–Wallis;
 - :mod:`segmint.validate` — the MASDA scorecard;
-- :mod:`segmint.pipeline` — the whole pipeline in one call (:func:`segment`, :func:`segment_csv`);
+- :mod:`segmint.pipeline` — the whole pipeline in one call (:func:`segment`, :func:`segment_csv`, :func:`segment_table` for customer tables and surveys);
 - :class:`Segmenter` — the same pipeline as a scikit-learn-style object with a notebook dashboard;
 - :mod:`segmint.plotting` — k selection, snake plot, segment sizes, KPIs, loadings (needs matplotlib);
 - :mod:`segmint.datasets` — a synthetic customer base with known archetypes, CDNOW, UCI Online Retail;
@@ -19,7 +19,7 @@ The stages, each usable on its own:
 
 from . import cluster, clv, datasets, decomposition, exceptions, features, metrics, pipeline, plotting, stats, validate
 from ._native import __version__
-from .pipeline import SegmentationResult, read_transactions, segment, segment_csv, segment_survey
+from .pipeline import SegmentationResult, read_transactions, segment, segment_csv, segment_survey, segment_table
 from .segmenter import Segmenter
 
 __all__ = [
@@ -41,4 +41,5 @@ __all__ = [
     "segment",
     "segment_csv",
     "segment_survey",
+    "segment_table",
 ]

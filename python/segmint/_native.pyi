@@ -262,6 +262,21 @@ def segment(
     sales_channels: tuple[list[str], npt.NDArray[np.int64]] | None = None,
     discount_flags: npt.NDArray[np.bool_] | None = None,
 ) -> dict[str, Any]: ...
+def segment_table(
+    customers: tuple[list[str], list[tuple[str, list[float]]], list[tuple[str, list[str]]]] | None = None,
+    survey: tuple[list[str], list[tuple[str, list[float]]], list[tuple[str, list[str]]]] | None = None,
+    *,
+    basis: list[str] | None = None,
+    method: str = "auto",
+    k: int | None = None,
+    min_share: float = 0.0,
+    seed: int = 0,
+    n_init: int | None = None,
+    title: str | None = None,
+    missing: str = "impute",
+    log: bool = True,
+    channels: list[str] | None = None,
+) -> dict[str, Any]: ...
 def report_html(report_json: str) -> str: ...
 def make_customers(n_customers: int, seed: int = 0) -> dict[str, Any]: ...
 def btyd_fit(

@@ -27,6 +27,7 @@ __all__ = [
     "segment",
     "segment_csv",
     "segment_survey",
+    "segment_table",
 ]
 
 
@@ -213,6 +214,70 @@ def segment(
     extra = {"customers": _customers_table(customers), "channels": channels}
     extra.update(_side_sources(customer_col, interactions, products, product_col))
     return _segment(arrays, k, min_share, random_state, n_init, as_of, title, index_name=str(customer_col), **extra)
+
+
+def segment_table(
+    customers: pd.DataFrame | None = None,
+    *,
+    id_col: str | None = None,
+    survey: pd.DataFrame | None = None,
+    basis: list[str] | None = None,
+    method: str = "auto",
+    k: int | str = "auto",
+    min_share: float = 0.0,
+    random_state: Any = 0,
+    n_init: int | None = None,
+    missing: str = "impute",
+    log: bool = True,
+    channels: list[str] | None = None,
+    title: str | None = None,
+) -> SegmentationResult:
+    """Segment customers from a table (one row per customer), a survey, or both.
+
+    No transaction log is needed. ``id_col`` names the customer id column
+    (default: the frame's index); a survey is joined on the same id.
+    ``basis`` lists the columns that form the segments (or the group words
+    ``"customers"`` and ``"survey"``); every other column describes them:
+    numeric ones as KPIs with levels, categorical ones as each segment's
+    make-up. The default basis is the survey when one is given, else every
+    column of the customer table. ``method`` is ``"auto"`` (k-means, or
+    k-prototypes when the basis has categorical columns), ``"kmeans"``,
+    ``"minibatch"``, ``"kprototypes"``, ``"gmm"`` or ``"ward"``. Missing basis
+    values are imputed (median, most frequent level) or, with
+    ``missing="drop"``, the customer is left out and counted in the report;
+    right-skewed non-negative columns are log-transformed unless ``log=False``.
+    """
+    if customers is None and survey is None:
+        raise ParameterError("invalid parameter customers=None: expected a customer table, a survey or both")
+    if k != "auto" and not (isinstance(k, (int, np.integer)) and not isinstance(k, bool)):
+        raise ParameterError(f"invalid parameter k={k!r}: expected an int or 'auto'")
+    tables = [_keyed(frame, id_col) for frame in (customers, survey)]
+    out = _native.segment_table(
+        _customers_table(tables[0]),
+        _customers_table(tables[1]),
+        basis=None if basis is None else [str(b) for b in basis],
+        method=method,
+        k=None if k == "auto" else int(k),
+        min_share=float(min_share),
+        seed=seed_from(random_state),
+        n_init=n_init,
+        title=title,
+        missing=missing,
+        log=bool(log),
+        channels=channels,
+    )
+    index_name = id_col or next((str(t.index.name) for t in tables if t is not None and t.index.name), "customer_id")
+    features = table_frame(out["features"], index_name=index_name)
+    labels = pd.Series(out["labels"], index=features.index, name="segment")
+    return SegmentationResult(features, labels, out["centers"], json.loads(out["report_json"]), out["markdown"])
+
+
+def _keyed(frame: pd.DataFrame | None, id_col: str | None) -> pd.DataFrame | None:
+    """The frame indexed by its customer id column (``id_col``, else its index)."""
+    if frame is None or id_col is None:
+        return frame
+    require_columns(frame, id_col=id_col)
+    return frame.set_index(id_col)
 
 
 def _side_sources(

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use segmint::cluster::Method;
 use segmint::data::CustomerTable;
 use segmint::data::{
     Attributes, BadRowPolicy, DateFormat, DateParser, IngestAudit, InteractionColumns, Interactions, JoinReport,
@@ -13,7 +14,8 @@ use segmint::data::{
 };
 use segmint::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
 use segmint::pipeline::{AttitudinalSegmentation, ClusterBasis};
-use segmint::pipeline::{Segmentation, SegmentationResult};
+use segmint::pipeline::{CustomerData, Segmentation, SegmentationResult};
+use segmint::preprocess::{LogTransform, MissingValues};
 use segmint::profile::Catalogue;
 use segmint::report::write_report_files;
 use segmint::select::SelectOptions;
@@ -50,11 +52,12 @@ enum Command {
         #[command(flatten)]
         model: ModelArgs,
     },
-    /// Segment the customers of a transaction CSV (plain or .gz).
+    /// Segment customers from a transaction log, a customer table, a survey,
+    /// or any mix of them joined on the customer id (CSV/TSV, plain or .gz).
     Run {
         /// Transaction file.
-        #[arg(long)]
-        transactions: PathBuf,
+        #[arg(long, required_unless_present_any = ["customers", "survey"])]
+        transactions: Option<PathBuf>,
         #[command(flatten)]
         columns: Box<ColumnArgs>,
         /// Output directory.
@@ -64,6 +67,8 @@ enum Command {
         model: ModelArgs,
         #[command(flatten)]
         sources: Box<SourceArgs>,
+        #[command(flatten)]
+        basis: BasisArgs,
     },
     /// Write the feature table (one row per customer) of a transaction CSV.
     Features {
@@ -198,14 +203,14 @@ impl ModelArgs {
 
 #[derive(Debug, Args)]
 struct ColumnArgs {
-    /// Customer id column.
+    /// Customer id column of the transaction file (required with --transactions).
     #[arg(long)]
-    customer_col: String,
-    /// Date or timestamp column.
+    customer_col: Option<String>,
+    /// Date or timestamp column of the transaction file (required with --transactions).
     #[arg(long)]
-    date_col: String,
+    date_col: Option<String>,
     /// Line amount column (or give --quantity-col and --price-col).
-    #[arg(long, required_unless_present = "quantity_col", conflicts_with_all = ["quantity_col", "price_col"])]
+    #[arg(long, conflicts_with_all = ["quantity_col", "price_col"])]
     amount_col: Option<String>,
     /// Quantity column; amount = quantity × unit price.
     #[arg(long, requires = "price_col")]
@@ -262,11 +267,12 @@ enum OnBadRow {
 
 impl ColumnArgs {
     fn mapping(&self) -> Result<TransactionColumns> {
+        let (Some(customer), Some(date)) = (&self.customer_col, &self.date_col) else {
+            anyhow::bail!("the transaction file needs --customer-col and --date-col");
+        };
         let mapping = match (&self.amount_col, &self.quantity_col, &self.price_col) {
-            (Some(a), _, _) => TransactionColumns::new(&self.customer_col, &self.date_col, a),
-            (None, Some(q), Some(p)) => {
-                TransactionColumns::with_quantity_price(&self.customer_col, &self.date_col, q, p)
-            }
+            (Some(a), _, _) => TransactionColumns::new(customer, date, a),
+            (None, Some(q), Some(p)) => TransactionColumns::with_quantity_price(customer, date, q, p),
             _ => anyhow::bail!("give --amount-col, or both --quantity-col and --price-col"),
         };
         Ok(TransactionColumns {
@@ -364,9 +370,12 @@ struct SourceArgs {
     /// Customers file (demographics, contact opt-ins), one row per customer.
     #[arg(long)]
     customers: Option<PathBuf>,
-    /// Customer id column of the customers file.
-    #[arg(long, default_value = "customer_id")]
-    customers_id_col: String,
+    /// Customer id column of the customers file and the survey.
+    #[arg(long = "id-col", visible_alias = "customers-id-col", default_value = "customer_id")]
+    id_col: String,
+    /// Survey file (one row per respondent; every numeric column an item).
+    #[arg(long)]
+    survey: Option<PathBuf>,
     /// Opt-in columns of the customers file that make a customer reachable,
     /// comma-separated (default: every column named like "*opt_in*" or "*consent*").
     #[arg(long)]
@@ -392,6 +401,7 @@ struct LoadedSources {
     products: Option<Products>,
     interactions: Option<Interactions>,
     customers: Option<Attributes>,
+    survey: Option<Attributes>,
 }
 
 impl LoadedSources {
@@ -405,12 +415,21 @@ impl LoadedSources {
 }
 
 impl SourceArgs {
-    /// Reads the side files named on the command line, printing each audit and join.
-    fn load(&self, tx: &Transactions, on_bad_row: BadRowPolicy) -> Result<LoadedSources> {
-        // The side files are comma-separated with a header, whatever the transaction file's layout.
+    /// Reads the side files named on the command line, printing each audit
+    /// and join. The product and interaction files are comma-separated with a
+    /// header, whatever the transaction file's layout; the customer table and
+    /// the survey take `--delimiter` (a whitespace layout reads them as CSV).
+    fn load(&self, tx: Option<&Transactions>, columns: &ColumnArgs) -> Result<LoadedSources> {
         let options = ReadOptions {
-            on_bad_row,
+            on_bad_row: columns.read_options()?.on_bad_row,
             ..ReadOptions::default()
+        };
+        let tables = ReadOptions {
+            delimiter: match columns.delimiter.as_str() {
+                "whitespace" => b',',
+                text => delimiter(text)?,
+            },
+            ..options.clone()
         };
         let print_join = |join: JoinReport| {
             println!(
@@ -441,25 +460,37 @@ impl SourceArgs {
                 };
                 let (interactions, audit) = read_interactions(p, &mapping, &options)?;
                 print_audit(&audit);
-                print_join(JoinReport::new(
-                    "interactions",
-                    interactions.customer_ids.iter().map(String::as_str),
-                    tx,
-                ));
+                if let Some(tx) = tx {
+                    print_join(JoinReport::new(
+                        "interactions",
+                        interactions.customer_ids.iter().map(String::as_str),
+                        tx,
+                    ));
+                }
                 Some(interactions)
             }
             None => None,
         };
         let customers = match &self.customers {
             Some(p) => {
-                let (customers, audit) = read_attributes(p, &self.customers_id_col, &options)?;
+                let (customers, audit) = read_attributes(p, &self.id_col, &tables)?;
                 print_audit(&audit);
-                print_join(JoinReport::new(
-                    "customers",
-                    customers.ids.iter().map(String::as_str),
-                    tx,
-                ));
+                if let Some(tx) = tx {
+                    print_join(JoinReport::new(
+                        "customers",
+                        customers.ids.iter().map(String::as_str),
+                        tx,
+                    ));
+                }
                 Some(customers)
+            }
+            None => None,
+        };
+        let survey = match &self.survey {
+            Some(p) => {
+                let (survey, audit) = read_attributes(p, &self.id_col, &tables)?;
+                print_audit(&audit);
+                Some(survey)
             }
             None => None,
         };
@@ -467,6 +498,7 @@ impl SourceArgs {
             products,
             interactions,
             customers,
+            survey,
         })
     }
 
@@ -483,7 +515,7 @@ impl SourceArgs {
 
 fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path) -> Result<()> {
     let (tx, _) = columns.read(path)?;
-    let loaded = sources.load(&tx, columns.read_options()?.on_bad_row)?;
+    let loaded = sources.load(Some(&tx), columns)?;
     let options = FeatureOptions {
         as_of: columns.as_of()?,
         margin: sources.margin,
@@ -558,7 +590,8 @@ fn main() -> Result<()> {
             out,
             model,
             sources,
-        } => run(transactions, &columns, &sources, out, &model),
+            basis,
+        } => run(transactions.as_deref(), &columns, &sources, &basis, out, &model),
         Command::Features {
             transactions,
             columns,
@@ -692,20 +725,89 @@ fn demo_attitudinal(customers: usize, basis: Basis, model: &ModelArgs) -> Result
     Ok(())
 }
 
-fn run(path: PathBuf, columns: &ColumnArgs, sources: &SourceArgs, out: PathBuf, model: &ModelArgs) -> Result<()> {
-    let (tx, audit) = columns.read(&path)?;
-    let loaded = sources.load(&tx, columns.read_options()?.on_bad_row)?;
+fn run(
+    path: Option<&Path>,
+    columns: &ColumnArgs,
+    sources: &SourceArgs,
+    basis: &BasisArgs,
+    out: PathBuf,
+    model: &ModelArgs,
+) -> Result<()> {
+    let read = path.map(|p| columns.read(p)).transpose()?;
+    let loaded = sources.load(read.as_ref().map(|(tx, _)| tx), columns)?;
+    let files: Vec<String> = [path, sources.customers.as_deref(), sources.survey.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(|p| p.display().to_string())
+        .collect();
     let mut segmentation = model
         .segmentation()?
-        .title(format!("Customer segmentation of {}", path.display()));
+        .title(format!("Customer segmentation of {}", files.join(" + ")));
     if let Some(as_of) = columns.as_of()? {
         segmentation = segmentation.as_of(as_of);
     }
     segmentation.rfm.margin = sources.margin;
     segmentation.rfm.new_product_days = sources.new_product_days;
     segmentation.channels = sources.channels();
-    let result = segmentation.fit_with_sources(&tx, Some(&audit), loaded.as_sources())?;
+    basis.apply(&mut segmentation)?;
+    let result = segmentation.fit_data(CustomerData {
+        transactions: read.as_ref().map(|(tx, _)| tx),
+        audit: read.as_ref().map(|(_, audit)| audit),
+        sources: loaded.as_sources(),
+        survey: loaded.survey.as_ref(),
+    })?;
     finish(&out, &result)
+}
+
+/// What the segments are formed on and how.
+#[derive(Debug, Args)]
+struct BasisArgs {
+    /// The segmentation basis, comma-separated: column names and the group
+    /// words "behaviour" (RFM features of the transactions), "survey" (its
+    /// items) and "customers" (every customer-table column). Every other
+    /// column describes the segments. Default: the survey, else the
+    /// behaviour, else the customer table.
+    #[arg(long, value_delimiter = ',')]
+    basis: Vec<String>,
+    /// Clustering method: auto (k-means, or k-prototypes for a basis with
+    /// categorical columns), kmeans, minibatch, kprototypes, gmm or ward.
+    #[arg(long, default_value = "auto")]
+    method: String,
+    /// A customer with a missing basis value: impute (median / most frequent level) or drop (counted).
+    #[arg(long, value_enum, default_value_t = Missing::Impute)]
+    missing: Missing,
+    /// Do not log-transform skewed money-like basis columns.
+    #[arg(long)]
+    no_log: bool,
+}
+
+/// `--missing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Missing {
+    /// Fill with the median (numbers) or the most frequent level.
+    Impute,
+    /// Leave the customer out, counted in the report.
+    Drop,
+}
+
+impl BasisArgs {
+    fn apply(&self, segmentation: &mut Segmentation) -> Result<()> {
+        segmentation.basis = self
+            .basis
+            .iter()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
+        segmentation.method = self.method.parse::<Method>()?;
+        segmentation.preparation.missing = match self.missing {
+            Missing::Impute => MissingValues::Impute,
+            Missing::Drop => MissingValues::DropRows,
+        };
+        if self.no_log {
+            segmentation.preparation.log = LogTransform::Off;
+        }
+        Ok(())
+    }
 }
 
 /// Column headers narrowed for the terminal table.
@@ -801,9 +903,10 @@ fn print_summary(result: &SegmentationResult) {
     }
     let c = &r.clustering;
     println!(
-        "\n{} customers in {} segments (k-means, seed {}, inertia {:.1}, {} iterations{})\n",
+        "\n{} customers in {} segments ({}, seed {}, cost {:.1}, {} iterations{})\n",
         r.data.n_customers,
         c.n_clusters,
+        c.algorithm,
         c.seed,
         c.inertia,
         c.n_iter,

@@ -6,8 +6,9 @@ use pyo3::types::PyDict;
 use segmint::data::Attributes;
 use segmint::data::IngestAudit;
 use segmint::features::{FeatureOptions, Sources, rfm as core_rfm};
-use segmint::pipeline::Segmentation;
 use segmint::pipeline::{AttitudinalSegmentation, ClusterBasis};
+use segmint::pipeline::{CustomerData, Segmentation, SegmentationResult};
+use segmint::preprocess::{LogTransform, MissingValues};
 use segmint::report::SegmentReport;
 use segmint::select::SelectOptions;
 use segmint::synth::{REGIONS, SynthParams, generate, generate_survey};
@@ -116,12 +117,88 @@ pub fn segment<'py>(
         segmentation.cancel = token;
         segmentation.fit_with_sources(&tx, audit.as_ref(), sources)
     })?;
+    result_to_py(py, &result)
+}
+
+/// Segments customer tables without a transaction log: a customer table,
+/// a survey, or both joined on the id; the basis and the method as the
+/// core takes them. Returns what [`segment`] returns.
+#[pyfunction]
+#[pyo3(signature = (customers=None, survey=None, *, basis=None, method="auto", k=None, min_share=0.0, seed=0, n_init=None, title=None, missing="impute", log=true, channels=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn segment_table<'py>(
+    py: Python<'py>,
+    customers: Option<CustomersTable>,
+    survey: Option<CustomersTable>,
+    basis: Option<Vec<String>>,
+    method: &str,
+    k: Option<usize>,
+    min_share: f64,
+    seed: u64,
+    n_init: Option<usize>,
+    title: Option<String>,
+    missing: &str,
+    log: bool,
+    channels: Option<Vec<String>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let attributes = |(ids, numeric, categorical): CustomersTable| Attributes {
+        ids,
+        numeric,
+        categorical,
+    };
+    let (customers, survey) = (customers.map(attributes), survey.map(attributes));
+    let mut segmentation = match k {
+        Some(k) => Segmentation::new().k(k),
+        None => Segmentation::new().auto_k(SelectOptions {
+            min_share,
+            ..SelectOptions::default()
+        }),
+    }
+    .seed(seed)
+    .basis(basis.unwrap_or_default());
+    segmentation.method = method.parse().map_err(|e: segmint::Error| crate::error::to_py(py, e))?;
+    segmentation.preparation.missing = match missing {
+        "impute" => MissingValues::Impute,
+        "drop" => MissingValues::DropRows,
+        other => {
+            return Err(raise(
+                py,
+                "ParameterError",
+                format!("invalid parameter missing={other:?}: expected \"impute\" or \"drop\""),
+            ));
+        }
+    };
+    if !log {
+        segmentation.preparation.log = LogTransform::Off;
+    }
+    segmentation.n_init = n_init;
+    segmentation.channels = channels;
+    if let Some(title) = title {
+        segmentation = segmentation.title(title);
+    }
+    let data = CustomerData {
+        sources: Sources {
+            customers: customers.as_ref(),
+            ..Sources::default()
+        },
+        survey: survey.as_ref(),
+        ..CustomerData::default()
+    };
+    let result = cancellable(py, |token| {
+        segmentation.cancel = token;
+        segmentation.fit_data(data)
+    })?;
+    result_to_py(py, &result)
+}
+
+/// The features, labels, centres, report and Markdown of a segmentation.
+fn result_to_py<'py>(py: Python<'py>, result: &SegmentationResult) -> PyResult<Bound<'py, PyDict>> {
     let report = detached(py, || result.report.to_json())?;
     let out = PyDict::new(py);
     out.set_item("features", table_to_py(py, &result.features)?)?;
     let labels: Vec<i64> = result.labels.iter().map(|&l| l as i64).collect();
     out.set_item("labels", labels.into_pyarray(py))?;
-    out.set_item("centers", result.model.centers().to_owned().into_pyarray(py))?;
+    out.set_item("centers", result.segments.centres().into_pyarray(py))?;
     out.set_item("report_json", report)?;
     out.set_item("markdown", result.report.to_markdown())?;
     Ok(out)

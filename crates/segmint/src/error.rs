@@ -171,6 +171,18 @@ pub enum Error {
         /// The serialiser's explanation.
         message: String,
     },
+
+    /// A value in the data that the fitted model cannot take (e.g. a level
+    /// not seen when the segments were fitted).
+    #[error("{what}: unexpected value {value:?}: expected {expected}")]
+    InvalidValue {
+        /// Where: the customer and the column.
+        what: String,
+        /// The value found.
+        value: String,
+        /// What would have been accepted.
+        expected: String,
+    },
 }
 
 impl Error {

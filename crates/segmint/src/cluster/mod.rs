@@ -1,7 +1,10 @@
 //! Clustering algorithms. Each algorithm has its own folder: `params.rs`
 //! (the unchecked builder and its rules), `algorithm.rs` (fitting and the
-//! fitted model).
+//! fitted model). `contract` holds what the pipeline sees of any of them:
+//! [`Clusterer`] (fit mixed-type rows), [`ClusterModel`] (labels, centres,
+//! predict; serialisable) and [`Method`] (the user's choice).
 
+mod contract;
 mod element;
 pub mod gmm;
 pub mod kmeans;
@@ -9,6 +12,7 @@ pub mod kprototypes;
 pub mod minibatch;
 pub mod ward;
 
+pub use contract::{ClusterModel, Clusterer, Method, MethodSettings, MixedRows, Segments, WardCut};
 pub use element::Element;
 pub use gmm::{CovarianceType, Covariances, GaussianMixture, GaussianMixtureInit, GaussianMixtureParams};
 pub use kmeans::{KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, LloydPartial, lloyd_step};

@@ -243,6 +243,14 @@ pub struct Attributes {
 }
 
 impl Attributes {
+    /// Column names: numeric, then categorical.
+    pub fn column_names(&self) -> Vec<&str> {
+        let numeric = self.numeric.iter().map(|(n, _)| n.as_str());
+        numeric
+            .chain(self.categorical.iter().map(|(n, _)| n.as_str()))
+            .collect()
+    }
+
     /// Columns that record a contact opt-in: names containing `opt_in`,
     /// `optin`, `opted_in` or `consent` (case-insensitive).
     pub fn opt_in_columns(&self) -> Vec<&str> {
@@ -287,12 +295,7 @@ impl Attributes {
                 .map(|v| yes.contains(&v.trim().to_ascii_lowercase().as_str()))
                 .collect());
         }
-        let available: Vec<&str> = self
-            .numeric
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .chain(self.categorical.iter().map(|(n, _)| n.as_str()))
-            .collect();
+        let available = self.column_names();
         Err(crate::Error::invalid_parameter(
             "channels",
             channel,
@@ -397,29 +400,33 @@ pub struct JoinReport {
     pub source: String,
     /// Distinct ids in both.
     pub matched: usize,
-    /// Distinct ids in the source but not in the transactions (ignored by the features).
+    /// Distinct ids in the source but not among the customers segmented (ignored).
     pub only_in_source: usize,
-    /// Customers of the transactions absent from the source.
+    /// Customers segmented (or, beside transactions, their customers) absent from the source.
     pub missing_from_source: usize,
     /// Up to five ids of each kind, for a first look.
     pub examples_only_in_source: Vec<String>,
-    /// Up to five transaction customers absent from the source.
+    /// Up to five customers absent from the source.
     pub examples_missing_from_source: Vec<String>,
 }
 
 impl JoinReport {
     /// Compares the distinct ids of a source with the customers of `tx`.
-    pub fn new<'a>(source: &str, ids: impl IntoIterator<Item = &'a str>, tx: &Transactions) -> Self {
+    pub fn new<'a>(source: &str, ids: impl IntoIterator<Item = &'a str>, tx: &'a Transactions) -> Self {
+        Self::between(source, ids, tx.customer_ids().iter().map(String::as_str))
+    }
+
+    /// Compares the distinct ids of a source with the customers segmented (`base`).
+    pub fn between<'a>(
+        source: &str,
+        ids: impl IntoIterator<Item = &'a str>,
+        base: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> Self {
         let in_source: HashSet<&str> = ids.into_iter().collect();
-        let in_tx: HashSet<&str> = tx.customer_ids().iter().map(String::as_str).collect();
-        let mut only: Vec<&str> = in_source.difference(&in_tx).copied().collect();
+        let in_base: HashSet<&str> = base.clone().into_iter().collect();
+        let mut only: Vec<&str> = in_source.difference(&in_base).copied().collect();
         only.sort_unstable();
-        let missing: Vec<&str> = tx
-            .customer_ids()
-            .iter()
-            .map(String::as_str)
-            .filter(|id| !in_source.contains(id))
-            .collect();
+        let missing: Vec<&str> = base.into_iter().filter(|id| !in_source.contains(id)).collect();
         JoinReport {
             source: source.to_owned(),
             matched: in_source.len() - only.len(),

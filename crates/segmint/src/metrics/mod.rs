@@ -25,7 +25,7 @@ pub use internal::{
     silhouette_score,
 };
 pub use stability::{
-    PredictionStrength, Refit, Stability, bootstrap_stability, cancellable_kmeans_refit, kmeans_refit,
+    PredictionStrength, Refit, Stability, bootstrap_stability, cancellable_kmeans_refit, kmeans_refit, method_refit,
     prediction_strength,
 };
 

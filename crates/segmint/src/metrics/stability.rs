@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::CancelToken;
 use crate::check;
-use crate::cluster::KMeans;
+use crate::cluster::{KMeans, Method, MethodSettings, MixedRows};
 use crate::error::{Error, Result};
 
 /// Bootstrap stability of each segment.
@@ -59,6 +59,33 @@ pub fn cancellable_kmeans_refit(k: usize, n_init: usize, cancel: CancelToken) ->
     move |x: ArrayView2<'_, f64>, seed: u64| {
         let params = KMeans::params(k).n_init(n_init).seed(seed).cancel(cancel.clone());
         Ok(params.fit(x)?.labels().to_vec())
+    }
+}
+
+/// Any pipeline method with `k` clusters (one run), as a [`Refit`] of rows
+/// in the encoded layout of [`MixedRows::encoded`] with `n_numeric`
+/// numeric columns and categorical columns of `n_levels` levels.
+pub fn method_refit(
+    method: Method,
+    k: usize,
+    n_numeric: usize,
+    n_levels: &[u32],
+    cancel: CancelToken,
+) -> impl Refit + use<> {
+    let n_levels = n_levels.to_vec();
+    move |x: ArrayView2<'_, f64>, seed: u64| {
+        let settings = MethodSettings {
+            seed,
+            n_init: Some(1),
+            cancel: cancel.clone(),
+        };
+        let codes = MixedRows::decode_categorical(x, n_numeric, &n_levels);
+        let rows = MixedRows {
+            numeric: x.slice(ndarray::s![.., ..n_numeric]),
+            categorical: codes.view(),
+            n_levels: &n_levels,
+        };
+        Ok(method.clusterer(k, &settings).fit_rows(rows)?.labels())
     }
 }
 

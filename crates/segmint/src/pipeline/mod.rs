@@ -1,23 +1,33 @@
 //! `Segmentation`: the stages run end to end, as the CLI and Python's
-//! `Segmenter` use them.
+//! `Segmenter` use them, on any non-empty mix of a transaction log, a
+//! customer table and a survey joined on the customer id.
+//!
+//! The **basis** (the columns that form the segments) is chosen by name,
+//! with the group words `behaviour`, `survey` and `customers`; every other
+//! column is a **descriptor** that profiles the segments.
 
 mod attitudinal;
+mod join;
 
 pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, Scale};
+pub use join::{BEHAVIOUR, SURVEY};
+
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::CancelToken;
-use crate::cluster::{KMeans, KMeansParams};
+use crate::cluster::{KMeans, KPrototypes, Method, MethodSettings, MixedRows, Segments};
 use crate::data::{Attributes, CustomerTable, IngestAudit, JoinReport, Transactions, format_timestamp};
 use crate::error::{Error, Result};
-use crate::features::{FeatureOptions, PredictiveOptions, RFM_COLUMNS, Sources, customer_features, predictive_value};
-use crate::metrics::{largest_first_order, segment_sizes};
-use crate::preprocess::{StandardScaler, signed_log1p};
+use crate::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
+use crate::preprocess::{BasisOptions, BasisPreparation, LogTransform, PreparedBasis};
 use crate::profile::{Catalogue, NamingOptions, name_segments, profile_segments, segment_composition};
-use crate::report::{ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
-use crate::select::{SelectOptions, select_k_with_models};
+use crate::report::{BasisSummary, ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
+use crate::select::{KSelection, SelectOptions, select_k_for};
 use crate::validate::{Scorecard, ValidateOptions, ValidationInput, validate};
+use join::{Joined, Origin, Source};
 
 /// The default number of segments: one per behavioural archetype.
 pub const DEFAULT_K: usize = 4;
@@ -30,15 +40,15 @@ pub const LOG_FEATURES: [&str; 3] = ["frequency", "monetary", "aov"];
 pub struct Segmentation {
     /// Number of segments.
     pub k: usize,
-    /// Seed for k-means.
+    /// Seed of the clustering, the choice of k and the scorecard.
     pub seed: u64,
-    /// k-means runs (`None`: scikit-learn's "auto").
+    /// Clustering runs (`None`: the method's default, as scikit-learn's "auto").
     pub n_init: Option<usize>,
     /// Feature options (observation end).
     pub rfm: FeatureOptions,
     /// Report title.
     pub title: String,
-    /// When set, k is chosen by [`select_k`] over this range and `k` is ignored.
+    /// When set, k is chosen over this range and `k` is ignored.
     #[serde(default)]
     pub select: Option<SelectOptions>,
     /// When set, BG/NBD and Gamma-Gamma add `p_alive`, `expected_purchases_<h>m`
@@ -56,7 +66,19 @@ pub struct Segmentation {
     /// Archetype catalogues the segments are matched to and named after.
     #[serde(default)]
     pub naming: NamingOptions,
-    /// Cancels the fit between stages and k-means iterations (not serialised).
+    /// The basis: column names and the group words `behaviour` (the RFM
+    /// features of the transactions), `survey` (its items) and `customers`
+    /// (every column of the customer table). Empty: the survey when there is
+    /// one, else the behaviour when there is a log, else the customer table.
+    #[serde(default)]
+    pub basis: Vec<String>,
+    /// The clustering method.
+    #[serde(default)]
+    pub method: Method,
+    /// How the basis is prepared (missing values, log transform, level limit).
+    #[serde(default)]
+    pub preparation: BasisOptions,
+    /// Cancels the fit between stages and clustering iterations (not serialised).
     #[serde(skip)]
     pub cancel: CancelToken,
 }
@@ -82,22 +104,41 @@ impl Default for Segmentation {
             validate: default_validate(),
             channels: None,
             naming: NamingOptions::default(),
+            basis: Vec::new(),
+            method: Method::Auto,
+            preparation: BasisOptions::default(),
             cancel: CancelToken::default(),
         }
     }
 }
 
+/// The customer data a segmentation reads, joined on the customer id: any
+/// non-empty combination of a transaction log, a customer table and a survey.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CustomerData<'a> {
+    /// The transaction log.
+    pub transactions: Option<&'a Transactions>,
+    /// The ingest audit of the file the transactions came from.
+    pub audit: Option<&'a IngestAudit>,
+    /// Side files: products and interactions (features of the log), and the
+    /// customer table (one row per customer).
+    pub sources: Sources<'a>,
+    /// Survey answers, one row per respondent.
+    pub survey: Option<&'a Attributes>,
+}
+
 /// What a segmentation produces.
 #[derive(Debug, Clone)]
 pub struct SegmentationResult {
-    /// The feature table, one row per customer.
+    /// The numeric columns profiled (behavioural features, numeric basis
+    /// columns, survey items …), one row per segmented customer.
     pub features: CustomerTable,
     /// The segment of each customer (rows of `features`); segment 0 is the largest.
     pub labels: Vec<usize>,
-    /// The scaler fitted on the (log-transformed) features.
-    pub scaler: StandardScaler,
-    /// The k-means model in the standardised space, centres in segment order.
-    pub model: KMeans,
+    /// How the basis was prepared (imputation, log transform, scaling, levels).
+    pub preparation: BasisPreparation,
+    /// The fitted clustering, segments numbered largest first.
+    pub segments: Segments,
     /// The report.
     pub report: SegmentReport,
 }
@@ -120,7 +161,7 @@ impl Segmentation {
         self
     }
 
-    /// Sets the number of k-means runs.
+    /// Sets the number of clustering runs.
     pub fn n_init(mut self, n_init: usize) -> Self {
         self.n_init = Some(n_init);
         self
@@ -151,6 +192,18 @@ impl Segmentation {
         self
     }
 
+    /// Sets the basis: column names and group words.
+    pub fn basis<S: Into<String>>(mut self, terms: impl IntoIterator<Item = S>) -> Self {
+        self.basis = terms.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the clustering method.
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
+    }
+
     /// Runs features → preprocessing → k-means → profiles → report.
     ///
     /// `audit` is the ingest audit of the file the transactions came from, if any.
@@ -158,18 +211,106 @@ impl Segmentation {
         self.fit_with_sources(tx, audit, Sources::default())
     }
 
-    /// [`Self::fit`] with the optional sources (products, interactions) that
-    /// add KPIs to the feature table and the profiles. Clustering uses
-    /// [`RFM_COLUMNS`].
+    /// [`Self::fit`] with the optional sources (products, interactions,
+    /// customers) that add KPIs and descriptors to the profiles.
     pub fn fit_with_sources(
         &self,
         tx: &Transactions,
         audit: Option<&IngestAudit>,
         sources: Sources<'_>,
     ) -> Result<SegmentationResult> {
-        let mut features = customer_features(tx, &self.rfm, sources)?;
-        self.cancel.check()?;
+        self.fit_data(CustomerData {
+            transactions: Some(tx),
+            audit,
+            sources,
+            survey: None,
+        })
+    }
+
+    /// Segments any mix of customer data: joins the sources, prepares the
+    /// basis, clusters it, profiles every column and reports.
+    pub fn fit_data(&self, data: CustomerData<'_>) -> Result<SegmentationResult> {
         let mut notes = Vec::new();
+        let behaviour = data
+            .transactions
+            .map(|tx| self.behaviour(tx, data.sources, &mut notes))
+            .transpose()?;
+        self.cancel.check()?;
+        let joined = join::join(&sources_of(behaviour.as_ref(), &data), &self.basis)?;
+        let (preparation, prepared) =
+            BasisPreparation::fit(&joined.table, &joined.basis, &self.basis_options(&joined))?;
+        let kept = subset(&joined.table, &prepared.rows);
+        self.cancel.check()?;
+        let method = self.method.resolve(prepared.categorical.ncols() > 0);
+        let (k_selection, segments) = self.cluster(prepared.rows(), method)?;
+        let labels = segments.labels();
+        let k = segments.n_segments();
+        self.cancel.check()?;
+        let features = profiled_table(&kept, &joined, data.transactions.is_some())?;
+        let mut profiles = profile_segments(&features, &labels, k)?;
+        for (segment, centre) in profiles.iter_mut().zip(segments.centres().rows()) {
+            segment.centroid = centre.to_vec();
+        }
+        let described = described_table(&kept, &joined, data.transactions.is_some());
+        if !described.numeric.is_empty() || !described.categorical.is_empty() {
+            let composition = segment_composition(&described, &kept.ids, &labels, k);
+            for (segment, make_up) in profiles.iter_mut().zip(composition) {
+                segment.composition = make_up;
+            }
+        }
+        // Named before validation: the scorecard checks that each segment has its own strategy.
+        name_segments(&mut profiles, &self.naming)?;
+        let strategies: Vec<String> = profiles.iter().map(|s| s.playbook_name().into()).collect();
+        let reachable = match data.sources.customers {
+            Some(customers) => self.reachability(customers, &data, &kept.ids, &mut notes)?,
+            None => None,
+        };
+        self.cancel.check()?;
+        let encoded = prepared.rows().encoded();
+        let scorecard = self
+            .validate
+            .as_ref()
+            .map(|options| {
+                let context = ScorecardContext {
+                    reachable: reachable.as_deref(),
+                    strategies: &strategies,
+                    names: &preparation.encoded_names(),
+                };
+                self.scorecard(&features, encoded.view(), &labels, context, options)
+            })
+            .transpose()?;
+        let report = SegmentReport {
+            schema_version: crate::report::REPORT_SCHEMA_VERSION,
+            title: self.title.clone(),
+            segmint_version: crate::VERSION.into(),
+            data: self.data_summary(&data, &joined, kept.ids.len()),
+            features: feature_summary(&preparation, &prepared, notes),
+            clustering: ClusteringSummary {
+                algorithm: segments.model.description().into(),
+                n_clusters: k,
+                seed: self.seed,
+                n_init: self.n_init_used(method, k),
+                inertia: segments.model.cost(),
+                n_iter: segments.model.n_iter(),
+                converged: segments.model.converged(),
+            },
+            segments: profiles,
+            k_selection,
+            scorecard,
+        };
+        Ok(SegmentationResult {
+            features,
+            labels,
+            preparation,
+            segments,
+            report,
+        })
+    }
+
+    /// The behavioural feature table of the log, with predictive CLV and
+    /// P(alive) when asked for.
+    fn behaviour(&self, tx: &Transactions, sources: Sources<'_>, notes: &mut Vec<String>) -> Result<CustomerTable> {
+        let mut features = customer_features(tx, &self.rfm, sources)?;
         if let Some(options) = &self.predictive {
             let options = PredictiveOptions {
                 as_of: self.rfm.as_of,
@@ -184,133 +325,246 @@ impl Segmentation {
                 Err(e) => notes.push(format!("predictive CLV and P(alive) not computed: {e}")),
             }
         }
-        let mut x = features.select(&RFM_COLUMNS)?;
-        for name in LOG_FEATURES {
-            let c = RFM_COLUMNS
-                .iter()
-                .position(|c| *c == name)
-                .expect("log features are RFM columns");
-            x.column_mut(c).mapv_inplace(signed_log1p);
+        Ok(features)
+    }
+
+    /// The preparation options for this basis: the behavioural features
+    /// follow their own definition (the money and count features are
+    /// logged), the other columns the user's rule.
+    fn basis_options(&self, joined: &Joined) -> BasisOptions {
+        let is_behaviour = |name: &str| joined.origin.get(name) == Some(&Origin::Behaviour);
+        let trusted: Vec<String> = joined.basis.iter().filter(|c| is_behaviour(c)).cloned().collect();
+        let log = match &self.preparation.log {
+            LogTransform::Skewed if !trusted.is_empty() => {
+                let logged = joined.basis.iter().filter(|c| match is_behaviour(c) {
+                    true => LOG_FEATURES.contains(&c.as_str()),
+                    false => joined
+                        .table
+                        .numeric
+                        .iter()
+                        .any(|(n, v)| n == *c && crate::preprocess::is_skewed(v)),
+                });
+                LogTransform::Columns(logged.cloned().collect())
+            }
+            other => other.clone(),
+        };
+        BasisOptions {
+            log,
+            trusted,
+            ..self.preparation.clone()
         }
-        self.cancel.check()?;
-        let scaler = StandardScaler::fit(x.view())?;
-        let z = scaler.transform(x.view())?;
-        let (k_selection, mut selected) = match &self.select {
+    }
+
+    /// Chooses k (when asked) and fits the method.
+    fn cluster(&self, rows: MixedRows<'_>, method: Method) -> Result<(Option<KSelection>, Segments)> {
+        let settings = MethodSettings {
+            seed: self.seed,
+            n_init: self.n_init,
+            cancel: self.cancel.clone(),
+        };
+        let (k_selection, selected) = match &self.select {
             Some(options) => {
                 let options = SelectOptions {
                     seed: self.seed,
                     cancel: self.cancel.clone(),
                     ..options.clone()
                 };
-                let (selection, models) = select_k_with_models(z.view(), &options)?;
+                let (selection, models) = select_k_for(rows, method, &options)?;
                 let chosen = models.into_iter().nth(selection.recommended - options.k_min);
-                (Some(selection), chosen)
+                // With k chosen automatically, the selection's fit of that k is
+                // the model (same seed and runs), unless other runs were asked for.
+                (Some(selection), chosen.filter(|_| self.n_init.is_none()))
             }
             None => (None, None),
         };
-        self.cancel.check()?;
         let k = k_selection.as_ref().map_or(self.k, |s| s.recommended);
-        if features.n_customers() < k {
+        if rows.n_rows() < k {
             return Err(Error::invalid_parameter(
                 "k",
                 k,
-                format!("at most the number of customers ({})", features.n_customers()),
+                format!("at most the number of customers ({})", rows.n_rows()),
             ));
         }
-        let mut params = KMeansParams::new(k).seed(self.seed).cancel(self.cancel.clone());
-        if let Some(n) = self.n_init {
-            params = params.n_init(n);
-            selected = None;
-        } else if let Some(options) = &self.select {
-            params = params.n_init(options.n_init);
-        }
-        // With k chosen automatically, the selection's fit of that k is the
-        // model (same seed and runs), so it is not fitted twice.
-        let fitted = match selected {
+        let settings = match (&self.select, self.n_init) {
+            (Some(options), None) => MethodSettings {
+                n_init: Some(options.n_init),
+                ..settings
+            },
+            _ => settings,
+        };
+        let model = match selected {
             Some(model) => model,
-            None => params.fit(z.view())?,
+            None => method.clusterer(k, &settings).fit_rows(rows)?,
         };
-        self.cancel.check()?;
-        let model = largest_first(&fitted)?;
-        let labels = model.labels().to_vec();
-        let mut segments = profile_segments(&features, &labels, k)?;
-        for (segment, centre) in segments.iter_mut().zip(model.centers().rows()) {
-            segment.centroid = centre.to_vec();
-        }
-        // Named before validation: the scorecard checks that each segment has its own strategy.
-        name_segments(&mut segments, &self.naming)?;
-        let strategies: Vec<String> = segments.iter().map(|s| s.playbook_name().into()).collect();
-        let reachable = match sources.customers {
-            Some(customers) => {
-                let composition = segment_composition(customers, features.ids(), &labels, k);
-                for (segment, make_up) in segments.iter_mut().zip(composition) {
-                    segment.composition = make_up;
+        Ok((k_selection, Segments::largest_first(model)))
+    }
+
+    /// The runs the method made, as reported.
+    fn n_init_used(&self, method: Method, k: usize) -> usize {
+        let n_init = self.n_init.or(self.select.as_ref().map(|o| o.n_init));
+        match method {
+            Method::Auto | Method::KMeans => {
+                let params = KMeans::params(k);
+                match n_init {
+                    Some(n) => params.n_init(n).effective_n_init(),
+                    None => params.effective_n_init(),
                 }
-                self.reachability(customers, tx, &features, &mut notes)?
             }
-            None => None,
+            Method::KPrototypes => {
+                let params = KPrototypes::params(k);
+                match n_init {
+                    Some(n) => params.n_init(n).effective_n_init(),
+                    None => params.effective_n_init(),
+                }
+            }
+            _ => n_init.unwrap_or(1),
+        }
+    }
+
+    fn data_summary(&self, data: &CustomerData<'_>, joined: &Joined, n_customers: usize) -> DataSummary {
+        let (start, end) = match data.transactions {
+            Some(tx) => {
+                let (start, latest) = tx.time_span().unwrap_or_default();
+                (
+                    format_timestamp(start),
+                    format_timestamp(self.rfm.as_of.unwrap_or(latest)),
+                )
+            }
+            None => (String::new(), String::new()),
         };
-        self.cancel.check()?;
-        let scorecard = self
-            .validate
-            .as_ref()
-            .map(|options| {
-                let context = ScorecardContext {
-                    reachable: reachable.as_deref(),
-                    strategies: &strategies,
-                };
-                self.scorecard(&features, z.view(), &labels, context, options)
-            })
-            .transpose()?;
-        let (start, latest) = tx.time_span().unwrap_or_default();
-        let end = self.rfm.as_of.unwrap_or(latest);
-        let report = SegmentReport {
-            schema_version: crate::report::REPORT_SCHEMA_VERSION,
-            title: self.title.clone(),
-            segmint_version: crate::VERSION.into(),
-            data: DataSummary {
-                source: audit.map_or_else(|| "in-memory transactions".into(), |a| a.source.clone()),
-                n_transactions: tx.len(),
-                n_customers: features.n_customers(),
-                period_start: format_timestamp(start),
-                period_end: format_timestamp(end),
-                audit: audit.cloned(),
-            },
-            features: FeatureSummary {
-                columns: RFM_COLUMNS.iter().map(|c| (*c).into()).collect(),
-                log_transformed: LOG_FEATURES.iter().map(|c| (*c).into()).collect(),
-                standardised: true,
-                notes,
-            },
-            clustering: ClusteringSummary {
-                algorithm: "k-means (k-means++ init, Lloyd)".into(),
-                n_clusters: k,
-                seed: self.seed,
-                n_init: params.effective_n_init(),
-                inertia: model.inertia(),
-                n_iter: model.n_iter(),
-                converged: model.converged(),
-            },
-            segments,
-            k_selection,
-            scorecard,
-        };
-        Ok(SegmentationResult {
-            features,
-            labels,
-            scaler,
-            model,
-            report,
-        })
+        let described: Vec<&str> = joined.joins.iter().map(|j| j.source.as_str()).collect();
+        DataSummary {
+            source: data.audit.map_or_else(|| described.join(" + "), |a| a.source.clone()),
+            n_transactions: data.transactions.map_or(0, Transactions::len),
+            n_customers,
+            period_start: start,
+            period_end: end,
+            audit: data.audit.cloned(),
+            joins: joined.joins.clone(),
+        }
     }
 }
 
-/// What the scorecard knows beyond the features: who can be reached and
-/// which strategy each segment maps to.
+/// The sources present, behaviour first.
+fn sources_of<'a>(behaviour: Option<&CustomerTable>, data: &CustomerData<'a>) -> Vec<Source<'a>> {
+    let mut sources: Vec<Source<'a>> = behaviour.map(join::behaviour_source).into_iter().collect();
+    if let Some(customers) = data.sources.customers {
+        sources.push(Source {
+            origin: Origin::Customers,
+            table: Cow::Borrowed(customers),
+        });
+    }
+    if let Some(survey) = data.survey {
+        sources.push(Source {
+            origin: Origin::Survey,
+            table: Cow::Borrowed(survey),
+        });
+    }
+    sources
+}
+
+/// The rows `rows` of a table.
+fn subset(table: &Attributes, rows: &[usize]) -> Attributes {
+    let pick = |values: &[f64]| rows.iter().map(|&r| values[r]).collect();
+    Attributes {
+        ids: rows.iter().map(|&r| table.ids[r].clone()).collect(),
+        numeric: table.numeric.iter().map(|(n, v)| (n.clone(), pick(v))).collect(),
+        categorical: table
+            .categorical
+            .iter()
+            .map(|(n, v)| (n.clone(), rows.iter().map(|&r| v[r].clone()).collect()))
+            .collect(),
+    }
+}
+
+/// The numeric columns profiled as KPIs: beside a log, the behavioural
+/// features, the numeric basis columns and the survey items (the customer
+/// table describes through its composition, as before); without one, every
+/// numeric column.
+fn profiled_table(kept: &Attributes, joined: &Joined, has_log: bool) -> Result<CustomerTable> {
+    let profiled = |name: &str| {
+        !has_log
+            || match joined.origin.get(name) {
+                Some(Origin::Customers) => joined.basis.iter().any(|b| b == name),
+                _ => true,
+            }
+    };
+    let columns = kept
+        .numeric
+        .iter()
+        .filter(|(n, _)| profiled(n))
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    CustomerTable::from_columns(kept.ids.clone(), columns)
+}
+
+/// The columns described by composition: every categorical column, and
+/// beside a log the numeric columns of the customer table outside the basis.
+fn described_table(kept: &Attributes, joined: &Joined, has_log: bool) -> Attributes {
+    let numeric_described = |name: &str| {
+        has_log && joined.origin.get(name) == Some(&Origin::Customers) && !joined.basis.iter().any(|b| b == name)
+    };
+    Attributes {
+        ids: kept.ids.clone(),
+        numeric: kept
+            .numeric
+            .iter()
+            .filter(|(n, _)| numeric_described(n))
+            .cloned()
+            .collect(),
+        categorical: kept.categorical.clone(),
+    }
+}
+
+/// How the basis was prepared, for the report.
+fn feature_summary(preparation: &BasisPreparation, prepared: &PreparedBasis, mut notes: Vec<String>) -> FeatureSummary {
+    if !prepared.dropped.is_empty() {
+        let examples: Vec<String> = prepared
+            .dropped
+            .iter()
+            .take(5)
+            .map(|d| format!("{} (no {})", d.id, d.column))
+            .collect();
+        notes.push(format!(
+            "{} customers left out for a missing basis value, e.g. {}",
+            prepared.dropped.len(),
+            examples.join(", ")
+        ));
+    }
+    for (column, n) in &prepared.imputed {
+        notes.push(format!("{column}: {n} missing values imputed"));
+    }
+    let mut dropped: HashMap<&str, usize> = HashMap::new();
+    for d in &prepared.dropped {
+        *dropped.entry(d.column.as_str()).or_default() += 1;
+    }
+    FeatureSummary {
+        columns: preparation.encoded_names(),
+        log_transformed: preparation
+            .numeric
+            .iter()
+            .filter(|c| c.log)
+            .map(|c| c.name.clone())
+            .collect(),
+        standardised: true,
+        notes,
+        basis: Some(BasisSummary {
+            numeric: preparation.numeric.iter().map(|c| c.name.clone()).collect(),
+            categorical: preparation.categorical.iter().map(|c| c.name.clone()).collect(),
+            missing: preparation.missing,
+            imputed: prepared.imputed.clone(),
+            dropped_customers: prepared.dropped.len(),
+        }),
+    }
+}
+
+/// What the scorecard knows beyond the features: who can be reached, which
+/// strategy each segment maps to, and the names of the clustered columns.
 #[derive(Debug, Clone, Copy)]
 struct ScorecardContext<'a> {
     reachable: Option<&'a [bool]>,
     strategies: &'a [String],
+    names: &'a [String],
 }
 
 impl Segmentation {
@@ -324,7 +578,6 @@ impl Segmentation {
         context: ScorecardContext<'_>,
         options: &ValidateOptions,
     ) -> Result<Scorecard> {
-        let names: Vec<String> = RFM_COLUMNS.iter().map(|c| (*c).into()).collect();
         let column = |name: &str| {
             features
                 .column_index(name)
@@ -337,7 +590,7 @@ impl Segmentation {
             value: value.as_deref(),
             reachable: context.reachable,
             strategies: Some(context.strategies),
-            ..ValidationInput::new(z, &names, labels)
+            ..ValidationInput::new(z, context.names, labels)
         };
         let options = ValidateOptions {
             seed: self.seed,
@@ -348,17 +601,21 @@ impl Segmentation {
 }
 
 impl Segmentation {
-    /// Whether each customer of the feature table can be reached on an
-    /// opted-in channel of the customers table; `None` (with a note) when the
-    /// table has no opt-in column. The join is noted either way.
+    /// Whether each segmented customer can be reached on an opted-in channel
+    /// of the customers table; `None` (with a note) when the table has no
+    /// opt-in column. The join is noted either way.
     fn reachability(
         &self,
         customers: &Attributes,
-        tx: &Transactions,
-        features: &CustomerTable,
+        data: &CustomerData<'_>,
+        ids: &[String],
         notes: &mut Vec<String>,
     ) -> Result<Option<Vec<bool>>> {
-        let join = JoinReport::new("customers", customers.ids.iter().map(String::as_str), tx);
+        let table_ids = customers.ids.iter().map(String::as_str);
+        let join = match data.transactions {
+            Some(tx) => JoinReport::new("customers", table_ids, tx),
+            None => JoinReport::between("customers", table_ids, ids.iter().map(String::as_str)),
+        };
         notes.push(format!(
             "customers table: {} customers matched, {} only in the table (ignored), {} without a row (counted as unreachable)",
             join.matched, join.only_in_source, join.missing_from_source
@@ -372,20 +629,15 @@ impl Segmentation {
             return Ok(None);
         }
         notes.push(format!("reachable: opted in on any of {}", channels.join(", ")));
-        customers.reachable(features.ids(), &channels).map(Some)
+        customers.reachable(ids, &channels).map(Some)
     }
-}
-
-/// Renumbers clusters by decreasing size (ties: lower old label first), so
-/// that reports read the same way for every seed that finds the same segments.
-fn largest_first(model: &KMeans) -> Result<KMeans> {
-    let labels = model.labels().to_vec();
-    model.reordered(&largest_first_order(&segment_sizes(&labels, model.n_clusters())))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::RFM_COLUMNS;
+    use crate::preprocess::signed_log1p;
     use crate::synth::{SynthParams, generate};
 
     #[test]
@@ -400,8 +652,8 @@ mod tests {
         assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
         assert_eq!(sizes.iter().sum::<usize>(), 2000);
         assert_eq!(r.labels.len(), 2000);
-        let z = r.scaler.transform(transformed(&r.features).view()).unwrap();
-        assert_eq!(r.model.predict(z.view()).unwrap().to_vec(), r.labels);
+        let z = r.preparation.scaler.transform(transformed(&r.features).view()).unwrap();
+        assert_eq!(r.segments.predict(MixedRows::numeric(z.view())).unwrap(), r.labels);
     }
 
     fn transformed(features: &CustomerTable) -> ndarray::Array2<f64> {

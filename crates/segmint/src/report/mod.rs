@@ -8,8 +8,9 @@ mod write;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::IngestAudit;
+use crate::data::{IngestAudit, JoinReport};
 use crate::error::{Error, Result};
+use crate::preprocess::MissingValues;
 use crate::profile::SegmentProfile;
 use crate::select::KSelection;
 use crate::validate::Scorecard;
@@ -66,6 +67,9 @@ pub struct DataSummary {
     pub period_end: String,
     /// How the input rows were read, when they came from a file.
     pub audit: Option<IngestAudit>,
+    /// How each source's customer ids matched the customers segmented.
+    #[serde(default)]
+    pub joins: Vec<JoinReport>,
 }
 
 /// The features clustered.
@@ -80,6 +84,24 @@ pub struct FeatureSummary {
     /// What could not be computed and why (e.g. predictive CLV without repeat buyers).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The basis columns and how their missing values were handled.
+    #[serde(default)]
+    pub basis: Option<BasisSummary>,
+}
+
+/// The basis: its columns by kind and what happened to missing values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BasisSummary {
+    /// Numeric basis columns.
+    pub numeric: Vec<String>,
+    /// Categorical basis columns (one-hot in `columns`, codes for k-prototypes).
+    pub categorical: Vec<String>,
+    /// Imputed, or rows dropped.
+    pub missing: MissingValues,
+    /// Cells imputed per column.
+    pub imputed: Vec<(String, usize)>,
+    /// Customers left out for a missing basis value.
+    pub dropped_customers: usize,
 }
 
 /// The clustering run and its diagnostics.

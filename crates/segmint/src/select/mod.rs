@@ -16,11 +16,11 @@ use serde::{Deserialize, Serialize};
 use ndarray::Axis;
 
 use crate::cancel::CancelToken;
-use crate::cluster::{GaussianMixture, KMeans};
+use crate::cluster::{ClusterModel, GaussianMixture, Method, MethodSettings, MixedRows};
 use crate::error::{Error, Result};
 use crate::metrics::{
     GapStatistic, bootstrap_stability, calinski_harabasz, cancellable_kmeans_refit, davies_bouldin, gap_statistic,
-    sampled_rows, segment_sizes, silhouette_score,
+    method_refit, sampled_rows, segment_sizes, silhouette_score,
 };
 
 /// How to choose k.
@@ -129,50 +129,37 @@ pub struct KSelection {
 
 /// Fits k-means for every k in the range and recommends one.
 pub fn select_k(x: ArrayView2<'_, f64>, options: &SelectOptions) -> Result<KSelection> {
-    select_k_with_models(x, options).map(|(selection, _)| selection)
+    select_k_for(MixedRows::numeric(x), Method::KMeans, options).map(|(selection, _)| selection)
 }
 
-/// [`select_k`], also returning the fitted model of every k (in table order),
-/// so that a caller need not fit the chosen k again.
-pub(crate) fn select_k_with_models(
-    x: ArrayView2<'_, f64>,
+/// [`select_k`] for any clustering method on mixed-type rows, also
+/// returning the fitted model of every k (in table order), so that a
+/// caller need not fit the chosen k again. The indices are computed in the
+/// encoded space ([`MixedRows::encoded`]); a Gaussian mixture's k is the
+/// one of lowest BIC.
+pub fn select_k_for(
+    rows: MixedRows<'_>,
+    method: Method,
     options: &SelectOptions,
-) -> Result<(KSelection, Vec<KMeans>)> {
-    let n = x.nrows();
-    if options.k_min < 2 || options.k_max < options.k_min {
-        return Err(Error::invalid_parameter(
-            "k_range",
-            format!("{}..={}", options.k_min, options.k_max),
-            "2 <= k_min <= k_max",
-        ));
-    }
-    if options.k_max >= n {
-        return Err(Error::invalid_parameter(
-            "k_max",
-            options.k_max,
-            format!("below the number of rows ({n})"),
-        ));
-    }
-    if !(0.0..1.0).contains(&options.min_share) {
-        return Err(Error::invalid_parameter(
-            "min_share",
-            options.min_share,
-            "a share in [0, 1)",
-        ));
-    }
+) -> Result<(KSelection, Vec<ClusterModel>)> {
+    let n = rows.n_rows();
+    check_range(n, options)?;
+    let encoded = rows.encoded();
+    let x = encoded.view();
     let sample = options.silhouette_sample.filter(|&s| s < n);
-    let rows = sampled_rows(n, sample.unwrap_or(n), options.seed);
-    let xs = x.select(Axis(0), &rows);
-    let (mut table, models): (Vec<KScore>, Vec<KMeans>) = (options.k_min..=options.k_max)
+    let sampled = sampled_rows(n, sample.unwrap_or(n), options.seed);
+    let xs = x.select(Axis(0), &sampled);
+    let settings = MethodSettings {
+        seed: options.seed,
+        n_init: Some(options.n_init),
+        cancel: options.cancel.clone(),
+    };
+    let (mut table, models): (Vec<KScore>, Vec<ClusterModel>) = (options.k_min..=options.k_max)
         .map(|k| {
             options.cancel.check()?;
-            let model = KMeans::params(k)
-                .n_init(options.n_init)
-                .seed(options.seed)
-                .cancel(options.cancel.clone())
-                .fit(x)?;
-            let labels = model.labels().to_vec();
-            let sampled_labels: Vec<usize> = rows.iter().map(|&i| labels[i]).collect();
+            let model = method.clusterer(k, &settings).fit_rows(rows)?;
+            let labels = model.labels();
+            let sampled_labels: Vec<usize> = sampled.iter().map(|&i| labels[i]).collect();
             let sizes = segment_sizes(&labels, k);
             let smallest_share = sizes.iter().copied().min().unwrap_or(0) as f64 / n as f64;
             let (silhouette, ch, db) = if sizes.contains(&0) {
@@ -186,17 +173,19 @@ pub(crate) fn select_k_with_models(
             };
             let score = KScore {
                 k,
-                inertia: model.inertia(),
+                inertia: match &model {
+                    ClusterModel::KMeans(m) => m.inertia(),
+                    _ => within_sum_of_squares(x, &labels, k),
+                },
                 silhouette,
                 calinski_harabasz: ch,
                 davies_bouldin: db,
                 smallest_share,
                 admissible: smallest_share >= options.min_share && silhouette.is_finite(),
-                stability: mean_stability(xs.view(), &sampled_labels, k, options)?,
+                stability: mean_stability(xs.view(), &sampled_labels, k, options, method, &rows)?,
                 gap: None,
                 gap_s: None,
-                bic: options
-                    .mixture_bic
+                bic: (options.mixture_bic || method == Method::Gmm)
                     .then(|| mixture_bic(xs.view(), k, options.seed))
                     .flatten(),
             };
@@ -225,7 +214,10 @@ pub(crate) fn select_k_with_models(
         }
     }
     let gap_choice = gap.as_ref().and_then(|g: &GapStatistic| g.chosen);
-    let (recommended, reason) = recommend(&table, options.min_share, gap_choice)?;
+    let (recommended, reason) = match method {
+        Method::Gmm => lowest_bic(&table, options.min_share)?,
+        _ => recommend(&table, options.min_share, gap_choice)?,
+    };
     let selection = KSelection {
         table,
         recommended,
@@ -235,19 +227,99 @@ pub(crate) fn select_k_with_models(
     Ok((selection, models))
 }
 
+fn check_range(n: usize, options: &SelectOptions) -> Result<()> {
+    if options.k_min < 2 || options.k_max < options.k_min {
+        return Err(Error::invalid_parameter(
+            "k_range",
+            format!("{}..={}", options.k_min, options.k_max),
+            "2 <= k_min <= k_max",
+        ));
+    }
+    if options.k_max >= n {
+        return Err(Error::invalid_parameter(
+            "k_max",
+            options.k_max,
+            format!("below the number of rows ({n})"),
+        ));
+    }
+    if !(0.0..1.0).contains(&options.min_share) {
+        return Err(Error::invalid_parameter(
+            "min_share",
+            options.min_share,
+            "a share in [0, 1)",
+        ));
+    }
+    Ok(())
+}
+
+/// Σ of squared distances of the rows to their cluster's mean.
+fn within_sum_of_squares(x: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> f64 {
+    let mut sums = ndarray::Array2::<f64>::zeros((k, x.ncols()));
+    let mut counts = vec![0.0; k];
+    for (row, &l) in x.rows().into_iter().zip(labels) {
+        let mut sum = sums.row_mut(l);
+        sum += &row;
+        counts[l] += 1.0;
+    }
+    x.rows()
+        .into_iter()
+        .zip(labels)
+        .map(|(row, &l)| {
+            let n = counts[l];
+            row.iter()
+                .zip(sums.row(l))
+                .map(|(v, s)| (v - s / n).powi(2))
+                .sum::<f64>()
+        })
+        .sum()
+}
+
+/// The admissible k of lowest mixture BIC (Schwarz 1978; scikit-learn's
+/// model-selection example for Gaussian mixtures does the same).
+fn lowest_bic(table: &[KScore], min_share: f64) -> Result<(usize, String)> {
+    table
+        .iter()
+        .filter(|s| s.admissible)
+        .filter_map(|s| s.bic.map(|b| (s.k, b)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(k, bic)| (k, format!("lowest BIC of the Gaussian mixture ({bic:.1})")))
+        .ok_or_else(|| Error::InsufficientData {
+            what: format!(
+                "no k in the range gives a Gaussian mixture with every segment at least {:.1}% of the customers",
+                100.0 * min_share
+            ),
+        })
+}
+
 /// Mean bootstrap stability of the k segments on the sample; `None` when not
 /// asked for or when the sample is too small to refit.
-fn mean_stability(xs: ArrayView2<'_, f64>, labels: &[usize], k: usize, options: &SelectOptions) -> Result<Option<f64>> {
+fn mean_stability(
+    xs: ArrayView2<'_, f64>,
+    labels: &[usize],
+    k: usize,
+    options: &SelectOptions,
+    method: Method,
+    rows: &MixedRows<'_>,
+) -> Result<Option<f64>> {
     if options.stability_replicates == 0 || xs.nrows() < 2 * k {
         return Ok(None);
     }
-    let stability = bootstrap_stability(
-        xs,
-        labels,
-        options.stability_replicates,
-        options.seed,
-        cancellable_kmeans_refit(k, 1, options.cancel.clone()),
-    )?;
+    let stability = match method {
+        Method::KMeans | Method::Auto => bootstrap_stability(
+            xs,
+            labels,
+            options.stability_replicates,
+            options.seed,
+            cancellable_kmeans_refit(k, 1, options.cancel.clone()),
+        )?,
+        _ => bootstrap_stability(
+            xs,
+            labels,
+            options.stability_replicates,
+            options.seed,
+            method_refit(method, k, rows.numeric.ncols(), rows.n_levels, options.cancel.clone()),
+        )?,
+    };
     let seen: Vec<f64> = stability.mean_jaccard.into_iter().filter(|j| !j.is_nan()).collect();
     Ok((!seen.is_empty()).then(|| seen.iter().sum::<f64>() / seen.len() as f64))
 }

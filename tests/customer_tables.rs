@@ -1,0 +1,236 @@
+//! Segmenting customer tables without a transaction log: the classic public
+//! tables in ../shared/data (skipped, with a message, when absent) and a
+//! seeded mixed-type table with known segments.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use segmint::cluster::Method;
+use segmint::data::{Attributes, BadRowPolicy, ReadOptions, read_attributes};
+use segmint::features::Sources;
+use segmint::metrics::adjusted_rand_index;
+use segmint::pipeline::{CustomerData, Segmentation};
+use segmint::preprocess::MissingValues;
+use segmint::select::SelectOptions;
+use segmint_tests::shared_data;
+
+fn table_only(customers: &Attributes) -> CustomerData<'_> {
+    CustomerData {
+        sources: Sources {
+            customers: Some(customers),
+            ..Sources::default()
+        },
+        ..CustomerData::default()
+    }
+}
+
+fn quick_select() -> SelectOptions {
+    SelectOptions {
+        stability_replicates: 0,
+        gap_references: 0,
+        ..SelectOptions::default()
+    }
+}
+
+/// Mall Customers on income and spending score: k-means with k = 5 finds the
+/// five groups every tutorial of this data set shows (scikit-learn on the
+/// same two columns: 81, 39, 35, 23 and 22 customers, centred near
+/// (55, 50), (87, 82), (88, 17), (26, 21) and (26, 79)).
+#[test]
+fn mall_customers_recover_their_five_groups() {
+    let Some(path) = shared_data("mall_customers/Mall_Customers.csv") else {
+        return;
+    };
+    let (customers, audit) = read_attributes(&path, "CustomerID", &ReadOptions::default()).unwrap();
+    assert_eq!(audit.rows_read, 200);
+    assert_eq!(customers.ids.len(), 200);
+    let basis = ["Annual Income (k$)", "Spending Score (1-100)"];
+    let chosen = Segmentation::new()
+        .seed(42)
+        .basis(basis)
+        .auto_k(quick_select())
+        .fit_data(table_only(&customers))
+        .unwrap();
+    assert_eq!(
+        chosen.report.clustering.n_clusters, 5,
+        "{:?}",
+        chosen.report.k_selection
+    );
+    let r = Segmentation::new()
+        .seed(42)
+        .k(5)
+        .basis(basis)
+        .fit_data(table_only(&customers))
+        .unwrap();
+    let sizes: Vec<usize> = r.report.segments.iter().map(|s| s.size).collect();
+    assert_eq!(sizes, vec![81, 39, 35, 23, 22]);
+    let mut centres: Vec<(f64, f64)> = r
+        .report
+        .segments
+        .iter()
+        .map(|s| {
+            let mean = |name: &str| s.kpi(name).unwrap().mean.unwrap();
+            (mean(basis[0]), mean(basis[1]))
+        })
+        .collect();
+    centres.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    // Sorted by income, then score.
+    let expected: [(f64, f64); 5] = [(25.7, 79.4), (26.3, 20.9), (55.3, 49.5), (86.5, 82.1), (88.2, 17.1)];
+    for (found, want) in centres.iter().zip(&expected) {
+        assert!(
+            (found.0 - want.0).abs() < 1.0 && (found.1 - want.1).abs() < 1.0,
+            "{centres:?}"
+        );
+    }
+    // Genre and Age are not in the basis: they describe the segments.
+    let genre = r.report.segments[0].composition.iter().find(|c| c.attribute == "Genre");
+    assert!(genre.is_some_and(|g| !g.levels.is_empty()));
+    assert!(r.report.segments[0].kpi("Age").is_some());
+    assert_eq!(r.report.data.n_transactions, 0);
+    assert_eq!(r.report.data.n_customers, 200);
+}
+
+/// marketing_campaign.csv: tab-separated, 24 missing incomes, Education and
+/// Marital_Status categorical. Every row is accounted for either way.
+#[test]
+fn marketing_campaign_segments_on_a_mixed_basis() {
+    let Some(path) = shared_data("customer_personality/marketing_campaign.csv") else {
+        return;
+    };
+    let options = ReadOptions {
+        delimiter: b'\t',
+        on_bad_row: BadRowPolicy::Fail,
+        ..ReadOptions::default()
+    };
+    let (customers, audit) = read_attributes(&path, "ID", &options).unwrap();
+    assert_eq!(audit.rows_read, 2240);
+    assert_eq!(customers.ids.len(), 2240);
+    let basis = ["Income", "MntWines", "MntMeatProducts", "Education", "Marital_Status"];
+    let imputed = Segmentation::new()
+        .seed(7)
+        .k(4)
+        .basis(basis)
+        .fit_data(table_only(&customers))
+        .unwrap();
+    assert_eq!(imputed.labels.len(), 2240);
+    assert_eq!(
+        imputed.report.clustering.algorithm,
+        "k-prototypes (Huang; numeric and categorical)"
+    );
+    let summary = imputed.report.features.basis.as_ref().unwrap();
+    assert_eq!(summary.imputed, vec![("Income".to_string(), 24)]);
+    assert_eq!(summary.categorical, vec!["Education", "Marital_Status"]);
+    // The money columns are right-skewed and logged; each segment shows its make-up.
+    assert!(
+        imputed
+            .report
+            .features
+            .log_transformed
+            .contains(&"MntWines".to_string())
+    );
+    let education = imputed.report.segments[0]
+        .composition
+        .iter()
+        .find(|c| c.attribute == "Education")
+        .unwrap();
+    let share: f64 = education.levels.iter().map(|(_, s)| s).sum();
+    assert!((share - 1.0).abs() < 1e-9);
+    assert!(imputed.report.to_html().unwrap().contains("Marital_Status"));
+
+    let mut dropping = Segmentation::new().seed(7).k(4).basis(basis);
+    dropping.preparation.missing = MissingValues::DropRows;
+    let dropped = dropping.fit_data(table_only(&customers)).unwrap();
+    assert_eq!(dropped.labels.len(), 2240 - 24);
+    assert_eq!(dropped.report.features.basis.as_ref().unwrap().dropped_customers, 24);
+}
+
+/// A seeded table of three segments that differ in two numeric columns and
+/// one categorical column; `k` is chosen automatically.
+fn mixed_table(n: usize, seed: u64) -> (Attributes, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let centres = [(20.0, 200.0), (45.0, 800.0), (70.0, 300.0)];
+    let levels = [
+        ["north", "north", "south"],
+        ["south", "south", "east"],
+        ["east", "east", "north"],
+    ];
+    let mut table = Attributes::default();
+    let (mut age, mut spend, mut region, mut truth) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..n {
+        let s = i % 3;
+        let noise = |rng: &mut ChaCha8Rng, sd: f64| (rng.random::<f64>() - 0.5) * 2.0 * sd;
+        age.push(centres[s].0 + noise(&mut rng, 6.0));
+        spend.push(centres[s].1 + noise(&mut rng, 60.0));
+        region.push(levels[s][rng.random_range(0..3)].to_string());
+        truth.push(s);
+        table.ids.push(format!("c{i}"));
+    }
+    table.numeric = vec![("age".into(), age), ("spend".into(), spend)];
+    table.categorical = vec![("region".into(), region)];
+    (table, truth)
+}
+
+#[test]
+fn a_mixed_table_with_known_segments_is_recovered_with_k_auto() {
+    for seed in [1, 2] {
+        let (table, truth) = mixed_table(600, seed);
+        let r = Segmentation::new()
+            .seed(seed)
+            .method(Method::Auto)
+            .auto_k(quick_select())
+            .fit_data(table_only(&table))
+            .unwrap();
+        assert_eq!(r.report.clustering.n_clusters, 3, "seed {seed}");
+        let ari = adjusted_rand_index(&truth, &r.labels).unwrap();
+        assert!(ari >= 0.9, "seed {seed}: ARI {ari}");
+    }
+}
+
+#[test]
+fn every_method_runs_the_table_end_to_end() {
+    let (table, truth) = mixed_table(300, 3);
+    for method in [
+        Method::KMeans,
+        Method::KPrototypes,
+        Method::Gmm,
+        Method::Ward,
+        Method::MiniBatchKMeans,
+    ] {
+        let r = Segmentation::new()
+            .seed(3)
+            .k(3)
+            .method(method)
+            .fit_data(table_only(&table))
+            .unwrap();
+        let ari = adjusted_rand_index(&truth, &r.labels).unwrap();
+        assert!(ari >= 0.9, "{method:?}: ARI {ari}");
+        assert_eq!(
+            r.segments
+                .predict(r.preparation.transform(&table).unwrap().rows())
+                .unwrap(),
+            r.labels
+        );
+    }
+}
+
+#[test]
+fn bad_bases_are_named_errors() {
+    let (table, _) = mixed_table(60, 4);
+    let fit = |basis: &[&str]| {
+        Segmentation::new()
+            .basis(basis.iter().copied())
+            .fit_data(table_only(&table))
+            .unwrap_err()
+            .to_string()
+    };
+    let e = fit(&["age", "income"]);
+    assert!(e.contains("basis=income") && e.contains("age, spend, region"), "{e}");
+    let e = fit(&["behaviour"]);
+    assert!(e.contains("basis=behaviour") && e.contains("transactions"), "{e}");
+    let e = fit(&["age"]);
+    assert!(e.contains("at least two columns"), "{e}");
+    let none = Segmentation::new()
+        .fit_data(CustomerData::default())
+        .unwrap_err()
+        .to_string();
+    assert!(none.contains("transactions, a customer table or a survey"), "{none}");
+}
