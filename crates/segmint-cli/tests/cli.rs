@@ -407,3 +407,73 @@ fn a_user_catalogue_names_the_segments_and_a_broken_one_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+/// A tab-separated customer table of three groups (age, income, region).
+fn customer_table(dir: &std::path::Path) -> PathBuf {
+    let mut rows = String::from("id\tage\tincome\tregion\n");
+    for i in 0..90 {
+        let g = i % 3;
+        let age = 25 + 20 * g + i % 5;
+        let income = 20 + 40 * g + (i * 7) % 9;
+        let region = ["north", "south", "east"][g];
+        rows += &format!("C{i:03}\t{age}\t{income}\t{region}\n");
+    }
+    let path = dir.join("customers.tsv");
+    std::fs::write(&path, rows).unwrap();
+    path
+}
+
+#[test]
+fn run_segments_a_customer_table_without_transactions() {
+    let dir = scratch("table");
+    let table = customer_table(&dir);
+    let out = dir.join("out");
+    let run = segmint(&[
+        "run",
+        "--customers",
+        table.to_str().unwrap(),
+        "--id-col",
+        "id",
+        "--delimiter",
+        "tab",
+        "--basis",
+        "age,income,region",
+        "--k",
+        "3",
+        "--bootstrap",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("90 customers in 3 segments (k-prototypes"), "{stdout}");
+    let segments = std::fs::read_to_string(out.join("segments.csv")).unwrap();
+    assert_eq!(segments.lines().count(), 91);
+    let report = std::fs::read_to_string(out.join("report.json")).unwrap();
+    assert!(report.contains("\"region\""), "the region's make-up is reported");
+}
+
+#[test]
+fn run_names_a_basis_column_the_table_lacks() {
+    let dir = scratch("table-bad");
+    let table = customer_table(&dir);
+    let run = segmint(&[
+        "run",
+        "--customers",
+        table.to_str().unwrap(),
+        "--id-col",
+        "id",
+        "--delimiter",
+        "tab",
+        "--basis",
+        "age,spend",
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("basis=spend") && stderr.contains("age, income, region"), "{stderr}");
+    let run = segmint(&["run", "--out", dir.join("out").to_str().unwrap()]);
+    assert!(!run.status.success(), "no source at all is refused by the argument parser");
+}
