@@ -261,6 +261,9 @@ def segment(
     categories: tuple[list[str], npt.NDArray[np.int64]] | None = None,
     sales_channels: tuple[list[str], npt.NDArray[np.int64]] | None = None,
     discount_flags: npt.NDArray[np.bool_] | None = None,
+    survey: tuple[list[str], list[tuple[str, list[float]]], list[tuple[str, list[str]]]] | None = None,
+    basis: list[str] | None = None,
+    method: str = "auto",
 ) -> dict[str, Any]: ...
 def segment_table(
     customers: tuple[list[str], list[tuple[str, list[float]]], list[tuple[str, list[str]]]] | None = None,

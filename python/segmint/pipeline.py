@@ -187,6 +187,9 @@ def segment(
     category_col: str | None = None,
     channel_col: str | None = None,
     discount_col: str | None = None,
+    survey: pd.DataFrame | None = None,
+    basis: list[str] | None = None,
+    method: str = "auto",
 ) -> SegmentationResult:
     """Segment the customers of a transaction DataFrame.
 
@@ -207,11 +210,16 @@ def segment(
     items per order), ``product_col`` and ``category_col`` (category breadth),
     ``channel_col`` (the sales channel of the line) and ``discount_col`` (a
     discount amount, > 0 meaning discounted, or a yes/no flag: discount share
-    of orders and of revenue).
+    of orders and of revenue). ``basis`` names the columns that form the
+    segments (default: the RFM features, the group word ``"behaviour"``;
+    columns of ``customers`` and ``survey`` (indexed by customer id) and the
+    group words ``"customers"`` and ``"survey"`` may join them) and
+    ``method`` the clustering method, as in :func:`segment_table`.
     """
     arrays = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
     arrays.update(line_columns(transactions, quantity_col, product_col, category_col, channel_col, discount_col))
     extra = {"customers": _customers_table(customers), "channels": channels}
+    extra.update(survey=_customers_table(survey), basis=None if basis is None else [str(b) for b in basis], method=method)
     extra.update(_side_sources(customer_col, interactions, products, product_col))
     return _segment(arrays, k, min_share, random_state, n_init, as_of, title, index_name=str(customer_col), **extra)
 

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ._base import BaseEstimator, check_is_fitted
-from .pipeline import SegmentationResult, SurveySegmentation, segment, segment_survey
+from .pipeline import SegmentationResult, SurveySegmentation, segment, segment_survey, segment_table
 
 __all__ = ["Segmenter"]
 
@@ -48,7 +48,16 @@ class Segmenter(BaseEstimator):
     channels : list of str, optional
         Opt-in columns of ``customers`` that make a customer reachable.
     survey_k : int or "auto", default=4
-        Segments of the attitudinal survey, when one is given to ``fit``.
+        Segments of the attitudinal survey, when one is given to ``fit``
+        beside transactions and no ``basis`` names it.
+    basis : list of str, optional
+        The columns that form the segments: names and the group words
+        ``"behaviour"``, ``"customers"`` and ``"survey"``; every other column
+        describes them. Default: the behaviour with transactions, else the
+        survey, else the customer table.
+    method : str, default="auto"
+        ``"auto"`` (k-means, or k-prototypes for a basis with categorical
+        columns), ``"kmeans"``, ``"minibatch"``, ``"kprototypes"``, ``"gmm"`` or ``"ward"``.
     title : str, optional
         Title of the report.
 
@@ -88,6 +97,8 @@ class Segmenter(BaseEstimator):
         channels: list[str] | None = None,
         survey_k: int | str = 4,
         title: str | None = None,
+        basis: list[str] | None = None,
+        method: str = "auto",
     ) -> None:
         self.k = k
         self.min_share = min_share
@@ -106,20 +117,25 @@ class Segmenter(BaseEstimator):
         self.channels = channels
         self.survey_k = survey_k
         self.title = title
+        self.basis = basis
+        self.method = method
 
     def fit(
         self,
-        transactions: pd.DataFrame,
+        transactions: pd.DataFrame | None = None,
         customers: pd.DataFrame | None = None,
         survey: pd.DataFrame | None = None,
         interactions: pd.DataFrame | None = None,
         products: pd.DataFrame | None = None,
     ) -> "Segmenter":
-        """Segment the customers of ``transactions``; returns ``self``.
+        """Segment the customers of the data given; returns ``self``.
+
+        Any non-empty mix of ``transactions``, ``customers`` and ``survey``
+        is segmented, joined on the customer id.
 
         Parameters
         ----------
-        transactions : pandas.DataFrame
+        transactions : pandas.DataFrame, optional
             One row per transaction line (negative amounts are returns).
         customers : pandas.DataFrame, optional
             Indexed by customer id: demographics and contact opt-ins.
@@ -135,6 +151,22 @@ class Segmenter(BaseEstimator):
         Segmenter
             The fitted object.
         """
+        if transactions is None:
+            self.result_ = segment_table(
+                customers,
+                survey=survey,
+                basis=self.basis,
+                method=self.method,
+                k=self.k,
+                min_share=self.min_share,
+                random_state=self.random_state,
+                n_init=self.n_init,
+                channels=self.channels,
+                title=self.title,
+            )
+            self.survey_ = None
+            return self
+        joint = self.basis is not None
         order_col = self.order_col if self.order_col in transactions.columns else None
         self.result_ = segment(
             transactions,
@@ -157,11 +189,15 @@ class Segmenter(BaseEstimator):
             category_col=self.category_col,
             channel_col=self.channel_col,
             discount_col=self.discount_col,
+            survey=survey if joint else None,
+            basis=self.basis,
+            method=self.method,
         )
-        self.survey_ = None if survey is None else segment_survey(survey, k=self.survey_k, random_state=self.random_state)
+        separate = survey is not None and not joint
+        self.survey_ = segment_survey(survey, k=self.survey_k, random_state=self.random_state) if separate else None
         return self
 
-    def fit_predict(self, transactions: pd.DataFrame, **sources: Any) -> pd.Series:
+    def fit_predict(self, transactions: pd.DataFrame | None = None, **sources: Any) -> pd.Series:
         """Fit and return the segment of each customer."""
         return self.fit(transactions, **sources).labels
 

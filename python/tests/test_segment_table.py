@@ -74,3 +74,28 @@ def test_bad_arguments_name_what_is_wrong() -> None:
         segmint.segment_table(frame, id_col="id", missing="zero")
     with pytest.raises(ParameterError, match="customers=None"):
         segmint.segment_table()
+
+
+def test_segmenter_takes_a_table_a_basis_and_a_method() -> None:
+    frame, truth = _mixed(240, 5)
+    seg = segmint.Segmenter(k=3, basis=["age", "spend"], method="gmm", random_state=2)
+    seg.fit(customers=frame.set_index("id"))
+    assert seg.result.report["clustering"]["algorithm"].startswith("Gaussian mixture")
+    assert seg.result.report["features"]["columns"] == ["age", "spend"]
+    from segmint.metrics import adjusted_rand_score
+
+    assert adjusted_rand_score(truth, seg.labels.to_numpy()) >= 0.9
+    assert seg.survey is None
+
+
+def test_transactions_with_a_basis_that_adds_customer_columns() -> None:
+    transactions, customers = segmint.datasets.make_customers(800, seed=3)
+    numeric = [c for c in customers.columns if pd.api.types.is_numeric_dtype(customers[c])]
+    basis = ["behaviour", numeric[0]]
+    result = segmint.segment(
+        transactions, customer_col="customer_id", date_col="date", amount_col="amount", order_col="order_id",
+        k=4, customers=customers, basis=basis,
+    )
+    columns = result.report["features"]["columns"]
+    assert columns[:5] == ["recency_days", "frequency", "monetary", "aov", "tenure_days"]
+    assert columns[5] == numeric[0]

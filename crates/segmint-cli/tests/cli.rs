@@ -473,7 +473,13 @@ fn run_names_a_basis_column_the_table_lacks() {
     ]);
     assert!(!run.status.success());
     let stderr = text(&run.stderr);
-    assert!(stderr.contains("basis=spend") && stderr.contains("age, income, region"), "{stderr}");
+    assert!(
+        stderr.contains("basis=spend") && stderr.contains("age, income, region"),
+        "{stderr}"
+    );
     let run = segmint(&["run", "--out", dir.join("out").to_str().unwrap()]);
-    assert!(!run.status.success(), "no source at all is refused by the argument parser");
+    assert!(
+        !run.status.success(),
+        "no source at all is refused by the argument parser"
+    );
 }

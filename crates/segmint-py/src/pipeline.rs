@@ -46,9 +46,17 @@ pub fn rfm<'py>(
 /// A customers table from Python: ids, numeric columns and text columns.
 type CustomersTable = (Vec<String>, Vec<(String, Vec<f64>)>, Vec<(String, Vec<String>)>);
 
+fn attributes((ids, numeric, categorical): CustomersTable) -> Attributes {
+    Attributes {
+        ids,
+        numeric,
+        categorical,
+    }
+}
+
 /// Runs the whole pipeline; returns features, labels, the model and the report JSON.
 #[pyfunction]
-#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None, customers=None, channels=None, launches=None, interactions=None, quantities=None, products=None, categories=None, sales_channels=None, discount_flags=None))]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None, customers=None, channels=None, launches=None, interactions=None, quantities=None, products=None, categories=None, sales_channels=None, discount_flags=None, survey=None, basis=None, method="auto"))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment<'py>(
     py: Python<'py>,
@@ -73,6 +81,9 @@ pub fn segment<'py>(
     categories: Option<CodedColumn<'py>>,
     sales_channels: Option<CodedColumn<'py>>,
     discount_flags: Option<PyReadonlyArray1<'py, bool>>,
+    survey: Option<CustomersTable>,
+    basis: Option<Vec<String>>,
+    method: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
     let lines = LineColumns {
@@ -85,11 +96,8 @@ pub fn segment<'py>(
     let tx = lines.attach(py, tx)?;
     let launches = launches.map(products_from);
     let interactions = interactions.map(interactions_from);
-    let customers = customers.map(|(ids, numeric, categorical)| Attributes {
-        ids,
-        numeric,
-        categorical,
-    });
+    let customers = customers.map(attributes);
+    let survey = survey.map(attributes);
     let audit: Option<IngestAudit> = audit_json
         .map(serde_json::from_str)
         .transpose()
@@ -101,7 +109,9 @@ pub fn segment<'py>(
             ..SelectOptions::default()
         }),
     }
-    .seed(seed);
+    .seed(seed)
+    .basis(basis.unwrap_or_default());
+    segmentation.method = method.parse().map_err(|e: segmint::Error| crate::error::to_py(py, e))?;
     segmentation.n_init = n_init;
     segmentation.rfm.as_of = as_of;
     segmentation.channels = channels;
@@ -113,9 +123,15 @@ pub fn segment<'py>(
         products: launches.as_ref(),
         interactions: interactions.as_ref(),
     };
+    let data = CustomerData {
+        transactions: Some(&tx),
+        audit: audit.as_ref(),
+        sources,
+        survey: survey.as_ref(),
+    };
     let result = cancellable(py, |token| {
         segmentation.cancel = token;
-        segmentation.fit_with_sources(&tx, audit.as_ref(), sources)
+        segmentation.fit_data(data)
     })?;
     result_to_py(py, &result)
 }
@@ -141,11 +157,6 @@ pub fn segment_table<'py>(
     log: bool,
     channels: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let attributes = |(ids, numeric, categorical): CustomersTable| Attributes {
-        ids,
-        numeric,
-        categorical,
-    };
     let (customers, survey) = (customers.map(attributes), survey.map(attributes));
     let mut segmentation = match k {
         Some(k) => Segmentation::new().k(k),

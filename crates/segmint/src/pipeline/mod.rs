@@ -370,7 +370,7 @@ impl Segmentation {
                     ..options.clone()
                 };
                 let (selection, models) = select_k_for(rows, method, &options)?;
-                let chosen = models.into_iter().nth(selection.recommended - options.k_min);
+                let chosen = models.into_iter().nth(selection.recommended - options.k_min).flatten();
                 // With k chosen automatically, the selection's fit of that k is
                 // the model (same seed and runs), unless other runs were asked for.
                 (Some(selection), chosen.filter(|_| self.n_init.is_none()))

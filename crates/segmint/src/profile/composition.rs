@@ -22,7 +22,23 @@ pub struct Composition {
     /// Share of the segment at each level, largest first (categorical
     /// attributes; "missing" for customers without a row or a value).
     pub levels: Vec<(String, f64)>,
+    /// Share of the whole base at each level of `levels`, in the same order.
+    #[serde(default)]
+    pub base_levels: Vec<(String, f64)>,
+    /// The levels that mark the segment: over-represented against the base
+    /// by [`MARKER_ABSOLUTE`] or [`MARKER_RELATIVE`], and at least
+    /// [`MARKER_MIN_SHARE`] of the segment.
+    #[serde(default)]
+    pub marked: Vec<String>,
 }
+
+/// A level marks a segment when its share there exceeds the base's by this
+/// much (flexclust's `barchart` marks binary variables at 0.25 absolute)…
+pub const MARKER_ABSOLUTE: f64 = 0.25;
+/// … or by this fraction of the base's share (flexclust: 50% relative) …
+pub const MARKER_RELATIVE: f64 = 0.5;
+/// … provided it is at least this share of the segment (so that 3% against 2% marks nothing).
+pub const MARKER_MIN_SHARE: f64 = 0.1;
 
 impl Composition {
     /// One line for people: `age 41.2 (base 39.8)` or `region North 31%, South 22%`.
@@ -43,6 +59,27 @@ impl Composition {
             }
         }
     }
+
+    /// The levels that mark the segment, in words: `Marital_Status Married
+    /// 61% (base 39%)`; `None` when none does.
+    pub fn marking(&self) -> Option<String> {
+        if self.marked.is_empty() {
+            return None;
+        }
+        let base = |level: &str| {
+            self.base_levels
+                .iter()
+                .find(|(l, _)| l == level)
+                .map_or(0.0, |(_, b)| *b)
+        };
+        let parts: Vec<String> = self
+            .levels
+            .iter()
+            .filter(|(level, _)| self.marked.contains(level))
+            .map(|(level, share)| format!("{level} {:.0}% (base {:.0}%)", 100.0 * share, 100.0 * base(level)))
+            .collect();
+        Some(format!("{} {}", self.attribute, parts.join(", ")))
+    }
 }
 
 /// The composition of each of `k` segments: `ids` and `labels` give each
@@ -61,29 +98,57 @@ pub fn segment_composition(table: &Attributes, ids: &[String], labels: &[usize],
                 mean: mean(members.filter_map(value)),
                 overall_mean: overall,
                 levels: Vec::new(),
+                base_levels: Vec::new(),
+                marked: Vec::new(),
             });
         }
     }
     for (name, values) in &table.categorical {
+        let level_of = |i: usize| {
+            rows[i]
+                .map(|r| values[r].as_str())
+                .filter(|v| !v.is_empty())
+                .unwrap_or("missing")
+        };
+        let mut base: HashMap<&str, usize> = HashMap::new();
+        for i in 0..ids.len() {
+            *base.entry(level_of(i)).or_default() += 1;
+        }
+        let base_share = |level: &str| base.get(level).map_or(0.0, |&n| n as f64 / ids.len().max(1) as f64);
         for (s, out) in per_segment.iter_mut().enumerate() {
             let members: Vec<usize> = (0..ids.len()).filter(|&i| labels[i] == s).collect();
             let mut counts: HashMap<&str, usize> = HashMap::new();
             for &i in &members {
-                let level = rows[i]
-                    .map(|r| values[r].as_str())
-                    .filter(|v| !v.is_empty())
-                    .unwrap_or("missing");
-                *counts.entry(level).or_default() += 1;
+                *counts.entry(level_of(i)).or_default() += 1;
             }
+            let share = |n: usize| n as f64 / members.len().max(1) as f64;
+            let mut marked: Vec<(&str, usize)> = counts
+                .iter()
+                .filter(|&(level, &n)| marks(share(n), base_share(level)))
+                .map(|(level, &n)| (*level, n))
+                .collect();
+            marked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let levels = top_shares(counts, members.len());
             out.push(Composition {
                 attribute: name.clone(),
                 mean: None,
                 overall_mean: None,
-                levels: top_shares(counts, members.len()),
+                base_levels: levels
+                    .iter()
+                    .map(|(level, _)| (level.clone(), base_share(level)))
+                    .collect(),
+                levels,
+                marked: marked.into_iter().map(|(level, _)| level.to_owned()).collect(),
             });
         }
     }
     per_segment
+}
+
+/// Whether a level's share in a segment marks it against its base share.
+fn marks(share: f64, base: f64) -> bool {
+    let above = share - base;
+    share >= MARKER_MIN_SHARE && above > 0.0 && (above >= MARKER_ABSOLUTE || above >= MARKER_RELATIVE * base)
 }
 
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
@@ -128,6 +193,26 @@ mod tests {
         assert_eq!(c[1][1].levels, vec![("missing".into(), 1.0)]);
         assert_eq!(c[0][0].describe(), "age 30.0 (base 30.0)");
         assert_eq!(c[0][1].describe(), "region North 50%, South 50%");
+        // The base of four: North 1, South 1, missing 2 (c has no value, d no row).
+        assert_eq!(
+            c[0][1].base_levels,
+            vec![("North".into(), 0.25), ("South".into(), 0.25)]
+        );
+        assert_eq!(c[0][1].marked, vec!["North".to_string(), "South".to_string()]);
+        assert_eq!(
+            c[0][1].marking().as_deref(),
+            Some("region North 50% (base 25%), South 50% (base 25%)")
+        );
+        assert_eq!(c[1][1].marked, vec!["missing".to_string()]);
+    }
+
+    #[test]
+    fn a_level_marks_a_segment_only_when_clearly_over_represented() {
+        assert!(marks(0.6, 0.3), "+30 points");
+        assert!(marks(0.3, 0.18), "+67% relative");
+        assert!(!marks(0.35, 0.3), "+5 points, +17%");
+        assert!(!marks(0.03, 0.01), "too small a share of the segment");
+        assert!(!marks(0.2, 0.5), "under-represented");
     }
 
     #[test]

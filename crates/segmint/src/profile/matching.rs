@@ -334,6 +334,7 @@ mod tests {
                     level: Some(Level::of_percentile(p)),
                     level_range: None,
                     cohen_d: None,
+                    higher_is_better: None,
                 })
                 .collect(),
             key_drivers: Vec::new(),

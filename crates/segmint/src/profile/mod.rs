@@ -17,12 +17,12 @@ use crate::data::CustomerTable;
 use crate::error::{Error, Result};
 
 pub use archetype::{Archetype, Catalogue, Strategy};
-pub use composition::{Composition, segment_composition};
+pub use composition::{Composition, MARKER_ABSOLUTE, MARKER_MIN_SHARE, MARKER_RELATIVE, segment_composition};
 pub use drivers::{DRIVER_MIN_EFFECT, KeyDriver};
 pub use levels::{Level, LevelRange};
 pub use matching::{ArchetypeMatch, Confidence, NamingOptions, name_segments};
 pub(crate) use vocabulary::capitalised;
-pub use vocabulary::{KpiWords, kpi_words};
+pub use vocabulary::{KpiWords, higher_is_better, kpi_words};
 
 use levels::{BaseDistribution, quantile};
 
@@ -58,6 +58,10 @@ pub struct KpiSummary {
     /// Cohen's d of the segment against the rest of the base (pooled sd).
     #[serde(default)]
     pub cohen_d: Option<f64>,
+    /// Whether a higher value is better for the business (`None`: neither,
+    /// for columns segmint does not know); the dashboard colours levels by it.
+    #[serde(default)]
+    pub higher_is_better: Option<bool>,
 }
 
 impl KpiSummary {
@@ -177,6 +181,7 @@ pub fn profile_segments(table: &CustomerTable, labels: &[usize], n_segments: usi
                 .zip(&columns)
                 .map(|(name, column)| KpiSummary {
                     name: name.clone(),
+                    higher_is_better: higher_is_better(name),
                     ..column.segments[s].clone()
                 })
                 .collect(),
@@ -231,6 +236,7 @@ impl ColumnSummary {
                     level: percentile.map(Level::of_percentile),
                     level_range: band(q1).zip(band(q3)).map(|(a, b)| LevelRange::new(a, b)),
                     cohen_d: moments.cohen_d(s),
+                    higher_is_better: None,
                 }
             })
             .collect();

@@ -128,6 +128,27 @@ pub fn kpi_words(column: &str) -> KpiWords {
     }
 }
 
+/// KPIs where a lower value is the better one for the business.
+const LOWER_IS_BETTER: [&str; 5] = [
+    "recency_days",
+    "interpurchase_mean_days",
+    "interpurchase_sd_days",
+    "return_rate",
+    "service_contacts",
+];
+
+/// Whether a higher value of a KPI is better for the business: `Some(false)`
+/// for recency, gaps between orders, returns and service contacts,
+/// `Some(true)` for the other known KPIs, `None` for a column segmint does not
+/// know (a customer table's or a survey's), which reads neither way.
+pub fn higher_is_better(column: &str) -> Option<bool> {
+    if LOWER_IS_BETTER.contains(&column) {
+        Some(false)
+    } else {
+        KNOWN.iter().any(|(c, ..)| *c == column).then_some(true)
+    }
+}
+
 /// Upper-cases the first character.
 pub(crate) fn capitalised(text: &str) -> String {
     let mut chars = text.chars();

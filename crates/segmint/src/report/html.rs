@@ -7,7 +7,7 @@ use askama::Template;
 use super::{SegmentReport, charts};
 use crate::data::IngestAudit;
 use crate::error::{Error, Result};
-use crate::profile::{ArchetypeMatch, Level, SegmentProfile, kpi_words};
+use crate::profile::{ArchetypeMatch, KpiSummary, Level, SegmentProfile, kpi_words};
 use crate::validate::{Check, Criterion, Scorecard, Verdict};
 
 pub(super) fn render(report: &SegmentReport) -> Result<String> {
@@ -141,13 +141,16 @@ impl Dashboard {
         let c = &r.clustering;
         let mut facts = vec![
             ("customers".into(), thousands(d.n_customers as f64)),
-            ("transaction lines".into(), thousands(d.n_transactions as f64)),
             ("segments".into(), c.n_clusters.to_string()),
-            (
+        ];
+        if d.n_transactions > 0 {
+            facts.insert(1, ("transaction lines".into(), thousands(d.n_transactions as f64)));
+            facts.push((
                 "period".into(),
                 format!("{} – {}", day(&d.period_start), day(&d.period_end)),
-            ),
-        ];
+            ));
+        }
+        let basis_numeric = r.features.basis.as_ref().map_or(Vec::new(), |b| b.numeric.clone());
         if let Some(sel) = &r.k_selection
             && let Some(row) = sel.table.iter().find(|s| s.k == sel.recommended)
         {
@@ -158,7 +161,12 @@ impl Dashboard {
             title: r.title.clone(),
             version: r.segmint_version.clone(),
             facts,
-            cards: r.segments.iter().enumerate().map(|(i, s)| card(i, s)).collect(),
+            cards: r
+                .segments
+                .iter()
+                .enumerate()
+                .map(|(i, s)| card(i, s, &basis_numeric))
+                .collect(),
             sizes_svg: charts::segment_sizes(r)?,
             sizes_legend: ["customers", "revenue", "customer lifetime value"]
                 .iter()
@@ -187,26 +195,44 @@ const CARD_KPIS: [(&str, &str, &str); 5] = [
     ("recency_days", "Last purchase", " days ago"),
 ];
 
-fn card(i: usize, s: &SegmentProfile) -> Card {
-    let metrics = CARD_KPIS
+fn card(i: usize, s: &SegmentProfile, basis: &[String]) -> Card {
+    let known: Vec<(&KpiSummary, &str, &str)> = CARD_KPIS
         .iter()
-        .filter_map(|&(column, label, unit)| {
-            let (k, label) = match s.kpi(column) {
-                Some(k) => (k, label),
-                None if column == "clv" => (s.kpi("clv_historical")?, "Historical value"),
-                None => return None,
+        .filter_map(|&(column, label, unit)| match s.kpi(column) {
+            Some(k) => Some((k, label, unit)),
+            None if column == "clv" => Some((s.kpi("clv_historical")?, "Historical value", unit)),
+            None => None,
+        })
+        .collect();
+    // A table without behavioural KPIs shows its numeric basis columns instead.
+    let shown = if known.is_empty() {
+        basis
+            .iter()
+            .filter_map(|b| s.kpi(b))
+            .take(CARD_KPIS.len())
+            .map(|k| (k, k.name.as_str(), ""))
+            .collect()
+    } else {
+        known
+    };
+    let metrics = shown
+        .into_iter()
+        .map(|(k, label, unit)| {
+            let direction = match k.higher_is_better {
+                Some(false) => " · lower is better",
+                _ => "",
             };
-            Some(Metric {
+            Metric {
                 label: label.into(),
                 value: k.mean.map_or("–".into(), |m| format!("{}{unit}", number(m))),
                 detail: format!(
-                    "median {} · index {}",
+                    "median {} · index {}{direction}",
                     k.median.map_or("–".into(), number),
                     k.index.map_or("–".into(), |v| format!("{v:.0}"))
                 ),
                 level: k.level_label().unwrap_or_else(|| "–".into()),
-                level_class: level_class(k.level),
-            })
+                level_class: level_class(k.level, k.higher_is_better),
+            }
         })
         .collect();
     let mut drivers = s.key_drivers.iter().map(|d| {
@@ -241,7 +267,14 @@ fn card(i: usize, s: &SegmentProfile) -> Card {
         metrics,
         driver,
         other_drivers: drivers.collect(),
-        who: s.composition.iter().map(|c| c.describe()).collect(),
+        who: s
+            .composition
+            .iter()
+            .map(|c| match c.marking() {
+                Some(marks) => format!("{} · marked by {marks}", c.describe()),
+                None => c.describe(),
+            })
+            .collect(),
     }
 }
 
@@ -530,8 +563,16 @@ fn method(r: &SegmentReport) -> Vec<(String, String)> {
     rows
 }
 
-fn level_class(level: Option<Level>) -> String {
-    level.map_or("lvl-none".into(), |l| format!("lvl-{}", l.key()))
+/// The badge colour of a level: green for the best quarter of the base down
+/// to red for the worst, read in the KPI's direction (a long time since the
+/// last purchase is red); blue shades for a KPI that is neither good nor bad high.
+fn level_class(level: Option<Level>, higher_is_better: Option<bool>) -> String {
+    match (level, higher_is_better) {
+        (None, _) => "lvl-none".into(),
+        (Some(l), None) => format!("lvl-neutral-{}", l.rank()),
+        (Some(l), Some(true)) => format!("lvl-{}", l.key()),
+        (Some(l), Some(false)) => format!("lvl-{}", Level::ALL[3 - l.rank()].key()),
+    }
 }
 
 fn capitalised(text: &str) -> String {
@@ -633,6 +674,23 @@ mod tests {
         ] {
             assert!(!html.contains(pattern), "found {pattern:?}");
         }
+    }
+
+    #[test]
+    fn a_level_is_coloured_in_its_kpis_direction() {
+        // The lapsed segment's many days since the last purchase are bad news: red, not green.
+        let recency = crate::profile::higher_is_better("recency_days");
+        assert_eq!(recency, Some(false));
+        assert_eq!(level_class(Some(Level::VeryHigh), recency), "lvl-low");
+        assert_eq!(level_class(Some(Level::Low), recency), "lvl-very_high");
+        let aov = crate::profile::higher_is_better("aov");
+        assert_eq!(level_class(Some(Level::VeryHigh), aov), "lvl-very_high");
+        // A customer-table column reads neither way.
+        assert_eq!(
+            level_class(Some(Level::High), crate::profile::higher_is_better("Age")),
+            "lvl-neutral-2"
+        );
+        assert_eq!(level_class(None, aov), "lvl-none");
     }
 
     #[test]

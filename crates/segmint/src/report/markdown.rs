@@ -201,6 +201,15 @@ fn write_profiles(md: &mut String, r: &SegmentReport) -> std::fmt::Result {
         if !s.composition.is_empty() {
             let parts: Vec<String> = s.composition.iter().map(|c| escape(&c.describe())).collect();
             writeln!(md, "- Who they are: {}", parts.join("; "))?;
+            let marks: Vec<String> = s
+                .composition
+                .iter()
+                .filter_map(|c| c.marking())
+                .map(|m| escape(&m))
+                .collect();
+            if !marks.is_empty() {
+                writeln!(md, "- Marked by: {}", marks.join("; "))?;
+            }
         }
         if !s.key_drivers.is_empty() {
             let drivers: Vec<String> = s.key_drivers.iter().map(|d| escape(&d.description)).collect();

@@ -113,6 +113,25 @@ pub struct KScore {
     pub bic: Option<f64>,
 }
 
+impl KScore {
+    /// The row of a k the method could not fit: not admissible, no indices.
+    fn unfitted(k: usize) -> Self {
+        KScore {
+            k,
+            inertia: f64::NAN,
+            silhouette: f64::NAN,
+            calinski_harabasz: f64::NAN,
+            davies_bouldin: f64::NAN,
+            smallest_share: 0.0,
+            admissible: false,
+            stability: None,
+            gap: None,
+            gap_s: None,
+            bic: None,
+        }
+    }
+}
+
 /// The whole table and the recommendation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KSelection {
@@ -134,14 +153,15 @@ pub fn select_k(x: ArrayView2<'_, f64>, options: &SelectOptions) -> Result<KSele
 
 /// [`select_k`] for any clustering method on mixed-type rows, also
 /// returning the fitted model of every k (in table order), so that a
-/// caller need not fit the chosen k again. The indices are computed in the
+/// caller need not fit the chosen k again (`None` for a k the method could
+/// not start, which is not admissible). The indices are computed in the
 /// encoded space ([`MixedRows::encoded`]); a Gaussian mixture's k is the
 /// one of lowest BIC.
 pub fn select_k_for(
     rows: MixedRows<'_>,
     method: Method,
     options: &SelectOptions,
-) -> Result<(KSelection, Vec<ClusterModel>)> {
+) -> Result<(KSelection, Vec<Option<ClusterModel>>)> {
     let n = rows.n_rows();
     check_range(n, options)?;
     let encoded = rows.encoded();
@@ -154,10 +174,18 @@ pub fn select_k_for(
         n_init: Some(options.n_init),
         cancel: options.cancel.clone(),
     };
-    let (mut table, models): (Vec<KScore>, Vec<ClusterModel>) = (options.k_min..=options.k_max)
+    let (mut table, models): (Vec<KScore>, Vec<Option<ClusterModel>>) = (options.k_min..=options.k_max)
         .map(|k| {
             options.cancel.check()?;
-            let model = method.clusterer(k, &settings).fit_rows(rows)?;
+            let model = match method.clusterer(k, &settings).fit_rows(rows) {
+                Ok(model) => model,
+                // A k the method cannot start (k-prototypes on few distinct
+                // rows) is left out of the vote, not the end of the choice.
+                Err(Error::InsufficientData { .. }) if method != Method::KMeans => {
+                    return Ok((KScore::unfitted(k), None));
+                }
+                Err(e) => return Err(e),
+            };
             let labels = model.labels();
             let sampled_labels: Vec<usize> = sampled.iter().map(|&i| labels[i]).collect();
             let sizes = segment_sizes(&labels, k);
@@ -189,7 +217,7 @@ pub fn select_k_for(
                     .then(|| mixture_bic(xs.view(), k, options.seed))
                     .flatten(),
             };
-            Ok((score, model))
+            Ok((score, Some(model)))
         })
         .collect::<Result<Vec<_>>>()?
         .into_iter()
