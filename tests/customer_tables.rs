@@ -234,3 +234,24 @@ fn bad_bases_are_named_errors() {
         .to_string();
     assert!(none.contains("transactions, a customer table or a survey"), "{none}");
 }
+
+/// k-prototypes cannot start some k on a categorical column of three
+/// values that follow the groups exactly: those k leave the vote, the rest decide.
+#[test]
+fn k_auto_skips_the_k_that_k_prototypes_cannot_start() {
+    let (mut table, truth) = mixed_table(300, 6);
+    let regions = ["north", "south", "east"];
+    table.categorical[0].1 = truth.iter().map(|&s| regions[s].to_string()).collect();
+    let r = Segmentation::new()
+        .seed(1)
+        .auto_k(SelectOptions {
+            stability_replicates: 5,
+            gap_references: 0,
+            ..SelectOptions::default()
+        })
+        .fit_data(table_only(&table))
+        .unwrap();
+    assert_eq!(r.report.clustering.n_clusters, 3);
+    let ari = adjusted_rand_index(&truth, &r.labels).unwrap();
+    assert!(ari >= 0.9, "ARI {ari}");
+}

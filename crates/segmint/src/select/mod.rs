@@ -340,13 +340,18 @@ fn mean_stability(
             options.seed,
             cancellable_kmeans_refit(k, 1, options.cancel.clone()),
         )?,
-        _ => bootstrap_stability(
+        _ => match bootstrap_stability(
             xs,
             labels,
             options.stability_replicates,
             options.seed,
             method_refit(method, k, rows.numeric.ncols(), rows.n_levels, options.cancel.clone()),
-        )?,
+        ) {
+            Ok(stability) => stability,
+            // A resample the method cannot start leaves the stability unknown.
+            Err(Error::InsufficientData { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        },
     };
     let seen: Vec<f64> = stability.mean_jaccard.into_iter().filter(|j| !j.is_nan()).collect();
     Ok((!seen.is_empty()).then(|| seen.iter().sum::<f64>() / seen.len() as f64))
