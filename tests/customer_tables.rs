@@ -255,3 +255,99 @@ fn k_auto_skips_the_k_that_k_prototypes_cannot_start() {
     let ari = adjusted_rand_index(&truth, &r.labels).unwrap();
     assert!(ari >= 0.9, "ARI {ari}");
 }
+
+/// The attitudinal study end to end: the synthetic survey measured, the
+/// respondents segmented on its items, named after the attitudes and
+/// profiled on the same customers' behaviour and demographics.
+#[test]
+fn the_attitudinal_study_names_the_four_attitudes_and_profiles_their_behaviour() {
+    use segmint::synth::{Attitude, SynthParams, generate, generate_survey};
+    let base = generate(&SynthParams::new(3000, 42)).unwrap();
+    let survey = generate_survey(base.transactions.customer_ids(), 42);
+    let items = survey.to_attributes();
+    let r = Segmentation::new()
+        .seed(42)
+        .k(4)
+        .as_of(base.as_of)
+        .fit_data(CustomerData {
+            transactions: Some(&base.transactions),
+            audit: None,
+            sources: base.sources(),
+            survey: Some(&items),
+        })
+        .unwrap();
+    assert_eq!(r.report.features.columns.len(), 16, "the items are the basis");
+    assert!(r.report.features.notes.iter().any(|n| n.starts_with("survey: KMO")));
+    let mut names: Vec<&str> = r.report.segments.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "Innovators",
+            "Practical Pragmatists",
+            "Quality Enthusiasts",
+            "Value Seekers"
+        ]
+    );
+    let truth: Vec<usize> = survey
+        .attitudes
+        .iter()
+        .map(|a| Attitude::ALL.iter().position(|x| x == a).unwrap())
+        .collect();
+    assert!(adjusted_rand_index(&truth, &r.labels).unwrap() > 0.8);
+    for segment in &r.report.segments {
+        for kpi in ["aov", "frequency", "clv", "engagement_score"] {
+            assert!(
+                segment.kpi(kpi).and_then(|k| k.level).is_some(),
+                "{kpi} of {}",
+                segment.name
+            );
+        }
+        assert!(!segment.key_drivers.is_empty());
+        assert!(segment.composition.iter().any(|c| c.attribute == "region"));
+    }
+    let measurable = r.report.scorecard.as_ref().unwrap();
+    assert!(serde_json::to_string(measurable).unwrap().contains("alpha"));
+}
+
+/// bfi (psych): 2,800 respondents, 25 items on a 1–6 scale with missing
+/// answers, and gender, education and age beside them in the same file.
+#[test]
+fn bfi_segments_as_a_survey_with_demographics_beside_it() {
+    let Some(path) = shared_data("bfi/bfi.csv") else {
+        return;
+    };
+    let (table, audit) = read_attributes(&path, "id", &ReadOptions::default()).unwrap();
+    assert_eq!(audit.rows_read, 2800);
+    let demographic = ["gender", "education", "age"];
+    let split = |keep: &dyn Fn(&str) -> bool| Attributes {
+        ids: table.ids.clone(),
+        numeric: table.numeric.iter().filter(|(n, _)| keep(n)).cloned().collect(),
+        categorical: Vec::new(),
+    };
+    let survey = split(&|n| !demographic.contains(&n));
+    let demographics = split(&|n| demographic.contains(&n));
+    assert_eq!(survey.numeric.len(), 25);
+    let r = Segmentation::new()
+        .seed(3)
+        .k(3)
+        .fit_data(CustomerData {
+            sources: Sources {
+                customers: Some(&demographics),
+                ..Sources::default()
+            },
+            survey: Some(&survey),
+            ..CustomerData::default()
+        })
+        .unwrap();
+    assert_eq!(r.labels.len(), 2800, "every respondent segmented");
+    let basis = r.report.features.basis.as_ref().unwrap();
+    assert_eq!(basis.numeric.len(), 25);
+    // psych's bfi has missing answers on every item but a few; each is imputed and counted.
+    assert!(basis.imputed.iter().map(|(_, n)| n).sum::<usize>() > 0);
+    assert!(r.report.features.notes.iter().any(|n| n.starts_with("survey: KMO")));
+    assert!(
+        r.report.segments[0].kpi("age").is_some(),
+        "demographics describe the segments"
+    );
+}

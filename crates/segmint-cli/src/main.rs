@@ -13,7 +13,7 @@ use segmint::data::{
     read_products, read_transactions_reporting, write_attributes,
 };
 use segmint::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
-use segmint::pipeline::{AttitudinalSegmentation, ClusterBasis};
+use segmint::pipeline::AttitudinalSegmentation;
 use segmint::pipeline::{CustomerData, Segmentation, SegmentationResult};
 use segmint::preprocess::{LogTransform, MissingValues};
 use segmint::profile::Catalogue;
@@ -579,11 +579,12 @@ fn main() -> Result<()> {
             ..
         } => demo(out, customers, &model),
         Command::Demo {
+            out,
             customers,
             model,
             basis,
             ..
-        } => demo_attitudinal(customers, basis, &model),
+        } => demo_attitudinal(out, customers, basis, &model),
         Command::Run {
             transactions,
             columns,
@@ -652,36 +653,54 @@ fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<()> {
     Ok(())
 }
 
-/// The attitudinal path on the synthetic survey: adequacy, factors, scales,
-/// segments by their factor means, the scorecard and the ground truth.
-fn demo_attitudinal(customers: usize, basis: Basis, model: &ModelArgs) -> Result<()> {
+/// The attitudinal study on the synthetic base: its survey measured
+/// (adequacy, factors, scales), segments formed on the items or the factor
+/// scores, profiled on the same customers' behaviour and demographics, named
+/// after the attitudes, and the report files written; then the ground truth.
+fn demo_attitudinal(out: PathBuf, customers: usize, basis: Basis, model: &ModelArgs) -> Result<()> {
     let base = generate(&SynthParams::new(customers, model.seed))?;
     let survey = generate_survey(base.transactions.customer_ids(), model.seed);
-    let behavioural = model.segmentation()?;
-    let settings = AttitudinalSegmentation {
-        k: behavioural.k,
-        select: behavioural.select.clone(),
-        basis: match basis {
-            Basis::Items => ClusterBasis::RawItems,
-            Basis::Factors => ClusterBasis::FactorScores,
-        },
+    let items = survey.to_attributes();
+    let measured = AttitudinalSegmentation {
         seed: model.seed,
-        validate: behavioural.validate.clone(),
         ..AttitudinalSegmentation::default()
+    }
+    .measure(&items)?;
+    print_measurement(&measured);
+    let mut segmentation = model
+        .segmentation()?
+        .as_of(base.as_of)
+        .title(format!("segmint attitudinal demo: {customers} synthetic respondents"));
+    segmentation.basis = match basis {
+        Basis::Items => vec![segmint::pipeline::SURVEY.into()],
+        Basis::Factors => (0..measured.factors.n_factors())
+            .map(|f| measured.factor_name(f))
+            .collect(),
     };
-    let r = settings.fit(&survey.to_attributes())?;
+    let result = segmentation.fit_data(CustomerData {
+        transactions: Some(&base.transactions),
+        audit: None,
+        sources: base.sources(),
+        survey: Some(&items),
+    })?;
+    finish(&out, &result)?;
+    print_true_attitudes(&survey, &result);
+    Ok(())
+}
+
+fn print_measurement(m: &segmint::pipeline::SurveyMeasurement) {
     println!(
         "{} respondents, {} items: KMO {:.3} ({}), Bartlett χ² {:.0} (df {}, p {:.1e})",
-        r.ids.len(),
-        r.items.len(),
-        r.kmo.overall,
-        r.kmo.band.name(),
-        r.bartlett.statistic,
-        r.bartlett.df,
-        r.bartlett.p_value
+        m.scores.nrows(),
+        m.items.len(),
+        m.kmo.overall,
+        m.kmo.band.name(),
+        m.bartlett.statistic,
+        m.bartlett.df,
+        m.bartlett.p_value
     );
-    println!("{} factors (minres, varimax); scales:", r.factors.n_factors());
-    for scale in &r.scales {
+    println!("{} factors (minres, varimax); scales:", m.factors.n_factors());
+    for scale in &m.scales {
         println!(
             "  {:<12} α = {:.3}  {}",
             scale.name,
@@ -689,40 +708,39 @@ fn demo_attitudinal(customers: usize, basis: Basis, model: &ModelArgs) -> Result
             scale.items.join(", ")
         );
     }
-    if let Some(sel) = &r.k_selection {
-        println!("\nChoosing k: {}", sel.reason);
-    }
-    let k = r.segment_factor_means.nrows();
-    print!("\n{:>7} {:>9}", "segment", "customers");
-    for f in 0..r.factors.n_factors() {
-        let name = r.scales.iter().find(|s| s.factor == f).map_or("-", |s| s.name.as_str());
-        print!(" {name:>12}");
-    }
-    println!("  true attitude (share)");
-    for s in 0..k {
-        let members: Vec<Attitude> = (0..r.labels.len())
-            .filter(|&i| r.labels[i] == s)
-            .map(|i| survey.attitudes[i])
+}
+
+/// The generator's true attitude of each named segment.
+fn print_true_attitudes(survey: &segmint::synth::Survey, result: &SegmentationResult) {
+    let attitude_of: std::collections::HashMap<&str, Attitude> = survey
+        .ids
+        .iter()
+        .map(String::as_str)
+        .zip(survey.attitudes.iter().copied())
+        .collect();
+    println!("\nTrue attitudes in each named segment (the generator's ground truth):");
+    for profile in &result.report.segments {
+        let members: Vec<Attitude> = result
+            .features
+            .ids()
+            .iter()
+            .zip(&result.labels)
+            .filter(|(_, l)| **l == profile.segment)
+            .filter_map(|(id, _)| attitude_of.get(id.as_str()).copied())
             .collect();
-        print!("{s:>7} {:>9}", members.len());
-        for mean in r.segment_factor_means.row(s) {
-            print!(" {mean:>12.2}");
-        }
         let (top, count) = Attitude::ALL
             .iter()
             .map(|a| (a, members.iter().filter(|m| *m == a).count()))
             .max_by_key(|(_, c)| *c)
             .expect("four attitudes");
         println!(
-            "  {} ({:.0}%)",
-            top.name(),
-            100.0 * count as f64 / members.len().max(1) as f64
+            "  segment {} \"{}\": {:.0}% {}",
+            profile.segment,
+            profile.name,
+            100.0 * count as f64 / members.len().max(1) as f64,
+            top.name()
         );
     }
-    if let Some(card) = &r.scorecard {
-        print_scorecard(card);
-    }
-    Ok(())
 }
 
 fn run(

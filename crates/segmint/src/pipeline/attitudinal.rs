@@ -212,8 +212,9 @@ impl AttitudinalSegmentation {
         })
     }
 
-    /// Adequacy, factors, scales and scores of the survey items.
-    fn measure(&self, survey: &Attributes) -> Result<Measured> {
+    /// Adequacy, factors, scales and scores of the survey items (every
+    /// numeric column of `survey`): what the survey measures, before any clustering.
+    pub fn measure(&self, survey: &Attributes) -> Result<SurveyMeasurement> {
         let items: Vec<String> = survey.numeric.iter().map(|(name, _)| name.clone()).collect();
         if items.len() < 3 {
             return Err(Error::InsufficientData {
@@ -242,7 +243,7 @@ impl AttitudinalSegmentation {
         let (complete, answers_imputed) = impute_item_means(answers.view());
         let scores = factors.transform(complete.view())?;
         let scales = scales(&factors, &items, complete.view())?;
-        Ok(Measured {
+        Ok(SurveyMeasurement {
             items,
             kmo,
             bartlett,
@@ -284,16 +285,66 @@ impl AttitudinalSegmentation {
 }
 
 /// What the survey items say before any clustering.
-struct Measured {
-    items: Vec<String>,
-    kmo: Kmo,
-    bartlett: Bartlett,
-    factors: FactorAnalysis,
-    scales: Vec<Scale>,
-    scores: Array2<f64>,
+#[derive(Debug, Clone)]
+pub struct SurveyMeasurement {
+    /// The items, in column order.
+    pub items: Vec<String>,
+    /// Sampling adequacy.
+    pub kmo: Kmo,
+    /// Bartlett's test of sphericity.
+    pub bartlett: Bartlett,
+    /// The factor model (minres, rotated).
+    pub factors: FactorAnalysis,
+    /// The scales read off the loadings, with their α.
+    pub scales: Vec<Scale>,
+    /// Factor scores (regression method), respondents × factors.
+    pub scores: Array2<f64>,
     /// The answers with missing ones replaced by the item mean.
-    complete: Array2<f64>,
-    answers_imputed: usize,
+    pub complete: Array2<f64>,
+    /// Answers imputed.
+    pub answers_imputed: usize,
+}
+
+impl SurveyMeasurement {
+    /// The name of factor `f`: its scale's name, else `factor <f+1>`.
+    pub fn factor_name(&self, f: usize) -> String {
+        self.scales
+            .iter()
+            .find(|s| s.factor == f)
+            .map_or_else(|| format!("factor {}", f + 1), |s| s.name.clone())
+    }
+
+    /// The scales of two items or more, as the scorecard's Measurable check takes them.
+    pub fn reliabilities(&self) -> Vec<ScaleReliability> {
+        self.scales
+            .iter()
+            .filter(|s| s.items.len() >= 2)
+            .map(|s| ScaleReliability {
+                name: s.name.clone(),
+                alpha: s.alpha,
+                n_items: s.items.len(),
+            })
+            .collect()
+    }
+
+    /// One line for the report: adequacy, factors and scales with α.
+    pub fn describe(&self) -> String {
+        let scales: Vec<String> = self
+            .scales
+            .iter()
+            .map(|s| format!("{} (α {:.2}: {})", s.name, s.alpha, s.items.join(", ")))
+            .collect();
+        format!(
+            "survey: KMO {:.2} ({}), Bartlett χ² {:.0} (df {}, p {:.1e}); {} factors (minres, varimax); scales {}",
+            self.kmo.overall,
+            self.kmo.band.name(),
+            self.bartlett.statistic,
+            self.bartlett.df,
+            self.bartlett.p_value,
+            self.factors.n_factors(),
+            scales.join("; ")
+        )
+    }
 }
 
 /// Demographics aligned with the respondents.

@@ -35,10 +35,32 @@ impl Origin {
     }
 }
 
-/// One source: its ids and its columns.
+/// One source: its ids, its columns and the columns its group word stands for.
 pub(crate) struct Source<'a> {
     pub origin: Origin,
     pub table: std::borrow::Cow<'a, Attributes>,
+    pub group: Vec<String>,
+}
+
+impl<'a> Source<'a> {
+    /// A customer table: its group is every column.
+    pub fn customers(table: &'a Attributes) -> Self {
+        Source {
+            origin: Origin::Customers,
+            group: table.column_names().iter().map(|n| (*n).to_owned()).collect(),
+            table: std::borrow::Cow::Borrowed(table),
+        }
+    }
+
+    /// A survey (`table`: the items and what was derived from them); its
+    /// group is the items, every numeric column of `items`.
+    pub fn survey(table: &'a Attributes, items: &Attributes) -> Self {
+        Source {
+            origin: Origin::Survey,
+            group: items.numeric.iter().map(|(n, _)| n.clone()).collect(),
+            table: std::borrow::Cow::Borrowed(table),
+        }
+    }
 }
 
 /// The sources side by side, with the basis resolved.
@@ -64,6 +86,7 @@ pub(crate) fn behaviour_source(features: &CustomerTable) -> Source<'static> {
         .collect();
     Source {
         origin: Origin::Behaviour,
+        group: RFM_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
         table: std::borrow::Cow::Owned(Attributes {
             ids: features.ids().to_vec(),
             numeric,
@@ -173,8 +196,8 @@ fn resolve(sources: &[Source<'_>], terms: &[String]) -> Result<(Vec<String>, Vec
                     format!("a group whose source was given (the {} file is missing)", group.name()),
                 )
             })?;
-            for name in group_columns(source) {
-                add(&name, group);
+            for name in &source.group {
+                add(name, group);
             }
             continue;
         }
@@ -185,16 +208,6 @@ fn resolve(sources: &[Source<'_>], terms: &[String]) -> Result<(Vec<String>, Vec
         add(term, found.origin);
     }
     Ok((basis, origins))
-}
-
-/// The columns a group word stands for: the RFM features of the
-/// behaviour, every survey item, every customer-table column.
-fn group_columns(source: &Source<'_>) -> Vec<String> {
-    match source.origin {
-        Origin::Behaviour => RFM_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-        Origin::Survey => source.table.numeric.iter().map(|(n, _)| n.clone()).collect(),
-        Origin::Customers => source.table.column_names().iter().map(|n| (*n).to_owned()).collect(),
-    }
 }
 
 fn unknown_column(sources: &[Source<'_>], name: &str) -> Error {

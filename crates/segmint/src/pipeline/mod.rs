@@ -9,7 +9,7 @@
 mod attitudinal;
 mod join;
 
-pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, Scale};
+pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, Scale, SurveyMeasurement};
 pub use join::{BEHAVIOUR, SURVEY};
 
 use std::borrow::Cow;
@@ -26,11 +26,17 @@ use crate::preprocess::{BasisOptions, BasisPreparation, LogTransform, PreparedBa
 use crate::profile::{Catalogue, NamingOptions, name_segments, profile_segments, segment_composition};
 use crate::report::{BasisSummary, ClusteringSummary, DataSummary, FeatureSummary, SegmentReport};
 use crate::select::{KSelection, SelectOptions, select_k_for};
-use crate::validate::{Scorecard, ValidateOptions, ValidationInput, validate};
+use crate::validate::{ScaleReliability, Scorecard, ValidateOptions, ValidationInput, validate};
 use join::{Joined, Origin, Source};
 
 /// The default number of segments: one per behavioural archetype.
 pub const DEFAULT_K: usize = 4;
+
+/// Clustering runs on a basis of survey answers (unless set): attitudes
+/// overlap more than purchase behaviour, and one k-means++ start settles in
+/// a poorer optimum often enough to merge two attitudes (the attitudinal
+/// path's setting, and scikit-learn's default before 1.4).
+pub const SURVEY_N_INIT: usize = 10;
 
 /// Features whose long right tail is log-transformed before scaling.
 pub const LOG_FEATURES: [&str; 3] = ["frequency", "monetary", "aov"];
@@ -236,13 +242,20 @@ impl Segmentation {
             .map(|tx| self.behaviour(tx, data.sources, &mut notes))
             .transpose()?;
         self.cancel.check()?;
-        let joined = join::join(&sources_of(behaviour.as_ref(), &data), &self.basis)?;
+        let survey = data.survey.map(|s| measured_survey(s, self.seed, &mut notes));
+        let (survey_table, measurement) = match &survey {
+            Some((table, measured)) => (Some(table), measured.as_ref()),
+            None => (None, None),
+        };
+        let sources = sources_of(behaviour.as_ref(), &data, survey_table);
+        let joined = join::join(&sources, &self.basis)?;
         let (preparation, prepared) =
             BasisPreparation::fit(&joined.table, &joined.basis, &self.basis_options(&joined))?;
         let kept = subset(&joined.table, &prepared.rows);
         self.cancel.check()?;
         let method = self.method.resolve(prepared.categorical.ncols() > 0);
-        let (k_selection, segments) = self.cluster(prepared.rows(), method)?;
+        let runs = self.runs_for(&joined);
+        let (k_selection, segments) = runs.cluster(prepared.rows(), method)?;
         let labels = segments.labels();
         let k = segments.n_segments();
         self.cancel.check()?;
@@ -259,7 +272,7 @@ impl Segmentation {
             }
         }
         // Named before validation: the scorecard checks that each segment has its own strategy.
-        name_segments(&mut profiles, &self.naming)?;
+        name_segments(&mut profiles, &self.naming_for(&joined))?;
         let strategies: Vec<String> = profiles.iter().map(|s| s.playbook_name().into()).collect();
         let reachable = match data.sources.customers {
             Some(customers) => self.reachability(customers, &data, &kept.ids, &mut notes)?,
@@ -275,6 +288,7 @@ impl Segmentation {
                     reachable: reachable.as_deref(),
                     strategies: &strategies,
                     names: &preparation.encoded_names(),
+                    scales: &measurement.map(SurveyMeasurement::reliabilities).unwrap_or_default(),
                 };
                 self.scorecard(&features, encoded.view(), &labels, context, options)
             })
@@ -289,7 +303,7 @@ impl Segmentation {
                 algorithm: segments.model.description().into(),
                 n_clusters: k,
                 seed: self.seed,
-                n_init: self.n_init_used(method, k),
+                n_init: runs.n_init_used(method, k),
                 inertia: segments.model.cost(),
                 n_iter: segments.model.n_iter(),
                 converged: segments.model.converged(),
@@ -330,19 +344,27 @@ impl Segmentation {
 
     /// The preparation options for this basis: the behavioural features
     /// follow their own definition (the money and count features are
-    /// logged), the other columns the user's rule.
+    /// logged), survey answers are never logged (a skewed item is an
+    /// attitude most respondents share, not a long tail of money), the other
+    /// columns follow the user's rule.
     fn basis_options(&self, joined: &Joined) -> BasisOptions {
-        let is_behaviour = |name: &str| joined.origin.get(name) == Some(&Origin::Behaviour);
-        let trusted: Vec<String> = joined.basis.iter().filter(|c| is_behaviour(c)).cloned().collect();
+        let origin = |name: &str| joined.origin.get(name).copied();
+        let trusted: Vec<String> = joined
+            .basis
+            .iter()
+            .filter(|c| origin(c) == Some(Origin::Behaviour))
+            .cloned()
+            .collect();
+        let skewed = |name: &str| {
+            let values = joined.table.numeric.iter().find(|(n, _)| n == name);
+            values.is_some_and(|(_, v)| crate::preprocess::is_skewed(v))
+        };
         let log = match &self.preparation.log {
-            LogTransform::Skewed if !trusted.is_empty() => {
-                let logged = joined.basis.iter().filter(|c| match is_behaviour(c) {
-                    true => LOG_FEATURES.contains(&c.as_str()),
-                    false => joined
-                        .table
-                        .numeric
-                        .iter()
-                        .any(|(n, v)| n == *c && crate::preprocess::is_skewed(v)),
+            LogTransform::Skewed => {
+                let logged = joined.basis.iter().filter(|c| match origin(c) {
+                    Some(Origin::Behaviour) => LOG_FEATURES.contains(&c.as_str()),
+                    Some(Origin::Survey) => false,
+                    _ => skewed(c),
                 });
                 LogTransform::Columns(logged.cloned().collect())
             }
@@ -352,6 +374,38 @@ impl Segmentation {
             log,
             trusted,
             ..self.preparation.clone()
+        }
+    }
+
+    /// The catalogues the segments are named by: with a survey in the basis
+    /// and the built-in catalogues, the attitudes its scales measure come first.
+    fn naming_for(&self, joined: &Joined) -> NamingOptions {
+        let survey_in_basis = joined
+            .basis
+            .iter()
+            .any(|b| joined.origin.get(b) == Some(&Origin::Survey));
+        if survey_in_basis && self.naming == NamingOptions::default() {
+            let mut naming = self.naming.clone();
+            naming.catalogues.insert(0, Catalogue::survey_attitudes());
+            naming
+        } else {
+            self.naming.clone()
+        }
+    }
+
+    /// These settings, with [`SURVEY_N_INIT`] runs when the basis holds
+    /// survey answers and no number of runs was asked for.
+    fn runs_for(&self, joined: &Joined) -> Cow<'_, Segmentation> {
+        let survey_in_basis = joined
+            .basis
+            .iter()
+            .any(|b| joined.origin.get(b) == Some(&Origin::Survey));
+        match self.n_init {
+            None if survey_in_basis => Cow::Owned(Segmentation {
+                n_init: Some(SURVEY_N_INIT),
+                ..self.clone()
+            }),
+            _ => Cow::Borrowed(self),
         }
     }
 
@@ -445,22 +499,48 @@ impl Segmentation {
     }
 }
 
-/// The sources present, behaviour first.
-fn sources_of<'a>(behaviour: Option<&CustomerTable>, data: &CustomerData<'a>) -> Vec<Source<'a>> {
+/// The sources present, behaviour first; `survey` is the survey with its
+/// factor scores beside the items.
+fn sources_of<'a>(
+    behaviour: Option<&CustomerTable>,
+    data: &CustomerData<'a>,
+    survey: Option<&'a Attributes>,
+) -> Vec<Source<'a>> {
     let mut sources: Vec<Source<'a>> = behaviour.map(join::behaviour_source).into_iter().collect();
-    if let Some(customers) = data.sources.customers {
-        sources.push(Source {
-            origin: Origin::Customers,
-            table: Cow::Borrowed(customers),
-        });
-    }
-    if let Some(survey) = data.survey {
-        sources.push(Source {
-            origin: Origin::Survey,
-            table: Cow::Borrowed(survey),
-        });
+    sources.extend(data.sources.customers.map(Source::customers));
+    if let (Some(measured), Some(items)) = (survey, data.survey) {
+        sources.push(Source::survey(measured, items));
     }
     sources
+}
+
+/// The survey with its factor scores as descriptor columns (named after
+/// their scales), and what it measures; a survey the factor analysis cannot
+/// read is segmented on its items alone, with a note.
+fn measured_survey(survey: &Attributes, seed: u64, notes: &mut Vec<String>) -> (Attributes, Option<SurveyMeasurement>) {
+    let settings = AttitudinalSegmentation {
+        seed,
+        ..AttitudinalSegmentation::default()
+    };
+    match settings.measure(survey) {
+        Ok(measured) => {
+            notes.push(measured.describe());
+            let mut table = survey.clone();
+            for f in 0..measured.scores.ncols() {
+                let mut name = measured.factor_name(f);
+                if table.column_names().contains(&name.as_str()) {
+                    name = format!("factor_{name}");
+                }
+                table.numeric.push((name, measured.scores.column(f).to_vec()));
+            }
+            // The items group stays the items: the factor scores describe.
+            (table, Some(measured))
+        }
+        Err(e) => {
+            notes.push(format!("survey scales not measured: {e}"));
+            (survey.clone(), None)
+        }
+    }
 }
 
 /// The rows `rows` of a table.
@@ -565,6 +645,7 @@ struct ScorecardContext<'a> {
     reachable: Option<&'a [bool]>,
     strategies: &'a [String],
     names: &'a [String],
+    scales: &'a [ScaleReliability],
 }
 
 impl Segmentation {
@@ -590,6 +671,7 @@ impl Segmentation {
             value: value.as_deref(),
             reachable: context.reachable,
             strategies: Some(context.strategies),
+            scales: context.scales,
             ..ValidationInput::new(z, context.names, labels)
         };
         let options = ValidateOptions {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::LevelRange;
+use super::{Level, LevelRange};
 use crate::error::{Error, Result};
 
 const BEHAVIOURAL: &str = include_str!("catalogues/behavioural.toml");
@@ -79,6 +79,40 @@ impl Catalogue {
     pub fn attitudinal() -> Catalogue {
         Self::from_toml(ATTITUDINAL, Path::new("<built-in attitudinal.toml>"))
             .expect("the built-in attitudinal catalogue is valid (tested)")
+    }
+
+    /// The attitudinal archetypes recognised from a survey that measures them:
+    /// each by its own attitude's factor score (`price`, `quality`,
+    /// `innovation`, `practical`: the scales of segmint's synthetic survey, or
+    /// of any survey whose item prefixes say the same) at the top of the base
+    /// and the attitudes that pull the other way low, with the playbooks of
+    /// [`Self::attitudinal`].
+    pub fn survey_attitudes() -> Catalogue {
+        // (archetype, defining scale, scales expected low to moderate)
+        let defining: [(&str, &str, &[&str]); 4] = [
+            ("Value Seekers", "price", &["quality", "innovation"]),
+            ("Quality Enthusiasts", "quality", &["price", "practical"]),
+            ("Innovators", "innovation", &["price", "practical"]),
+            ("Practical Pragmatists", "practical", &["quality", "innovation"]),
+        ];
+        let mut catalogue = Self::attitudinal();
+        catalogue.name = "attitudinal survey".into();
+        catalogue.description =
+            "Why customers buy, as their survey answers say: price, quality, novelty or practicality.".into();
+        for archetype in &mut catalogue.archetypes {
+            let (_, scale, low) = defining
+                .iter()
+                .find(|(name, ..)| *name == archetype.name)
+                .expect("the four attitudinal archetypes");
+            archetype.expect = std::iter::once(((*scale).to_owned(), LevelRange::single(Level::VeryHigh)))
+                .chain(
+                    low.iter()
+                        .map(|s| ((*s).to_owned(), LevelRange::new(Level::Low, Level::Moderate))),
+                )
+                .collect();
+            archetype.required = vec![(*scale).to_owned()];
+        }
+        catalogue
     }
 
     /// Both built-in catalogues, behavioural first (it names the segments).
