@@ -249,6 +249,9 @@ struct ColumnArgs {
     /// End of the observation window (a date; default: the latest transaction).
     #[arg(long)]
     as_of: Option<String>,
+    /// Drop rows that repeat an earlier row exactly (by default they are kept and counted).
+    #[arg(long)]
+    drop_duplicates: bool,
 }
 
 /// `--on-bad-row`.
@@ -297,6 +300,7 @@ impl ColumnArgs {
             },
             date_format: self.date_format(),
             not_after: None,
+            drop_duplicate_lines: self.drop_duplicates,
         })
     }
 
@@ -322,7 +326,8 @@ impl ColumnArgs {
         let (mapping, options) = (self.mapping()?, self.read_options()?);
         let read = read_transactions_reporting(path, &mapping, &options, &|bytes| bar.set_position(bytes));
         bar.finish_and_clear();
-        let (tx, audit) = read?;
+        let (tx, mut audit) = read?;
+        audit.late_dates = segmint::data::late_dates(&tx, self.as_of()?);
         print_audit(&audit);
         Ok((tx, audit))
     }
@@ -384,6 +389,15 @@ fn print_audit(audit: &IngestAudit) {
     );
     for (reason, rows) in &audit.dropped {
         println!("  dropped {:>9}  {}", rows.count, reason.describe());
+    }
+    if audit.duplicate_rows > 0 && audit.dropped_for(segmint::data::DropReason::DuplicateLine) == 0 {
+        println!(
+            "  {} rows repeat an earlier row exactly (kept; --drop-duplicates drops them)",
+            audit.duplicate_rows
+        );
+    }
+    if let Some(late) = &audit.late_dates {
+        eprintln!("warning: {}", late.describe());
     }
 }
 

@@ -407,3 +407,97 @@ fn a_user_catalogue_names_the_segments_and_a_broken_one_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+/// `features` on a file, with extra arguments; the columns are `c,d,a`.
+fn features_of(name: &str, body: &str, extra: &[&str]) -> (Output, PathBuf) {
+    let dir = scratch(name);
+    let csv = dir.join("tx.csv");
+    std::fs::write(&csv, body).unwrap();
+    let out = dir.join("features.csv");
+    let mut args = vec![
+        "features",
+        "--transactions",
+        csv.to_str().unwrap(),
+        "--customer-col",
+        "c",
+        "--date-col",
+        "d",
+        "--amount-col",
+        "a",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    (segmint(&args), out)
+}
+
+/// 121 rows of 12 customers; a quote opens on row 11 (line 12) and is never closed.
+fn unclosed_quote_rows() -> String {
+    let mut body = String::from("c,d,a\n");
+    for i in 0..121 {
+        let amount = if i == 10 {
+            "\"2".to_string()
+        } else {
+            format!("{}", i + 1)
+        };
+        body += &format!("C{},2024-01-{:02},{amount}\n", i % 12, i % 28 + 1);
+    }
+    body
+}
+
+#[test]
+fn an_unclosed_quote_is_counted_line_by_line_or_fails_naming_its_line() {
+    let (run, _) = features_of("unclosed", &unclosed_quote_rows(), &[]);
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("read 121 rows"), "{stdout}");
+    assert!(stdout.contains("kept 10"), "{stdout}");
+    assert!(stdout.contains("111  inside a quote that is never closed"), "{stdout}");
+    let (strict, _) = features_of("unclosed-strict", &unclosed_quote_rows(), &["--strict"]);
+    assert!(!strict.status.success());
+    let stderr = text(&strict.stderr);
+    assert!(stderr.contains("tx.csv line 12: malformed CSV"), "{stderr}");
+}
+
+#[test]
+fn strict_errors_name_the_line_an_editor_shows() {
+    let body = "c,d,a\r\nx,2024-01-01,1\r\n\r\n\r\ny,2024-01-02,one\r\n";
+    let (run, _) = features_of("crlf-lines", body, &["--strict"]);
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("tx.csv line 5, column \"a\""), "{stderr}");
+}
+
+#[test]
+fn a_date_centuries_beyond_the_rest_is_named_on_stderr() {
+    let mut body = String::from("c,d,a\n");
+    for i in 0..20 {
+        body += &format!("C{},2024-01-{:02},{}\n", i % 5, i + 1, i + 1);
+    }
+    body += "LATE,2999-01-01,5\n";
+    let (run, _) = features_of("late-date", &body, &[]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("1 transaction lines are dated far beyond"), "{stderr}");
+    assert!(stderr.contains("customer \"LATE\" on 2999-01-01"), "{stderr}");
+    let (run, _) = features_of("late-as-of", &body, &["--as-of", "2024-01-15"]);
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("6 transaction lines are dated after the end of observation 2024-01-15"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn duplicate_rows_are_reported_and_dropped_on_request() {
+    let body = "c,d,a\nx,2024-01-01,1\nx,2024-01-01,1\ny,2024-01-02,2\nx,2024-01-01,1\n";
+    let (run, _) = features_of("dupes", body, &[]);
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("kept 4"), "{stdout}");
+    assert!(
+        stdout.contains("2 rows repeat an earlier row exactly (kept"),
+        "{stdout}"
+    );
+    let (run, _) = features_of("dupes-dropped", body, &["--drop-duplicates"]);
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("kept 2"), "{stdout}");
+    assert!(stdout.contains("2  exact duplicate of an earlier line"), "{stdout}");
+}

@@ -159,6 +159,11 @@ pub struct ReadOptions {
     /// dropped and counted, or an error in strict mode.
     #[serde(default)]
     pub not_after: Option<i64>,
+    /// Drop rows that repeat an earlier row exactly (counted as
+    /// [`DropReason::DuplicateLine`]); by default they are kept and counted in
+    /// [`IngestAudit::duplicate_rows`].
+    #[serde(default)]
+    pub drop_duplicate_lines: bool,
 }
 
 fn default_true() -> bool {
@@ -174,6 +179,7 @@ impl Default for ReadOptions {
             header: true,
             on_bad_row: BadRowPolicy::Drop,
             not_after: None,
+            drop_duplicate_lines: false,
         }
     }
 }
@@ -546,6 +552,19 @@ mod tests {
     }
 
     #[test]
+    fn strict_errors_name_the_physical_line_on_crlf_files_and_after_blank_lines() {
+        let crlf = "cust,date,amount\r\na,2024-01-01,10\r\nb,2024-01-02,ten\r\n";
+        let err = read(crlf, &cols(), BadRowPolicy::Fail).unwrap_err().to_string();
+        assert!(err.contains("t.csv line 3,"), "{err}");
+        let blanks = "cust,date,amount\n\na,2024-01-01,10\n\n\nb,2024-01-02,ten\n";
+        let err = read(blanks, &cols(), BadRowPolicy::Fail).unwrap_err().to_string();
+        assert!(err.contains("t.csv line 6,"), "{err}");
+        let quoted = "cust,date,amount\r\n\"a\",2024-01-01,10\r\n\r\nb,2024-01-02,ten\r\n";
+        let err = read(quoted, &cols(), BadRowPolicy::Fail).unwrap_err().to_string();
+        assert!(err.contains("t.csv line 4,"), "{err}");
+    }
+
+    #[test]
     fn unparsable_date_in_strict_mode_says_what_was_expected() {
         let text = "cust,date,amount\na,31/01/2024,10\n";
         let err = read(text, &cols(), BadRowPolicy::Fail).unwrap_err().to_string();
@@ -701,8 +720,11 @@ mod tests {
     #[test]
     fn malformed_quoting_is_a_csv_error_with_a_line() {
         let text = "cust,date,amount\na,2024-01-01,1\n\"b,2024-01-01,1\n";
-        // An unterminated quote swallows the rest of the file as one field: the row is short.
+        // An unterminated quote swallows the rest of the file: the line where it opened is counted.
         let (_, audit) = read(text, &cols(), BadRowPolicy::Drop).unwrap();
-        assert_eq!(audit.dropped_for(DropReason::TooFewFields), 1);
+        assert_eq!(audit.dropped_for(DropReason::UnclosedQuote), 1);
+        assert_eq!(audit.dropped[&DropReason::UnclosedQuote].examples[0].line, 3);
+        let err = read(text, &cols(), BadRowPolicy::Fail).unwrap_err().to_string();
+        assert!(err.starts_with("t.csv line 3: malformed CSV"), "{err}");
     }
 }
