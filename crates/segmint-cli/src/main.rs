@@ -5,17 +5,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use segmint::data::CustomerTable;
 use segmint::data::{
     Attributes, BadRowPolicy, DateFormat, DateParser, IngestAudit, InteractionColumns, Interactions, JoinReport,
     ProductColumns, Products, ReadOptions, TransactionColumns, Transactions, read_attributes, read_interactions,
     read_products, read_transactions_reporting, write_attributes,
 };
+use segmint::data::{CustomerTable, FormulaCells, refuse_overwriting_input};
 use segmint::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
 use segmint::pipeline::{AttitudinalSegmentation, ClusterBasis};
 use segmint::pipeline::{Segmentation, SegmentationResult};
 use segmint::profile::Catalogue;
-use segmint::report::write_report_files;
+use segmint::report::write_report_files_with;
 use segmint::select::SelectOptions;
 use segmint::synth::{Archetype, Attitude, SynthParams, archetype_counts, generate, generate_survey};
 use segmint::validate::{Criterion, Scorecard, ValidateOptions, Verdict};
@@ -252,6 +252,11 @@ struct ColumnArgs {
     /// Drop rows that repeat an earlier row exactly (by default they are kept and counted).
     #[arg(long)]
     drop_duplicates: bool,
+    /// Write CSV text cells as they are, for programs: by default a cell that
+    /// starts with =, +, -, @, tab or CR (and is not a number) gets a leading '
+    /// so that a spreadsheet does not run it as a formula.
+    #[arg(long)]
+    raw_csv: bool,
 }
 
 /// `--on-bad-row`.
@@ -283,6 +288,14 @@ impl ColumnArgs {
         })
     }
 
+    fn cells(&self) -> FormulaCells {
+        if self.raw_csv {
+            FormulaCells::Keep
+        } else {
+            FormulaCells::Neutralise
+        }
+    }
+
     fn date_format(&self) -> DateFormat {
         self.date_format.clone().map_or(DateFormat::Auto, DateFormat::Custom)
     }
@@ -299,7 +312,8 @@ impl ColumnArgs {
                 BadRowPolicy::Drop
             },
             date_format: self.date_format(),
-            not_after: None,
+            // Lines after the end of observation are dropped and counted, so that --as-of can end it.
+            not_after: self.as_of()?,
             drop_duplicate_lines: self.drop_duplicates,
         })
     }
@@ -394,6 +408,14 @@ fn print_audit(audit: &IngestAudit) {
         println!(
             "  {} rows repeat an earlier row exactly (kept; --drop-duplicates drops them)",
             audit.duplicate_rows
+        );
+    }
+    if let Some(rows) = audit.dropped.get(&segmint::data::DropReason::FutureDate) {
+        let first = &rows.examples[0];
+        eprintln!(
+            "warning: {} rows are dated after the end of observation (--as-of) and were left out, \
+             e.g. line {} dated {}",
+            rows.count, first.line, first.value
         );
     }
     if let Some(late) = &audit.late_dates {
@@ -496,6 +518,7 @@ impl SourceArgs {
 }
 
 fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path) -> Result<()> {
+    refuse_overwriting_input("--out", out, &[path])?;
     let (tx, _) = columns.read(path)?;
     let loaded = sources.load(&tx, columns.read_options()?.on_bad_row)?;
     let options = FeatureOptions {
@@ -506,7 +529,7 @@ fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path)
     };
     let sources = loaded.as_sources();
     let table = customer_features(&tx, &options, sources)?;
-    table.write_csv(out)?;
+    table.write_csv_with(out, columns.cells())?;
     println!(
         "wrote {} customers x {} features to {}",
         table.n_customers(),
@@ -517,6 +540,7 @@ fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path)
 }
 
 fn clv(path: &Path, columns: &ColumnArgs, months: u32, discount_rate: f64, out: &Path) -> Result<()> {
+    refuse_overwriting_input("--out", out, &[path])?;
     let (tx, _) = columns.read(path)?;
     let options = PredictiveOptions {
         as_of: columns.as_of()?,
@@ -546,7 +570,7 @@ fn clv(path: &Path, columns: &ColumnArgs, months: u32, discount_rate: f64, out: 
         println!("note: {note}");
     }
     let table = CustomerTable::from_columns(tx.customer_ids().to_vec(), value.columns)?;
-    table.write_csv(out)?;
+    table.write_csv_with(out, columns.cells())?;
     println!("wrote {} customers to {}", table.n_customers(), out.display());
     Ok(())
 }
@@ -617,7 +641,7 @@ fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<()> {
         .as_of(base.as_of)
         .title(format!("segmint demo: {customers} synthetic customers"))
         .fit_with_sources(&base.transactions, None, base.sources())?;
-    finish(&out, &result)?;
+    finish(&out, &result, FormulaCells::default())?;
     println!("\nTrue archetypes in each named segment (the generator's ground truth):");
     let counts = archetype_counts(&base.archetypes, &result.labels, result.report.clustering.n_clusters)?;
     for (segment, row) in counts.iter().enumerate() {
@@ -719,7 +743,7 @@ fn run(path: PathBuf, columns: &ColumnArgs, sources: &SourceArgs, out: PathBuf, 
     segmentation.rfm.new_product_days = sources.new_product_days;
     segmentation.channels = sources.channels();
     let result = segmentation.fit_with_sources(&tx, Some(&audit), loaded.as_sources())?;
-    finish(&out, &result)
+    finish(&out, &result, columns.cells())
 }
 
 /// Column headers narrowed for the terminal table.
@@ -776,8 +800,8 @@ fn delimiter(text: &str) -> Result<u8> {
 }
 
 /// Writes the three files and prints the summary table.
-fn finish(out: &PathBuf, result: &SegmentationResult) -> Result<()> {
-    let files = write_report_files(out, &result.report, result.features.ids(), &result.labels)?;
+fn finish(out: &PathBuf, result: &SegmentationResult, cells: FormulaCells) -> Result<()> {
+    let files = write_report_files_with(out, &result.report, result.features.ids(), &result.labels, cells)?;
     print_summary(result);
     println!(
         "\nwrote {}, {}, {} and {}",

@@ -478,12 +478,18 @@ fn a_date_centuries_beyond_the_rest_is_named_on_stderr() {
     let stderr = text(&run.stderr);
     assert!(stderr.contains("1 transaction lines are dated far beyond"), "{stderr}");
     assert!(stderr.contains("customer \"LATE\" on 2999-01-01"), "{stderr}");
-    let (run, _) = features_of("late-as-of", &body, &["--as-of", "2024-01-15"]);
+    // --as-of ends the observation window: the later lines are left out, counted and named.
+    let (run, out) = features_of("late-as-of", &body, &["--as-of", "2024-01-15"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
     let stderr = text(&run.stderr);
     assert!(
-        stderr.contains("6 transaction lines are dated after the end of observation 2024-01-15"),
+        stderr.contains("6 rows are dated after the end of observation (--as-of)"),
         "{stderr}"
     );
+    assert!(stderr.contains("line 17 dated 2024-01-16"), "{stderr}");
+    assert!(!stderr.contains("far beyond"), "{stderr}");
+    let features = std::fs::read_to_string(out).unwrap();
+    assert!(!features.contains("LATE"), "{features}");
 }
 
 #[test]
@@ -500,4 +506,136 @@ fn duplicate_rows_are_reported_and_dropped_on_request() {
     let stdout = text(&run.stdout);
     assert!(stdout.contains("kept 2"), "{stdout}");
     assert!(stdout.contains("2  exact duplicate of an earlier line"), "{stdout}");
+}
+
+/// Twelve customers, some with ids a spreadsheet would run; `-7` is a number.
+fn hostile_ids() -> String {
+    // (A leading tab is trimmed on reading, so it is tested in the core.)
+    let ids = [
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "+cmd",
+        "@SUM(1)",
+        "-7",
+        "-x-",
+        "plain",
+    ];
+    let mut body = String::from("c,d,a\n");
+    for (i, id) in ids.iter().cycle().take(36).enumerate() {
+        let quoted = format!("\"{}\"", id.replace('"', "\"\""));
+        body += &format!("{quoted},2024-0{}-1{},{}.5\n", i % 6 + 1, i % 9, i % 7 + 1);
+    }
+    body
+}
+
+#[test]
+fn csv_outputs_neutralise_formulas_unless_asked_for_raw_text() {
+    for command in ["features", "clv"] {
+        let dir = scratch(&format!("formulas-{command}"));
+        let csv = dir.join("tx.csv");
+        std::fs::write(&csv, hostile_ids()).unwrap();
+        let out = dir.join("out.csv");
+        let args = |raw: bool| {
+            let mut a = vec![command, "--transactions", csv.to_str().unwrap(), "--customer-col", "c"];
+            a.extend(["--date-col", "d", "--amount-col", "a", "--out", out.to_str().unwrap()]);
+            if raw {
+                a.push("--raw-csv");
+            }
+            a
+        };
+        let run = segmint(&args(false));
+        assert!(run.status.success(), "{command}: {}", text(&run.stderr));
+        let written = std::fs::read_to_string(&out).unwrap();
+        let first: Vec<&str> = written.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+        for cell in [
+            "\"'=HYPERLINK(\"\"http://x\"\"",
+            "'+cmd",
+            "'@SUM(1)",
+            "-7",
+            "'-x-",
+            "plain",
+        ] {
+            assert!(first.contains(&cell), "{command}: {cell:?} not in {first:?}");
+        }
+        let run = segmint(&args(true));
+        assert!(run.status.success(), "{command}: {}", text(&run.stderr));
+        let raw = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            raw.contains("\n+cmd,") && raw.contains("\n@SUM(1),"),
+            "{command}: {raw}"
+        );
+    }
+}
+
+#[test]
+fn run_neutralises_formulas_in_segments_csv() {
+    let dir = scratch("formulas-run");
+    let csv = dir.join("tx.csv");
+    std::fs::write(&csv, hostile_ids()).unwrap();
+    let out = dir.join("out");
+    let run = segmint(&[
+        "run",
+        "--transactions",
+        csv.to_str().unwrap(),
+        "--customer-col",
+        "c",
+        "--date-col",
+        "d",
+        "--amount-col",
+        "a",
+        "--out",
+        out.to_str().unwrap(),
+        "--k",
+        "2",
+        "--bootstrap",
+        "0",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let segments = std::fs::read_to_string(out.join("segments.csv")).unwrap();
+    assert!(
+        segments.contains("\n'+cmd,") && segments.contains("\n-7,"),
+        "{segments}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn features_refuses_to_overwrite_its_own_input() {
+    let dir = scratch("own-input");
+    let csv = dir.join("tx.csv");
+    let body = "c,d,a\nx,2024-01-01,1\ny,2024-01-02,2\n";
+    std::fs::write(&csv, body).unwrap();
+    let same = dir.join(".").join("tx.csv");
+    let run = segmint(&[
+        "features",
+        "--transactions",
+        csv.to_str().unwrap(),
+        "--customer-col",
+        "c",
+        "--date-col",
+        "d",
+        "--amount-col",
+        "a",
+        "--out",
+        same.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("invalid parameter --out="), "{stderr}");
+    assert!(stderr.contains("a file other than the input"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), body);
+}
+
+#[test]
+fn overflowing_sums_name_the_customer_and_the_feature() {
+    let body = "c,d,a\nok,2024-01-01,5\nbig,2024-01-02,1e308\nbig,2024-01-03,1e308\n";
+    let (run, out) = features_of("overflow", body, &[]);
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("customer \"big\": monetary is inf"), "{stderr}");
+    assert!(!out.exists());
 }

@@ -25,12 +25,17 @@ const MIN_GAP_DAYS: i64 = 365;
 /// Seconds in a day, as timestamps count them.
 const DAY: i64 = 86_400;
 
-/// The lines dated after `as_of` and the lines far beyond the rest of the
-/// dates; `None` when there are none.
+/// The lines dated after `as_of`, or without it the lines far beyond the rest
+/// of the dates (one of which would end the observation window); `None` when
+/// there are none.
 pub fn late_dates(tx: &Transactions, as_of: Option<i64>) -> Option<LateDates> {
     let times = tx.timestamps();
     let rest_end = rest_end(times)?;
-    let limit = far_limit(times, rest_end);
+    let limit = if as_of.is_some() {
+        i64::MAX
+    } else {
+        far_limit(times, rest_end)
+    };
     let after = |t: i64| as_of.is_some_and(|end| t > end);
     let (mut after_as_of, mut far_beyond, mut examples) = (0, 0, Vec::new());
     for (line, &t) in times.iter().enumerate() {
@@ -83,7 +88,7 @@ impl LateDates {
         if self.after_as_of > 0 {
             let end = self.as_of.as_deref().unwrap_or("?");
             parts.push(format!(
-                "{} transaction lines are dated after the end of observation {end} and are left out of the features",
+                "{} transaction lines are dated after the end of observation {end}",
                 self.after_as_of
             ));
         }

@@ -5,6 +5,7 @@ mod customers;
 mod dates;
 pub mod io;
 mod late;
+mod output;
 mod scan;
 mod sources;
 mod split;
@@ -17,6 +18,7 @@ pub use io::{
     AmountColumns, BadRowPolicy, ReadOptions, TransactionColumns, read_transactions, read_transactions_reporting,
 };
 pub use late::late_dates;
+pub use output::{FormulaCells, Staged, refuse_overwriting_input, write_atomically};
 pub use scan::Progress;
 pub use sources::{
     Attributes, InteractionColumns, Interactions, InteractionsBuilder, JoinReport, ProductColumns, Products,

@@ -666,7 +666,7 @@ fn expected_for(reason: DropReason, dates: &DateParser) -> String {
         DropReason::MissingAmount | DropReason::NonNumericAmount => "a finite number".into(),
         DropReason::NonUtf8 => "UTF-8 text".into(),
         DropReason::UnreadableDiscount => "a discount amount or a yes/no flag".into(),
-        DropReason::FutureDate => "a date not after the allowed end (ReadOptions::not_after)".into(),
+        DropReason::FutureDate => "a date not after the end of observation (--as-of, ReadOptions::not_after)".into(),
         DropReason::DuplicateId => "an id that appears once".into(),
         DropReason::MissingOrder => "an order id".into(),
         DropReason::MissingId => "an id".into(),
