@@ -639,3 +639,73 @@ fn overflowing_sums_name_the_customer_and_the_feature() {
     assert!(stderr.contains("customer \"big\": monetary is inf"), "{stderr}");
     assert!(!out.exists());
 }
+
+/// `run` on a file with extra arguments; the columns are `c,d,a`.
+fn run_of(name: &str, body: &str, extra: &[&str]) -> (Output, PathBuf) {
+    let dir = scratch(name);
+    let csv = dir.join("tx.csv");
+    std::fs::write(&csv, body).unwrap();
+    let out = dir.join("out");
+    let mut args = vec!["run", "--transactions", csv.to_str().unwrap(), "--customer-col", "c"];
+    args.extend(["--date-col", "d", "--amount-col", "a", "--out", out.to_str().unwrap()]);
+    args.extend(["--bootstrap", "0"]);
+    args.extend_from_slice(extra);
+    (segmint(&args), out)
+}
+
+#[test]
+fn identical_customers_refuse_three_segments_in_the_users_words() {
+    let mut body = String::from("c,d,a\n");
+    for c in 0..20 {
+        body += &format!("C{c},2024-01-01,10\nC{c},2024-02-01,10\n");
+    }
+    let (run, out) = run_of("identical", &body, &["--k", "3"]);
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("invalid parameter k=3: expected at most 1 segment(s)"),
+        "{stderr}"
+    );
+    assert!(!out.join("report.json").exists());
+}
+
+#[test]
+fn refunds_only_are_never_high_value_loyalists() {
+    // 200 customers with 1 to 6 refunds each over a year: the least negative
+    // revenue ranks "very high" among them, but it is not value.
+    let mut state = 7u64;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let mut body = String::from("c,d,a\n");
+    for c in 0..200 {
+        for _ in 0..=next(6) {
+            let (month, day, amount) = (next(12) + 1, next(28) + 1, next(50_000) + 100);
+            body += &format!("C{c},2024-{month:02}-{day:02},-{}.{:02}\n", amount / 100, amount % 100);
+        }
+    }
+    for k in ["3", "4", "5"] {
+        let (run, _) = run_of("refunds", &body, &["--k", k]);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        let stdout = text(&run.stdout);
+        assert!(stdout.contains("Segment names"), "{stdout}");
+        assert!(!stdout.contains("High-Value Loyalists"), "k = {k}: {stdout}");
+    }
+}
+
+#[test]
+fn k_auto_on_few_customers_fails_without_naming_an_option_the_cli_lacks() {
+    let body = "c,d,a\na,2024-01-01,1\nb,2024-01-02,2\nc,2024-01-03,3\nd,2024-01-04,4\ne,2024-01-05,5\n";
+    let (run, _) = run_of("few-auto", body, &["--k", "auto"]);
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(!stderr.contains("k_max"), "{stderr}");
+    assert!(
+        stderr.contains("choosing the number of segments (k) automatically"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("below 5"), "{stderr}");
+}

@@ -217,6 +217,7 @@ impl Segmentation {
                 format!("at most the number of customers ({})", features.n_customers()),
             ));
         }
+        crate::select::check_distinct_profiles(z.view(), k)?;
         let mut params = KMeansParams::new(k).seed(self.seed).cancel(self.cancel.clone());
         if let Some(n) = self.n_init {
             params = params.n_init(n);
