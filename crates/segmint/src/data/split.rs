@@ -214,6 +214,9 @@ impl std::fmt::Debug for Tap {
     }
 }
 
+/// Passed bytes a [`Tap`] lets pile up before it forgets them.
+const COMPACT_BYTES: usize = 1 << 16;
+
 /// The bytes from offset `base` of the stream on.
 #[derive(Default)]
 struct Seen {
@@ -251,14 +254,22 @@ impl Tap {
     }
 
     /// `look` at the raw bytes from stream offset `start` to `end`; the bytes
-    /// before `start` are forgotten (the csv crate has passed them).
+    /// before `start` may be forgotten (the csv crate has passed them).
     pub(crate) fn record<T>(&self, start: u64, end: u64, look: impl FnOnce(&[u8]) -> T) -> T {
         let mut seen = self.seen();
-        let drop = usize::try_from(start.saturating_sub(seen.base)).unwrap_or(usize::MAX);
-        let drop = drop.min(seen.bytes.len());
-        seen.bytes.drain(..drop);
-        seen.base += drop as u64;
-        let len = usize::try_from(end.saturating_sub(seen.base)).unwrap_or(usize::MAX);
-        look(&seen.bytes[..len.min(seen.bytes.len())])
+        let offset = |seen: &Seen, at: u64| {
+            let i = usize::try_from(at.saturating_sub(seen.base)).unwrap_or(usize::MAX);
+            i.min(seen.bytes.len())
+        };
+        let mut from = offset(&*seen, start);
+        // Forgotten in large steps, each moving no more bytes than it frees:
+        // dropping them record by record would move the buffer once per record.
+        if from >= COMPACT_BYTES && 2 * from >= seen.bytes.len() {
+            seen.bytes.drain(..from);
+            seen.base += from as u64;
+            from = 0;
+        }
+        let to = offset(&*seen, end).max(from);
+        look(&seen.bytes[from..to])
     }
 }
