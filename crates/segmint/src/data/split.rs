@@ -261,7 +261,7 @@ impl Tap {
             let i = usize::try_from(at.saturating_sub(seen.base)).unwrap_or(usize::MAX);
             i.min(seen.bytes.len())
         };
-        let mut from = offset(&*seen, start);
+        let mut from = offset(&seen, start);
         // Forgotten in large steps, each moving no more bytes than it frees:
         // dropping them record by record would move the buffer once per record.
         if from >= COMPACT_BYTES && 2 * from >= seen.bytes.len() {
@@ -269,7 +269,7 @@ impl Tap {
             seen.base += from as u64;
             from = 0;
         }
-        let to = offset(&*seen, end).max(from);
+        let to = offset(&seen, end).max(from);
         look(&seen.bytes[from..to])
     }
 }
