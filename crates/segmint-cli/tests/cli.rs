@@ -638,6 +638,16 @@ fn overflowing_sums_name_the_customer_and_the_feature() {
     let stderr = text(&run.stderr);
     assert!(stderr.contains("customer \"big\": monetary is inf"), "{stderr}");
     assert!(!out.exists());
+    // `run` names them the same way, not by a row and column of its feature matrix.
+    let mut body = String::from("c,d,a\n");
+    for c in 0..30 {
+        body += &format!("C{c},2024-01-{:02},{}\n", c % 28 + 1, c + 1);
+    }
+    body += "big,2024-01-02,1e308\nbig,2024-01-03,1e308\n";
+    let (run, _) = run_of("overflow-run", &body, &["--k", "3"]);
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("customer \"big\": monetary is inf"), "{stderr}");
+    assert!(!stderr.contains("row 9"), "{stderr}");
 }
 
 /// `run` on a file with extra arguments; the columns are `c,d,a`.

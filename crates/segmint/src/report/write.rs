@@ -98,3 +98,40 @@ fn stage_segments_csv(path: &Path, customer_ids: &[String], labels: &[usize], ce
         csv.flush().map_err(|e| Error::io(path, e))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::Segmentation;
+    use crate::synth::{SynthParams, generate};
+
+    #[test]
+    fn a_failed_write_leaves_the_older_set_whole() {
+        let base = generate(&SynthParams::new(400, 2)).unwrap();
+        let mut segmentation = Segmentation::new().k(3).seed(2).as_of(base.as_of);
+        segmentation.validate = None;
+        let result = segmentation.fit(&base.transactions, None).unwrap();
+        let dir = std::env::temp_dir().join(format!("segmint-report-set-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let ids = result.features.ids();
+        let files = write_report_files(&dir, &result.report, ids, &result.labels).unwrap();
+        let before: Vec<String> = [&files.json, &files.markdown, &files.html, &files.segments]
+            .iter()
+            .map(|p| fs::read_to_string(p).unwrap())
+            .collect();
+        // One label short: segments.csv cannot be written, so nothing is replaced.
+        let short = &result.labels[1..];
+        assert!(write_report_files(&dir, &result.report, ids, short).is_err());
+        let after: Vec<String> = [&files.json, &files.markdown, &files.html, &files.segments]
+            .iter()
+            .map(|p| fs::read_to_string(p).unwrap())
+            .collect();
+        assert_eq!(before, after);
+        let names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 4, "{names:?}");
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
