@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 from typing import Any, Callable
 
 import numpy as np
@@ -29,8 +31,29 @@ def _first_bad(mask: np.ndarray, df: pd.DataFrame, column: str, expected: str) -
     )
 
 
+def _reject_numbers(dates: pd.Series, column: str, df: pd.DataFrame) -> None:
+    """Numbers are not dates: pandas reads 1704067200 as nanoseconds after 1970, so every date would be 1970."""
+    dtype = dates.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
+        mask = np.ones(len(dates), dtype=bool)
+    elif dtype == object and pd.api.types.infer_dtype(dates, skipna=True) not in ("string", "datetime", "date", "empty"):
+        mask = dates.map(lambda v: isinstance(v, numbers.Number) and not isinstance(v, bool) and not pd.isna(v))
+        mask = mask.to_numpy(dtype=bool)
+    else:
+        return
+    if not mask.any():
+        return
+    row = int(np.flatnonzero(mask)[0])
+    raise DataError(
+        f"row {row} (index {df.index[row]!r}), column {column!r}: {dates.iloc[row]!r} is a number, not a date "
+        f"({int(mask.sum())} such rows); expected dates: convert epoch numbers first, "
+        f"e.g. pd.to_datetime(df[{column!r}], unit='s')"
+    )
+
+
 def _parse_dates(dates: pd.Series, column: str, df: pd.DataFrame) -> np.ndarray:
     """A column of dates as datetime64[ns] (UTC wall-clock time); DataError naming the first unparsable one."""
+    _reject_numbers(dates, column, df)
     parsed = pd.to_datetime(dates, errors="coerce")
     bad = parsed.isna().to_numpy()
     if bad.any():

@@ -154,6 +154,7 @@ class KMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
             tol=float(self.tol),
             seed=seed_from(self.random_state),
             sample_weight=weights,
+            algorithm=self.algorithm,
         )
         self._warn_if_fewer_clusters(labels)
         if not converged:

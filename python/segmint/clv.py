@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _native
-from .exceptions import ConvergenceWarning, NotFittedError
+from .exceptions import ConvergenceWarning, NotFittedError, ParameterError
 
 __all__ = ["BetaGeo", "GammaGamma", "HoldoutEvaluation", "ParetoNBD", "evaluate_holdout"]
 
@@ -65,7 +65,17 @@ class _Fitted:
     def _params(self) -> list[float]:
         if not hasattr(self, "params_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit() first")
-        return [float(v) for v in self.params_]
+        params = self.params_
+        names = list(self._param_names)
+        # Read by name, as lifetimes does: a Series or dict set in another order is the same model.
+        if isinstance(params, (pd.Series, dict)):
+            missing = [n for n in names if n not in params]
+            if missing:
+                raise ParameterError(
+                    f"invalid parameter params_: lacks {', '.join(missing)}; expected the names {', '.join(names)}"
+                )
+            return [float(params[n]) for n in names]
+        return [float(v) for v in params]
 
     @property
     def standard_errors_(self) -> pd.Series:

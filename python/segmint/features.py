@@ -170,7 +170,28 @@ def _summary(
         check_lines(df, date_col, amount_col)
         raise
     native["index"] = labels(native["index"])
+    _check_summary(native, df, calibration_end)
     return native
+
+
+def _check_summary(native: dict[str, Any], df: pd.DataFrame, calibration_end: Any) -> None:
+    """An empty calibration period or an overflowing mean spend is an error, never a silent frame."""
+    if calibration_end is not None and len(df) > 0 and len(native["index"]) == 0:
+        raise DataError(
+            f"no customer has a purchase at or before calibration_end={calibration_end!r}: the calibration "
+            "period is empty; expected a calibration_end after the first transaction"
+        )
+    for column in ("monetary_value", "monetary_value_cal", "monetary_value_holdout"):
+        values = native.get(column)
+        if values is None:
+            continue
+        infinite = np.isinf(values)
+        if infinite.any():
+            row = int(np.flatnonzero(infinite)[0])
+            raise DataError(
+                f"customer {native['index'][row]!r}: {column} is {values[row]}, beyond the largest 64-bit float "
+                "(about 1.8e308); expected amounts whose sums stay finite"
+            )
 
 
 def customer_features(

@@ -199,3 +199,47 @@ def test_elkan_gives_the_same_clustering_as_lloyd_and_scikit_learn():
     np.testing.assert_allclose(lloyd.cluster_centers_, elkan.cluster_centers_, rtol=1e-12)
     with pytest.raises(ParameterError, match="algorithm="):
         KMeans(2, algorithm="full").fit(X)
+
+
+def test_elkan_is_passed_to_the_core(monkeypatch):
+    from segmint import _native
+
+    seen = {}
+    fit = _native.kmeans_fit
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(_native, "kmeans_fit", spy)
+    KMeans(3, n_init=1, algorithm="elkan", random_state=0).fit(blobs(seed=12))
+    assert seen["algorithm"] == "elkan"
+
+
+def test_unit_sample_weights_are_the_unweighted_fit():
+    from segmint.cluster import MiniBatchKMeans
+
+    X = blobs(seed=13)
+    ones = np.ones(len(X))
+    for make in (lambda: KMeans(4, random_state=0), lambda: MiniBatchKMeans(4, batch_size=100, random_state=0)):
+        plain, weighted = make().fit(X), make().fit(X, sample_weight=ones)
+        np.testing.assert_array_equal(plain.cluster_centers_, weighted.cluster_centers_)
+        assert plain.inertia_ == weighted.inertia_
+
+
+def test_minibatch_counts_passes_and_steps_as_scikit_learn():
+    from sklearn import cluster as sklearn_cluster
+
+    from segmint.cluster import MiniBatchKMeans
+
+    X = blobs(n=100, seed=14)
+    settings = dict(max_iter=10, batch_size=30, tol=0.0, max_no_improvement=None, n_init=1, random_state=0)
+    ours = MiniBatchKMeans(3, **settings).fit(X)
+    ref = sklearn_cluster.MiniBatchKMeans(3, **settings).fit(X)
+    assert (ours.n_iter_, ours.n_steps_) == (ref.n_iter_, ref.n_steps_) == (10, 33)
+
+
+def test_distances_that_overflow_are_an_error():
+    X = blobs(seed=15) * 1e200
+    with pytest.raises(DataError, match="overflow to infinity"):
+        KMeans(4, random_state=0).fit(X)

@@ -144,3 +144,24 @@ def test_holdout_evaluation_equals_lifetimes_on_cdnow() -> None:
     fitted = BetaGeo().fit(frame["frequency_cal"], frame["recency_cal"], frame["T_cal"])
     np.testing.assert_allclose(fitted.params_.to_numpy(), list(theirs["bgnbd"]["params"].values()), rtol=1e-4)
     assert fitted.fit_report_["n_starts"] == 1  # the first start converged: the others were not needed
+
+
+def test_params_set_in_another_order_are_read_by_name():
+    # lifetimes reads params_ by name; position would swap r with b and alpha with a.
+    params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    in_order = _with_params(BetaGeo(), params)
+    shuffled = BetaGeo()
+    shuffled.params_ = pd.Series(params)[["b", "a", "alpha", "r"]]
+    args = (10, [2, 5], [30.0, 60.0], [80.0, 90.0])
+    np.testing.assert_array_equal(
+        shuffled.conditional_expected_number_of_purchases_up_to_time(*args),
+        in_order.conditional_expected_number_of_purchases_up_to_time(*args),
+    )
+    shuffled.params_ = pd.Series({"r": 1.0, "alpha": 1.0, "a": 1.0})
+    with pytest.raises(ParameterError, match="lacks b"):
+        shuffled.conditional_expected_number_of_purchases_up_to_time(*args)
+
+
+def test_repeat_purchases_need_a_recency():
+    with pytest.raises(ParameterError, match="recency"):
+        BetaGeo().fit([5, 1], [0.0, 3.0], [10.0, 10.0])

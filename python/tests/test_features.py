@@ -94,3 +94,42 @@ def test_rfm_equals_pandas_on_online_retail():
     pd.testing.assert_frame_equal(
         ours, ref.set_axis(ours.index), check_exact=False, rtol=1e-9, atol=1e-6, check_names=False
     )
+
+
+def _lines(dates) -> pd.DataFrame:
+    return pd.DataFrame({"customer": ["a", "a", "b", "b"], "date": dates, "amount": [1.0, 2.0, 3.0, 4.0]})
+
+
+def test_epoch_numbers_are_not_read_as_nanoseconds():
+    from segmint.features import rfm_summary
+
+    seconds = _lines([1_704_067_200, 1_706_745_600, 1_704_067_200, 1_709_251_200])
+    with pytest.raises(DataError, match=r"is a number, not a date.*unit='s'"):
+        rfm_summary(seconds, customer_col="customer", date_col="date")
+    mixed = _lines(["2024-01-01", "2024-02-01", 1_704_067_200, "2024-03-01"]).astype({"date": object})
+    with pytest.raises(DataError, match=r"row 2 .*1704067200 is a number"):
+        rfm_summary(mixed, customer_col="customer", date_col="date")
+
+
+def test_summary_sums_that_overflow_name_the_customer():
+    from segmint.features import rfm_summary
+
+    frame = _lines(["2024-01-01", "2024-02-01", "2024-01-01", "2024-03-01"])
+    frame.loc[2:3, "amount"] = 1e308
+    frame.loc[4] = ["b", "2024-04-01", 1e308]
+    with pytest.raises(DataError, match="customer 'b': monetary_value is inf"):
+        rfm_summary(frame, customer_col="customer", date_col="date", amount_col="amount")
+
+
+def test_a_calibration_period_before_the_data_is_an_error():
+    from segmint.features import calibration_and_holdout_data
+
+    frame = _lines(["2024-01-01", "2024-02-01", "2024-01-05", "2024-03-01"])
+    with pytest.raises(DataError, match="calibration period is empty"):
+        calibration_and_holdout_data(
+            frame,
+            customer_col="customer",
+            date_col="date",
+            calibration_end="2023-01-01",
+            observation_end="2023-06-01",
+        )

@@ -6,18 +6,18 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use segmint::cluster::Method;
-use segmint::data::CustomerTable;
 use segmint::data::{
     Attributes, BadRowPolicy, DateFormat, DateParser, IngestAudit, InteractionColumns, Interactions, JoinReport,
     ProductColumns, Products, ReadOptions, TransactionColumns, Transactions, read_attributes, read_interactions,
     read_products, read_transactions_reporting, write_attributes,
 };
+use segmint::data::{CustomerTable, FormulaCells, refuse_overwriting_input};
 use segmint::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
 use segmint::pipeline::AttitudinalSegmentation;
 use segmint::pipeline::{CustomerData, Segmentation, SegmentationResult};
 use segmint::preprocess::{LogTransform, MissingValues};
 use segmint::profile::Catalogue;
-use segmint::report::write_report_files;
+use segmint::report::write_report_files_with;
 use segmint::select::SelectOptions;
 use segmint::synth::{Archetype, Attitude, SynthParams, archetype_counts, generate, generate_survey};
 use segmint::validate::{Criterion, Scorecard, ValidateOptions, Verdict};
@@ -254,6 +254,14 @@ struct ColumnArgs {
     /// End of the observation window (a date; default: the latest transaction).
     #[arg(long)]
     as_of: Option<String>,
+    /// Drop rows that repeat an earlier row exactly (by default they are kept and counted).
+    #[arg(long)]
+    drop_duplicates: bool,
+    /// Write CSV text cells as they are, for programs: by default a cell that
+    /// starts with =, +, -, @, tab or CR (and is not a number) gets a leading '
+    /// so that a spreadsheet does not run it as a formula.
+    #[arg(long)]
+    raw_csv: bool,
 }
 
 /// `--on-bad-row`.
@@ -286,6 +294,14 @@ impl ColumnArgs {
         })
     }
 
+    fn cells(&self) -> FormulaCells {
+        if self.raw_csv {
+            FormulaCells::Keep
+        } else {
+            FormulaCells::Neutralise
+        }
+    }
+
     fn date_format(&self) -> DateFormat {
         self.date_format.clone().map_or(DateFormat::Auto, DateFormat::Custom)
     }
@@ -302,7 +318,9 @@ impl ColumnArgs {
                 BadRowPolicy::Drop
             },
             date_format: self.date_format(),
-            not_after: None,
+            // Lines after the end of observation are dropped and counted, so that --as-of can end it.
+            not_after: self.as_of()?,
+            drop_duplicate_lines: self.drop_duplicates,
         })
     }
 
@@ -328,7 +346,8 @@ impl ColumnArgs {
         let (mapping, options) = (self.mapping()?, self.read_options()?);
         let read = read_transactions_reporting(path, &mapping, &options, &|bytes| bar.set_position(bytes));
         bar.finish_and_clear();
-        let (tx, audit) = read?;
+        let (tx, mut audit) = read?;
+        audit.late_dates = segmint::data::late_dates(&tx, self.as_of()?);
         print_audit(&audit);
         Ok((tx, audit))
     }
@@ -393,6 +412,23 @@ fn print_audit(audit: &IngestAudit) {
     );
     for (reason, rows) in &audit.dropped {
         println!("  dropped {:>9}  {}", rows.count, reason.describe());
+    }
+    if audit.duplicate_rows > 0 && audit.dropped_for(segmint::data::DropReason::DuplicateLine) == 0 {
+        println!(
+            "  {} rows repeat an earlier row exactly (kept; --drop-duplicates drops them)",
+            audit.duplicate_rows
+        );
+    }
+    if let Some(rows) = audit.dropped.get(&segmint::data::DropReason::FutureDate) {
+        let first = &rows.examples[0];
+        eprintln!(
+            "warning: {} rows are dated after the end of observation (--as-of) and were left out, \
+             e.g. line {} dated {}",
+            rows.count, first.line, first.value
+        );
+    }
+    if let Some(late) = &audit.late_dates {
+        eprintln!("warning: {}", late.describe());
     }
 }
 
@@ -514,6 +550,7 @@ impl SourceArgs {
 }
 
 fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path) -> Result<()> {
+    refuse_overwriting_input("--out", out, &[path])?;
     let (tx, _) = columns.read(path)?;
     let loaded = sources.load(Some(&tx), columns)?;
     let options = FeatureOptions {
@@ -524,7 +561,7 @@ fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path)
     };
     let sources = loaded.as_sources();
     let table = customer_features(&tx, &options, sources)?;
-    table.write_csv(out)?;
+    table.write_csv_with(out, columns.cells())?;
     println!(
         "wrote {} customers x {} features to {}",
         table.n_customers(),
@@ -535,6 +572,7 @@ fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path)
 }
 
 fn clv(path: &Path, columns: &ColumnArgs, months: u32, discount_rate: f64, out: &Path) -> Result<()> {
+    refuse_overwriting_input("--out", out, &[path])?;
     let (tx, _) = columns.read(path)?;
     let options = PredictiveOptions {
         as_of: columns.as_of()?,
@@ -564,7 +602,7 @@ fn clv(path: &Path, columns: &ColumnArgs, months: u32, discount_rate: f64, out: 
         println!("note: {note}");
     }
     let table = CustomerTable::from_columns(tx.customer_ids().to_vec(), value.columns)?;
-    table.write_csv(out)?;
+    table.write_csv_with(out, columns.cells())?;
     println!("wrote {} customers to {}", table.n_customers(), out.display());
     Ok(())
 }
@@ -637,7 +675,7 @@ fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<()> {
         .as_of(base.as_of)
         .title(format!("segmint demo: {customers} synthetic customers"))
         .fit_with_sources(&base.transactions, None, base.sources())?;
-    finish(&out, &result)?;
+    finish(&out, &result, FormulaCells::default())?;
     println!("\nTrue archetypes in each named segment (the generator's ground truth):");
     let counts = archetype_counts(&base.archetypes, &result.labels, result.report.clustering.n_clusters)?;
     for (segment, row) in counts.iter().enumerate() {
@@ -683,7 +721,7 @@ fn demo_attitudinal(out: PathBuf, customers: usize, basis: Basis, model: &ModelA
         sources: base.sources(),
         survey: Some(&items),
     })?;
-    finish(&out, &result)?;
+    finish(&out, &result, FormulaCells::default())?;
     print_true_attitudes(&survey, &result);
     Ok(())
 }
@@ -774,7 +812,7 @@ fn run(
         sources: loaded.as_sources(),
         survey: loaded.survey.as_ref(),
     })?;
-    finish(&out, &result)
+    finish(&out, &result, columns.cells())
 }
 
 /// What the segments are formed on and how.
@@ -882,8 +920,8 @@ fn delimiter(text: &str) -> Result<u8> {
 }
 
 /// Writes the three files and prints the summary table.
-fn finish(out: &PathBuf, result: &SegmentationResult) -> Result<()> {
-    let files = write_report_files(out, &result.report, result.features.ids(), &result.labels)?;
+fn finish(out: &PathBuf, result: &SegmentationResult, cells: FormulaCells) -> Result<()> {
+    let files = write_report_files_with(out, &result.report, result.features.ids(), &result.labels, cells)?;
     print_summary(result);
     println!(
         "\nwrote {}, {}, {} and {}",

@@ -483,3 +483,315 @@ fn run_names_a_basis_column_the_table_lacks() {
         "no source at all is refused by the argument parser"
     );
 }
+
+/// `features` on a file, with extra arguments; the columns are `c,d,a`.
+fn features_of(name: &str, body: &str, extra: &[&str]) -> (Output, PathBuf) {
+    let dir = scratch(name);
+    let csv = dir.join("tx.csv");
+    std::fs::write(&csv, body).unwrap();
+    let out = dir.join("features.csv");
+    let mut args = vec![
+        "features",
+        "--transactions",
+        csv.to_str().unwrap(),
+        "--customer-col",
+        "c",
+        "--date-col",
+        "d",
+        "--amount-col",
+        "a",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    (segmint(&args), out)
+}
+
+/// 121 rows of 12 customers; a quote opens on row 11 (line 12) and is never closed.
+fn unclosed_quote_rows() -> String {
+    let mut body = String::from("c,d,a\n");
+    for i in 0..121 {
+        let amount = if i == 10 {
+            "\"2".to_string()
+        } else {
+            format!("{}", i + 1)
+        };
+        body += &format!("C{},2024-01-{:02},{amount}\n", i % 12, i % 28 + 1);
+    }
+    body
+}
+
+#[test]
+fn an_unclosed_quote_is_counted_line_by_line_or_fails_naming_its_line() {
+    let (run, _) = features_of("unclosed", &unclosed_quote_rows(), &[]);
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("read 121 rows"), "{stdout}");
+    assert!(stdout.contains("kept 10"), "{stdout}");
+    assert!(stdout.contains("111  inside a quote that is never closed"), "{stdout}");
+    let (strict, _) = features_of("unclosed-strict", &unclosed_quote_rows(), &["--strict"]);
+    assert!(!strict.status.success());
+    let stderr = text(&strict.stderr);
+    assert!(stderr.contains("tx.csv line 12: malformed CSV"), "{stderr}");
+}
+
+#[test]
+fn strict_errors_name_the_line_an_editor_shows() {
+    let body = "c,d,a\r\nx,2024-01-01,1\r\n\r\n\r\ny,2024-01-02,one\r\n";
+    let (run, _) = features_of("crlf-lines", body, &["--strict"]);
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("tx.csv line 5, column \"a\""), "{stderr}");
+}
+
+#[test]
+fn a_date_centuries_beyond_the_rest_is_named_on_stderr() {
+    let mut body = String::from("c,d,a\n");
+    for i in 0..20 {
+        body += &format!("C{},2024-01-{:02},{}\n", i % 5, i + 1, i + 1);
+    }
+    body += "LATE,2999-01-01,5\n";
+    let (run, _) = features_of("late-date", &body, &[]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("1 transaction lines are dated far beyond"), "{stderr}");
+    assert!(stderr.contains("customer \"LATE\" on 2999-01-01"), "{stderr}");
+    // --as-of ends the observation window: the later lines are left out, counted and named.
+    let (run, out) = features_of("late-as-of", &body, &["--as-of", "2024-01-15"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("6 rows are dated after the end of observation (--as-of)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 17 dated 2024-01-16"), "{stderr}");
+    assert!(!stderr.contains("far beyond"), "{stderr}");
+    let features = std::fs::read_to_string(out).unwrap();
+    assert!(!features.contains("LATE"), "{features}");
+}
+
+#[test]
+fn duplicate_rows_are_reported_and_dropped_on_request() {
+    let body = "c,d,a\nx,2024-01-01,1\nx,2024-01-01,1\ny,2024-01-02,2\nx,2024-01-01,1\n";
+    let (run, _) = features_of("dupes", body, &[]);
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("kept 4"), "{stdout}");
+    assert!(
+        stdout.contains("2 rows repeat an earlier row exactly (kept"),
+        "{stdout}"
+    );
+    let (run, _) = features_of("dupes-dropped", body, &["--drop-duplicates"]);
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("kept 2"), "{stdout}");
+    assert!(stdout.contains("2  exact duplicate of an earlier line"), "{stdout}");
+}
+
+/// Twelve customers, some with ids a spreadsheet would run; `-7` is a number.
+fn hostile_ids() -> String {
+    // (A leading tab is trimmed on reading, so it is tested in the core.)
+    let ids = [
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "+cmd",
+        "@SUM(1)",
+        "-7",
+        "-x-",
+        "plain",
+    ];
+    let mut body = String::from("c,d,a\n");
+    for (i, id) in ids.iter().cycle().take(36).enumerate() {
+        let quoted = format!("\"{}\"", id.replace('"', "\"\""));
+        body += &format!("{quoted},2024-0{}-1{},{}.5\n", i % 6 + 1, i % 9, i % 7 + 1);
+    }
+    body
+}
+
+#[test]
+fn csv_outputs_neutralise_formulas_unless_asked_for_raw_text() {
+    for command in ["features", "clv"] {
+        let dir = scratch(&format!("formulas-{command}"));
+        let csv = dir.join("tx.csv");
+        std::fs::write(&csv, hostile_ids()).unwrap();
+        let out = dir.join("out.csv");
+        let args = |raw: bool| {
+            let mut a = vec![command, "--transactions", csv.to_str().unwrap(), "--customer-col", "c"];
+            a.extend(["--date-col", "d", "--amount-col", "a", "--out", out.to_str().unwrap()]);
+            if raw {
+                a.push("--raw-csv");
+            }
+            a
+        };
+        let run = segmint(&args(false));
+        assert!(run.status.success(), "{command}: {}", text(&run.stderr));
+        let written = std::fs::read_to_string(&out).unwrap();
+        let first: Vec<&str> = written.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+        for cell in [
+            "\"'=HYPERLINK(\"\"http://x\"\"",
+            "'+cmd",
+            "'@SUM(1)",
+            "-7",
+            "'-x-",
+            "plain",
+        ] {
+            assert!(first.contains(&cell), "{command}: {cell:?} not in {first:?}");
+        }
+        let run = segmint(&args(true));
+        assert!(run.status.success(), "{command}: {}", text(&run.stderr));
+        let raw = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            raw.contains("\n+cmd,") && raw.contains("\n@SUM(1),"),
+            "{command}: {raw}"
+        );
+    }
+}
+
+#[test]
+fn run_neutralises_formulas_in_segments_csv() {
+    let dir = scratch("formulas-run");
+    let csv = dir.join("tx.csv");
+    std::fs::write(&csv, hostile_ids()).unwrap();
+    let out = dir.join("out");
+    let run = segmint(&[
+        "run",
+        "--transactions",
+        csv.to_str().unwrap(),
+        "--customer-col",
+        "c",
+        "--date-col",
+        "d",
+        "--amount-col",
+        "a",
+        "--out",
+        out.to_str().unwrap(),
+        "--k",
+        "2",
+        "--bootstrap",
+        "0",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let segments = std::fs::read_to_string(out.join("segments.csv")).unwrap();
+    assert!(
+        segments.contains("\n'+cmd,") && segments.contains("\n-7,"),
+        "{segments}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn features_refuses_to_overwrite_its_own_input() {
+    let dir = scratch("own-input");
+    let csv = dir.join("tx.csv");
+    let body = "c,d,a\nx,2024-01-01,1\ny,2024-01-02,2\n";
+    std::fs::write(&csv, body).unwrap();
+    let same = dir.join(".").join("tx.csv");
+    let run = segmint(&[
+        "features",
+        "--transactions",
+        csv.to_str().unwrap(),
+        "--customer-col",
+        "c",
+        "--date-col",
+        "d",
+        "--amount-col",
+        "a",
+        "--out",
+        same.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("invalid parameter --out="), "{stderr}");
+    assert!(stderr.contains("a file other than the input"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), body);
+}
+
+#[test]
+fn overflowing_sums_name_the_customer_and_the_feature() {
+    let body = "c,d,a\nok,2024-01-01,5\nbig,2024-01-02,1e308\nbig,2024-01-03,1e308\n";
+    let (run, out) = features_of("overflow", body, &[]);
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("customer \"big\": monetary is inf"), "{stderr}");
+    assert!(!out.exists());
+    // `run` names them the same way, not by a row and column of its feature matrix.
+    let mut body = String::from("c,d,a\n");
+    for c in 0..30 {
+        body += &format!("C{c},2024-01-{:02},{}\n", c % 28 + 1, c + 1);
+    }
+    body += "big,2024-01-02,1e308\nbig,2024-01-03,1e308\n";
+    let (run, _) = run_of("overflow-run", &body, &["--k", "3"]);
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("customer \"big\": monetary is inf"), "{stderr}");
+    assert!(!stderr.contains("row 9"), "{stderr}");
+}
+
+/// `run` on a file with extra arguments; the columns are `c,d,a`.
+fn run_of(name: &str, body: &str, extra: &[&str]) -> (Output, PathBuf) {
+    let dir = scratch(name);
+    let csv = dir.join("tx.csv");
+    std::fs::write(&csv, body).unwrap();
+    let out = dir.join("out");
+    let mut args = vec!["run", "--transactions", csv.to_str().unwrap(), "--customer-col", "c"];
+    args.extend(["--date-col", "d", "--amount-col", "a", "--out", out.to_str().unwrap()]);
+    args.extend(["--bootstrap", "0"]);
+    args.extend_from_slice(extra);
+    (segmint(&args), out)
+}
+
+#[test]
+fn identical_customers_refuse_three_segments_in_the_users_words() {
+    let mut body = String::from("c,d,a\n");
+    for c in 0..20 {
+        body += &format!("C{c},2024-01-01,10\nC{c},2024-02-01,10\n");
+    }
+    let (run, out) = run_of("identical", &body, &["--k", "3"]);
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("invalid parameter k=3: expected at most 1 segment(s)"),
+        "{stderr}"
+    );
+    assert!(!out.join("report.json").exists());
+}
+
+#[test]
+fn refunds_only_are_never_high_value_loyalists() {
+    // 200 customers with 1 to 6 refunds each over a year: the least negative
+    // revenue ranks "very high" among them, but it is not value.
+    let mut state = 7u64;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let mut body = String::from("c,d,a\n");
+    for c in 0..200 {
+        for _ in 0..=next(6) {
+            let (month, day, amount) = (next(12) + 1, next(28) + 1, next(50_000) + 100);
+            body += &format!("C{c},2024-{month:02}-{day:02},-{}.{:02}\n", amount / 100, amount % 100);
+        }
+    }
+    for k in ["3", "4", "5"] {
+        let (run, _) = run_of("refunds", &body, &["--k", k]);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        let stdout = text(&run.stdout);
+        assert!(stdout.contains("Segment names"), "{stdout}");
+        assert!(!stdout.contains("High-Value Loyalists"), "k = {k}: {stdout}");
+    }
+}
+
+#[test]
+fn k_auto_on_few_customers_fails_without_naming_an_option_the_cli_lacks() {
+    let body = "c,d,a\na,2024-01-01,1\nb,2024-01-02,2\nc,2024-01-03,3\nd,2024-01-04,4\ne,2024-01-05,5\n";
+    let (run, _) = run_of("few-auto", body, &["--k", "auto"]);
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(!stderr.contains("k_max"), "{stderr}");
+    assert!(
+        stderr.contains("choosing the number of segments (k) automatically"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("below 5"), "{stderr}");
+}

@@ -69,6 +69,21 @@ pub enum Error {
         value: f64,
     },
 
+    /// A per-customer value is infinite: the customer's amounts add up (or
+    /// multiply) beyond the largest number a 64-bit float holds.
+    #[error(
+        "customer {customer:?}: {feature} is {value}, beyond the largest number a 64-bit float holds (about \
+         1.8e308); expected amounts whose sums stay finite: check this customer's amount (quantity, price) values"
+    )]
+    NonFiniteFeature {
+        /// The customer id.
+        customer: String,
+        /// The feature or KPI (`monetary` …).
+        feature: String,
+        /// The value computed (±inf).
+        value: f64,
+    },
+
     /// There is too little data for the requested operation.
     #[error("not enough data: {what}")]
     InsufficientData {

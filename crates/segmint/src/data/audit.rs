@@ -36,6 +36,10 @@ pub enum DropReason {
     MissingOrder,
     /// The id of a one-row-per-id table (e.g. a product id) is empty.
     MissingId,
+    /// A line swallowed by a quote that is never closed (counted once per non-blank line).
+    UnclosedQuote,
+    /// The line repeats an earlier line exactly (dropped only when asked: `ReadOptions::drop_duplicate_lines`).
+    DuplicateLine,
 }
 
 impl DropReason {
@@ -54,6 +58,8 @@ impl DropReason {
             DropReason::DuplicateId => "duplicate id",
             DropReason::MissingOrder => "missing order id",
             DropReason::MissingId => "missing id",
+            DropReason::UnclosedQuote => "inside a quote that is never closed",
+            DropReason::DuplicateLine => "exact duplicate of an earlier line",
         }
     }
 }
@@ -93,6 +99,29 @@ pub struct IngestAudit {
     pub return_rows: u64,
     /// Dropped rows by reason.
     pub dropped: BTreeMap<DropReason, DroppedRows>,
+    /// Rows that repeat an earlier row exactly, field for field (kept unless
+    /// dropped on request, when they are also counted under `dropped`).
+    #[serde(default)]
+    pub duplicate_rows: u64,
+    /// Transaction dates that stand out: after the end of observation, or far
+    /// beyond the rest of the file (see [`crate::data::late_dates`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_dates: Option<LateDates>,
+}
+
+/// Dates that would move the end of observation, or fall after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LateDates {
+    /// The end of observation the dates were judged against (`--as-of`), if one was given.
+    pub as_of: Option<String>,
+    /// How many kept lines are dated after `as_of` (they are ignored by the features).
+    pub after_as_of: u64,
+    /// How many kept lines are dated far beyond the rest of the file.
+    pub far_beyond: u64,
+    /// The latest date of the other lines, which the far-beyond ones are compared with.
+    pub rest_end: String,
+    /// The first few such lines: customer, date.
+    pub examples: Vec<(String, String)>,
 }
 
 impl IngestAudit {
@@ -116,6 +145,15 @@ impl IngestAudit {
     /// Total rows dropped, all reasons together.
     pub fn rows_dropped(&self) -> u64 {
         self.dropped.values().map(|d| d.count).sum()
+    }
+
+    /// Records `count` dropped rows for one reason, with one example.
+    pub fn drop_rows(&mut self, reason: DropReason, count: u64, issue: RowIssue) {
+        let entry = self.dropped.entry(reason).or_default();
+        entry.count += count;
+        if entry.examples.len() < EXAMPLES_PER_REASON {
+            entry.examples.push(issue);
+        }
     }
 
     /// Rows dropped for one reason.

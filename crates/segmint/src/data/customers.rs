@@ -3,6 +3,7 @@
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
+use super::output::{FormulaCells, write_atomically};
 use crate::error::{Error, Result};
 
 /// A table with one row per customer and named numeric columns
@@ -91,29 +92,53 @@ impl CustomerTable {
         })
     }
 
-    /// Writes the table as CSV: `customer_id` then the columns; `NaN` is an empty field.
+    /// Fails on the first infinite value, naming the customer and the column:
+    /// it comes from amounts whose sum overflows, and would be written as a blank.
+    pub fn check_finite(&self) -> Result<()> {
+        let Some(((row, column), &value)) = self.values.indexed_iter().find(|(_, v)| v.is_infinite()) else {
+            return Ok(());
+        };
+        Err(Error::NonFiniteFeature {
+            customer: self.ids[row].clone(),
+            feature: self.columns[column].clone(),
+            value,
+        })
+    }
+
+    /// Writes the table as CSV: `customer_id` then the columns; `NaN` (a value
+    /// that does not exist, such as the gap between orders of a one-order
+    /// customer) is an empty field, an infinite value an error
+    /// ([`CustomerTable::check_finite`]). Text cells that a spreadsheet would
+    /// run as a formula get a leading `'`; the file is replaced whole or not at all.
+    pub fn write_csv(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        self.write_csv_with(path, FormulaCells::default())
+    }
+
+    /// [`CustomerTable::write_csv`], text cells as `cells` says.
     ///
     /// Blocks of rows are formatted in parallel and written in order, a few
     /// blocks at a time, so the text never exists whole in memory.
-    pub fn write_csv(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+    pub fn write_csv_with(&self, path: impl AsRef<std::path::Path>, cells: FormulaCells) -> Result<()> {
         use std::io::Write;
+        self.check_finite()?;
         let path = path.as_ref();
-        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        let header = std::iter::once("customer_id").chain(self.columns.iter().map(String::as_str));
-        out.write_all(&csv_block(|csv| csv.write_record(header))?)
-            .map_err(|e| Error::io(path, e))?;
-        let blocks: Vec<_> = (0..self.ids.len()).step_by(WRITE_BLOCK_ROWS).collect();
-        for wave in blocks.chunks(rayon::current_num_threads() * 2) {
-            let texts: Vec<Vec<u8>> = wave
-                .par_iter()
-                .map(|&start| self.csv_rows(start..(start + WRITE_BLOCK_ROWS).min(self.ids.len())))
-                .collect::<Result<_>>()?;
-            for text in texts {
-                out.write_all(&text).map_err(|e| Error::io(path, e))?;
+        write_atomically(path, |out| {
+            let header = std::iter::once("customer_id").chain(self.columns.iter().map(String::as_str));
+            let header = header.map(|name| cells.cell(name).into_owned());
+            out.write_all(&csv_block(|csv| csv.write_record(header))?)
+                .map_err(|e| Error::io(path, e))?;
+            let blocks: Vec<_> = (0..self.ids.len()).step_by(WRITE_BLOCK_ROWS).collect();
+            for wave in blocks.chunks(rayon::current_num_threads() * 2) {
+                let texts: Vec<Vec<u8>> = wave
+                    .par_iter()
+                    .map(|&start| self.csv_rows(start..(start + WRITE_BLOCK_ROWS).min(self.ids.len()), cells))
+                    .collect::<Result<_>>()?;
+                for text in texts {
+                    out.write_all(&text).map_err(|e| Error::io(path, e))?;
+                }
             }
-        }
-        out.flush().map_err(|e| Error::io(path, e))
+            Ok(())
+        })
     }
 
     /// The CSV text of a range of rows.
@@ -121,9 +146,12 @@ impl CustomerTable {
     /// Numbers never need quotes, and most ids do not: such blocks are written
     /// directly, the others through the csv writer (which quotes an id holding a
     /// comma, quote or line break, or a lone empty field).
-    fn csv_rows(&self, rows: std::ops::Range<usize>) -> Result<Vec<u8>> {
+    fn csv_rows(&self, rows: std::ops::Range<usize>, cells: FormulaCells) -> Result<Vec<u8>> {
         let ids = &self.ids[rows.clone()];
-        let plain = |id: &String| !id.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+        let plain = |id: &String| {
+            !id.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+                && matches!(cells.cell(id), std::borrow::Cow::Borrowed(_))
+        };
         if !self.columns.is_empty() && ids.iter().all(plain) {
             let mut text = Vec::with_capacity(rows.len() * (self.columns.len() + 1) * 12);
             let mut number = float_text::Buffer::default();
@@ -143,7 +171,7 @@ impl CustomerTable {
                 .iter()
                 .zip(self.values.slice(s![rows.clone(), ..]).rows())
             {
-                csv.write_field(id)?;
+                csv.write_field(cells.cell(id).as_bytes())?;
                 for &v in row {
                     csv.write_field(number.format(v))?;
                 }

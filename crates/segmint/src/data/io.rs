@@ -1,7 +1,7 @@
 //! Reading transaction CSV files (plain or gzip-compressed) and writing them back.
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{DropReason, IngestAudit};
 use super::dates::{DateFormat, DateParser, format_timestamp};
+use super::output::{FormulaCells, write_atomically};
 use super::scan::{Field, Progress, RowError, RowText, Wanted, scan_reader, scan_reporting};
 use super::transactions::{IdHashes, Line, LineFields, Transactions, TransactionsBuilder, id_hash};
 use crate::error::{Error, Result};
@@ -159,6 +160,11 @@ pub struct ReadOptions {
     /// dropped and counted, or an error in strict mode.
     #[serde(default)]
     pub not_after: Option<i64>,
+    /// Drop rows that repeat an earlier row exactly (counted as
+    /// [`DropReason::DuplicateLine`]); by default they are kept and counted in
+    /// [`IngestAudit::duplicate_rows`].
+    #[serde(default)]
+    pub drop_duplicate_lines: bool,
 }
 
 fn default_true() -> bool {
@@ -174,6 +180,7 @@ impl Default for ReadOptions {
             header: true,
             on_bad_row: BadRowPolicy::Drop,
             not_after: None,
+            drop_duplicate_lines: false,
         }
     }
 }
@@ -443,11 +450,24 @@ fn flag_text(s: &str) -> Option<bool> {
 
 /// Writes transactions as CSV with columns `customer_id,order_id,date,amount`,
 /// then `product_id`, `category`, `channel` and `discounted` (0/1) when the data has them.
+///
+/// Ids a spreadsheet would run as formulas get a leading `'`; the file is
+/// replaced whole or not at all.
 pub fn write_transactions(path: impl AsRef<Path>, tx: &Transactions) -> Result<()> {
     let path: PathBuf = path.as_ref().to_path_buf();
-    let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+    write_atomically(&path, |file| {
+        write_transaction_rows(file, &path, tx, FormulaCells::default())
+    })
+}
+
+fn write_transaction_rows(
+    file: &mut BufWriter<File>,
+    path: &Path,
+    tx: &Transactions,
+    cells: FormulaCells,
+) -> Result<()> {
     // The csv writer quotes ids that hold a comma, a quote or a line break.
-    let mut out = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
+    let mut out = csv::Writer::from_writer(file);
     let csv_err = |e: csv::Error| Error::Serialize {
         what: "transactions CSV",
         message: e.to_string(),
@@ -468,25 +488,26 @@ pub fn write_transactions(path: impl AsRef<Path>, tx: &Transactions) -> Result<(
     out.write_record(&header).map_err(csv_err)?;
     let ids = tx.customer_ids();
     for i in 0..tx.len() {
-        out.write_field(&ids[tx.customer_codes()[i] as usize])
+        out.write_field(&*cells.cell(&ids[tx.customer_codes()[i] as usize]))
             .map_err(csv_err)?;
         let order = tx.order_codes().map_or(String::new(), |o| format!("O{}", o[i]));
         out.write_field(order).map_err(csv_err)?;
         out.write_field(format_timestamp(tx.timestamps()[i])).map_err(csv_err)?;
         out.write_field(format!("{:.2}", tx.amounts()[i])).map_err(csv_err)?;
         if let Some((names, codes)) = products {
-            out.write_field(&names[codes[i] as usize]).map_err(csv_err)?;
+            out.write_field(&*cells.cell(&names[codes[i] as usize]))
+                .map_err(csv_err)?;
         }
         for (names, codes) in [categories, channels].into_iter().flatten() {
-            out.write_field(&names[codes[i] as usize]).map_err(csv_err)?;
+            out.write_field(&*cells.cell(&names[codes[i] as usize]))
+                .map_err(csv_err)?;
         }
         if let Some(flags) = discounts {
             out.write_field(if flags[i] { "1" } else { "0" }).map_err(csv_err)?;
         }
         out.write_record(None::<&[u8]>).map_err(csv_err)?;
     }
-    let mut inner = out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
-    inner.flush().map_err(|e| Error::io(&path, e))
+    out.flush().map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]
@@ -543,6 +564,19 @@ mod tests {
         assert!(err.contains("t.csv line 3"), "{err}");
         assert!(err.contains("column \"amount\""), "{err}");
         assert!(err.contains("\"ten\""), "{err}");
+    }
+
+    #[test]
+    fn strict_errors_name_the_physical_line_on_crlf_files_and_after_blank_lines() {
+        let crlf = "cust,date,amount\r\na,2024-01-01,10\r\nb,2024-01-02,ten\r\n";
+        let err = read(crlf, &cols(), BadRowPolicy::Fail).unwrap_err().to_string();
+        assert!(err.contains("t.csv line 3,"), "{err}");
+        let blanks = "cust,date,amount\n\na,2024-01-01,10\n\n\nb,2024-01-02,ten\n";
+        let err = read(blanks, &cols(), BadRowPolicy::Fail).unwrap_err().to_string();
+        assert!(err.contains("t.csv line 6,"), "{err}");
+        let quoted = "cust,date,amount\r\n\"a\",2024-01-01,10\r\n\r\nb,2024-01-02,ten\r\n";
+        let err = read(quoted, &cols(), BadRowPolicy::Fail).unwrap_err().to_string();
+        assert!(err.contains("t.csv line 4,"), "{err}");
     }
 
     #[test]
@@ -701,8 +735,11 @@ mod tests {
     #[test]
     fn malformed_quoting_is_a_csv_error_with_a_line() {
         let text = "cust,date,amount\na,2024-01-01,1\n\"b,2024-01-01,1\n";
-        // An unterminated quote swallows the rest of the file as one field: the row is short.
+        // An unterminated quote swallows the rest of the file: the line where it opened is counted.
         let (_, audit) = read(text, &cols(), BadRowPolicy::Drop).unwrap();
-        assert_eq!(audit.dropped_for(DropReason::TooFewFields), 1);
+        assert_eq!(audit.dropped_for(DropReason::UnclosedQuote), 1);
+        assert_eq!(audit.dropped[&DropReason::UnclosedQuote].examples[0].line, 3);
+        let err = read(text, &cols(), BadRowPolicy::Fail).unwrap_err().to_string();
+        assert!(err.starts_with("t.csv line 3: malformed CSV"), "{err}");
     }
 }

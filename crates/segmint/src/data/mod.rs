@@ -4,17 +4,21 @@ mod audit;
 mod customers;
 mod dates;
 pub mod io;
+mod late;
+mod output;
 mod scan;
 mod sources;
 mod split;
 mod transactions;
 
-pub use audit::{DropReason, DroppedRows, EXAMPLES_PER_REASON, IngestAudit, RowIssue};
+pub use audit::{DropReason, DroppedRows, EXAMPLES_PER_REASON, IngestAudit, LateDates, RowIssue};
 pub use customers::CustomerTable;
 pub use dates::{AUTO_FORMATS, DateFormat, DateParser, SECONDS_PER_DAY, format_timestamp};
 pub use io::{
     AmountColumns, BadRowPolicy, ReadOptions, TransactionColumns, read_transactions, read_transactions_reporting,
 };
+pub use late::late_dates;
+pub use output::{FormulaCells, Staged, refuse_overwriting_input, write_atomically};
 pub use scan::Progress;
 pub use sources::{
     Attributes, InteractionColumns, Interactions, InteractionsBuilder, JoinReport, ProductColumns, Products,

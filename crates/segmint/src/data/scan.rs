@@ -12,7 +12,7 @@ use flate2::read::MultiGzDecoder;
 use super::audit::{DropReason, IngestAudit, RowIssue};
 use super::dates::DateParser;
 use super::io::{BadRowPolicy, ReadOptions};
-use super::split::{CsvReader, Next, Records};
+use super::split::{CsvReader, Next, Records, Tap};
 use crate::error::{Error, Result};
 
 /// A mapped column: its position in the row and the name the user gave.
@@ -136,6 +136,8 @@ pub(crate) fn scan_reader<B: Default + Send>(
     let fields = resolve(&names, wanted, path)?;
     let mut rows = RowParser {
         fields: &fields,
+        names: &names,
+        seen: Default::default(),
         dates: DateParser::new(options.date_format.clone()),
         audit: IngestAudit::new(path.display().to_string()),
         options,
@@ -170,6 +172,31 @@ pub(crate) fn scan_reader<B: Default + Send>(
 struct Batch {
     records: Vec<csv::ByteRecord>,
     len: usize,
+    /// A quote left open at the end of the file, after the records.
+    unclosed: Option<Unclosed>,
+}
+
+/// A record whose quote is never closed: the csv crate reads the rest of the
+/// file into its last field, so each line it swallowed is counted here.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Unclosed {
+    /// The physical line where the record (and its open quote) begins.
+    line: u64,
+    /// The non-blank lines from there to the end of the file.
+    lines: u64,
+    /// The field whose quote is open (0-based).
+    field: usize,
+    /// The text of the line where it opened (shortened).
+    text: String,
+}
+
+/// What [`next_record`] found.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Got {
+    Record,
+    End,
+    /// A record with an open quote, which ends the input.
+    Unclosed(Unclosed),
 }
 
 const BATCH_RECORDS: usize = 4096;
@@ -186,13 +213,15 @@ fn split_records(
         let mut batch = empties.try_recv().unwrap_or_else(|_| Batch {
             records: vec![csv::ByteRecord::new(); BATCH_RECORDS],
             len: 0,
+            unclosed: None,
         });
-        batch.len = 0;
+        (batch.len, batch.unclosed) = (0, None);
         let mut done = false;
         while batch.len < BATCH_RECORDS && !done {
             match next_record(&mut records, &mut batch.records[batch.len], path, options) {
-                Ok(true) => batch.len += 1,
-                Ok(false) => done = true,
+                Ok(Got::Record) => batch.len += 1,
+                Ok(Got::End) => done = true,
+                Ok(Got::Unclosed(open)) => (batch.unclosed, done) = (Some(open), true),
                 Err(e) => {
                     let _ = full.send(Err(e));
                     return;
@@ -205,18 +234,18 @@ fn split_records(
     }
 }
 
-/// Reads the next record into `record`; false at the end of the input.
+/// Reads the next record into `record`, its position set to the physical line it starts on.
 fn next_record(
     records: &mut Records<'_>,
     record: &mut csv::ByteRecord,
     path: &Path,
     options: &ReadOptions,
-) -> Result<bool> {
+) -> Result<Got> {
     loop {
         match records {
             Records::Plain(plain) => match plain.next_record(record, path)? {
-                Next::Record => return Ok(true),
-                Next::End => return Ok(false),
+                Next::Record => return Ok(Got::Record),
+                Next::End => return Ok(Got::End),
                 Next::NeedsCsv => {
                     let Records::Plain(plain) = std::mem::replace(records, Records::Done) else {
                         unreachable!("matched as plain above")
@@ -224,25 +253,102 @@ fn next_record(
                     *records = plain.into_csv(|r| csv_builder(options).has_headers(false).from_reader(r));
                 }
             },
-            Records::Csv { csv, lines_before } => {
+            Records::Csv { csv, lines_before, tap } => {
                 let more = csv
                     .read_byte_record(record)
                     .map_err(|e| csv_error(path, &e, *lines_before))?;
-                if more && *lines_before > 0 {
-                    let mut position = record.position().cloned().unwrap_or_else(csv::Position::new);
-                    position.set_line(position.line() + *lines_before);
-                    record.set_position(Some(position));
+                if !more {
+                    return Ok(Got::End);
                 }
-                return Ok(more);
+                return Ok(locate_csv_record(
+                    record,
+                    csv.position().byte(),
+                    *lines_before,
+                    tap,
+                    options,
+                ));
             }
-            Records::Done => return Ok(false),
+            Records::Done => return Ok(Got::End),
         }
     }
+}
+
+/// Sets a record of the csv crate to its physical line, and finds a quote left open in it.
+fn locate_csv_record(
+    record: &mut csv::ByteRecord,
+    end: u64,
+    lines_before: u64,
+    tap: &Tap,
+    options: &ReadOptions,
+) -> Got {
+    let mut position = record.position().cloned().unwrap_or_else(csv::Position::new);
+    let delimiter = if options.whitespace_separated {
+        b','
+    } else {
+        options.delimiter
+    };
+    let (skipped, open) = tap.record(position.byte(), end, |raw| {
+        let (skipped, text) = after_line_ends(raw);
+        // Only a record that reached the end of the input, or spans lines, can hold an open quote.
+        let suspect = !text.ends_with(b"\n") && !text.ends_with(b"\r")
+            || memchr::memchr2(b'\n', b'\r', record.as_slice()).is_some();
+        let open = suspect && !quotes_close(text, delimiter);
+        (skipped, open.then(|| opening(text)))
+    });
+    let line = position.line() + skipped + lines_before;
+    position.set_line(line);
+    record.set_position(Some(position));
+    match open {
+        Some((lines, text)) => Got::Unclosed(Unclosed {
+            line,
+            lines,
+            field: record.len().saturating_sub(1),
+            text,
+        }),
+        None => Got::Record,
+    }
+}
+
+/// The number of `\n` in the line ends before a record's text (blank lines the
+/// csv crate skips, the `\n` of a `\r\n`), and the text after them.
+fn after_line_ends(raw: &[u8]) -> (u64, &[u8]) {
+    let run = raw.iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+    let newlines = raw[..run].iter().filter(|&&b| b == b'\n').count();
+    (newlines as u64, &raw[run..])
+}
+
+/// Whether the record `text` ends outside a quoted field: a line end after it
+/// then ends the record. Read by the same state machine as the csv crate's.
+fn quotes_close(text: &[u8], delimiter: u8) -> bool {
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    let input = [text, b"\n"].concat();
+    let (mut output, mut ends) = (vec![0; input.len()], vec![0; input.len() + 1]);
+    let (result, ..) = reader.read_record(&input, &mut output, &mut ends);
+    matches!(result, csv_core::ReadRecordResult::Record)
+}
+
+/// The non-blank lines of a record with an open quote, and its first line (shortened).
+fn opening(text: &[u8]) -> (u64, String) {
+    let lines = text
+        .split(|&b| b == b'\n')
+        .filter(|l| l.iter().any(|&b| b != b'\r'))
+        .count();
+    let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    let mut shown = String::from_utf8_lossy(first).trim_end().to_owned();
+    if let Some((cut, _)) = shown.char_indices().nth(80) {
+        shown.truncate(cut);
+        shown.push('…');
+    }
+    (lines as u64, shown)
 }
 
 /// The parse stage's state: the resolved fields, the date parser and the audit.
 struct RowParser<'a> {
     fields: &'a [Option<Field>],
+    /// Every column name, for an open quote in an unmapped column.
+    names: &'a [String],
+    /// Hashes of the rows read, to count exact duplicates.
+    seen: rustc_hash::FxHashSet<u64>,
     dates: DateParser,
     audit: IngestAudit,
     options: &'a ReadOptions,
@@ -256,23 +362,56 @@ impl RowParser<'_> {
         for record in &batch.records[..batch.len] {
             self.take_record(record, |r, f, d| parse(r, f, d, &mut parsed))?;
         }
+        if let Some(open) = &batch.unclosed {
+            self.unclosed(open)?;
+        }
         Ok(parsed)
+    }
+
+    /// Counts each line swallowed by an open quote as a dropped row (an error in strict mode).
+    fn unclosed(&mut self, open: &Unclosed) -> Result<()> {
+        let column = self
+            .names
+            .get(open.field)
+            .cloned()
+            .unwrap_or_else(|| (open.field + 1).to_string());
+        if self.options.on_bad_row == BadRowPolicy::Fail {
+            return Err(Error::Csv {
+                path: self.path.to_path_buf(),
+                line: open.line,
+                message: format!(
+                    "the quote opened in column {column:?} is never closed, so the {} lines from here to the end \
+                     of the file would be one field (expected a closing quote)",
+                    open.lines
+                ),
+            });
+        }
+        self.audit.rows_read += open.lines;
+        let issue = RowIssue {
+            line: open.line,
+            column,
+            value: open.text.clone(),
+        };
+        self.audit.drop_rows(DropReason::UnclosedQuote, open.lines, issue);
+        Ok(())
     }
 
     /// Keeps one record or drops it with its reason (an error in strict mode).
     fn take_record(&mut self, record: &csv::ByteRecord, mut take: impl TakeRow) -> Result<()> {
         self.audit.rows_read += 1;
+        let duplicate = self.is_duplicate(record);
+        if let (true, Some(first)) = (duplicate && self.options.drop_duplicate_lines, self.fields[0].as_ref()) {
+            // Asked for, so a drop even in strict mode.
+            self.audit.drop_row(DropReason::DuplicateLine, issue_at(record, first));
+            return Ok(());
+        }
         let missing = self.fields.iter().flatten().find(|f| f.index >= record.len());
         let taken = match missing {
             Some(field) => Err((DropReason::TooFewFields, field)),
             None => take(record, self.fields, &mut self.dates),
         };
         if let Err((reason, field)) = taken {
-            let issue = RowIssue {
-                line: record.position().map_or(0, |p| p.line()),
-                column: field.name.clone(),
-                value: String::from_utf8_lossy(record.get(field.index).unwrap_or_default()).into_owned(),
-            };
+            let issue = issue_at(record, field);
             if self.options.on_bad_row == BadRowPolicy::Fail {
                 return Err(parse_error(self.path, reason, &issue, &self.dates));
             }
@@ -281,6 +420,29 @@ impl RowParser<'_> {
             self.audit.rows_kept += 1;
         }
         Ok(())
+    }
+}
+
+impl RowParser<'_> {
+    /// Whether the record repeats an earlier one field for field (counted in the audit).
+    fn is_duplicate(&mut self, record: &csv::ByteRecord) -> bool {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
+        for field in record {
+            field.hash(&mut hasher);
+        }
+        let repeat = !self.seen.insert(hasher.finish());
+        self.audit.duplicate_rows += u64::from(repeat);
+        repeat
+    }
+}
+
+/// A dropped row's example: its line, and the column and value at fault.
+fn issue_at(record: &csv::ByteRecord, field: &Field) -> RowIssue {
+    RowIssue {
+        line: record.position().map_or(0, |p| p.line()),
+        column: field.name.clone(),
+        value: String::from_utf8_lossy(record.get(field.index).unwrap_or_default()).into_owned(),
     }
 }
 
@@ -307,12 +469,13 @@ fn csv_reader<'r>(
     reader: impl Read + Send + 'r,
     path: &Path,
     options: &ReadOptions,
-) -> Result<(CsvReader<'r>, Vec<String>)> {
+) -> Result<(CsvReader<'r>, Vec<String>, Tap)> {
     let reader: Box<dyn Read + Send + 'r> = if options.whitespace_separated {
         Box::new(CommaSeparated::new(BufReader::new(reader)))
     } else {
         Box::new(reader)
     };
+    let (tap, reader) = Tap::wrap(reader);
     let mut csv = csv_builder(options).from_reader(reader);
     let header = csv.byte_headers().map_err(|e| csv_error(path, &e, 0))?;
     if header.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
@@ -328,7 +491,7 @@ fn csv_reader<'r>(
     } else {
         (1..=header.len()).map(|i| i.to_string()).collect()
     };
-    Ok((csv, names))
+    Ok((csv, names, tap))
 }
 
 fn open<'a>(path: &Path, progress: Option<Progress<'a>>) -> Result<Box<dyn Read + Send + 'a>> {
@@ -503,10 +666,12 @@ fn expected_for(reason: DropReason, dates: &DateParser) -> String {
         DropReason::MissingAmount | DropReason::NonNumericAmount => "a finite number".into(),
         DropReason::NonUtf8 => "UTF-8 text".into(),
         DropReason::UnreadableDiscount => "a discount amount or a yes/no flag".into(),
-        DropReason::FutureDate => "a date not after the allowed end (ReadOptions::not_after)".into(),
+        DropReason::FutureDate => "a date not after the end of observation (--as-of, ReadOptions::not_after)".into(),
         DropReason::DuplicateId => "an id that appears once".into(),
         DropReason::MissingOrder => "an order id".into(),
         DropReason::MissingId => "an id".into(),
+        DropReason::UnclosedQuote => "a closing quote".into(),
+        DropReason::DuplicateLine => "a line that does not repeat an earlier one".into(),
     }
 }
 
@@ -619,22 +784,51 @@ mod tests {
         let (options, path) = (ReadOptions::default(), Path::new("t.csv"));
         let (mut records, names) =
             Records::open(text.as_bytes(), path, &options, |r| csv_reader(r, path, &options)).unwrap();
-        let (mut out, mut record) = (Vec::new(), csv::ByteRecord::new());
-        while next_record(&mut records, &mut record, path, &options).unwrap() {
-            out.push(fields(&record));
-        }
-        (names, out)
+        (names, drain(&mut records))
     }
 
-    /// The same through the csv crate alone.
-    fn csv_crate(text: &str) -> Split {
+    fn drain(records: &mut Records<'_>) -> Vec<(u64, Vec<String>)> {
         let (options, path) = (ReadOptions::default(), Path::new("t.csv"));
-        let (mut csv, names) = csv_reader(text.as_bytes(), path, &options).unwrap();
         let (mut out, mut record) = (Vec::new(), csv::ByteRecord::new());
-        while csv.read_byte_record(&mut record).unwrap() {
+        while next_record(records, &mut record, path, &options).unwrap() == Got::Record {
             out.push(fields(&record));
         }
-        (names, out)
+        out
+    }
+
+    /// The same with every record read by the csv crate, its lines corrected.
+    fn through_csv(text: &str) -> Split {
+        let (options, path) = (ReadOptions::default(), Path::new("t.csv"));
+        let (csv, names, tap) = csv_reader(text.as_bytes(), path, &options).unwrap();
+        let mut records = Records::Csv {
+            csv,
+            lines_before: 0,
+            tap,
+        };
+        (names, drain(&mut records))
+    }
+
+    /// The csv crate's records alone (its own line numbers dropped).
+    fn csv_crate(text: &str) -> Vec<Vec<String>> {
+        let (options, path) = (ReadOptions::default(), Path::new("t.csv"));
+        let (mut csv, _, _) = csv_reader(text.as_bytes(), path, &options).unwrap();
+        let (mut out, mut record) = (Vec::new(), csv::ByteRecord::new());
+        while csv.read_byte_record(&mut record).unwrap() {
+            out.push(fields(&record).1);
+        }
+        out
+    }
+
+    /// Both paths give the csv crate's records, on the same physical lines.
+    fn assert_paths_agree(text: &str) {
+        let (plain, csv) = (split(text), through_csv(text));
+        assert_eq!(plain, csv, "{text:?}");
+        let records: Vec<Vec<String>> = plain.1.into_iter().map(|(_, r)| r).collect();
+        assert_eq!(records, csv_crate(text), "{text:?}");
+    }
+
+    fn lines(text: &str) -> Vec<u64> {
+        split(text).1.iter().map(|(line, _)| *line).collect()
     }
 
     /// Whether the whole text was split without the csv crate.
@@ -643,12 +837,12 @@ mod tests {
         let (mut records, _) =
             Records::open(text.as_bytes(), path, &options, |r| csv_reader(r, path, &options)).unwrap();
         let mut record = csv::ByteRecord::new();
-        while next_record(&mut records, &mut record, path, &options).unwrap() {}
+        while next_record(&mut records, &mut record, path, &options).unwrap() == Got::Record {}
         matches!(records, Records::Plain(_))
     }
 
     #[test]
-    fn plain_splitting_gives_the_csv_crates_records_and_lines() {
+    fn plain_splitting_gives_the_csv_crates_records_on_physical_lines() {
         let texts = [
             "a,b\nx,1\n\ny,2\r\nz,3",
             "a,b\r\nx,1,\r\n\r\n,\n  ,2\n",
@@ -676,7 +870,7 @@ mod tests {
             "\r\na,b\r\nx,1\r\n",
         ];
         for text in texts {
-            assert_eq!(split(text), csv_crate(text), "{text:?}");
+            assert_paths_agree(text);
         }
     }
 
@@ -688,7 +882,7 @@ mod tests {
             "a,b\r\nx,1\ny,2\r\nz,3",
         ] {
             assert!(stays_plain(text), "{text:?}");
-            assert_eq!(split(text), csv_crate(text), "{text:?}");
+            assert_paths_agree(text);
         }
         for text in ["a,b\nx,1\ry,2\n", "a,b\r\nx,\"1\"\r\n", "a,b\r\nx,1\r"] {
             assert!(!stays_plain(text), "{text:?}");
@@ -709,7 +903,119 @@ mod tests {
                 }
             }
             assert!(text.len() > 2 * super::super::split::CHUNK_BYTES);
-            assert_eq!(split(&text), csv_crate(&text), "{line_end:?}");
+            assert_paths_agree(&text);
         }
+    }
+
+    #[test]
+    fn records_carry_the_line_an_editor_shows() {
+        // Blank lines and Windows line ends, on the plain path and after a quote hands over to the csv crate.
+        assert_eq!(lines("a,b\nx,1\n\ny,2\n\n\nz,3\n"), [2, 4, 7]);
+        assert_eq!(lines("a,b\r\nx,1\r\ny,2\r\n\r\nz,3\r\n"), [2, 3, 5]);
+        assert_eq!(lines("a,b\r\nx,1\r\n\r\n\"q\",2\r\n\r\nz,3\r\n"), [2, 4, 6]);
+        assert_eq!(lines("a,b\nx,1\n\"multi\nline\",2\n\nz,3\n"), [2, 3, 6]);
+        assert_eq!(lines("\"a\",b\r\n\r\nx,1\r\ny,2\r\n"), [3, 4]);
+    }
+
+    /// Reads `text` with the transaction columns `c,d,a`.
+    fn scan_text(text: &str, options: &ReadOptions) -> Result<IngestAudit> {
+        let wanted = [
+            Wanted {
+                parameter: "customer_col",
+                column: Some("c"),
+            },
+            Wanted {
+                parameter: "amount_col",
+                column: Some("a"),
+            },
+        ];
+        scan_reader(
+            text.as_bytes(),
+            Path::new("t.csv"),
+            &wanted,
+            options,
+            take_amount,
+            |()| Ok(()),
+        )
+    }
+
+    fn take_amount<'f>(
+        record: &csv::ByteRecord,
+        fields: &'f [Option<Field>],
+        _: &mut DateParser,
+        (): &mut (),
+    ) -> std::result::Result<(), RowError<'f>> {
+        let Some(amount) = &fields[1] else {
+            unreachable!("two mapped columns")
+        };
+        number(&record[amount.index]).map(drop).map_err(|e| (e, amount))
+    }
+
+    /// 121 rows; a quote opens on row 11 (line 12) and is never closed.
+    fn unclosed_quote_file() -> String {
+        let mut text = String::from("c,d,a\n");
+        for i in 0..121 {
+            let amount = if i == 10 { "\"2".to_string() } else { i.to_string() };
+            text.push_str(&format!("C{i},2024-01-02,{amount}\n"));
+            if i == 60 {
+                text.push('\n');
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn an_unclosed_quote_counts_every_line_it_swallows() {
+        let audit = scan_text(&unclosed_quote_file(), &ReadOptions::default()).unwrap();
+        assert_eq!((audit.rows_read, audit.rows_kept), (121, 10));
+        assert_eq!(audit.dropped_for(DropReason::UnclosedQuote), 111);
+        assert!(audit.is_balanced());
+        let example = &audit.dropped[&DropReason::UnclosedQuote].examples[0];
+        assert_eq!((example.line, example.column.as_str()), (12, "a"));
+        assert_eq!(example.value, "C10,2024-01-02,\"2");
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_in_strict_mode_naming_where_it_opened() {
+        let strict = ReadOptions {
+            on_bad_row: BadRowPolicy::Fail,
+            ..ReadOptions::default()
+        };
+        let err = scan_text(&unclosed_quote_file(), &strict).unwrap_err().to_string();
+        assert!(
+            err.starts_with("t.csv line 12: malformed CSV: the quote opened in column \"a\""),
+            "{err}"
+        );
+        assert!(err.contains("never closed"), "{err}");
+        // On the last line, with nothing after it, too.
+        let err = scan_text("c,d,a\nx,1,2\ny,1,\"3\n", &strict).unwrap_err().to_string();
+        assert!(err.starts_with("t.csv line 3:"), "{err}");
+    }
+
+    #[test]
+    fn closed_quotes_across_lines_are_ordinary_records() {
+        let text = "c,d,a\nx,\"two\nlines\",1\ny,1,\"2\"";
+        let audit = scan_text(text, &ReadOptions::default()).unwrap();
+        assert_eq!((audit.rows_read, audit.rows_kept), (2, 2));
+    }
+
+    #[test]
+    fn exact_duplicate_rows_are_counted_and_dropped_on_request() {
+        let text = "c,d,a\nx,1,2\nx,1,2\ny,1,2\nx,1,2\nx,12,\n";
+        let audit = scan_text(text, &ReadOptions::default()).unwrap();
+        assert_eq!((audit.rows_read, audit.rows_kept, audit.duplicate_rows), (5, 4, 2));
+        let dropping = ReadOptions {
+            drop_duplicate_lines: true,
+            ..ReadOptions::default()
+        };
+        let audit = scan_text(text, &dropping).unwrap();
+        assert_eq!((audit.rows_kept, audit.dropped_for(DropReason::DuplicateLine)), (2, 2));
+        assert!(audit.is_balanced());
+        let lines: Vec<u64> = audit.dropped[&DropReason::DuplicateLine]
+            .examples
+            .iter()
+            .map(|e| e.line)
+            .collect();
+        assert_eq!(lines, [3, 5]);
     }
 }

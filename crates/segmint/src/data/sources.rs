@@ -372,25 +372,30 @@ pub fn read_attributes(
 pub fn write_attributes(path: impl AsRef<Path>, id_col: &str, table: &Attributes) -> Result<()> {
     let path = path.as_ref();
     let fail = |e: csv::Error| crate::Error::io(path, std::io::Error::other(e));
-    let mut writer = csv::Writer::from_path(path).map_err(fail)?;
-    let mut header = vec![id_col];
-    header.extend(table.numeric.iter().map(|(n, _)| n.as_str()));
-    header.extend(table.categorical.iter().map(|(n, _)| n.as_str()));
-    writer.write_record(&header).map_err(fail)?;
-    for (row, id) in table.ids.iter().enumerate() {
-        let mut record = vec![id.clone()];
-        record.extend(table.numeric.iter().map(|(_, v)| {
-            let value = v[row];
-            if value.is_nan() {
-                String::new()
-            } else {
-                value.to_string()
-            }
-        }));
-        record.extend(table.categorical.iter().map(|(_, v)| v[row].clone()));
-        writer.write_record(&record).map_err(fail)?;
-    }
-    writer.flush().map_err(|e| crate::Error::io(path, e))
+    let cells = super::output::FormulaCells::default();
+    super::output::write_atomically(path, |file| {
+        let mut writer = csv::Writer::from_writer(file);
+        let mut header = vec![id_col];
+        header.extend(table.numeric.iter().map(|(n, _)| n.as_str()));
+        header.extend(table.categorical.iter().map(|(n, _)| n.as_str()));
+        writer
+            .write_record(header.iter().map(|h| cells.cell(h).into_owned()))
+            .map_err(fail)?;
+        for (row, id) in table.ids.iter().enumerate() {
+            let mut record = vec![cells.cell(id).into_owned()];
+            record.extend(table.numeric.iter().map(|(_, v)| {
+                let value = v[row];
+                if value.is_nan() {
+                    String::new()
+                } else {
+                    value.to_string()
+                }
+            }));
+            record.extend(table.categorical.iter().map(|(_, v)| cells.cell(&v[row]).into_owned()));
+            writer.write_record(&record).map_err(fail)?;
+        }
+        writer.flush().map_err(|e| crate::Error::io(path, e))
+    })
 }
 
 /// How the customer ids of one source match those of the transactions.

@@ -5,17 +5,16 @@
 //! crate gives, at a fraction of the cost of its state machine. The first
 //! quote, or carriage return other than the one of a `\r\n` line end, hands
 //! the rest of the text to the csv crate, which then reads every remaining
-//! record (line numbers carried over), so the records and their line numbers
-//! are the csv crate's in every case.
+//! record, so the records are the csv crate's in every case.
 //!
-//! The csv crate counts every `\n` it consumes, blank lines included, and
-//! gives a record the count it stood at when it began reading it: the count
-//! after the previous record's line end. Blank lines before a record (and the
-//! `\n` of a `\r\n`, which it consumes with the next record) are counted
-//! for the records after it.
+//! A record's line is the physical line it starts on, as an editor shows it
+//! (every `\n` counts, blank lines included). The csv crate gives a record the
+//! count it stood at before skipping the blank lines (and the `\n` of a `\r\n`)
+//! in front of it, so its count is corrected from the raw text ([`Tap`]).
 
 use std::io::{Cursor, Read};
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::io::ReadOptions;
 use crate::error::{Error, Result};
@@ -25,8 +24,13 @@ pub(crate) type CsvReader<'r> = csv::Reader<Box<dyn Read + Send + 'r>>;
 
 /// Where the records come from.
 pub(crate) enum Records<'r> {
-    /// The csv crate's reader; its line numbers are shifted by `lines_before`.
-    Csv { csv: CsvReader<'r>, lines_before: u64 },
+    /// The csv crate's reader; its line numbers are shifted by `lines_before`
+    /// and corrected from the raw text seen through `tap`.
+    Csv {
+        csv: CsvReader<'r>,
+        lines_before: u64,
+        tap: Tap,
+    },
     /// Plain lines, split here.
     Plain(Plain<'r>),
     /// Nothing left (only while the plain lines are handed to the csv crate).
@@ -44,14 +48,19 @@ impl<'r> Records<'r> {
         reader: impl Read + Send + 'r,
         path: &Path,
         options: &ReadOptions,
-        csv_reader: impl Fn(Box<dyn Read + Send + 'r>) -> Result<(CsvReader<'r>, Vec<String>)>,
+        csv_reader: impl Fn(Box<dyn Read + Send + 'r>) -> Result<(CsvReader<'r>, Vec<String>, Tap)>,
     ) -> Result<(Self, Vec<String>)> {
         let mut reader: Box<dyn Read + Send + 'r> = Box::new(reader);
         let plain_header =
             options.header && !options.whitespace_separated && ![b'"', b'\n', b'\r'].contains(&options.delimiter);
         if !plain_header {
-            let (csv, names) = csv_reader(reader)?;
-            return Ok((Records::Csv { csv, lines_before: 0 }, names));
+            let (csv, names, tap) = csv_reader(reader)?;
+            let csv = Records::Csv {
+                csv,
+                lines_before: 0,
+                tap,
+            };
+            return Ok((csv, names));
         }
         let mut head = Vec::new();
         (&mut reader)
@@ -63,20 +72,22 @@ impl<'r> Records<'r> {
         let Some(end) = header_end else {
             // A quoted (perhaps multi-line) header, a blank first line (skipped by the csv
             // crate), or no line break in the first chunk: the csv crate reads it all.
-            let (csv, names) = csv_reader(Box::new(Cursor::new(head).chain(reader)))?;
-            return Ok((Records::Csv { csv, lines_before: 0 }, names));
+            let (csv, names, tap) = csv_reader(Box::new(Cursor::new(head).chain(reader)))?;
+            let csv = Records::Csv {
+                csv,
+                lines_before: 0,
+                tap,
+            };
+            return Ok((csv, names));
         };
         // The names through the csv crate all the same (it drops a byte-order mark, for one).
-        let (_, names) = csv_reader(Box::new(Cursor::new(head[..=end].to_vec())))?;
-        // The csv crate ends a `\r\n` header at the `\r` and counts its `\n` with the first record.
-        let crlf = without_cr(&head[..end]).1;
+        let (_, names, _) = csv_reader(Box::new(Cursor::new(head[..=end].to_vec())))?;
         head.drain(..=end);
         let plain = Plain {
             reader,
             text: head,
             start: 0,
-            line: if crlf { 1 } else { 2 },
-            pending: u64::from(crlf),
+            line: 2,
             delimiter: options.delimiter,
             end_of_input: false,
         };
@@ -104,12 +115,8 @@ pub(crate) struct Plain<'r> {
     /// Text read and not yet split; `start` is where the next line begins.
     text: Vec<u8>,
     start: usize,
-    /// The csv crate's line count after the last record (or the header): the
-    /// line number it gives the next record.
+    /// The physical line (1-based) of the next line to cut.
     line: u64,
-    /// The `\n`s consumed since (blank lines, the `\n` of a `\r\n` record
-    /// end), which the csv crate counts while it reads the next record.
-    pending: u64,
     delimiter: u8,
     end_of_input: bool,
 }
@@ -141,23 +148,15 @@ impl<'r> Plain<'r> {
                 return Ok(Next::End);
             }
             // A `\r` before the `\n` is part of the line end (at the end of the input, a lone one).
-            let (bytes, crlf) = if newline { without_cr(bytes) } else { (bytes, false) };
+            let bytes = if newline { without_cr(bytes).0 } else { bytes };
             if needs_csv(bytes) {
                 return Ok(Next::NeedsCsv);
             }
             self.start += used;
-            if bytes.is_empty() {
-                self.pending += 1;
-                continue;
-            }
             let number = self.line;
-            if crlf {
-                // The csv crate ends this record at the `\r` and counts the `\n` with the next one.
-                self.line += self.pending;
-                self.pending = 1;
-            } else {
-                self.line += self.pending + u64::from(newline);
-                self.pending = 0;
+            self.line += u64::from(newline);
+            if bytes.is_empty() {
+                continue;
             }
             record.clear();
             for field in bytes.split(|&b| b == self.delimiter) {
@@ -184,23 +183,93 @@ impl<'r> Plain<'r> {
     }
 
     /// The csv crate's reader over the rest of the text, from the next line on.
-    ///
-    /// The `\n`s consumed since the last record are given back in front of
-    /// it, so that the csv crate counts them where it would have.
     pub(crate) fn into_csv(self, csv_reader: impl FnOnce(Box<dyn Read + Send + 'r>) -> CsvReader<'r>) -> Records<'r> {
         let Plain {
             reader,
             mut text,
             start,
             line,
-            pending,
             ..
         } = self;
         text.drain(..start);
-        let skipped = std::io::repeat(b'\n').take(pending);
+        let (tap, rest) = Tap::wrap(Box::new(Cursor::new(text).chain(reader)));
         Records::Csv {
-            csv: csv_reader(Box::new(skipped.chain(Cursor::new(text)).chain(reader))),
+            csv: csv_reader(rest),
             lines_before: line - 1,
+            tap,
         }
+    }
+}
+
+/// The raw text the csv crate has read and not yet passed by. The crate
+/// neither says where a record's text begins (it gives the count of lines it
+/// stood at before skipping blank lines) nor whether a quote was left open at
+/// the end; both are read off the raw bytes of the record.
+#[derive(Clone, Default)]
+pub(crate) struct Tap(Arc<Mutex<Seen>>);
+
+impl std::fmt::Debug for Tap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tap")
+    }
+}
+
+/// Passed bytes a [`Tap`] lets pile up before it forgets them.
+const COMPACT_BYTES: usize = 1 << 16;
+
+/// The bytes from offset `base` of the stream on.
+#[derive(Default)]
+struct Seen {
+    base: u64,
+    bytes: Vec<u8>,
+}
+
+/// A reader that copies what it reads into a [`Tap`].
+struct Tapped<'r> {
+    inner: Box<dyn Read + Send + 'r>,
+    tap: Tap,
+}
+
+impl Read for Tapped<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.tap.seen().bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl Tap {
+    /// `reader`, its bytes kept in the returned tap as they are read.
+    pub(crate) fn wrap<'r>(reader: Box<dyn Read + Send + 'r>) -> (Tap, Box<dyn Read + Send + 'r>) {
+        let tap = Tap::default();
+        let tapped = Tapped {
+            inner: reader,
+            tap: tap.clone(),
+        };
+        (tap, Box::new(tapped))
+    }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `look` at the raw bytes from stream offset `start` to `end`; the bytes
+    /// before `start` may be forgotten (the csv crate has passed them).
+    pub(crate) fn record<T>(&self, start: u64, end: u64, look: impl FnOnce(&[u8]) -> T) -> T {
+        let mut seen = self.seen();
+        let offset = |seen: &Seen, at: u64| {
+            let i = usize::try_from(at.saturating_sub(seen.base)).unwrap_or(usize::MAX);
+            i.min(seen.bytes.len())
+        };
+        let mut from = offset(&seen, start);
+        // Forgotten in large steps, each moving no more bytes than it frees:
+        // dropping them record by record would move the buffer once per record.
+        if from >= COMPACT_BYTES && 2 * from >= seen.bytes.len() {
+            seen.bytes.drain(..from);
+            seen.base += from as u64;
+            from = 0;
+        }
+        let to = offset(&seen, end).max(from);
+        look(&seen.bytes[from..to])
     }
 }

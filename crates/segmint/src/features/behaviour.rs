@@ -185,6 +185,8 @@ pub fn customer_features(tx: &Transactions, options: &FeatureOptions, sources: S
     if let Some(interactions) = sources.interactions {
         table = table.with_columns(interaction_features(tx, interactions, as_of, options))?;
     }
+    // An overflowing sum would otherwise surface as a blank cell, or as a bad matrix entry far downstream.
+    table.check_finite()?;
     Ok(table)
 }
 

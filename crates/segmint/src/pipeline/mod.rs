@@ -446,6 +446,7 @@ impl Segmentation {
             },
             _ => settings,
         };
+        crate::select::check_distinct_profiles(rows.encoded().view(), k)?;
         let model = match selected {
             Some(model) => model,
             None => method.clusterer(k, &settings).fit_rows(rows)?,

@@ -169,12 +169,18 @@ fn score(profile: &SegmentProfile, archetype: &Archetype) -> (Option<f64>, Vec<K
         .expect
         .iter()
         .filter_map(|(kpi, &expected)| {
-            let p = profile.kpi(kpi)?.percentile?;
+            let summary = profile.kpi(kpi)?;
+            let p = summary.percentile?;
+            let closeness = if wrong_sign(archetype, kpi, expected, summary) {
+                0.0
+            } else {
+                (1.0 - expected.distance(p) / ZERO_CLOSENESS_DISTANCE).max(0.0)
+            };
             Some(KpiEvidence {
                 kpi: kpi.clone(),
                 expected,
                 found: Level::of_percentile(p),
-                closeness: (1.0 - expected.distance(p) / ZERO_CLOSENESS_DISTANCE).max(0.0),
+                closeness,
             })
         })
         .collect();
@@ -185,6 +191,15 @@ fn score(profile: &SegmentProfile, archetype: &Archetype) -> (Option<f64>, Vec<K
         .all(|kpi| evidence.iter().any(|e| e.kpi == *kpi));
     let mean = evidence.iter().map(|e| e.closeness).sum::<f64>() / evidence.len().max(1) as f64;
     ((coverage >= MIN_COVERAGE && has_required).then_some(mean), evidence)
+}
+
+/// Whether a defining (required) KPI that the archetype expects in the upper
+/// half of the base is zero or negative in the segment. Levels are relative to
+/// the base, so in a base of refunds only, the least negative revenue is
+/// "very high": such a segment is not "High-Value" whatever its rank.
+fn wrong_sign(archetype: &Archetype, kpi: &str, expected: LevelRange, summary: &super::KpiSummary) -> bool {
+    let typical = summary.median.or(summary.mean);
+    archetype.required.iter().any(|r| r == kpi) && expected.from >= Level::High && typical.is_some_and(|v| v <= 0.0)
 }
 
 fn match_catalogue(profiles: &[SegmentProfile], catalogue: &Catalogue, min_score: f64) -> Vec<ArchetypeMatch> {
@@ -368,6 +383,34 @@ expect = { aov = "low", discount = "very_high" }
         // Half the expected KPIs are enough to score; fewer are not.
         assert_eq!(score(&profile(0, &[("aov", 0.1)]), &c.archetypes[1]).0, Some(1.0));
         assert_eq!(score(&profile(0, &[("x", 0.1)]), &c.archetypes[1]).0, None);
+    }
+
+    #[test]
+    fn a_defining_kpi_expected_high_but_not_positive_vetoes_the_name() {
+        let c = Catalogue::from_toml(
+            r#"name = "test"
+[[archetype]]
+name = "High-Value Loyalists"
+required = ["monetary"]
+expect = { monetary = "very_high", frequency = "high..very_high" }
+"#,
+            std::path::Path::new("test.toml"),
+        )
+        .unwrap();
+        let mut refunds = profile(0, &[("monetary", 0.9), ("frequency", 0.9)]);
+        assert_eq!(score(&refunds, &c.archetypes[0]).0, Some(1.0));
+        refunds.kpis[0].median = Some(-42.0);
+        let (_, evidence) = score(&refunds, &c.archetypes[0]);
+        let closeness = |kpi: &str| evidence.iter().find(|e| e.kpi == kpi).unwrap().closeness;
+        assert_eq!((closeness("monetary"), closeness("frequency")), (0.0, 1.0));
+        let mut profiles = vec![refunds];
+        let options = NamingOptions {
+            catalogues: vec![c],
+            min_score: 0.7,
+        };
+        name_segments(&mut profiles, &options).unwrap();
+        assert_eq!(profiles[0].archetypes[0].archetype, None);
+        assert_ne!(profiles[0].name, "High-Value Loyalists");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::profile::SegmentProfile;
 use crate::select::KSelection;
 use crate::validate::Scorecard;
 
-pub use write::{ReportFiles, write_report_files, write_segments_csv};
+pub use write::{ReportFiles, write_report_files, write_report_files_with, write_segments_csv};
 
 /// The version of the report's JSON layout (docs/report-schema.md). It goes
 /// up when a field changes meaning or disappears; added fields keep it.

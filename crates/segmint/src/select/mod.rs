@@ -146,6 +146,29 @@ pub struct KSelection {
     pub gap_choice: Option<usize>,
 }
 
+/// Refuses `k` segments when the customers (rows of `x`) take fewer than `k`
+/// distinct values: k-means would leave the extra segments empty.
+pub fn check_distinct_profiles(x: ArrayView2<'_, f64>, k: usize) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for row in x.rows() {
+        // `+ 0.0` makes -0.0 and 0.0 one value.
+        seen.insert(row.iter().map(|v| (v + 0.0).to_bits()).collect::<Vec<u64>>());
+        if seen.len() >= k {
+            return Ok(());
+        }
+    }
+    let distinct = seen.len();
+    Err(Error::invalid_parameter(
+        "k",
+        k,
+        format!(
+            "at most {distinct} segment(s): the customers' features take only {distinct} distinct value(s), so \
+             {} of the {k} segments would be empty",
+            k - distinct
+        ),
+    ))
+}
+
 /// Fits k-means for every k in the range and recommends one.
 pub fn select_k(x: ArrayView2<'_, f64>, options: &SelectOptions) -> Result<KSelection> {
     select_k_for(MixedRows::numeric(x), Method::KMeans, options).map(|(selection, _)| selection)
@@ -264,11 +287,14 @@ fn check_range(n: usize, options: &SelectOptions) -> Result<()> {
         ));
     }
     if options.k_max >= n {
-        return Err(Error::invalid_parameter(
-            "k_max",
-            options.k_max,
-            format!("below the number of rows ({n})"),
-        ));
+        // Said in the words of someone who asked for k to be chosen, not of the option's name.
+        return Err(Error::InsufficientData {
+            what: format!(
+                "choosing the number of segments (k) automatically compares k = {}..={} and needs more \
+                 customers than the largest k, found {n}; give a fixed number of segments below {n} instead",
+                options.k_min, options.k_max
+            ),
+        });
     }
     if !(0.0..1.0).contains(&options.min_share) {
         return Err(Error::invalid_parameter(
@@ -562,6 +588,27 @@ mod tests {
     }
 
     #[test]
+    fn identical_customers_make_one_segment_not_three() {
+        let same = Array2::from_elem((12, 3), 1.5);
+        let err = check_distinct_profiles(same.view(), 3).unwrap_err().to_string();
+        assert!(
+            err.starts_with("invalid parameter k=3: expected at most 1 segment(s)"),
+            "{err}"
+        );
+        assert!(err.contains("2 of the 3 segments would be empty"), "{err}");
+        let mut two = same.clone();
+        two[[5, 0]] = -0.0;
+        two[[6, 0]] = 0.0;
+        assert!(
+            check_distinct_profiles(two.view(), 3)
+                .unwrap_err()
+                .to_string()
+                .contains("at most 2 segment(s)")
+        );
+        assert!(check_distinct_profiles(blobs(2, 10).view(), 8).is_ok());
+    }
+
+    #[test]
     fn bad_ranges_are_rejected() {
         let x = blobs(2, 10);
         let err = |o: SelectOptions| select_k(x.view(), &o).unwrap_err().to_string();
@@ -577,7 +624,7 @@ mod tests {
                 k_max: 10,
                 ..Default::default()
             })
-            .contains("k_max=10")
+            .contains("compares k = 2..=10 and needs more customers than the largest k, found 10")
         );
         assert!(
             err(SelectOptions {

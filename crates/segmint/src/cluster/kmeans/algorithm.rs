@@ -197,6 +197,11 @@ pub(crate) fn weights_of<F: Element>(w: Option<ArrayView1<'_, F>>, n: usize) -> 
             "a positive total weight",
         ));
     }
+    // Unit weights are no weights: the same fit as without, to the last bit
+    // (the weighted kernels sum in another order and draw the seeding otherwise).
+    if w.iter().all(|v| v.to_f64() == 1.0) {
+        return Ok(None);
+    }
     Ok(Some(w.to_vec()))
 }
 
@@ -231,10 +236,27 @@ pub(super) fn fit<F: Element>(params: &KMeansParams, x: ArrayView2<'_, F>, w: Op
         })
         .collect();
     params.get_cancel().check()?;
-    Ok(runs
+    let best = runs
         .into_iter()
         .reduce(|best, run| if run.inertia < best.inertia { run } else { best })
-        .expect("effective_n_init is at least 1"))
+        .expect("effective_n_init is at least 1");
+    check_overflow(&best, x)?;
+    Ok(best)
+}
+
+/// Squared distances of values near 1e155 or beyond overflow to infinity: the
+/// clustering is then meaningless, whatever the labels say.
+fn check_overflow<F: Element>(model: &KMeans<F>, x: ArrayView2<'_, F>) -> Result<()> {
+    if model.inertia.is_finite() {
+        return Ok(());
+    }
+    let largest = x.iter().map(|v| v.to_f64().abs()).fold(0.0, f64::max);
+    Err(Error::NumericalFailure {
+        what: format!(
+            "the squared distances between rows of X overflow to infinity (largest |value| {largest:e}); \
+             expected values whose squares stay finite: rescale X (e.g. standardise it)"
+        ),
+    })
 }
 
 /// Mean over features of the population variance: the scale of `tol`.

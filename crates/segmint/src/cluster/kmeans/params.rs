@@ -229,6 +229,14 @@ mod tests {
     }
 
     #[test]
+    fn distances_that_overflow_are_an_error_not_an_infinite_inertia() {
+        let x = array![[0.0, 1.0], [1.0, 0.0], [5.0, 5.0], [6.0, 5.0]] * 1e200;
+        let e = err(KMeansParams::new(2).seed(0), x.view());
+        assert!(e.contains("overflow to infinity (largest |value| 6e200)"), "{e}");
+        assert!(KMeansParams::new(2).seed(0).fit((x * 1e-200).view()).is_ok());
+    }
+
+    #[test]
     fn n_clusters_must_be_positive() {
         let x = array![[0.0], [1.0]];
         assert_eq!(

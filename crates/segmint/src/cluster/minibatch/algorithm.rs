@@ -264,7 +264,9 @@ pub(super) fn fit<F: Element>(
     model.centers = initial_centers(params, x, w, &mut stream(params.seed, 0));
     model.counts = vec![0.0; params.n_clusters];
 
-    let n_steps = (params.max_iter * n).div_ceil(batch_size);
+    // scikit-learn's count: whole batches within max_iter passes (rounded down),
+    // so that n_iter (passes begun) never exceeds max_iter.
+    let n_steps = (params.max_iter * n / batch_size).max(1);
     let alpha = (2.0 * batch_size as f64 / (n as f64 + 1.0)).min(1.0);
     let (mut smoothed, mut best, mut stale) = (f64::INFINITY, f64::INFINITY, 0usize);
     for step in 0..n_steps {
@@ -331,6 +333,39 @@ mod tests {
             full.inertia()
         );
         assert!(mb.n_steps() > 0 && mb.n_iter() >= 1);
+    }
+
+    #[test]
+    fn max_iter_passes_count_whole_batches_as_scikit_learn_does() {
+        // 100 rows in batches of 30 for 10 passes: scikit-learn takes 1000 // 30 = 33
+        // steps and reports n_iter_ = ceil(33 * 30 / 100) = 10.
+        let mb = MiniBatchKMeans::params(3)
+            .batch_size(30)
+            .max_iter(10)
+            .tol(0.0)
+            .max_no_improvement(None)
+            .seed(1)
+            .fit(blobs(100).view())
+            .unwrap();
+        assert_eq!((mb.n_steps(), mb.n_iter()), (33, 10));
+    }
+
+    #[test]
+    fn unit_weights_are_the_unweighted_fit() {
+        let x = blobs(3000);
+        let params = MiniBatchKMeans::params(3).batch_size(100).seed(3);
+        let ones = Array1::ones(3000);
+        assert_eq!(
+            params.fit(x.view()).unwrap(),
+            params.fit_weighted(x.view(), ones.view()).unwrap()
+        );
+        let kmeans = KMeans::params(3).seed(3);
+        let (plain, weighted) = (
+            kmeans.fit(x.view()).unwrap(),
+            kmeans.fit_weighted(x.view(), ones.view()).unwrap(),
+        );
+        assert_eq!(plain.centers(), weighted.centers());
+        assert_eq!(plain.inertia(), weighted.inertia());
     }
 
     #[test]

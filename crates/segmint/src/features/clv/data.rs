@@ -207,6 +207,13 @@ pub(crate) fn check_history(frequency: f64, recency: f64, age: f64, row: Option<
             "0 when frequency is 0 (without a repeat purchase the last purchase is the first)",
         ));
     }
+    if frequency > 0.0 && recency == 0.0 {
+        return Err(Error::invalid_parameter(
+            "recency",
+            at_row(recency, row),
+            format!("> 0 when frequency is {frequency} (a repeat purchase comes after the first)"),
+        ));
+    }
     Ok(())
 }
 
@@ -454,6 +461,17 @@ mod tests {
         assert_eq!(rows.frequency, [0.0, 1.0]);
         assert_eq!(rows.recency, [0.0, 2.0]);
         assert_eq!(rows.weights, Some(&[2.5, 5.0][..]));
+    }
+
+    #[test]
+    fn repeat_purchases_without_recency_are_rejected() {
+        let err = check_history(5.0, 0.0, 10.0, Some(3)).unwrap_err().to_string();
+        assert!(
+            err.contains("recency") && err.contains("> 0 when frequency is 5"),
+            "{err}"
+        );
+        assert!(check_history(5.0, 2.0, 10.0, Some(3)).is_ok());
+        assert!(check_history(0.0, 0.0, 10.0, None).is_ok());
     }
 
     #[test]
