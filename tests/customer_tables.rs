@@ -10,6 +10,7 @@ use segmint::features::Sources;
 use segmint::metrics::adjusted_rand_index;
 use segmint::pipeline::{CustomerData, Segmentation};
 use segmint::preprocess::MissingValues;
+use segmint::report::SegmentReport;
 use segmint::select::SelectOptions;
 use segmint_tests::shared_data;
 
@@ -254,6 +255,10 @@ fn k_auto_skips_the_k_that_k_prototypes_cannot_start() {
     assert_eq!(r.report.clustering.n_clusters, 3);
     let ari = adjusted_rand_index(&truth, &r.labels).unwrap();
     assert!(ari >= 0.9, "ARI {ari}");
+    let table = &r.report.k_selection.as_ref().unwrap().table;
+    assert!(table.iter().any(|s| !s.admissible && s.inertia.is_nan()), "some k could not start");
+    let back = SegmentReport::from_json(&r.report.to_json().unwrap()).unwrap();
+    assert!(back.k_selection.unwrap().table.iter().any(|s| s.inertia.is_nan()));
 }
 
 /// The attitudinal study end to end: the synthetic survey measured, the
@@ -350,4 +355,30 @@ fn bfi_segments_as_a_survey_with_demographics_beside_it() {
         r.report.segments[0].kpi("age").is_some(),
         "demographics describe the segments"
     );
+}
+
+#[test]
+fn sources_without_a_common_id_are_a_named_error() {
+    let (table, _) = mixed_table(60, 7);
+    let mut survey = Attributes {
+        ids: (0..60).map(|i| format!("r{i}")).collect(),
+        ..Attributes::default()
+    };
+    survey.numeric = vec![
+        ("q1".into(), (0..60).map(|i| (i % 5) as f64 + 1.0).collect()),
+        ("q2".into(), (0..60).map(|i| (i % 4) as f64 + 1.0).collect()),
+    ];
+    let err = Segmentation::new()
+        .basis(["age", "q1"])
+        .fit_data(CustomerData {
+            sources: Sources {
+                customers: Some(&table),
+                ..Sources::default()
+            },
+            survey: Some(&survey),
+            ..CustomerData::default()
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no customer id is in every source of the basis (customers, survey)"), "{err}");
 }

@@ -21,6 +21,13 @@ pub use write::{ReportFiles, write_report_files, write_report_files_with, write_
 /// up when a field changes meaning or disappears; added fields keep it.
 pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
+/// Reads a number that JSON may hold as `null`: serde_json writes NaN (an
+/// index of a k that could not be fitted, Ward's inertia) as `null`, and a
+/// report must read back what it wrote.
+pub(crate) fn f64_or_nan<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Option::<f64>::deserialize(d).map(|v| v.unwrap_or(f64::NAN))
+}
+
 /// Reports written before the version was recorded.
 fn schema_version_1() -> u32 {
     1
@@ -115,7 +122,9 @@ pub struct ClusteringSummary {
     pub seed: u64,
     /// Independent runs made.
     pub n_init: usize,
-    /// Within-segment sum of squares in the standardised space.
+    /// The method's objective (k-means: within-segment sum of squares in the
+    /// standardised space); NaN (`null`) for Ward.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub inertia: f64,
     /// Iterations of the kept run.
     pub n_iter: usize,

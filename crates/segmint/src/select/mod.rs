@@ -88,12 +88,16 @@ pub struct KScore {
     /// Number of segments.
     pub k: usize,
     /// Within-segment sum of squares.
+    #[serde(deserialize_with = "crate::report::f64_or_nan")]
     pub inertia: f64,
     /// Mean silhouette (higher is better).
+    #[serde(deserialize_with = "crate::report::f64_or_nan")]
     pub silhouette: f64,
     /// Calinski–Harabasz (higher is better).
+    #[serde(deserialize_with = "crate::report::f64_or_nan")]
     pub calinski_harabasz: f64,
     /// Davies–Bouldin (lower is better).
+    #[serde(deserialize_with = "crate::report::f64_or_nan")]
     pub davies_bouldin: f64,
     /// Share of customers in the smallest segment.
     pub smallest_share: f64,
