@@ -189,7 +189,10 @@ class FactorAnalysis(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_factors : int, default=3
+    n_factors : int or None, default=None
+        None: Kaiser's rule — as many factors as the correlation matrix has
+        eigenvalues above 1 — at least 1 and fewer than the items, so the
+        default fits data of any width (``n_factors_`` holds the number used).
     method : {"minres", "ml", "principal"}, default="minres"
         Minimum residuals (psych's default), maximum likelihood, or iterated
         principal axes (psych ``fm="pa"``; factor_analyzer's "principal" is a
@@ -219,6 +222,8 @@ class FactorAnalysis(TransformerMixin, BaseEstimator):
         Of the complete cases (std with n - 1), used by ``transform``.
     heywood_items_ : list of int
         Items whose uniqueness reached its lower bound 0.005.
+    n_factors_ : int
+        The number of factors extracted.
     n_iter_ : int
     n_obs_, n_rows_dropped_ : int
     n_features_in_ : int
@@ -227,7 +232,7 @@ class FactorAnalysis(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_factors: int = 3,
+        n_factors: int | None = None,
         *,
         method: str = "minres",
         rotation: str | None = "varimax",
@@ -246,9 +251,10 @@ class FactorAnalysis(TransformerMixin, BaseEstimator):
         """Fit the factor model to respondents x items; returns ``self``."""
         names = getattr(X, "columns", None)
         X = as_matrix(X, dtype=np.float64)
+        self.n_factors_ = self._n_factors(X)
         fitted = _native.factor_analysis_fit(
             X,
-            _positive_int(self.n_factors, "n_factors"),
+            self.n_factors_,
             method=str(self.method),
             rotation="none" if self.rotation is None else str(self.rotation),
             promax_power=_positive_int(self.promax_power, "promax_power"),
@@ -276,6 +282,14 @@ class FactorAnalysis(TransformerMixin, BaseEstimator):
             self.feature_names_in_ = np.asarray(names, dtype=object)
         self._warn(fitted)
         return self
+
+    def _n_factors(self, X: np.ndarray) -> int:
+        if self.n_factors is not None:
+            return _positive_int(self.n_factors, "n_factors")
+        if X.shape[1] < 2:
+            return 1  # the fit then says why one item cannot be factored
+        kaiser = int(_native.scree(X)["kaiser_count"])
+        return max(1, min(kaiser, X.shape[1] - 1))
 
     def _warn(self, fitted: dict[str, Any]) -> None:
         if not fitted["converged"]:

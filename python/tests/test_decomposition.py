@@ -241,3 +241,15 @@ def test_principal_axes_equal_the_numpy_iteration():
     fa = decomposition.FactorAnalysis(n_factors=3, method="principal", rotation=None, tol=1e-12).fit(X)
     expected = numpy_principal_axes(np.corrcoef(X, rowvar=False), 3)
     np.testing.assert_allclose(fa.communalities_, expected, atol=1e-8)
+
+
+def test_the_default_number_of_factors_follows_kaisers_rule_at_any_width():
+    rng = np.random.default_rng(7)
+    for width in (2, 3, 6):
+        latent = rng.normal(size=(300, 2))
+        X = latent[:, [i % 2 for i in range(width)]] + 0.6 * rng.normal(size=(300, width))
+        above_one = int((np.linalg.eigvalsh(np.corrcoef(X, rowvar=False)) > 1).sum())
+        fa = decomposition.FactorAnalysis().fit(X)
+        assert fa.n_factors_ == max(1, min(above_one, width - 1))
+        assert fa.loadings_.shape == (width, fa.n_factors_)
+    assert decomposition.FactorAnalysis().n_factors is None

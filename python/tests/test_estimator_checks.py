@@ -52,7 +52,7 @@ ESTIMATORS = [
     KPrototypes(n_clusters=2, categorical=[0], n_init=2, random_state=0),
     AgglomerativeWard(),
     PCA(),
-    FactorAnalysis(n_factors=1),
+    FactorAnalysis(),
 ]
 
 EXPECTED_FAILURES = {

@@ -728,6 +728,71 @@ mod tests {
         assert_eq!((back.timestamps(), back.amounts()), (tx.timestamps(), tx.amounts()));
     }
 
+    /// A random file from tokens that stress the reader: quotes, line ends of
+    /// every kind, blank lines, delimiters, bad bytes, dates and numbers.
+    fn random_file(rng: &mut impl rand::Rng, quotes: bool) -> Vec<u8> {
+        let tokens: &[&[u8]] = &[
+            b"a",
+            b"b7",
+            b",",
+            b",",
+            b"\n",
+            b"\r\n",
+            b"\n\n",
+            b"2024-01-02",
+            b"2999-12-31",
+            b"-3.5",
+            b"1e308",
+            b"x y",
+            b"\xff",
+            b"=SUM(1)",
+            b"\"",
+            b"\"\"",
+            b"\r",
+        ];
+        let usable = if quotes { tokens.len() } else { tokens.len() - 3 };
+        let mut text = b"c,d,a\n".to_vec();
+        for _ in 0..rng.random_range(0..60) {
+            text.extend_from_slice(tokens[rng.random_range(0..usable)]);
+        }
+        text
+    }
+
+    #[test]
+    fn seeded_random_files_never_panic_and_every_row_is_accounted_for() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(23);
+        for case in 0..3000 {
+            let quotes = case % 2 == 0;
+            let text = random_file(&mut rng, quotes);
+            for on_bad_row in [BadRowPolicy::Drop, BadRowPolicy::Fail] {
+                let options = ReadOptions {
+                    on_bad_row,
+                    drop_duplicate_lines: case % 3 == 0,
+                    ..Default::default()
+                };
+                let Ok((_, audit)) = read_transactions_from(&text[..], Path::new("t.csv"), &cols_cda(), &options)
+                else {
+                    continue;
+                };
+                assert!(audit.is_balanced(), "{:?}", String::from_utf8_lossy(&text));
+                if !quotes {
+                    // Without quotes or lone carriage returns, each non-empty line after the header is a row.
+                    let lines = text
+                        .split(|&b| b == b'\n')
+                        .filter(|l| !l.is_empty() && *l != b"\r")
+                        .count();
+                    assert_eq!(
+                        audit.rows_read,
+                        lines as u64 - 1,
+                        "{:?}",
+                        String::from_utf8_lossy(&text)
+                    );
+                }
+            }
+        }
+    }
+
     fn cols_cda() -> TransactionColumns {
         TransactionColumns::new("c", "d", "a")
     }
