@@ -256,7 +256,10 @@ fn k_auto_skips_the_k_that_k_prototypes_cannot_start() {
     let ari = adjusted_rand_index(&truth, &r.labels).unwrap();
     assert!(ari >= 0.9, "ARI {ari}");
     let table = &r.report.k_selection.as_ref().unwrap().table;
-    assert!(table.iter().any(|s| !s.admissible && s.inertia.is_nan()), "some k could not start");
+    assert!(
+        table.iter().any(|s| !s.admissible && s.inertia.is_nan()),
+        "some k could not start"
+    );
     let back = SegmentReport::from_json(&r.report.to_json().unwrap()).unwrap();
     assert!(back.k_selection.unwrap().table.iter().any(|s| s.inertia.is_nan()));
 }
@@ -380,5 +383,8 @@ fn sources_without_a_common_id_are_a_named_error() {
         })
         .unwrap_err()
         .to_string();
-    assert!(err.contains("no customer id is in every source of the basis (customers, survey)"), "{err}");
+    assert!(
+        err.contains("no customer id is in every source of the basis (customers, survey)"),
+        "{err}"
+    );
 }

@@ -753,6 +753,14 @@ fn identical_customers_refuse_three_segments_in_the_users_words() {
         "{stderr}"
     );
     assert!(!out.join("report.json").exists());
+    // Choosing k says the same, in terms of the smallest k it would try.
+    let (run, _) = run_of("identical-auto", &body, &["--k", "auto"]);
+    assert!(!run.status.success(), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("invalid parameter k=2: expected at most 1 segment(s)"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -193,6 +193,8 @@ pub fn select_k_for(
     check_range(n, options)?;
     let encoded = rows.encoded();
     let x = encoded.view();
+    // Identical customers cannot form even the smallest k tried: say so in terms of k.
+    check_distinct_profiles(x, options.k_min)?;
     let sample = options.silhouette_sample.filter(|&s| s < n);
     let sampled = sampled_rows(n, sample.unwrap_or(n), options.seed);
     let xs = x.select(Axis(0), &sampled);
