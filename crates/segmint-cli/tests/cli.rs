@@ -330,6 +330,7 @@ fn synth_side_files_feed_run_and_the_customers_table_makes_segments_accessible()
 
 #[test]
 fn the_attitudinal_demo_finds_the_four_scales_and_names_the_true_attitudes() {
+    let out = scratch("attitudinal");
     let run = segmint(&[
         "demo",
         "--path",
@@ -340,6 +341,8 @@ fn the_attitudinal_demo_finds_the_four_scales_and_names_the_true_attitudes() {
         "4",
         "--bootstrap",
         "5",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let stdout = text(&run.stdout);
@@ -356,6 +359,12 @@ fn the_attitudinal_demo_finds_the_four_scales_and_names_the_true_attitudes() {
         assert!(stdout.contains(attitude), "{attitude}: {stdout}");
     }
     assert!(stdout.contains("MASDA scorecard"), "{stdout}");
+    // The study writes the same report files as the behavioural path.
+    for file in ["report.json", "report.md", "report.html", "segments.csv"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let report = std::fs::read_to_string(out.join("report.json")).unwrap();
+    assert!(report.contains("\"Value Seekers\"") && report.contains("survey: KMO"));
 }
 
 #[test]

@@ -102,16 +102,7 @@ pub fn segment<'py>(
         .map(serde_json::from_str)
         .transpose()
         .map_err(|e| raise(py, "ParameterError", format!("invalid parameter audit_json: {e}")))?;
-    let mut segmentation = match k {
-        Some(k) => Segmentation::new().k(k),
-        None => Segmentation::new().auto_k(SelectOptions {
-            min_share,
-            ..SelectOptions::default()
-        }),
-    }
-    .seed(seed)
-    .basis(basis.unwrap_or_default());
-    segmentation.method = method.parse().map_err(|e: segmint::Error| crate::error::to_py(py, e))?;
+    let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
     segmentation.n_init = n_init;
     segmentation.rfm.as_of = as_of;
     segmentation.channels = channels;
@@ -158,16 +149,7 @@ pub fn segment_table<'py>(
     channels: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (customers, survey) = (customers.map(attributes), survey.map(attributes));
-    let mut segmentation = match k {
-        Some(k) => Segmentation::new().k(k),
-        None => Segmentation::new().auto_k(SelectOptions {
-            min_share,
-            ..SelectOptions::default()
-        }),
-    }
-    .seed(seed)
-    .basis(basis.unwrap_or_default());
-    segmentation.method = method.parse().map_err(|e: segmint::Error| crate::error::to_py(py, e))?;
+    let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
     segmentation.preparation.missing = match missing {
         "impute" => MissingValues::Impute,
         "drop" => MissingValues::DropRows,
@@ -200,6 +182,28 @@ pub fn segment_table<'py>(
         segmentation.fit_data(data)
     })?;
     result_to_py(py, &result)
+}
+
+/// The settings both entry points share: k (`None`: chosen over 2..=8
+/// with the smallest segment's share), the seed, the basis and the method.
+fn segmentation_of(
+    py: Python<'_>,
+    k: Option<usize>,
+    min_share: f64,
+    seed: u64,
+    basis: Option<Vec<String>>,
+    method: &str,
+) -> PyResult<Segmentation> {
+    let segmentation = match k {
+        Some(k) => Segmentation::new().k(k),
+        None => Segmentation::new().auto_k(SelectOptions {
+            min_share,
+            ..SelectOptions::default()
+        }),
+    };
+    let mut segmentation = segmentation.seed(seed).basis(basis.unwrap_or_default());
+    segmentation.method = method.parse().map_err(|e: segmint::Error| crate::error::to_py(py, e))?;
+    Ok(segmentation)
 }
 
 /// The features, labels, centres, report and Markdown of a segmentation.

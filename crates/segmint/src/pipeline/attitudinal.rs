@@ -263,15 +263,7 @@ impl AttitudinalSegmentation {
         names: &[String],
         options: &ValidateOptions,
     ) -> Result<Scorecard> {
-        let reliabilities: Vec<ScaleReliability> = scales
-            .iter()
-            .filter(|s| s.items.len() >= 2)
-            .map(|s| ScaleReliability {
-                name: s.name.clone(),
-                alpha: s.alpha,
-                n_items: s.items.len(),
-            })
-            .collect();
+        let reliabilities = reliabilities(scales);
         let input = ValidationInput {
             scales: &reliabilities,
             ..ValidationInput::new(z, names, labels)
@@ -316,15 +308,7 @@ impl SurveyMeasurement {
 
     /// The scales of two items or more, as the scorecard's Measurable check takes them.
     pub fn reliabilities(&self) -> Vec<ScaleReliability> {
-        self.scales
-            .iter()
-            .filter(|s| s.items.len() >= 2)
-            .map(|s| ScaleReliability {
-                name: s.name.clone(),
-                alpha: s.alpha,
-                n_items: s.items.len(),
-            })
-            .collect()
+        reliabilities(&self.scales)
     }
 
     /// One line for the report: adequacy, factors and scales with α.
@@ -345,6 +329,19 @@ impl SurveyMeasurement {
             scales.join("; ")
         )
     }
+}
+
+/// The scales of two items or more, with their α.
+fn reliabilities(scales: &[Scale]) -> Vec<ScaleReliability> {
+    scales
+        .iter()
+        .filter(|s| s.items.len() >= 2)
+        .map(|s| ScaleReliability {
+            name: s.name.clone(),
+            alpha: s.alpha,
+            n_items: s.items.len(),
+        })
+        .collect()
 }
 
 /// Demographics aligned with the respondents.
