@@ -142,6 +142,11 @@ fn marketing_campaign_segments_on_a_mixed_basis() {
     let dropped = dropping.fit_data(table_only(&customers)).unwrap();
     assert_eq!(dropped.labels.len(), 2240 - 24);
     assert_eq!(dropped.report.features.basis.as_ref().unwrap().dropped_customers, 24);
+    let note = dropped.report.features.notes.iter().find(|n| n.contains("left out"));
+    assert!(
+        note.is_some_and(|n| n.starts_with("24 customers left out for a missing basis value (24 without Income)")),
+        "{note:?}"
+    );
 }
 
 /// A seeded table of three segments that differ in two numeric columns and

@@ -13,7 +13,6 @@ pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, 
 pub use join::{BEHAVIOUR, SURVEY};
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -600,24 +599,21 @@ fn described_table(kept: &Attributes, joined: &Joined, has_log: bool) -> Attribu
 /// How the basis was prepared, for the report.
 fn feature_summary(preparation: &BasisPreparation, prepared: &PreparedBasis, mut notes: Vec<String>) -> FeatureSummary {
     if !prepared.dropped.is_empty() {
-        let examples: Vec<String> = prepared
-            .dropped
-            .iter()
-            .take(5)
-            .map(|d| format!("{} (no {})", d.id, d.column))
-            .collect();
+        let mut by_column: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for d in &prepared.dropped {
+            *by_column.entry(d.column.as_str()).or_default() += 1;
+        }
+        let counts: Vec<String> = by_column.iter().map(|(c, n)| format!("{n} without {c}")).collect();
+        let examples: Vec<&str> = prepared.dropped.iter().take(5).map(|d| d.id.as_str()).collect();
         notes.push(format!(
-            "{} customers left out for a missing basis value, e.g. {}",
+            "{} customers left out for a missing basis value ({}), e.g. {}",
             prepared.dropped.len(),
+            counts.join(", "),
             examples.join(", ")
         ));
     }
     for (column, n) in &prepared.imputed {
         notes.push(format!("{column}: {n} missing values imputed"));
-    }
-    let mut dropped: HashMap<&str, usize> = HashMap::new();
-    for d in &prepared.dropped {
-        *dropped.entry(d.column.as_str()).or_default() += 1;
     }
     FeatureSummary {
         columns: preparation.encoded_names(),
