@@ -48,6 +48,7 @@ __all__ = [
     "make_customers",
     "make_survey",
     "segment_survey",
+    "segment_table",
     "pca_fit",
     "factor_analysis_fit",
     "kmo",

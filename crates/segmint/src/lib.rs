@@ -2,15 +2,20 @@
 //!
 //! The crate is the pipeline, one module per stage:
 //!
-//! 1. [`data`] reads transactions (CSV, gzip) into columns and audits every row;
-//! 2. [`features`] turns them into one row per customer (RFM, AOV, tenure);
-//! 3. [`preprocess`] log-transforms skewed features and standardises them;
-//! 4. [`cluster`] groups customers (k-means);
+//! 1. [`data`] reads transactions, customer tables and surveys (CSV/TSV,
+//!    gzip) into columns and audits every row;
+//! 2. [`features`] turns transactions into one row per customer (RFM, AOV,
+//!    tenure, CLV …);
+//! 3. [`preprocess`] prepares the basis — the columns chosen to form the
+//!    segments: missing values, the log of skewed columns, z-scores, level codes;
+//! 4. [`cluster`] groups customers by any method behind one contract
+//!    (k-means, mini-batch, k-prototypes, Gaussian mixture, Ward);
 //! 5. [`profile`] describes each segment against the whole base (levels, key
-//!    drivers) and names it after the archetype it matches;
+//!    drivers, composition) and names it after the archetype it matches;
 //! 6. [`report`] renders the result as JSON, Markdown and an HTML dashboard;
 //!
-//! and [`pipeline::Segmentation`] strings the stages together. [`synth`]
+//! and [`pipeline::Segmentation`] strings the stages together, joining the
+//! sources on the customer id. [`synth`]
 //! generates a realistic customer base with known archetypes for demos,
 //! tests and benchmarks.
 //!
