@@ -136,6 +136,24 @@ fn marketing_campaign_segments_on_a_mixed_basis() {
     let share: f64 = education.levels.iter().map(|(_, s)| s).sum();
     assert!((share - 1.0).abs() < 1e-9);
     assert!(imputed.report.to_html().unwrap().contains("Marital_Status"));
+    // The snake plot spans every clustered column, one-hot levels included.
+    let width = imputed.report.features.columns.len();
+    assert!(imputed.report.segments.iter().all(|s| s.centroid.len() == width));
+    // Dt_Customer is a date read as text: too many values to describe by.
+    assert!(
+        !imputed.report.segments[0]
+            .composition
+            .iter()
+            .any(|c| c.attribute == "Dt_Customer")
+    );
+    assert!(
+        imputed
+            .report
+            .features
+            .notes
+            .iter()
+            .any(|n| n.starts_with("Dt_Customer: "))
+    );
 
     let mut dropping = Segmentation::new().seed(7).k(4).basis(basis);
     dropping.preparation.missing = MissingValues::DropRows;

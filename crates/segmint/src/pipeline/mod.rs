@@ -37,6 +37,10 @@ pub const DEFAULT_K: usize = 4;
 /// path's setting, and scikit-learn's default before 1.4).
 pub const SURVEY_N_INIT: usize = 10;
 
+/// Most distinct values a categorical column may have to describe segments
+/// by its composition (as many as a categorical basis column may have).
+pub const MAX_DESCRIBED_LEVELS: usize = 50;
+
 /// Features whose long right tail is log-transformed before scaling.
 pub const LOG_FEATURES: [&str; 3] = ["frequency", "monetary", "aov"];
 
@@ -260,10 +264,11 @@ impl Segmentation {
         self.cancel.check()?;
         let features = profiled_table(&kept, &joined, data.transactions.is_some())?;
         let mut profiles = profile_segments(&features, &labels, k)?;
-        for (segment, centre) in profiles.iter_mut().zip(segments.centres().rows()) {
+        let encoded = prepared.rows().encoded();
+        for (segment, centre) in profiles.iter_mut().zip(snake_points(&segments, encoded.view()).rows()) {
             segment.centroid = centre.to_vec();
         }
-        let described = described_table(&kept, &joined, data.transactions.is_some());
+        let described = described_table(&kept, &joined, data.transactions.is_some(), &mut notes);
         if !described.numeric.is_empty() || !described.categorical.is_empty() {
             let composition = segment_composition(&described, &kept.ids, &labels, k);
             for (segment, make_up) in profiles.iter_mut().zip(composition) {
@@ -278,7 +283,6 @@ impl Segmentation {
             None => None,
         };
         self.cancel.check()?;
-        let encoded = prepared.rows().encoded();
         let scorecard = self
             .validate
             .as_ref()
@@ -578,12 +582,26 @@ fn profiled_table(kept: &Attributes, joined: &Joined, has_log: bool) -> Result<C
     CustomerTable::from_columns(kept.ids.clone(), columns)
 }
 
-/// The columns described by composition: every categorical column, and
-/// beside a log the numeric columns of the customer table outside the basis.
-fn described_table(kept: &Attributes, joined: &Joined, has_log: bool) -> Attributes {
+/// The columns described by composition: every categorical column of at
+/// most [`MAX_DESCRIBED_LEVELS`] levels (a date or free text kept as text
+/// is noted and left out), and beside a log the numeric columns of the
+/// customer table outside the basis.
+fn described_table(kept: &Attributes, joined: &Joined, has_log: bool, notes: &mut Vec<String>) -> Attributes {
     let numeric_described = |name: &str| {
         has_log && joined.origin.get(name) == Some(&Origin::Customers) && !joined.basis.iter().any(|b| b == name)
     };
+    let mut categorical = Vec::new();
+    for (name, values) in &kept.categorical {
+        let levels: std::collections::HashSet<&str> = values.iter().map(String::as_str).collect();
+        if levels.len() > MAX_DESCRIBED_LEVELS {
+            notes.push(format!(
+                "{name}: {} distinct values, too many to describe the segments by (at most {MAX_DESCRIBED_LEVELS})",
+                levels.len()
+            ));
+        } else {
+            categorical.push((name.clone(), values.clone()));
+        }
+    }
     Attributes {
         ids: kept.ids.clone(),
         numeric: kept
@@ -592,8 +610,31 @@ fn described_table(kept: &Attributes, joined: &Joined, has_log: bool) -> Attribu
             .filter(|(n, _)| numeric_described(n))
             .cloned()
             .collect(),
-        categorical: kept.categorical.clone(),
+        categorical,
     }
+}
+
+/// The snake plot's point of each segment in the clustered (encoded)
+/// space: the model's centres where they span it (k-means, GMM, Ward),
+/// else the segment means of the encoded rows (k-prototypes keeps modes,
+/// not one-hot centres).
+fn snake_points(segments: &Segments, encoded: ndarray::ArrayView2<'_, f64>) -> ndarray::Array2<f64> {
+    let centres = segments.centres();
+    if centres.ncols() == encoded.ncols() {
+        return centres;
+    }
+    let labels = segments.labels();
+    let mut sums = ndarray::Array2::<f64>::zeros((segments.n_segments(), encoded.ncols()));
+    let mut counts = vec![0.0; segments.n_segments()];
+    for (row, &l) in encoded.rows().into_iter().zip(&labels) {
+        let mut sum = sums.row_mut(l);
+        sum += &row;
+        counts[l] += 1.0;
+    }
+    for (mut sum, n) in sums.rows_mut().into_iter().zip(counts) {
+        sum /= f64::max(n, 1.0);
+    }
+    sums
 }
 
 /// How the basis was prepared, for the report.
