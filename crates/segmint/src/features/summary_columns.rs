@@ -537,7 +537,7 @@ const BLOCK_SHIFT: u32 = 13;
 /// scattered writes cheaper, more than the larger blocks slow the tally: on
 /// 10^6 lines at 2 threads, 2^14 packs in 1.95-1.99 ms and tallies in
 /// 3.0-3.1 ms, against 2.52-2.54 and 2.8 ms at 2^13; packing plus tally is
-/// slower at 2^12 and 2^15 (docs/benchmarks.md, session 11).
+/// slower at 2^12 and 2^15 (docs/benchmarks.md).
 const DENSE_BLOCK_SHIFT: u32 = 14;
 const _: () = assert!(DENSE_BLOCK_SHIFT <= 16, "a line's offset in its block is a u16");
 

@@ -28,7 +28,7 @@ pub(crate) const PANEL: usize = 8;
 /// instructions per row and iteration (docs/benchmarks.md, kmeans3); 6-row
 /// tiles, and tiles with each row's features split into two chains, were
 /// slower in both precisions. With AVX-512's 32 registers (f32 on a Zen 4)
-/// 6 and 8 rows were still slower than 4 (docs/benchmarks.md, session 8).
+/// 6 and 8 rows were still slower than 4 (docs/benchmarks.md).
 const TILE_F64: usize = 4;
 const TILE_F32: usize = 4;
 
@@ -326,7 +326,7 @@ mod imp {
     /// fetches rows into the cache. The scoring keeps the core busy, so the
     /// loads of the rows would otherwise wait for the hardware prefetcher,
     /// which as a rule does not cross a 4 KiB page (measured gain in
-    /// docs/benchmarks.md, session 10).
+    /// docs/benchmarks.md).
     const PREFETCH_TILES: usize = 2;
 
     /// Asks for the cache lines of the first `len` values of `ahead`: one
