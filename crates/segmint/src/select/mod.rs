@@ -19,8 +19,8 @@ use crate::cancel::CancelToken;
 use crate::cluster::{ClusterModel, GaussianMixture, Method, MethodSettings, MixedRows};
 use crate::error::{Error, Result};
 use crate::metrics::{
-    GapStatistic, bootstrap_stability, calinski_harabasz, cancellable_kmeans_refit, davies_bouldin, gap_statistic,
-    method_refit, sampled_rows, segment_sizes, silhouette_score,
+    GapStatistic, bootstrap_stability, calinski_harabasz, davies_bouldin, gap_statistic, method_refit, sampled_rows,
+    segment_sizes, silhouette_score,
 };
 
 /// How to choose k.
@@ -364,26 +364,13 @@ fn mean_stability(
     if options.stability_replicates == 0 || xs.nrows() < 2 * k {
         return Ok(None);
     }
-    let stability = match method {
-        Method::KMeans | Method::Auto => bootstrap_stability(
-            xs,
-            labels,
-            options.stability_replicates,
-            options.seed,
-            cancellable_kmeans_refit(k, 1, options.cancel.clone()),
-        )?,
-        _ => match bootstrap_stability(
-            xs,
-            labels,
-            options.stability_replicates,
-            options.seed,
-            method_refit(method, k, rows.numeric.ncols(), rows.n_levels, options.cancel.clone()),
-        ) {
-            Ok(stability) => stability,
-            // A resample the method cannot start leaves the stability unknown.
-            Err(Error::InsufficientData { .. }) => return Ok(None),
-            Err(e) => return Err(e),
-        },
+    let refit = method_refit(method, k, rows.numeric.ncols(), rows.n_levels, options.cancel.clone());
+    let stability = match bootstrap_stability(xs, labels, options.stability_replicates, options.seed, refit) {
+        Ok(stability) => stability,
+        // A resample the method cannot start leaves the stability unknown
+        // (k-means always starts, so its failure is a real one).
+        Err(Error::InsufficientData { .. }) if method != Method::KMeans => return Ok(None),
+        Err(e) => return Err(e),
     };
     let seen: Vec<f64> = stability.mean_jaccard.into_iter().filter(|j| !j.is_nan()).collect();
     Ok((!seen.is_empty()).then(|| seen.iter().sum::<f64>() / seen.len() as f64))
