@@ -44,20 +44,34 @@ class _Centers:
         check_is_fitted(self, "cluster_centers_")
         return float(_native.kmeans_score(self._test_matrix(X), self.cluster_centers_, _weights(sample_weight)))
 
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the ``transform`` columns: the class name and the centre index."""
+        check_is_fitted(self, "cluster_centers_")
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(self.cluster_centers_.shape[0])], dtype=object)
+
     def _test_matrix(self, X: Any) -> np.ndarray:
         X = as_matrix(X, dtype=self.cluster_centers_.dtype)
         check_n_features(self, X)
         return X
 
 
-    def _init_arguments(self) -> tuple[str, np.ndarray | None]:
+    def _init_arguments(self, X: np.ndarray, seed: int | None) -> tuple[str, np.ndarray | None]:
         init = self.init  # type: ignore[attr-defined]
         if isinstance(init, str):
             if init not in ("k-means++", "random"):
-                raise ParameterError(f"invalid parameter init={init!r}: expected 'k-means++', 'random' or an array")
+                raise ParameterError(f"invalid parameter init={init!r}: expected 'k-means++', 'random', an array or a callable")
             return init, None
         if callable(init):
-            raise ParameterError("invalid parameter init=<callable>: expected 'k-means++', 'random' or an array")
+            # scikit-learn's contract: init(X, n_clusters, random_state) returns the centres.
+            init = init(X, self.n_clusters, np.random.RandomState(seed))  # type: ignore[attr-defined]
+        if self.n_init not in ("auto", 1):  # type: ignore[attr-defined]
+            warnings.warn(
+                "Explicit initial center position passed: performing only one init "
+                f"instead of n_init={self.n_init}",  # type: ignore[attr-defined]
+                RuntimeWarning,
+                stacklevel=4,
+            )
         return "array", as_matrix(init, "init", dtype=np.float64)
 
     def _n_init(self) -> int | None:
@@ -73,8 +87,8 @@ class _Centers:
         found = int(np.count_nonzero(np.bincount(labels, minlength=k)))
         if found < k:
             warnings.warn(
-                f"Number of distinct clusters ({found}) found smaller than n_clusters ({k}); "
-                "possibly due to duplicate points in X",
+                f"Number of distinct clusters ({found}) found smaller than n_clusters ({k}). "
+                "Possibly due to duplicate points in X.",
                 ConvergenceWarning,
                 stacklevel=3,
             )
@@ -90,8 +104,9 @@ class KMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
     ----------
     n_clusters : int, default=8
         Number of clusters.
-    init : {"k-means++", "random"} or array of shape (n_clusters, n_features)
-        Initialisation.
+    init : {"k-means++", "random"}, array of shape (n_clusters, n_features) or callable
+        Initialisation; a callable is called as ``init(X, n_clusters, random_state)``
+        and returns the centres, which are then the one start.
     n_init : "auto" or int, default="auto"
         Independent runs, best inertia kept; "auto" is 1 for k-means++ and 10
         for random initialisation.
@@ -140,10 +155,20 @@ class KMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
         """Compute the clustering of ``X``; returns ``self``."""
         if self.algorithm not in ("lloyd", "elkan"):
             raise ParameterError(f"invalid parameter algorithm={self.algorithm!r}: expected 'lloyd' or 'elkan'")
+        algorithm = self.algorithm
+        if algorithm == "elkan" and self.n_clusters == 1:
+            warnings.warn(
+                "algorithm='elkan' doesn't make sense for a single cluster (there are no bounds to keep); "
+                "Using 'lloyd' instead.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            algorithm = "lloyd"
         names = getattr(X, "columns", None)
         X = as_matrix(X)
         weights = _weights(sample_weight)
-        init, centers = self._init_arguments()
+        seed = seed_from(self.random_state)
+        init, centers = self._init_arguments(X, seed)
         centers_, labels, inertia, n_iter, converged = _native.kmeans_fit(
             X,
             _count(self.n_clusters, "n_clusters"),
@@ -152,9 +177,9 @@ class KMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
             n_init=self._n_init(),
             max_iter=_count(self.max_iter, "max_iter"),
             tol=float(self.tol),
-            seed=seed_from(self.random_state),
+            seed=seed,
             sample_weight=weights,
-            algorithm=self.algorithm,
+            algorithm=algorithm,
         )
         self._warn_if_fewer_clusters(labels)
         if not converged:
@@ -197,7 +222,8 @@ class MiniBatchKMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     n_clusters : int, default=8
-    init : {"k-means++", "random"} or array of shape (n_clusters, n_features)
+    init : {"k-means++", "random"}, array of shape (n_clusters, n_features) or callable
+        As for :class:`KMeans`.
     max_iter : int, default=100
         Maximum passes over the data.
     batch_size : int, default=1024
@@ -261,7 +287,8 @@ class MiniBatchKMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
         else:
             X = as_matrix(X)
             self._seed = seed_from(self.random_state)
-        init, centers = self._init_arguments()
+        # once centres exist, partial_fit continues from them and init is not consulted
+        init, centers = self._init_arguments(X, self._seed) if state is None else ("k-means++", None)
         max_no_improvement = self.max_no_improvement
         out = _native.minibatch_fit(
             X,

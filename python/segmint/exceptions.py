@@ -6,12 +6,16 @@ Each one also subclasses the built-in exception a Python user would catch
 
 from __future__ import annotations
 
-try:  # with scikit-learn, its own checks (and ``except NotFittedError``) recognise ours
+try:  # with scikit-learn, its own checks (and ``except NotFittedError``, warning filters) recognise ours
+    from sklearn.exceptions import ConvergenceWarning as _ConvergenceBase
     from sklearn.exceptions import NotFittedError as _NotFittedBase
 except ImportError:  # pragma: no cover - exercised only without scikit-learn
 
     class _NotFittedBase(ValueError, AttributeError):  # type: ignore[no-redef]
         """Stand-in for scikit-learn's NotFittedError."""
+
+    class _ConvergenceBase(UserWarning):  # type: ignore[no-redef]
+        """Stand-in for scikit-learn's ConvergenceWarning."""
 
 __all__ = [
     "SegmintError",
@@ -61,5 +65,6 @@ class InternalError(SegmintError, RuntimeError):
     """A bug in segmint; please report it with the message."""
 
 
-class ConvergenceWarning(UserWarning):
-    """An iterative fit stopped at ``max_iter`` before meeting its tolerance."""
+class ConvergenceWarning(_ConvergenceBase):
+    """An iterative fit stopped before meeting its tolerance, or found fewer clusters than asked
+    (also scikit-learn's ConvergenceWarning when it is installed)."""

@@ -396,6 +396,10 @@ pub(super) fn exact_inertia<F: Element>(
 
 /// Gives each empty cluster one of the rows farthest from their centre
 /// (decreasing distance, lowest index first), as scikit-learn does.
+///
+/// When every row sits on its centre there are more clusters than distinct
+/// rows: moving a centre onto a duplicate would only empty another cluster and
+/// keep the loop from converging, so the empty clusters stay where they are.
 pub(super) fn relocate_empty_clusters<F: Element>(
     x: ArrayView2<'_, F>,
     w: Option<&[F]>,
@@ -411,6 +415,9 @@ pub(super) fn relocate_empty_clusters<F: Element>(
         .into_par_iter()
         .map(|i| squared_distance(x.row(i), centers.row(labels[i])))
         .collect();
+    if dist.iter().all(|&d| d == 0.0) {
+        return;
+    }
     let mut order: Vec<usize> = (0..x.nrows()).collect();
     order.par_sort_by(|&a, &b| dist[b].total_cmp(&dist[a]).then(a.cmp(&b)));
     for (&cluster, &far) in empty.iter().zip(&order) {
@@ -480,6 +487,22 @@ mod tests {
             .unwrap();
         assert_abs_diff_eq!(m.centers(), array![[0.5], [10.0]].view());
         assert_abs_diff_eq!(m.inertia(), 0.5);
+    }
+
+    /// scikit-learn's non-regression test for its issue 28055: started on the
+    /// rows themselves, with one row repeated, the fit stops after one pass.
+    #[test]
+    fn more_clusters_than_distinct_rows_stop_after_one_pass() {
+        let x = array![[0.0, 0.0], [1.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 1.0]];
+        for algorithm in [KMeansAlgorithm::Lloyd, KMeansAlgorithm::Hamerly] {
+            let m = KMeans::params(5)
+                .init(KMeansInit::Centers(x.clone()))
+                .algorithm(algorithm)
+                .fit(x.view())
+                .unwrap();
+            assert_eq!(m.n_iter(), 1, "{algorithm:?}");
+            assert_abs_diff_eq!(m.inertia(), 0.0);
+        }
     }
 
     #[test]
