@@ -162,7 +162,11 @@ impl<F: Element> KMeans<F> {
         })
     }
 
+    /// The rows to place fit the model, and the model itself is whole: a
+    /// model read from a file may hold no centre or a non-finite one.
     fn check_input(&self, x: ArrayView2<'_, F>) -> Result<()> {
+        check::non_empty("centers", self.centers.view())?;
+        check::finite("centers", self.centers.view())?;
         check::n_features("X", x, self.n_features())?;
         check::finite("X", x)
     }

@@ -89,11 +89,13 @@ impl KPrototypes {
 
     /// The nearest prototype of each row (lowest index on ties).
     pub fn predict(&self, numeric: ArrayView2<'_, f64>, categorical: ArrayView2<'_, u32>) -> Result<Array1<usize>> {
+        self.check_whole()?;
         check_rows(numeric, categorical)?;
         check::n_features("numeric", numeric, self.numeric_centroids.ncols())?;
         check::n_features("categorical", categorical, self.categorical_modes.ncols())?;
         check::finite("numeric", numeric)?;
         check_codes("categorical", categorical)?;
+        let categorical = categorical.as_standard_layout();
         let prototypes = Prototypes {
             numeric: self.numeric_centroids.clone(),
             modes: self.categorical_modes.clone(),
@@ -104,6 +106,24 @@ impl KPrototypes {
             .map(|i| prototypes.nearest(numeric.row(i), categorical.row(i)).0)
             .collect();
         Ok(Array1::from(labels))
+    }
+
+    /// A model read from a file may not be whole: one centroid and one set
+    /// of modes per cluster, finite centroids and a finite, non-negative gamma.
+    fn check_whole(&self) -> Result<()> {
+        check::non_empty("numeric_centroids", self.numeric_centroids.view())?;
+        check::finite("numeric_centroids", self.numeric_centroids.view())?;
+        if self.categorical_modes.nrows() != self.numeric_centroids.nrows() {
+            return Err(Error::ShapeMismatch {
+                what: "categorical_modes of the k-prototypes model (one row per cluster)".into(),
+                expected: self.numeric_centroids.nrows().to_string(),
+                found: self.categorical_modes.nrows().to_string(),
+            });
+        }
+        if !(self.gamma.is_finite() && self.gamma >= 0.0) {
+            return Err(Error::invalid_parameter("gamma", self.gamma, "a finite number ≥ 0"));
+        }
+        Ok(())
     }
 }
 
