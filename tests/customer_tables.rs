@@ -8,7 +8,7 @@ use segmint::cluster::Method;
 use segmint::data::{Attributes, BadRowPolicy, ReadOptions, read_attributes};
 use segmint::features::Sources;
 use segmint::metrics::adjusted_rand_index;
-use segmint::pipeline::{CustomerData, Segmentation};
+use segmint::pipeline::{AnswerScale, CustomerData, Segmentation};
 use segmint::preprocess::MissingValues;
 use segmint::report::SegmentReport;
 use segmint::select::SelectOptions;
@@ -359,17 +359,33 @@ fn bfi_segments_as_a_survey_with_demographics_beside_it() {
     let survey = split(&|n| !demographic.contains(&n));
     let demographics = split(&|n| demographic.contains(&n));
     assert_eq!(survey.numeric.len(), 25);
+    let data = CustomerData {
+        sources: Sources {
+            customers: Some(&demographics),
+            ..Sources::default()
+        },
+        survey: Some(&survey),
+        ..CustomerData::default()
+    };
+    // bfi's items are answered on a six-point scale: declared as five points, the first 6 is named.
+    let five = Segmentation::new()
+        .k(3)
+        .survey_scale(AnswerScale::new(1.0, 5.0).unwrap());
+    let err = five.fit_data(data).unwrap_err().to_string();
+    let first_six = survey
+        .numeric
+        .iter()
+        .find_map(|(item, answers)| answers.iter().position(|&a| a == 6.0).map(|row| (item, row)))
+        .unwrap();
+    assert!(
+        err.contains(&format!("item {:?}", first_six.0)) && err.contains("declared scale 1–5"),
+        "{err}"
+    );
     let r = Segmentation::new()
         .seed(3)
         .k(3)
-        .fit_data(CustomerData {
-            sources: Sources {
-                customers: Some(&demographics),
-                ..Sources::default()
-            },
-            survey: Some(&survey),
-            ..CustomerData::default()
-        })
+        .survey_scale(AnswerScale::new(1.0, 6.0).unwrap())
+        .fit_data(data)
         .unwrap();
     assert_eq!(r.labels.len(), 2800, "every respondent segmented");
     let basis = r.report.features.basis.as_ref().unwrap();
@@ -381,6 +397,30 @@ fn bfi_segments_as_a_survey_with_demographics_beside_it() {
         r.report.segments[0].kpi("age").is_some(),
         "demographics describe the segments"
     );
+}
+
+#[test]
+fn a_survey_answer_outside_its_declared_scale_is_a_named_error() {
+    use segmint::synth::{SynthParams, generate, generate_survey};
+    let base = generate(&SynthParams::new(300, 5)).unwrap();
+    let mut items = generate_survey(base.transactions.customer_ids(), 5).to_attributes();
+    fn data(items: &Attributes) -> CustomerData<'_> {
+        CustomerData {
+            survey: Some(items),
+            ..CustomerData::default()
+        }
+    }
+    let likert = Segmentation::new().k(3).survey_scale("1-5".parse().unwrap());
+    likert.fit_data(data(&items)).unwrap();
+    items.numeric[2].1[17] = 55.0;
+    let err = likert.fit_data(data(&items)).unwrap_err().to_string();
+    let expected = format!(
+        "survey respondent {:?}, item {:?}: unexpected value \"55\": expected an answer on the declared scale 1–5",
+        items.ids[17], items.numeric[2].0
+    );
+    assert_eq!(err, expected);
+    // Undeclared, the scale is not checked.
+    Segmentation::new().k(3).fit_data(data(&items)).unwrap();
 }
 
 #[test]

@@ -263,6 +263,7 @@ def segment(
     sales_channels: tuple[list[str], npt.NDArray[np.int64]] | None = None,
     discount_flags: npt.NDArray[np.bool_] | None = None,
     survey: tuple[list[str], list[tuple[str, list[float]]], list[tuple[str, list[str]]]] | None = None,
+    survey_scale: tuple[float, float] | None = None,
     basis: list[str] | None = None,
     method: str = "auto",
 ) -> dict[str, Any]: ...
@@ -280,6 +281,7 @@ def segment_table(
     missing: str = "impute",
     log: bool = True,
     channels: list[str] | None = None,
+    survey_scale: tuple[float, float] | None = None,
 ) -> dict[str, Any]: ...
 def report_html(report_json: str) -> str: ...
 def make_customers(n_customers: int, seed: int = 0) -> dict[str, Any]: ...
@@ -375,4 +377,5 @@ def segment_survey(
     n_factors: int | None = None,
     seed: int = 0,
     bootstrap: int = 100,
+    scale: tuple[float, float] | None = None,
 ) -> dict[str, Any]: ...

@@ -188,6 +188,7 @@ def segment(
     channel_col: str | None = None,
     discount_col: str | None = None,
     survey: pd.DataFrame | None = None,
+    survey_scale: tuple[float, float] | None = None,
     basis: list[str] | None = None,
     method: str = "auto",
 ) -> SegmentationResult:
@@ -214,12 +215,14 @@ def segment(
     segments (default: the RFM features, the group word ``"behaviour"``;
     columns of ``customers`` and ``survey`` (indexed by customer id) and the
     group words ``"customers"`` and ``"survey"`` may join them) and
-    ``method`` the clustering method, as in :func:`segment_table`.
+    ``method`` the clustering method, as in :func:`segment_table`;
+    ``survey_scale`` declares the survey's answer scale, as there.
     """
     arrays = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
     arrays.update(line_columns(transactions, quantity_col, product_col, category_col, channel_col, discount_col))
     extra = {"customers": _customers_table(customers), "channels": channels}
-    extra.update(survey=_customers_table(survey), basis=None if basis is None else [str(b) for b in basis], method=method)
+    extra.update(survey=_customers_table(survey), survey_scale=_answer_scale(survey_scale))
+    extra.update(basis=None if basis is None else [str(b) for b in basis], method=method)
     extra.update(_side_sources(customer_col, interactions, products, product_col))
     return _segment(arrays, k, min_share, random_state, n_init, as_of, title, index_name=str(customer_col), **extra)
 
@@ -239,6 +242,7 @@ def segment_table(
     log: bool = True,
     channels: list[str] | None = None,
     title: str | None = None,
+    survey_scale: tuple[float, float] | None = None,
 ) -> SegmentationResult:
     """Segment customers from a table (one row per customer), a survey, or both.
 
@@ -254,6 +258,9 @@ def segment_table(
     values are imputed (median, most frequent level) or, with
     ``missing="drop"``, the customer is left out and counted in the report;
     right-skewed non-negative columns are log-transformed unless ``log=False``.
+    ``survey_scale`` declares the survey's lowest and highest answer, such as
+    ``(1, 5)``: an answer outside it is a ``DataError`` naming the respondent
+    and the item.
     """
     if customers is None and survey is None:
         raise ParameterError("invalid parameter customers=None: expected a customer table, a survey or both")
@@ -273,11 +280,27 @@ def segment_table(
         missing=missing,
         log=bool(log),
         channels=channels,
+        survey_scale=_answer_scale(survey_scale),
     )
     index_name = id_col or next((str(t.index.name) for t in tables if t is not None and t.index.name), "customer_id")
     features = table_frame(out["features"], index_name=index_name)
     labels = pd.Series(out["labels"], index=features.index, name="segment")
     return SegmentationResult(features, labels, out["centers"], json.loads(out["report_json"]), out["markdown"])
+
+
+def _answer_scale(scale: Any) -> tuple[float, float] | None:
+    """``(lowest, highest)`` answer as floats; the core checks their order."""
+    if scale is None:
+        return None
+    try:
+        if isinstance(scale, str):
+            raise TypeError(scale)
+        lowest, highest = scale
+        return float(lowest), float(highest)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"invalid parameter survey_scale={scale!r}: expected the lowest and the highest answer, such as (1, 5)"
+        ) from None
 
 
 def _keyed(frame: pd.DataFrame | None, id_col: str | None) -> pd.DataFrame | None:
@@ -499,6 +522,7 @@ def segment_survey(
     n_factors: int | None = None,
     n_boot: int = 100,
     random_state: Any = 0,
+    scale: tuple[float, float] | None = None,
 ) -> SurveySegmentation:
     """Segment respondents on their attitudes.
 
@@ -510,6 +534,8 @@ def segment_survey(
     (``basis="items"``, the default — clustering only on factor scores can
     hide small groups) or the factor scores (``basis="factors"``). With
     ``k="auto"`` the number of segments is chosen as in :func:`segment`.
+    ``scale`` declares the lowest and highest answer, such as ``(1, 5)``: an
+    answer outside it is a ``DataError`` naming the respondent and the item.
     """
     if k != "auto" and not (isinstance(k, (int, np.integer)) and not isinstance(k, bool)):
         raise ParameterError(f"invalid parameter k={k!r}: expected an int or 'auto'")
@@ -524,6 +550,7 @@ def segment_survey(
         n_factors=n_factors,
         seed=seed_from(random_state),
         bootstrap=n_boot,
+        scale=_answer_scale(scale),
     )
     scales = pd.DataFrame(json.loads(out["scales_json"]))
     names = [

@@ -58,6 +58,9 @@ class Segmenter(BaseEstimator):
     method : str, default="auto"
         ``"auto"`` (k-means, or k-prototypes for a basis with categorical
         columns), ``"kmeans"``, ``"minibatch"``, ``"kprototypes"``, ``"gmm"`` or ``"ward"``.
+    survey_scale : (float, float), optional
+        The survey's lowest and highest answer, such as ``(1, 5)``: an answer
+        outside it is an error naming the respondent and the item.
     title : str, optional
         Title of the report.
 
@@ -99,6 +102,7 @@ class Segmenter(BaseEstimator):
         title: str | None = None,
         basis: list[str] | None = None,
         method: str = "auto",
+        survey_scale: tuple[float, float] | None = None,
     ) -> None:
         self.k = k
         self.min_share = min_share
@@ -119,6 +123,7 @@ class Segmenter(BaseEstimator):
         self.title = title
         self.basis = basis
         self.method = method
+        self.survey_scale = survey_scale
 
     def fit(
         self,
@@ -163,6 +168,7 @@ class Segmenter(BaseEstimator):
                 n_init=self.n_init,
                 channels=self.channels,
                 title=self.title,
+                survey_scale=self.survey_scale,
             )
             self.survey_ = None
             return self
@@ -190,11 +196,16 @@ class Segmenter(BaseEstimator):
             channel_col=self.channel_col,
             discount_col=self.discount_col,
             survey=survey if joint else None,
+            survey_scale=self.survey_scale if joint else None,
             basis=self.basis,
             method=self.method,
         )
         separate = survey is not None and not joint
-        self.survey_ = segment_survey(survey, k=self.survey_k, random_state=self.random_state) if separate else None
+        self.survey_ = (
+            segment_survey(survey, k=self.survey_k, random_state=self.random_state, scale=self.survey_scale)
+            if separate
+            else None
+        )
         return self
 
     def fit_predict(self, transactions: pd.DataFrame | None = None, **sources: Any) -> pd.Series:

@@ -98,3 +98,21 @@ def test_transactions_with_a_basis_that_adds_customer_columns() -> None:
     columns = result.report["features"]["columns"]
     assert columns[:5] == ["recency_days", "frequency", "monetary", "aov", "tenure_days"]
     assert columns[5] == numeric[0]
+
+
+def test_a_survey_answer_outside_the_declared_scale_names_respondent_and_item() -> None:
+    survey = segmint.datasets.make_survey([f"c{i}" for i in range(200)], seed=3).drop(columns="attitude")
+    segmint.segment_table(survey=survey, k=2, survey_scale=(1, 5))
+    survey.iloc[41, 2] = 7.0
+    respondent, item = survey.index[41], survey.columns[2]
+    pattern = f'respondent "{respondent}", item "{item}": unexpected value "7": expected an answer on the declared scale 1–5'
+    with pytest.raises(segmint.exceptions.DataError, match=pattern):
+        segmint.segment_table(survey=survey, k=2, survey_scale=(1, 5))
+    with pytest.raises(segmint.exceptions.DataError, match=pattern):
+        segmint.segment_survey(survey, k=2, scale=(1, 5))
+    with pytest.raises(segmint.exceptions.DataError, match=pattern):
+        segmint.Segmenter(k=2, survey_scale=(1, 5)).fit(survey=survey)
+    with pytest.raises(ParameterError, match="survey_scale"):
+        segmint.segment_table(survey=survey, k=2, survey_scale=(5, 1))
+    with pytest.raises(ParameterError, match="survey_scale"):
+        segmint.segment_table(survey=survey, k=2, survey_scale="1-5")

@@ -13,7 +13,7 @@ use segmint::data::{
 };
 use segmint::data::{CustomerTable, FormulaCells, refuse_overwriting_input};
 use segmint::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
-use segmint::pipeline::AttitudinalSegmentation;
+use segmint::pipeline::{AnswerScale, AttitudinalSegmentation};
 use segmint::pipeline::{CustomerData, Segmentation, SegmentationResult};
 use segmint::preprocess::{LogTransform, MissingValues};
 use segmint::profile::Catalogue;
@@ -395,6 +395,10 @@ struct SourceArgs {
     /// Survey file (one row per respondent; every numeric column an item).
     #[arg(long)]
     survey: Option<PathBuf>,
+    /// The survey's answer scale, lowest and highest answer (1-5, 0-10, -3..3):
+    /// an answer outside it is an error naming the respondent and the item.
+    #[arg(long, requires = "survey")]
+    survey_scale: Option<AnswerScale>,
     /// Opt-in columns of the customers file that make a customer reachable,
     /// comma-separated (default: every column named like "*opt_in*" or "*consent*").
     #[arg(long)]
@@ -805,6 +809,7 @@ fn run(
     segmentation.rfm.margin = sources.margin;
     segmentation.rfm.new_product_days = sources.new_product_days;
     segmentation.channels = sources.channels();
+    segmentation.survey_scale = sources.survey_scale;
     basis.apply(&mut segmentation)?;
     let result = segmentation.fit_data(CustomerData {
         transactions: read.as_ref().map(|(tx, _)| tx),

@@ -464,6 +464,51 @@ fn run_segments_a_customer_table_without_transactions() {
 }
 
 #[test]
+fn run_refuses_a_survey_answer_outside_the_declared_scale() {
+    let dir = scratch("survey-scale");
+    let survey = dir.join("survey.csv");
+    let mut text_of = String::from("respondent,q1,q2,q3,q4\n");
+    for i in 0..40 {
+        let q4 = if i == 23 { 9 } else { 1 + (i * 3) % 5 };
+        text_of.push_str(&format!(
+            "r{i},{},{},{},{q4}\n",
+            1 + i % 5,
+            1 + (i / 2) % 5,
+            1 + (i * 7) % 5
+        ));
+    }
+    std::fs::write(&survey, text_of).unwrap();
+    let (survey, out) = (survey.to_str().unwrap(), dir.to_str().unwrap());
+    let run_with = |scale: &str| {
+        segmint(&[
+            "run",
+            "--survey",
+            survey,
+            "--id-col",
+            "respondent",
+            "--survey-scale",
+            scale,
+            "--k",
+            "2",
+            "--out",
+            out,
+        ])
+    };
+    let run = run_with("1-5");
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("survey respondent \"r23\", item \"q4\": unexpected value \"9\"")
+            && stderr.contains("declared scale 1–5"),
+        "{stderr}"
+    );
+    assert!(!dir.join("report.json").exists(), "no report for a refused survey");
+    let run = run_with("one to five");
+    assert!(!run.status.success());
+    assert!(text(&run.stderr).contains("--survey-scale"), "{}", text(&run.stderr));
+}
+
+#[test]
 fn run_names_a_basis_column_the_table_lacks() {
     let dir = scratch("table-bad");
     let table = customer_table(&dir);

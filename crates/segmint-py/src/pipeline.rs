@@ -6,7 +6,7 @@ use pyo3::types::PyDict;
 use segmint::data::Attributes;
 use segmint::data::IngestAudit;
 use segmint::features::{FeatureOptions, Sources, rfm as core_rfm};
-use segmint::pipeline::{AttitudinalSegmentation, ClusterBasis};
+use segmint::pipeline::{AnswerScale, AttitudinalSegmentation, ClusterBasis};
 use segmint::pipeline::{CustomerData, Segmentation, SegmentationResult};
 use segmint::preprocess::{LogTransform, MissingValues};
 use segmint::report::SegmentReport;
@@ -56,7 +56,7 @@ fn attributes((ids, numeric, categorical): CustomersTable) -> Attributes {
 
 /// Runs the whole pipeline; returns features, labels, the model and the report JSON.
 #[pyfunction]
-#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None, customers=None, channels=None, launches=None, interactions=None, quantities=None, products=None, categories=None, sales_channels=None, discount_flags=None, survey=None, basis=None, method="auto"))]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None, customers=None, channels=None, launches=None, interactions=None, quantities=None, products=None, categories=None, sales_channels=None, discount_flags=None, survey=None, survey_scale=None, basis=None, method="auto"))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment<'py>(
     py: Python<'py>,
@@ -82,6 +82,7 @@ pub fn segment<'py>(
     sales_channels: Option<CodedColumn<'py>>,
     discount_flags: Option<PyReadonlyArray1<'py, bool>>,
     survey: Option<CustomersTable>,
+    survey_scale: Option<(f64, f64)>,
     basis: Option<Vec<String>>,
     method: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -103,6 +104,7 @@ pub fn segment<'py>(
         .transpose()
         .map_err(|e| raise(py, "ParameterError", format!("invalid parameter audit_json: {e}")))?;
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
+    segmentation.survey_scale = answer_scale(py, survey_scale)?;
     segmentation.n_init = n_init;
     segmentation.rfm.as_of = as_of;
     segmentation.channels = channels;
@@ -131,7 +133,7 @@ pub fn segment<'py>(
 /// a survey, or both joined on the id; the basis and the method as the
 /// core takes them. Returns what [`segment`] returns.
 #[pyfunction]
-#[pyo3(signature = (customers=None, survey=None, *, basis=None, method="auto", k=None, min_share=0.0, seed=0, n_init=None, title=None, missing="impute", log=true, channels=None))]
+#[pyo3(signature = (customers=None, survey=None, *, basis=None, method="auto", k=None, min_share=0.0, seed=0, n_init=None, title=None, missing="impute", log=true, channels=None, survey_scale=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment_table<'py>(
     py: Python<'py>,
@@ -147,9 +149,11 @@ pub fn segment_table<'py>(
     missing: &str,
     log: bool,
     channels: Option<Vec<String>>,
+    survey_scale: Option<(f64, f64)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (customers, survey) = (customers.map(attributes), survey.map(attributes));
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
+    segmentation.survey_scale = answer_scale(py, survey_scale)?;
     segmentation.preparation.missing = match missing {
         "impute" => MissingValues::Impute,
         "drop" => MissingValues::DropRows,
@@ -204,6 +208,14 @@ fn segmentation_of(
     let mut segmentation = segmentation.seed(seed).basis(basis.unwrap_or_default());
     segmentation.method = method.parse().map_err(|e: segmint::Error| crate::error::to_py(py, e))?;
     Ok(segmentation)
+}
+
+/// A survey's answer scale from its lowest and highest answer.
+fn answer_scale(py: Python<'_>, scale: Option<(f64, f64)>) -> PyResult<Option<AnswerScale>> {
+    scale
+        .map(|(min, max)| AnswerScale::new(min, max))
+        .transpose()
+        .map_err(|e| crate::error::to_py(py, e))
 }
 
 /// The features, labels, centres, report and Markdown of a segmentation.
@@ -266,7 +278,7 @@ pub fn make_survey(py: Python<'_>, ids: Vec<String>, seed: u64) -> PyResult<Boun
 
 /// The attitudinal path on a survey matrix (respondents × items, NaN = no answer).
 #[pyfunction]
-#[pyo3(signature = (ids, items, answers, *, k=None, basis="items", n_factors=None, seed=0, bootstrap=100))]
+#[pyo3(signature = (ids, items, answers, *, k=None, basis="items", n_factors=None, seed=0, bootstrap=100, scale=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment_survey<'py>(
     py: Python<'py>,
@@ -278,6 +290,7 @@ pub fn segment_survey<'py>(
     n_factors: Option<usize>,
     seed: u64,
     bootstrap: usize,
+    scale: Option<(f64, f64)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let answers = answers.as_array();
     if answers.dim() != (ids.len(), items.len()) {
@@ -322,6 +335,7 @@ pub fn segment_survey<'py>(
             replicates: bootstrap,
             ..ValidateOptions::default()
         }),
+        scale: answer_scale(py, scale)?,
         ..AttitudinalSegmentation::default()
     };
     let r = detached(py, || settings.fit(&survey))?;

@@ -25,8 +25,8 @@ pub use internal::{
     silhouette_score,
 };
 pub use stability::{
-    PredictionStrength, Refit, Stability, bootstrap_stability, cancellable_kmeans_refit, kmeans_refit, method_refit,
-    prediction_strength,
+    FitPlace, MethodResampling, PredictionStrength, Refit, Stability, bootstrap_stability, cancellable_kmeans_refit,
+    kmeans_fit_place, kmeans_refit, method_refit, prediction_strength, prediction_strength_with,
 };
 
 use std::borrow::Cow;

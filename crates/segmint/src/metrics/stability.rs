@@ -62,6 +62,83 @@ pub fn cancellable_kmeans_refit(k: usize, n_init: usize, cancel: CancelToken) ->
     }
 }
 
+/// A clusterer for prediction strength: fits `x` with a seed and returns the
+/// labels of `x` and the labels the same fit gives the rows of `other`.
+pub trait FitPlace:
+    Fn(ArrayView2<'_, f64>, u64, ArrayView2<'_, f64>) -> Result<(Vec<usize>, Vec<usize>)> + Sync
+{
+}
+impl<F: Fn(ArrayView2<'_, f64>, u64, ArrayView2<'_, f64>) -> Result<(Vec<usize>, Vec<usize>)> + Sync> FitPlace for F {}
+
+/// k-means with `k` clusters and `n_init` runs, as a [`FitPlace`].
+pub fn kmeans_fit_place(k: usize, n_init: usize) -> impl FitPlace {
+    move |x: ArrayView2<'_, f64>, seed: u64, other: ArrayView2<'_, f64>| {
+        let model = KMeans::params(k).n_init(n_init).seed(seed).fit(x)?;
+        let placed = if other.nrows() == 0 {
+            Vec::new()
+        } else {
+            model.predict(other)?.to_vec()
+        };
+        Ok((model.labels().to_vec(), placed))
+    }
+}
+
+/// A pipeline method with `k` clusters (one run) on rows in the encoded
+/// layout of [`MixedRows::encoded`]: `n_numeric` numeric columns, then the
+/// one-hot columns of categorical columns with `n_levels` levels.
+#[derive(Debug, Clone)]
+pub struct MethodResampling {
+    /// The clustering method.
+    pub method: Method,
+    /// Number of clusters.
+    pub k: usize,
+    /// Numeric columns at the front of each row.
+    pub n_numeric: usize,
+    /// Levels of each categorical column, one-hot encoded after the numeric ones.
+    pub n_levels: Vec<u32>,
+    /// Cancels the refits.
+    pub cancel: CancelToken,
+}
+
+impl MethodResampling {
+    fn fit(&self, x: ArrayView2<'_, f64>, seed: u64) -> Result<crate::cluster::ClusterModel> {
+        let settings = MethodSettings {
+            seed,
+            n_init: Some(1),
+            cancel: self.cancel.clone(),
+        };
+        let codes = MixedRows::decode_categorical(x, self.n_numeric, &self.n_levels);
+        self.method.clusterer(self.k, &settings).fit_rows(self.rows(x, &codes))
+    }
+
+    fn rows<'r>(&'r self, x: ArrayView2<'r, f64>, codes: &'r ndarray::Array2<u32>) -> MixedRows<'r> {
+        MixedRows {
+            numeric: x.slice_move(ndarray::s![.., ..self.n_numeric]),
+            categorical: codes.view(),
+            n_levels: &self.n_levels,
+        }
+    }
+
+    /// The method as a [`Refit`].
+    pub fn refit(&self) -> impl Refit + '_ {
+        move |x: ArrayView2<'_, f64>, seed: u64| Ok(self.fit(x, seed)?.labels())
+    }
+
+    /// The method as a [`FitPlace`].
+    pub fn fit_place(&self) -> impl FitPlace + '_ {
+        move |x: ArrayView2<'_, f64>, seed: u64, other: ArrayView2<'_, f64>| {
+            let model = self.fit(x, seed)?;
+            let placed = if other.nrows() == 0 {
+                Vec::new()
+            } else {
+                let codes = MixedRows::decode_categorical(other, self.n_numeric, &self.n_levels);
+                model.predict(self.rows(other, &codes))?
+            };
+            Ok((model.labels(), placed))
+        }
+    }
+}
+
 /// Any pipeline method with `k` clusters (one run), as a [`Refit`] of rows
 /// in the encoded layout of [`MixedRows::encoded`] with `n_numeric`
 /// numeric columns and categorical columns of `n_levels` levels.
@@ -72,21 +149,14 @@ pub fn method_refit(
     n_levels: &[u32],
     cancel: CancelToken,
 ) -> impl Refit + use<> {
-    let n_levels = n_levels.to_vec();
-    move |x: ArrayView2<'_, f64>, seed: u64| {
-        let settings = MethodSettings {
-            seed,
-            n_init: Some(1),
-            cancel: cancel.clone(),
-        };
-        let codes = MixedRows::decode_categorical(x, n_numeric, &n_levels);
-        let rows = MixedRows {
-            numeric: x.slice(ndarray::s![.., ..n_numeric]),
-            categorical: codes.view(),
-            n_levels: &n_levels,
-        };
-        Ok(method.clusterer(k, &settings).fit_rows(rows)?.labels())
-    }
+    let resampling = MethodResampling {
+        method,
+        k,
+        n_numeric,
+        n_levels: n_levels.to_vec(),
+        cancel,
+    };
+    move |x: ArrayView2<'_, f64>, seed: u64| Ok(resampling.fit(x, seed)?.labels())
 }
 
 /// Bootstrap stability as in Hennig's `fpc::clusterboot`: `replicates`
@@ -145,6 +215,17 @@ pub fn prediction_strength(
     n_init: usize,
     seed: u64,
 ) -> Result<PredictionStrength> {
+    prediction_strength_with(x, k, splits, seed, kmeans_fit_place(k, n_init))
+}
+
+/// [`prediction_strength`] of any clusterer of `k` clusters.
+pub fn prediction_strength_with(
+    x: ArrayView2<'_, f64>,
+    k: usize,
+    splits: usize,
+    seed: u64,
+    fit: impl FitPlace,
+) -> Result<PredictionStrength> {
     check::finite("X", x)?;
     let n = x.nrows();
     if k == 0 || 2 * k > n {
@@ -166,16 +247,11 @@ pub fn prediction_strength(
             let mut rows: Vec<usize> = (0..n).collect();
             rows.shuffle(&mut stream(seed, s));
             let (train, test) = rows.split_at(n / 2);
-            let fit = |half: &[usize], offset: u64| {
-                KMeans::params(k)
-                    .n_init(n_init)
-                    .seed(replicate_seed(seed, 2 * s + offset as usize))
-                    .fit(x.select(Axis(0), half).view())
-            };
-            let train_model = fit(train, 0)?;
-            let test_model = fit(test, 1)?;
-            let predicted = train_model.predict(x.select(Axis(0), test).view())?;
-            Ok(pair_agreement(&test_model.labels().to_vec(), &predicted.to_vec(), k))
+            let (train, test) = (x.select(Axis(0), train), x.select(Axis(0), test));
+            let none = x.slice(ndarray::s![..0, ..]);
+            let (_, predicted) = fit(train.view(), replicate_seed(seed, 2 * s), test.view())?;
+            let (test_labels, _) = fit(test.view(), replicate_seed(seed, 2 * s + 1), none)?;
+            Ok(pair_agreement(&test_labels, &predicted, k))
         })
         .collect::<Result<_>>()?;
     let mean = strengths.iter().sum::<f64>() / splits as f64;
@@ -291,6 +367,42 @@ mod tests {
         assert_eq!(s.dissolved, vec![0, 0, 0]);
         let ps = prediction_strength(x.view(), 3, 10, 1, 7).unwrap();
         assert!(ps.mean > 0.99, "{ps:?}");
+    }
+
+    /// Ward and a Gaussian mixture are refitted as themselves, on encoded
+    /// rows with a categorical column, and find the separated blobs again.
+    #[test]
+    fn any_method_is_resampled_as_itself() {
+        let (x, labels) = blobs(3, 240, 1.0);
+        // The blob as a three-level categorical column too, one-hot at weight √½ after the two numbers.
+        let level = std::f64::consts::FRAC_1_SQRT_2;
+        let encoded = Array2::from_shape_fn((240, 5), |(i, j)| match j {
+            0 | 1 => x[[i, j]],
+            _ => f64::from(u8::from(labels[i] == j - 2)) * level,
+        });
+        for method in [Method::Ward, Method::Gmm, Method::KPrototypes] {
+            let resampling = MethodResampling {
+                method,
+                k: 3,
+                n_numeric: 2,
+                n_levels: vec![3],
+                cancel: CancelToken::default(),
+            };
+            let s = bootstrap_stability(encoded.view(), &labels, 10, 7, resampling.refit()).unwrap();
+            assert!(s.mean_jaccard.iter().all(|&j| j > 0.99), "{method:?}: {s:?}");
+            let ps = prediction_strength_with(encoded.view(), 3, 5, 7, resampling.fit_place()).unwrap();
+            assert!(ps.mean > 0.99, "{method:?}: {ps:?}");
+        }
+        // k-means through the contract is the k-means refit with one run.
+        let resampling = MethodResampling {
+            method: Method::KMeans,
+            k: 3,
+            n_numeric: 2,
+            n_levels: vec![],
+            cancel: CancelToken::default(),
+        };
+        let through_contract = prediction_strength_with(x.view(), 3, 5, 7, resampling.fit_place()).unwrap();
+        assert_eq!(through_contract, prediction_strength(x.view(), 3, 5, 1, 7).unwrap());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::AnswerScale;
 use crate::cluster::{KMeans, KPrototypes};
 use crate::data::Attributes;
 use crate::error::{Error, Result};
@@ -52,6 +53,9 @@ pub struct AttitudinalSegmentation {
     pub n_init: usize,
     /// The scorecard's settings (`None`: no scorecard).
     pub validate: Option<ValidateOptions>,
+    /// The answer scale: an answer outside it is an error (`None`: not checked).
+    #[serde(default)]
+    pub scale: Option<AnswerScale>,
 }
 
 impl Default for AttitudinalSegmentation {
@@ -65,6 +69,7 @@ impl Default for AttitudinalSegmentation {
             seed: 0,
             n_init: 10,
             validate: Some(ValidateOptions::default()),
+            scale: None,
         }
     }
 }
@@ -215,6 +220,9 @@ impl AttitudinalSegmentation {
     /// Adequacy, factors, scales and scores of the survey items (every
     /// numeric column of `survey`): what the survey measures, before any clustering.
     pub fn measure(&self, survey: &Attributes) -> Result<SurveyMeasurement> {
+        if let Some(scale) = self.scale {
+            scale.check(survey)?;
+        }
         let items: Vec<String> = survey.numeric.iter().map(|(name, _)| name.clone()).collect();
         if items.len() < 3 {
             return Err(Error::InsufficientData {

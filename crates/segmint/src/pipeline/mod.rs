@@ -6,10 +6,12 @@
 //! with the group words `behaviour`, `survey` and `customers`; every other
 //! column is a **descriptor** that profiles the segments.
 
+mod answer_scale;
 mod attitudinal;
 mod describe;
 mod join;
 
+pub use answer_scale::AnswerScale;
 pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, Scale, SurveyMeasurement};
 pub use describe::MAX_DESCRIBED_LEVELS;
 pub use join::{BEHAVIOUR, SURVEY};
@@ -23,6 +25,7 @@ use crate::cluster::{KMeans, KPrototypes, Method, MethodSettings, MixedRows, Seg
 use crate::data::{Attributes, CustomerTable, IngestAudit, JoinReport, Transactions, format_timestamp};
 use crate::error::{Error, Result};
 use crate::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
+use crate::metrics::MethodResampling;
 use crate::preprocess::{BasisOptions, BasisPreparation, LogTransform};
 use crate::profile::{Catalogue, NamingOptions, name_segments, profile_segments, segment_composition};
 use crate::report::{ClusteringSummary, DataSummary, SegmentReport};
@@ -86,6 +89,9 @@ pub struct Segmentation {
     /// How the basis is prepared (missing values, log transform, level limit).
     #[serde(default)]
     pub preparation: BasisOptions,
+    /// The survey's answer scale: an answer outside it is an error (`None`: not checked).
+    #[serde(default)]
+    pub survey_scale: Option<AnswerScale>,
     /// Cancels the fit between stages and clustering iterations (not serialised).
     #[serde(skip)]
     pub cancel: CancelToken,
@@ -115,6 +121,7 @@ impl Default for Segmentation {
             basis: Vec::new(),
             method: Method::Auto,
             preparation: BasisOptions::default(),
+            survey_scale: None,
             cancel: CancelToken::default(),
         }
     }
@@ -160,6 +167,12 @@ impl Segmentation {
     /// Sets the number of segments.
     pub fn k(mut self, k: usize) -> Self {
         self.k = k;
+        self
+    }
+
+    /// Declares the survey's answer scale: an answer outside it is an error.
+    pub fn survey_scale(mut self, scale: AnswerScale) -> Self {
+        self.survey_scale = Some(scale);
         self
     }
 
@@ -238,6 +251,9 @@ impl Segmentation {
     /// Segments any mix of customer data: joins the sources, prepares the
     /// basis, clusters it, profiles every column and reports.
     pub fn fit_data(&self, data: CustomerData<'_>) -> Result<SegmentationResult> {
+        if let (Some(scale), Some(survey)) = (self.survey_scale, data.survey) {
+            scale.check(survey)?;
+        }
         let mut notes = Vec::new();
         let behaviour = data
             .transactions
@@ -286,11 +302,20 @@ impl Segmentation {
             .validate
             .as_ref()
             .map(|options| {
+                // k-means is the scorecard's own refit; any other method is refitted as itself.
+                let resampling = (method != Method::KMeans).then(|| MethodResampling {
+                    method,
+                    k,
+                    n_numeric: prepared.numeric.ncols(),
+                    n_levels: prepared.n_levels.clone(),
+                    cancel: self.cancel.clone(),
+                });
                 let context = ScorecardContext {
                     reachable: reachable.as_deref(),
                     strategies: &strategies,
                     names: &preparation.encoded_names(),
                     scales: &measurement.map(SurveyMeasurement::reliabilities).unwrap_or_default(),
+                    method: resampling.as_ref(),
                 };
                 self.scorecard(&features, encoded.view(), &labels, context, options)
             })
@@ -554,6 +579,7 @@ struct ScorecardContext<'a> {
     strategies: &'a [String],
     names: &'a [String],
     scales: &'a [ScaleReliability],
+    method: Option<&'a MethodResampling>,
 }
 
 impl Segmentation {
@@ -580,6 +606,7 @@ impl Segmentation {
             reachable: context.reachable,
             strategies: Some(context.strategies),
             scales: context.scales,
+            method: context.method,
             ..ValidationInput::new(z, context.names, labels)
         };
         let options = ValidateOptions {

@@ -8,7 +8,7 @@ use super::{
 use crate::error::Result;
 use crate::metrics::{
     PredictionStrength, Stability, bootstrap_stability, effect_band, eta_squared, kmeans_refit, kruskal_wallis,
-    prediction_strength, sampled_rows, segment_sizes, silhouette_samples,
+    prediction_strength, prediction_strength_with, sampled_rows, segment_sizes, silhouette_samples,
 };
 
 use Criterion::{Accessible, Actionable, Differentiable, Measurable, Substantial};
@@ -42,12 +42,21 @@ pub(super) fn scorecard(input: &ValidationInput<'_>, k: usize, options: &Validat
         silhouette: silhouette_by_segment(xs.view(), &labels, k)?,
         stability: resampled
             .then(|| {
-                let refit = kmeans_refit(k, options.n_init);
-                bootstrap_stability(xs.view(), &labels, options.replicates, options.seed, refit)
+                let (replicates, seed) = (options.replicates, options.seed);
+                match input.method {
+                    Some(method) => bootstrap_stability(xs.view(), &labels, replicates, seed, method.refit()),
+                    None => bootstrap_stability(xs.view(), &labels, replicates, seed, kmeans_refit(k, options.n_init)),
+                }
             })
             .transpose()?,
         prediction_strength: resampled
-            .then(|| prediction_strength(xs.view(), k, options.splits, options.n_init, options.seed))
+            .then(|| {
+                let (splits, seed) = (options.splits, options.seed);
+                match input.method {
+                    Some(method) => prediction_strength_with(xs.view(), k, splits, seed, method.fit_place()),
+                    None => prediction_strength(xs.view(), k, splits, options.n_init, seed),
+                }
+            })
             .transpose()?,
         standardised_means: standardised_means(input.x, input.labels, k),
     };

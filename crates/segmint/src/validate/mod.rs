@@ -14,7 +14,7 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::metrics::{KruskalWallis, PredictionStrength, Stability};
+use crate::metrics::{KruskalWallis, MethodResampling, PredictionStrength, Stability};
 
 pub use thresholds::{Band, Thresholds};
 
@@ -212,6 +212,10 @@ pub struct ValidationInput<'a> {
     pub scales: &'a [ScaleReliability],
     /// The strategy (archetype or playbook) each segment maps to, by segment.
     pub strategies: Option<&'a [String]>,
+    /// The method that formed the segments, refitted by the stability and
+    /// prediction-strength checks on `x` as its layout says (`None`: k-means
+    /// with [`ValidateOptions::n_init`] runs).
+    pub method: Option<&'a MethodResampling>,
 }
 
 impl<'a> ValidationInput<'a> {
@@ -227,6 +231,7 @@ impl<'a> ValidationInput<'a> {
             reachable: None,
             scales: &[],
             strategies: None,
+            method: None,
         }
     }
 }
