@@ -399,6 +399,39 @@ fn bfi_segments_as_a_survey_with_demographics_beside_it() {
     );
 }
 
+/// Asked to choose k, the study finds the four attitudes: the elbow and the
+/// gap statistic prefer 4, the internal indices (speaking once) 2.
+#[test]
+fn the_attitudinal_study_finds_four_segments_on_its_own() {
+    use segmint::synth::{SynthParams, generate, generate_survey};
+    let base = generate(&SynthParams::new(3000, 7)).unwrap();
+    let items = generate_survey(base.transactions.customer_ids(), 7).to_attributes();
+    let r = Segmentation::new()
+        .seed(7)
+        .auto_k(SelectOptions {
+            stability_replicates: 5,
+            ..SelectOptions::default()
+        })
+        .fit_data(CustomerData {
+            survey: Some(&items),
+            ..CustomerData::default()
+        })
+        .unwrap();
+    let selection = r.report.k_selection.as_ref().unwrap();
+    assert_eq!(selection.recommended, 4, "{}", selection.reason);
+    let mut names: Vec<&str> = r.report.segments.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "Innovators",
+            "Practical Pragmatists",
+            "Quality Enthusiasts",
+            "Value Seekers"
+        ]
+    );
+}
+
 #[test]
 fn a_survey_answer_outside_its_declared_scale_is_a_named_error() {
     use segmint::synth::{SynthParams, generate, generate_survey};

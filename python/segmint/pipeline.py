@@ -196,8 +196,9 @@ def segment(
 
     Runs features (RFM, AOV, tenure) → log transform and standardisation →
     k-means → profiles → report, exactly as ``segmint run`` does. With
-    ``k="auto"`` the number of segments is chosen from the elbow, silhouette,
-    Calinski–Harabasz and Davies–Bouldin over k = 2..8 (``result.k_table``),
+    ``k="auto"`` the number of segments is chosen by the vote of the internal
+    indices (silhouette, Calinski–Harabasz and Davies–Bouldin as one voice),
+    the elbow and the gap statistic over k = 2..8 (``result.k_table``),
     keeping only k whose smallest segment holds at least ``min_share`` of the
     customers. ``customers`` (indexed by customer id) adds demographics and
     contact opt-ins: a customer is reachable when any of ``channels`` (default:

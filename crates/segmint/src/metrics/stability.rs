@@ -92,6 +92,8 @@ pub struct MethodResampling {
     pub method: Method,
     /// Number of clusters.
     pub k: usize,
+    /// Runs per refit, the lowest cost kept.
+    pub n_init: usize,
     /// Numeric columns at the front of each row.
     pub n_numeric: usize,
     /// Levels of each categorical column, one-hot encoded after the numeric ones.
@@ -104,7 +106,7 @@ impl MethodResampling {
     fn fit(&self, x: ArrayView2<'_, f64>, seed: u64) -> Result<crate::cluster::ClusterModel> {
         let settings = MethodSettings {
             seed,
-            n_init: Some(1),
+            n_init: Some(self.n_init),
             cancel: self.cancel.clone(),
         };
         let codes = MixedRows::decode_categorical(x, self.n_numeric, &self.n_levels);
@@ -152,6 +154,7 @@ pub fn method_refit(
     let resampling = MethodResampling {
         method,
         k,
+        n_init: 1,
         n_numeric,
         n_levels: n_levels.to_vec(),
         cancel,
@@ -384,6 +387,7 @@ mod tests {
             let resampling = MethodResampling {
                 method,
                 k: 3,
+                n_init: 1,
                 n_numeric: 2,
                 n_levels: vec![3],
                 cancel: CancelToken::default(),
@@ -397,6 +401,7 @@ mod tests {
         let resampling = MethodResampling {
             method: Method::KMeans,
             k: 3,
+            n_init: 1,
             n_numeric: 2,
             n_levels: vec![],
             cancel: CancelToken::default(),

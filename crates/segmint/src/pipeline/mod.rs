@@ -306,6 +306,7 @@ impl Segmentation {
                 let resampling = (method != Method::KMeans).then(|| MethodResampling {
                     method,
                     k,
+                    n_init: options.n_init,
                     n_numeric: prepared.numeric.ncols(),
                     n_levels: prepared.n_levels.clone(),
                     cancel: self.cancel.clone(),
