@@ -120,3 +120,20 @@ fn segments_are_named_after_the_archetypes_they_recover() {
         assert!(matched.score.unwrap() >= 0.9 && !matched.strategies.is_empty());
     }
 }
+
+/// Beside a log, a customer table's numeric column is a KPI with its mean,
+/// index, level and effect size, and still says who the customers are.
+#[test]
+fn customer_table_numbers_beside_a_log_are_kpis_too() {
+    let base = generate(&SynthParams::new(1_500, 4)).unwrap();
+    let r = Segmentation::new()
+        .seed(4)
+        .as_of(base.as_of)
+        .fit_with_sources(&base.transactions, None, base.sources())
+        .unwrap();
+    for segment in &r.report.segments {
+        let age = segment.kpi("age").expect("age is a KPI");
+        assert!(age.mean.is_some() && age.index.is_some() && age.level.is_some() && age.cohen_d.is_some());
+        assert!(segment.composition.iter().any(|c| c.attribute == "age"));
+    }
+}

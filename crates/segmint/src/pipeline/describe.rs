@@ -28,31 +28,18 @@ pub(super) fn subset(table: &Attributes, rows: &[usize]) -> Attributes {
     }
 }
 
-/// The numeric columns profiled as KPIs: beside a log, the behavioural
-/// features, the numeric basis columns and the survey items (the customer
-/// table describes through its composition, as before); without one, every
-/// numeric column.
-pub(super) fn profiled_table(kept: &Attributes, joined: &Joined, has_log: bool) -> Result<CustomerTable> {
-    let profiled = |name: &str| {
-        !has_log
-            || match joined.origin.get(name) {
-                Some(Origin::Customers) => joined.basis.iter().any(|b| b == name),
-                _ => true,
-            }
-    };
-    let columns = kept
-        .numeric
-        .iter()
-        .filter(|(n, _)| profiled(n))
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
-    CustomerTable::from_columns(kept.ids.clone(), columns)
+/// The numeric columns profiled as KPIs: every numeric column of every
+/// source (behavioural features, customer-table columns, survey items and
+/// factor scores), basis or not.
+pub(super) fn profiled_table(kept: &Attributes) -> Result<CustomerTable> {
+    CustomerTable::from_columns(kept.ids.clone(), kept.numeric.clone())
 }
 
 /// The columns described by composition: every categorical column of at
 /// most [`MAX_DESCRIBED_LEVELS`] levels (a date or free text kept as text
 /// is noted and left out), and beside a log the numeric columns of the
-/// customer table outside the basis.
+/// customer table outside the basis, whose means say who the segment's
+/// customers are beside their KPI rows.
 pub(super) fn described_table(
     kept: &Attributes,
     joined: &Joined,

@@ -277,7 +277,7 @@ impl Segmentation {
         let labels = segments.labels();
         let k = segments.n_segments();
         self.cancel.check()?;
-        let features = profiled_table(&kept, &joined, data.transactions.is_some())?;
+        let features = profiled_table(&kept)?;
         let mut profiles = profile_segments(&features, &labels, k)?;
         let encoded = prepared.rows().encoded();
         for (segment, centre) in profiles.iter_mut().zip(snake_points(&segments, encoded.view()).rows()) {
