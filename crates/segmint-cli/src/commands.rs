@@ -1,0 +1,198 @@
+//! One function per command: read, run the core, print and write.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use segmint::data::{CustomerTable, FormulaCells, refuse_overwriting_input, write_attributes};
+use segmint::features::{FeatureOptions, PredictiveOptions, customer_features, predictive_value};
+use segmint::pipeline::{AttitudinalSegmentation, CustomerData};
+use segmint::synth::{Archetype, SynthParams, archetype_counts, generate, generate_survey};
+
+use crate::args::{Basis, BasisArgs, ColumnArgs, ModelArgs, SourceArgs};
+use crate::output::{finish, print_measurement, print_true_attitudes};
+
+pub(crate) fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path) -> Result<()> {
+    refuse_overwriting_input("--out", out, &[path])?;
+    let (tx, _) = columns.read(path)?;
+    let loaded = sources.load(Some(&tx), columns)?;
+    let options = FeatureOptions {
+        as_of: columns.as_of()?,
+        margin: sources.margin,
+        new_product_days: sources.new_product_days,
+        ..FeatureOptions::default()
+    };
+    let sources = loaded.as_sources();
+    let table = customer_features(&tx, &options, sources)?;
+    table.write_csv_with(out, columns.cells())?;
+    println!(
+        "wrote {} customers x {} features to {}",
+        table.n_customers(),
+        table.column_names().len(),
+        out.display()
+    );
+    Ok(())
+}
+
+pub(crate) fn clv(path: &Path, columns: &ColumnArgs, months: u32, discount_rate: f64, out: &Path) -> Result<()> {
+    refuse_overwriting_input("--out", out, &[path])?;
+    let (tx, _) = columns.read(path)?;
+    let options = PredictiveOptions {
+        as_of: columns.as_of()?,
+        months,
+        discount_rate,
+        ..PredictiveOptions::default()
+    };
+    let value = predictive_value(&tx, &options)?;
+    let p = value.purchases;
+    println!(
+        "BG/NBD (days): r = {:.4}, alpha = {:.4}, a = {:.4}, b = {:.4}",
+        p.r, p.alpha, p.a, p.b
+    );
+    if let Some(fit) = &value.purchases_fit {
+        println!(
+            "  log-likelihood {:.2}, {} iterations, {}",
+            fit.log_likelihood, fit.iterations, fit.message
+        );
+    }
+    if let (Some(g), Some(fit)) = (&value.spend, &value.spend_fit) {
+        println!(
+            "Gamma-Gamma: p = {:.4}, q = {:.4}, v = {:.4}\n  log-likelihood {:.2}, {}",
+            g.p, g.q, g.v, fit.log_likelihood, fit.message
+        );
+    }
+    for note in &value.notes {
+        println!("note: {note}");
+    }
+    let table = CustomerTable::from_columns(tx.customer_ids().to_vec(), value.columns)?;
+    table.write_csv_with(out, columns.cells())?;
+    println!("wrote {} customers to {}", table.n_customers(), out.display());
+    Ok(())
+}
+
+pub(crate) fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<()> {
+    let base = generate(&SynthParams::new(customers, model.seed))?;
+    let result = model
+        .segmentation()?
+        .as_of(base.as_of)
+        .title(format!("segmint demo: {customers} synthetic customers"))
+        .fit_with_sources(&base.transactions, None, base.sources())?;
+    finish(&out, &result, FormulaCells::default())?;
+    println!("\nTrue archetypes in each named segment (the generator's ground truth):");
+    let counts = archetype_counts(&base.archetypes, &result.labels, result.report.clustering.n_clusters)?;
+    for (segment, row) in counts.iter().enumerate() {
+        let total: usize = row.iter().sum::<usize>().max(1);
+        let (top, n) = row.iter().enumerate().max_by_key(|(_, n)| **n).unwrap_or((0, &0));
+        println!(
+            "  segment {segment} \"{}\": {:.0}% {}",
+            result.report.segments[segment].name,
+            100.0 * *n as f64 / total as f64,
+            Archetype::ALL[top].name()
+        );
+    }
+    Ok(())
+}
+
+/// The attitudinal study on the synthetic base: its survey measured
+/// (adequacy, factors, scales), segments formed on the items or the factor
+/// scores, profiled on the same customers' behaviour and demographics, named
+/// after the attitudes, and the report files written; then the ground truth.
+pub(crate) fn demo_attitudinal(out: PathBuf, customers: usize, basis: Basis, model: &ModelArgs) -> Result<()> {
+    let base = generate(&SynthParams::new(customers, model.seed))?;
+    let survey = generate_survey(base.transactions.customer_ids(), model.seed);
+    let items = survey.to_attributes();
+    let measured = AttitudinalSegmentation {
+        seed: model.seed,
+        ..AttitudinalSegmentation::default()
+    }
+    .measure(&items)?;
+    print_measurement(&measured);
+    let mut segmentation = model
+        .segmentation()?
+        .as_of(base.as_of)
+        .title(format!("segmint attitudinal demo: {customers} synthetic respondents"));
+    segmentation.basis = match basis {
+        Basis::Items => vec![segmint::pipeline::SURVEY.into()],
+        Basis::Factors => (0..measured.factors.n_factors())
+            .map(|f| measured.factor_name(f))
+            .collect(),
+    };
+    let result = segmentation.fit_data(CustomerData {
+        transactions: Some(&base.transactions),
+        audit: None,
+        sources: base.sources(),
+        survey: Some(&items),
+    })?;
+    finish(&out, &result, FormulaCells::default())?;
+    print_true_attitudes(&survey, &result);
+    Ok(())
+}
+
+pub(crate) fn run(
+    path: Option<&Path>,
+    columns: &ColumnArgs,
+    sources: &SourceArgs,
+    basis: &BasisArgs,
+    out: PathBuf,
+    model: &ModelArgs,
+) -> Result<()> {
+    let read = path.map(|p| columns.read(p)).transpose()?;
+    let loaded = sources.load(read.as_ref().map(|(tx, _)| tx), columns)?;
+    let files: Vec<String> = [path, sources.customers.as_deref(), sources.survey.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut segmentation = model
+        .segmentation()?
+        .title(format!("Customer segmentation of {}", files.join(" + ")));
+    if let Some(as_of) = columns.as_of()? {
+        segmentation = segmentation.as_of(as_of);
+    }
+    segmentation.rfm.margin = sources.margin;
+    segmentation.rfm.new_product_days = sources.new_product_days;
+    segmentation.channels = sources.channels();
+    segmentation.survey_scale = sources.survey_scale;
+    basis.apply(&mut segmentation)?;
+    let result = segmentation.fit_data(CustomerData {
+        transactions: read.as_ref().map(|(tx, _)| tx),
+        audit: read.as_ref().map(|(_, audit)| audit),
+        sources: loaded.as_sources(),
+        survey: loaded.survey.as_ref(),
+    })?;
+    finish(&out, &result, columns.cells())
+}
+
+/// Writes `<stem>_products.csv`, `<stem>_interactions.csv` and `<stem>_customers.csv` beside the transactions.
+pub(crate) fn write_synthetic_sources(out: &Path, base: &segmint::synth::CustomerBase) -> Result<[PathBuf; 3]> {
+    use std::io::Write;
+    let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("synthetic");
+    let sibling = |suffix: &str| out.with_file_name(format!("{stem}_{suffix}.csv"));
+    let (products_path, interactions_path) = (sibling("products"), sibling("interactions"));
+    let mut products = std::io::BufWriter::new(std::fs::File::create(&products_path)?);
+    writeln!(products, "product_id,launch_date")?;
+    for (id, &launch) in base.products.ids.iter().zip(&base.products.launch) {
+        writeln!(products, "{id},{}", segmint::data::format_timestamp(launch))?;
+    }
+    products.flush()?;
+    let i = &base.interactions;
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&interactions_path)?);
+    writeln!(file, "customer_id,date,kind,satisfaction")?;
+    for row in 0..i.len() {
+        let score = i.satisfaction[row];
+        write!(
+            file,
+            "{},{},{},",
+            i.customer_ids[i.customer[row] as usize],
+            segmint::data::format_timestamp(i.timestamp[row]),
+            i.kinds[i.kind[row] as usize]
+        )?;
+        if score.is_finite() {
+            write!(file, "{score}")?;
+        }
+        writeln!(file)?;
+    }
+    file.flush()?;
+    let customers_path = sibling("customers");
+    write_attributes(&customers_path, "customer_id", &base.customers)?;
+    Ok([products_path, interactions_path, customers_path])
+}
