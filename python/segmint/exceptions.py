@@ -25,6 +25,12 @@ __all__ = [
     "SegmintIOError",
     "NotFittedError",
     "InputTypeError",
+    "ParseError",
+    "NumericalError",
+    "InputTooLargeError",
+    "CancelledError",
+    "SegmintFileNotFoundError",
+    "SegmintPermissionError",
     "InternalError",
     "ConvergenceWarning",
 ]
@@ -59,6 +65,30 @@ class NotFittedError(SegmintError, _NotFittedBase):
 
 class InputTypeError(DataError, TypeError):
     """An input holds values of a type that cannot become numbers (also a TypeError)."""
+
+
+class ParseError(DataError):
+    """A file cannot be read as what it should hold: a malformed CSV, an unparsable field, no rows."""
+
+
+class NumericalError(DataError):
+    """A decomposition failed or a matrix is too close to singular to use."""
+
+
+class InputTooLargeError(DataError):
+    """An input holds more rows or ids than segmint's 32-bit codes can index."""
+
+
+class CancelledError(DataError):
+    """The work was cancelled before it finished."""
+
+
+class SegmintFileNotFoundError(SegmintIOError, FileNotFoundError):
+    """A file or directory does not exist (also a FileNotFoundError)."""
+
+
+class SegmintPermissionError(SegmintIOError, PermissionError):
+    """A file or directory may not be read or written (also a PermissionError)."""
 
 
 class InternalError(SegmintError, RuntimeError):

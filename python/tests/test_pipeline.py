@@ -142,6 +142,24 @@ def test_file_errors_are_os_errors_and_key_errors(tmp_path):
         segmint.segment_csv(header, customer_col="c", date_col="d", amount_col="a", k=5)
 
 
+def test_each_kind_of_failure_has_its_own_class(tmp_path):
+    from segmint import exceptions
+
+    with pytest.raises(FileNotFoundError) as info:
+        segmint.read_transactions(tmp_path / "nope.csv", customer_col="c", date_col="d", amount_col="a")
+    assert isinstance(info.value, exceptions.SegmintFileNotFoundError)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(exceptions.ParseError, match="empty"):
+        segmint.read_transactions(empty, customer_col="c", date_col="d", amount_col="a")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("c,d,a\nx,2024-01-01,ten\n")
+    with pytest.raises(exceptions.ParseError):
+        segmint.read_transactions(bad, customer_col="c", date_col="d", amount_col="a", strict=True)
+    for subclass in (exceptions.ParseError, exceptions.NumericalError, exceptions.InputTooLargeError):
+        assert issubclass(subclass, exceptions.DataError)
+
+
 def test_online_retail_end_to_end():
     path = shared_data("online_retail/online_retail.csv.gz")
     result = segmint.segment_csv(

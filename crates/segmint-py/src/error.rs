@@ -8,18 +8,25 @@ use std::thread;
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use segmint::{CancelToken, Error};
+use segmint::{CancelToken, Error, ErrorKind};
 
 /// How often a cancellable fit looks for a pending Ctrl-C.
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
 /// The class in `segmint.exceptions` that an error becomes.
 fn exception_name(err: &Error) -> &'static str {
-    match err {
-        Error::InvalidParameter { .. } => "ParameterError",
-        Error::MissingColumn { .. } => "ColumnNotFoundError",
-        Error::Io { .. } => "SegmintIOError",
-        _ => "DataError",
+    match err.kind() {
+        ErrorKind::InvalidParameter => "ParameterError",
+        ErrorKind::MissingColumn => "ColumnNotFoundError",
+        ErrorKind::FileNotFound => "SegmintFileNotFoundError",
+        ErrorKind::PermissionDenied => "SegmintPermissionError",
+        ErrorKind::Io => "SegmintIOError",
+        ErrorKind::Parse => "ParseError",
+        ErrorKind::Numerical => "NumericalError",
+        ErrorKind::TooLarge => "InputTooLargeError",
+        ErrorKind::Cancelled => "CancelledError",
+        ErrorKind::Internal => "InternalError",
+        ErrorKind::Data => "DataError",
     }
 }
 

@@ -200,7 +200,61 @@ pub enum Error {
     },
 }
 
+/// What kind of failure an [`Error`] is, for the faces that map errors onto
+/// their own types (Python's exception classes, exit codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A parameter outside its valid range.
+    InvalidParameter,
+    /// A named column absent from the header.
+    MissingColumn,
+    /// A file or directory that does not exist.
+    FileNotFound,
+    /// A file or directory that may not be read or written.
+    PermissionDenied,
+    /// Any other operating-system I/O failure.
+    Io,
+    /// A file that cannot be read as what it should hold.
+    Parse,
+    /// A decomposition that failed or a matrix too close to singular.
+    Numerical,
+    /// An input beyond the 32-bit codes of the columnar store.
+    TooLarge,
+    /// Work cancelled by the caller.
+    Cancelled,
+    /// A failure of segmint itself.
+    Internal,
+    /// Data that cannot be used: shape, missing or non-finite values, too little of it.
+    Data,
+}
+
 impl Error {
+    /// The kind of failure (every variant chooses one).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidParameter { .. } => ErrorKind::InvalidParameter,
+            Error::MissingColumn { .. } => ErrorKind::MissingColumn,
+            Error::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound => ErrorKind::FileNotFound,
+                std::io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
+                _ => ErrorKind::Io,
+            },
+            Error::Parse { .. } | Error::Csv { .. } | Error::EmptyInput { .. } => ErrorKind::Parse,
+            Error::NumericalFailure { .. } => ErrorKind::Numerical,
+            Error::TooLarge { .. } => ErrorKind::TooLarge,
+            Error::Cancelled => ErrorKind::Cancelled,
+            Error::Serialize { .. } => ErrorKind::Internal,
+            Error::ShapeMismatch { .. }
+            | Error::NonFinite { .. }
+            | Error::MissingValue { .. }
+            | Error::NonFiniteEntry { .. }
+            | Error::NonFiniteFeature { .. }
+            | Error::InsufficientData { .. }
+            | Error::ConstantColumn { .. }
+            | Error::InvalidValue { .. } => ErrorKind::Data,
+        }
+    }
+
     /// Shorthand for [`Error::InvalidParameter`].
     pub fn invalid_parameter(name: &'static str, value: impl ToString, expected: impl Into<String>) -> Self {
         Error::InvalidParameter {

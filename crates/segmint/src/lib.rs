@@ -51,7 +51,7 @@ pub mod synth;
 pub mod validate;
 
 pub use cancel::CancelToken;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 
 /// The crate version, recorded in reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
