@@ -3,7 +3,7 @@
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
-use crate::cluster::Element;
+use crate::element::Element;
 use crate::error::{Error, Result};
 
 /// Fails on the first NaN or infinity, naming its position.

@@ -8,16 +8,22 @@
 //!    tenure, CLV …);
 //! 3. [`preprocess`] prepares the basis — the columns chosen to form the
 //!    segments: missing values, the log of skewed columns, z-scores, level codes;
-//! 4. [`cluster`] groups customers by any method behind one contract
+//! 4. [`reduce`] condenses correlated columns (PCA, factor analysis with its
+//!    adequacy tests, parallel analysis and Cronbach's α);
+//! 5. [`cluster`] groups customers by any method behind one contract
 //!    (k-means, mini-batch, k-prototypes, Gaussian mixture, Ward);
-//! 5. [`profile`] describes each segment against the whole base (levels, key
+//! 6. [`select`] chooses the number of segments, with [`metrics`] (validity
+//!    indices, gap statistic, stability, prediction strength, effect sizes);
+//! 7. [`validate`] checks the segments against the MASDA criteria
+//!    (Measurable, Accessible, Substantial, Differentiable, Actionable);
+//! 8. [`profile`] describes each segment against the whole base (levels, key
 //!    drivers, composition) and names it after the archetype it matches;
-//! 6. [`report`] renders the result as JSON, Markdown and an HTML dashboard;
+//! 9. [`report`] renders the result as JSON, Markdown and an HTML dashboard;
 //!
 //! and [`pipeline::Segmentation`] strings the stages together, joining the
-//! sources on the customer id. [`synth`]
-//! generates a realistic customer base with known archetypes for demos,
-//! tests and benchmarks.
+//! sources on the customer id. [`synth`] generates a realistic customer base
+//! (transactions, demographics, a survey) with known archetypes for demos,
+//! tests and benchmarks; [`CancelToken`] stops long work from another thread.
 //!
 //! ```
 //! use segmint::pipeline::Segmentation;
@@ -38,6 +44,7 @@ pub mod cancel;
 mod check;
 pub mod cluster;
 pub mod data;
+mod element;
 mod error;
 pub mod features;
 pub mod metrics;
@@ -51,6 +58,7 @@ pub mod synth;
 pub mod validate;
 
 pub use cancel::CancelToken;
+pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
 
 /// The crate version, recorded in reports.

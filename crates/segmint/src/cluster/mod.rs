@@ -5,15 +5,14 @@
 //! predict; serialisable) and [`Method`] (the user's choice).
 
 mod contract;
-mod element;
 pub mod gmm;
 pub mod kmeans;
 pub mod kprototypes;
 pub mod minibatch;
 pub mod ward;
 
+pub use crate::element::Element;
 pub use contract::{ClusterModel, Clusterer, Method, MethodSettings, MixedRows, Segments, WardCut};
-pub use element::Element;
 pub use gmm::{CovarianceType, Covariances, GaussianMixture, GaussianMixtureInit, GaussianMixtureParams};
 pub use kmeans::{KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, LloydPartial, lloyd_step};
 pub use kprototypes::{KPrototypes, KPrototypesInit, KPrototypesParams};

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{DropReason, IngestAudit};
-use super::dates::{DateFormat, DateParser, format_timestamp};
+use super::dates::{DateParser, format_timestamp};
+pub use super::options::{BadRowPolicy, ReadOptions};
 use super::output::{FormulaCells, write_atomically};
 use super::scan::{Field, Progress, RowError, RowText, Wanted, scan_reader, scan_reporting};
 use super::transactions::{IdHashes, Line, LineFields, Transactions, TransactionsBuilder, id_hash};
@@ -126,62 +127,6 @@ impl TransactionColumns {
     pub fn discount(mut self, discount: &str) -> Self {
         self.discount = Some(discount.into());
         self
-    }
-}
-
-/// What to do with a row that cannot be read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum BadRowPolicy {
-    /// Drop it and count it in the audit by reason.
-    #[default]
-    Drop,
-    /// Stop with an error naming the line, column and value.
-    Fail,
-}
-
-/// How to read a transaction file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReadOptions {
-    /// Layout of the date column.
-    pub date_format: DateFormat,
-    /// Field delimiter (`b','` by default; `b'\t'` for tab-separated files).
-    pub delimiter: u8,
-    /// Fields are separated by runs of spaces or tabs, as in fixed-width
-    /// files such as CDNOW's (`delimiter` is then ignored).
-    #[serde(default)]
-    pub whitespace_separated: bool,
-    /// The first line names the columns. Without a header, columns are named
-    /// by their 1-based position: `"1"`, `"2"`, …
-    #[serde(default = "default_true")]
-    pub header: bool,
-    /// Drop bad rows (audited) or fail on the first one.
-    pub on_bad_row: BadRowPolicy,
-    /// Rows dated after this time (seconds since the epoch) are future-dated:
-    /// dropped and counted, or an error in strict mode.
-    #[serde(default)]
-    pub not_after: Option<i64>,
-    /// Drop rows that repeat an earlier row exactly (counted as
-    /// [`DropReason::DuplicateLine`]); by default they are kept and counted in
-    /// [`IngestAudit::duplicate_rows`].
-    #[serde(default)]
-    pub drop_duplicate_lines: bool,
-}
-
-fn default_true() -> bool {
-    true
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        ReadOptions {
-            date_format: DateFormat::Auto,
-            delimiter: b',',
-            whitespace_separated: false,
-            header: true,
-            on_bad_row: BadRowPolicy::Drop,
-            not_after: None,
-            drop_duplicate_lines: false,
-        }
     }
 }
 
@@ -513,6 +458,7 @@ fn write_transaction_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::DateFormat;
 
     fn read(text: &str, columns: &TransactionColumns, policy: BadRowPolicy) -> Result<(Transactions, IngestAudit)> {
         let options = ReadOptions {

@@ -5,6 +5,7 @@ mod customers;
 mod dates;
 pub mod io;
 mod late;
+mod options;
 mod output;
 mod scan;
 mod sources;
@@ -14,10 +15,9 @@ mod transactions;
 pub use audit::{DropReason, DroppedRows, EXAMPLES_PER_REASON, IngestAudit, LateDates, RowIssue};
 pub use customers::CustomerTable;
 pub use dates::{AUTO_FORMATS, DateFormat, DateParser, SECONDS_PER_DAY, format_timestamp};
-pub use io::{
-    AmountColumns, BadRowPolicy, ReadOptions, TransactionColumns, read_transactions, read_transactions_reporting,
-};
+pub use io::{AmountColumns, TransactionColumns, read_transactions, read_transactions_reporting};
 pub use late::late_dates;
+pub use options::{BadRowPolicy, ReadOptions};
 pub use output::{FormulaCells, Staged, refuse_overwriting_input, write_atomically};
 pub use scan::Progress;
 pub use sources::{

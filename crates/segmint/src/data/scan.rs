@@ -11,7 +11,7 @@ use flate2::read::MultiGzDecoder;
 
 use super::audit::{DropReason, IngestAudit, RowIssue};
 use super::dates::DateParser;
-use super::io::{BadRowPolicy, ReadOptions};
+use super::options::{BadRowPolicy, ReadOptions};
 use super::split::{CsvReader, Next, Records, Tap};
 use crate::error::{Error, Result};
 

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::audit::{DropReason, IngestAudit};
-use super::io::ReadOptions;
+use super::options::ReadOptions;
 use super::scan::{Wanted, column_names, date, number, optional_text, scan, utf8};
 use super::transactions::{Transactions, check_line_count};
 use crate::error::Result;

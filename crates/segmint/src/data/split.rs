@@ -16,7 +16,7 @@ use std::io::{Cursor, Read};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::io::ReadOptions;
+use super::options::ReadOptions;
 use crate::error::{Error, Result};
 
 /// A CSV reader over a boxed byte stream.

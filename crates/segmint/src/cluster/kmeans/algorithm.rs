@@ -12,7 +12,7 @@ use super::kernel::{LloydPartial, PackedCenters, Sums, UNASSIGNED, assign, inert
 use super::params::{KMeansAlgorithm, KMeansInit, KMeansParams};
 use crate::CancelToken;
 use crate::check;
-use crate::cluster::Element;
+use crate::element::Element;
 use crate::error::{Error, Result};
 
 /// A fitted k-means model, over `f64` (default) or `f32` data.

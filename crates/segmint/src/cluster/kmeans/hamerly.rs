@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::algorithm::{KMeans, exact_inertia, relocate_empty_clusters};
 use super::kernel::{BLOCK_ROWS, LloydPartial, UNASSIGNED};
 use crate::CancelToken;
-use crate::cluster::Element;
+use crate::element::Element;
 
 /// Per-row state carried between iterations.
 struct Bounds {

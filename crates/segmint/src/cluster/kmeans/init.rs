@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::kernel::{BLOCK_ROWS, LANES, PackedCenters, ROWS};
 use super::simd;
-use crate::cluster::Element;
+use crate::element::Element;
 
 /// Greedy k-means++ (Arthur & Vassilvitskii 2007, as scikit-learn): the first
 /// centre is a row drawn ∝ weight; each next one is the best of `2 + ⌊ln k⌋`

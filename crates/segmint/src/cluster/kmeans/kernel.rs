@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::simd::{self, Panels};
 use crate::check;
-use crate::cluster::Element;
+use crate::element::Element;
 use crate::error::{Error, Result};
 
 /// Rows per parallel task (fixed: the merge order must not depend on threads).

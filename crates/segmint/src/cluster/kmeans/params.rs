@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::algorithm::{KMeans, fit, weights_of};
 use crate::CancelToken;
 use crate::check;
-use crate::cluster::Element;
+use crate::element::Element;
 use crate::error::{Error, Result};
 
 /// How the first centres are chosen.

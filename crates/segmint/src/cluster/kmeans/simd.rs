@@ -16,7 +16,7 @@
 //! order (so the same bits), and the argmin and the label check work on
 //! whole registers.
 
-use crate::cluster::Element;
+use crate::element::Element;
 
 /// Centres per panel.
 pub(crate) const PANEL: usize = 8;
@@ -207,7 +207,7 @@ mod imp {
 
     use super::{Moves, PANEL, PanelSet, Panels, ROWS_IN_LANES, TILE_F32, TILE_F64};
     use crate::cluster::Element;
-    use crate::cluster::element::Typed;
+    use crate::element::Typed;
 
     pub(super) fn nearest_rows<F: Element>(
         panels: &Panels,

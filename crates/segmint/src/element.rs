@@ -1,4 +1,4 @@
-//! The floating-point types the clustering kernels run on.
+//! The floating-point types (f32, f64) the numeric kernels and checks run on.
 
 use std::fmt::Debug;
 use std::ops::{Add, Mul, Sub};
