@@ -287,6 +287,19 @@ fn k_auto_skips_the_k_that_k_prototypes_cannot_start() {
     assert!(back.k_selection.unwrap().table.iter().any(|s| s.inertia.is_nan()));
 }
 
+/// Each segment is named after one of the four attitudes.
+fn assert_names_the_four_attitudes(report: &SegmentReport) {
+    let mut names: Vec<&str> = report.segments.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    let attitudes = [
+        "Innovators",
+        "Practical Pragmatists",
+        "Quality Enthusiasts",
+        "Value Seekers",
+    ];
+    assert_eq!(names, attitudes);
+}
+
 /// The attitudinal study end to end: the synthetic survey measured, the
 /// respondents segmented on its items, named after the attitudes and
 /// profiled on the same customers' behaviour and demographics.
@@ -309,17 +322,7 @@ fn the_attitudinal_study_names_the_four_attitudes_and_profiles_their_behaviour()
         .unwrap();
     assert_eq!(r.report.features.columns.len(), 16, "the items are the basis");
     assert!(r.report.features.notes.iter().any(|n| n.starts_with("survey: KMO")));
-    let mut names: Vec<&str> = r.report.segments.iter().map(|s| s.name.as_str()).collect();
-    names.sort_unstable();
-    assert_eq!(
-        names,
-        [
-            "Innovators",
-            "Practical Pragmatists",
-            "Quality Enthusiasts",
-            "Value Seekers"
-        ]
-    );
+    assert_names_the_four_attitudes(&r.report);
     let truth: Vec<usize> = survey
         .attitudes
         .iter()
@@ -419,17 +422,7 @@ fn the_attitudinal_study_finds_four_segments_on_its_own() {
         .unwrap();
     let selection = r.report.k_selection.as_ref().unwrap();
     assert_eq!(selection.recommended, 4, "{}", selection.reason);
-    let mut names: Vec<&str> = r.report.segments.iter().map(|s| s.name.as_str()).collect();
-    names.sort_unstable();
-    assert_eq!(
-        names,
-        [
-            "Innovators",
-            "Practical Pragmatists",
-            "Quality Enthusiasts",
-            "Value Seekers"
-        ]
-    );
+    assert_names_the_four_attitudes(&r.report);
 }
 
 #[test]

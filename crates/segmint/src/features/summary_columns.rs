@@ -532,12 +532,10 @@ impl Slots for HashSlots {
 const BLOCK_SHIFT: u32 = 13;
 
 /// Customers per block on the time-ordered path, whose tally holds 44 bytes
-/// a customer: 704 KiB a block, tuned for the 1 MiB L2 of the Zen 4 we
-/// measure on (it spills a 512 KiB one). Fewer blocks make the packing's
-/// scattered writes cheaper, more than the larger blocks slow the tally: on
-/// 10^6 lines at 2 threads, 2^14 packs in 1.95-1.99 ms and tallies in
-/// 3.0-3.1 ms, against 2.52-2.54 and 2.8 ms at 2^13; packing plus tally is
-/// slower at 2^12 and 2^15 (docs/benchmarks.md).
+/// a customer: 704 KiB a block, sized for a 1 MiB L2 (it spills a 512 KiB
+/// one). Fewer blocks make the packing's scattered writes cheaper, more than
+/// the larger blocks slow the tally; packing plus tally was slower at 2^12,
+/// 2^13 and 2^15.
 const DENSE_BLOCK_SHIFT: u32 = 14;
 const _: () = assert!(DENSE_BLOCK_SHIFT <= 16, "a line's offset in its block is a u16");
 

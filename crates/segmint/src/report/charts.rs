@@ -104,7 +104,11 @@ pub(super) fn segment_sizes(report: &SegmentReport) -> Result<String> {
         // Customers in the segment colour, revenue and CLV lighter; the legend is HTML.
         for (i, s) in segments.iter().enumerate() {
             for (slot, value) in [Some(s.share), s.revenue_share, s.clv_share].into_iter().enumerate() {
-                let Some(v) = value else { continue };
+                let Some(v) = value.filter(|v| v.is_finite()) else {
+                    continue;
+                };
+                // plotters' pixel arithmetic overflows on values far outside the axis
+                let v = v.clamp(0.0, x_max);
                 let top = (n - i) as i32 * STEP - 12 - 25 * slot as i32;
                 let style = colour(i).mix(BAR_ALPHA[slot]).filled();
                 chart.draw_series(std::iter::once(Rectangle::new(
@@ -117,25 +121,34 @@ pub(super) fn segment_sizes(report: &SegmentReport) -> Result<String> {
     })
 }
 
+/// The largest k a k-selection chart places on its axis.
+const MAX_DRAWN_K: usize = 10_000;
+
+/// The axis range from `lo` to `hi` with a tenth of the span on each side.
+/// Values read from a file may be anything: NaN is ignored and the range is
+/// kept within ±1e100, as plotters cannot place ticks on an infinite span.
+fn padded(lo: f64, hi: f64) -> std::ops::Range<f64> {
+    const LIMIT: f64 = 1e100;
+    let (lo, hi) = (lo.clamp(-LIMIT, LIMIT), hi.clamp(-LIMIT, LIMIT));
+    let pad = 0.1 * (hi - lo).max(1e-3);
+    (lo - pad)..(hi + pad)
+}
+
 /// The snake plot: each segment's mean of every clustered (standardised)
 /// feature. Its legend is HTML, above the chart, so it never hides a line.
 pub(super) fn snake_plot(report: &SegmentReport) -> Result<String> {
     let features = &report.features.columns;
     let m = features.len().max(1);
-    let values = report
-        .segments
-        .iter()
-        .flat_map(|s| s.centroid.iter().copied())
-        .filter(|v| v.is_finite());
+    let values = report.segments.iter().flat_map(|s| s.centroid.iter().copied());
     let (lo, hi) = values.fold((-1.0f64, 1.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let pad = 0.1 * (hi - lo);
+    let y_range = padded(lo, hi);
     svg((1100, 420), |root| {
         let x_axis = (-30..m as i32 * STEP - 70).with_key_points((0..m as i32).map(|i| i * STEP).collect());
         let mut chart = ChartBuilder::on(root)
             .margin(14)
             .x_label_area_size(36)
             .y_label_area_size(50)
-            .build_cartesian_2d(x_axis, (lo - pad)..(hi + pad))?;
+            .build_cartesian_2d(x_axis, y_range.clone())?;
         chart
             .configure_mesh()
             .light_line_style(FAINT)
@@ -156,6 +169,8 @@ pub(super) fn snake_plot(report: &SegmentReport) -> Result<String> {
                 .step_by(STEP as usize)
                 .zip(segment.centroid.iter().copied())
                 .filter(|(_, v)| v.is_finite())
+                // plotters' pixel arithmetic overflows on values far outside the axis
+                .map(|(x, v)| (x, v.clamp(y_range.start, y_range.end)))
                 .collect();
             let c = colour(s);
             chart.draw_series(LineSeries::new(points.clone(), c.stroke_width(3)))?;
@@ -171,7 +186,8 @@ pub(super) fn k_selection(report: &SegmentReport) -> Result<Option<String>> {
     let Some(sel) = &report.k_selection else {
         return Ok(None);
     };
-    let at = |k: usize| k as i32 * STEP;
+    // A report read from a file may name any k: beyond MAX_DRAWN_K the axis would overflow.
+    let at = |k: usize| k.min(MAX_DRAWN_K) as i32 * STEP;
     let ks: Vec<i32> = sel.table.iter().map(|s| at(s.k)).collect();
     let (k_lo, k_hi) = (
         ks.iter().copied().min().unwrap_or(0) - STEP / 2,
@@ -202,12 +218,16 @@ pub(super) fn k_selection(report: &SegmentReport) -> Result<Option<String>> {
             .table
             .iter()
             .filter(|s| s.silhouette.is_finite())
-            .map(|s| (at(s.k), s.silhouette))
+            .map(|s| (at(s.k), s.silhouette.clamp(-1.0, 1.05)))
             .collect();
         let stability: Vec<(i32, f64)> = sel
             .table
             .iter()
-            .filter_map(|s| s.stability.filter(|v| v.is_finite()).map(|v| (at(s.k), v)))
+            .filter_map(|s| {
+                s.stability
+                    .filter(|v| v.is_finite())
+                    .map(|v| (at(s.k), v.clamp(0.0, 1.05)))
+            })
             .collect();
         for (label, points, c) in [
             ("silhouette", silhouette, colour(0)),
@@ -241,14 +261,17 @@ pub(super) fn k_selection(report: &SegmentReport) -> Result<Option<String>> {
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, g, e)| {
                 (lo.min(g - e), hi.max(g + e))
             });
-        let (g_lo, g_hi) = if gaps.is_empty() { (0.0, 1.0) } else { (g_lo, g_hi) };
-        let pad = 0.1 * (g_hi - g_lo).max(1e-3);
+        let gap_range = if gaps.is_empty() {
+            padded(0.0, 1.0)
+        } else {
+            padded(g_lo, g_hi)
+        };
         let mut b = ChartBuilder::on(&right)
             .margin(12)
             .caption("gap statistic ± s", (FONT, 16).into_font().color(&INK))
             .x_label_area_size(32)
             .y_label_area_size(44)
-            .build_cartesian_2d(k_axis(), (g_lo - pad)..(g_hi + pad))?;
+            .build_cartesian_2d(k_axis(), gap_range.clone())?;
         b.configure_mesh()
             .light_line_style(FAINT)
             .bold_line_style(GRID)
@@ -257,14 +280,19 @@ pub(super) fn k_selection(report: &SegmentReport) -> Result<Option<String>> {
             .label_style((FONT, 14).into_font().color(&INK))
             .draw()?;
         b.draw_series(std::iter::once(Rectangle::new(
-            [(chosen - 40, g_lo - pad), (chosen + 40, g_hi + pad)],
+            [(chosen - 40, gap_range.start), (chosen + 40, gap_range.end)],
             RGBColor(253, 230, 138).mix(0.5).filled(),
         )))?;
         let c = colour(2);
-        b.draw_series(LineSeries::new(gaps.iter().map(|&(k, g, _)| (k, g)), c.stroke_width(2)))?;
+        // plotters' pixel arithmetic overflows on values far outside the axis
+        let within = |v: f64| v.clamp(gap_range.start, gap_range.end);
+        b.draw_series(LineSeries::new(
+            gaps.iter().map(|&(k, g, _)| (k, within(g))),
+            c.stroke_width(2),
+        ))?;
         b.draw_series(
             gaps.iter()
-                .map(|&(k, g, e)| ErrorBar::new_vertical(k, g - e, g, g + e, c.filled(), 8)),
+                .map(|&(k, g, e)| ErrorBar::new_vertical(k, within(g - e), within(g), within(g + e), c.filled(), 8)),
         )?;
         Ok(())
     })

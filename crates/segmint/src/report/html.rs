@@ -676,6 +676,24 @@ mod tests {
         }
     }
 
+    /// A report read from a file may hold any number: extreme centroids, an
+    /// overflowing gap and an absurd k still render (plotters loops forever
+    /// on an infinite axis).
+    #[test]
+    fn extreme_values_render() {
+        let mut r = report();
+        r.segments[0].centroid[0] = 1e308;
+        r.segments[1].centroid[0] = -1e308;
+        r.segments[1].share = 1e308;
+        let selection = r.k_selection.as_mut().unwrap();
+        selection.table[0].gap = Some(1e308);
+        selection.table[0].silhouette = -1e308;
+        selection.table[0].stability = Some(1e308);
+        selection.table[0].gap_s = Some(1e308);
+        selection.table[1].k = usize::MAX;
+        assert!(r.to_html().unwrap().contains("<svg"));
+    }
+
     #[test]
     fn a_level_is_coloured_in_its_kpis_direction() {
         // The lapsed segment's many days since the last purchase are bad news: red, not green.

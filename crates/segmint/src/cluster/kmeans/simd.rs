@@ -23,12 +23,10 @@ pub(crate) const PANEL: usize = 8;
 
 /// Rows scored together against a panel: enough independent accumulators to
 /// cover the multiply-add latency, few enough to stay in the 16 registers
-/// (f64: 2 per row; f32: 1 per row). f32 takes 4 rows, not 8: measured at
-/// d = 16, k = 8, 35.5 against 40.4 cycles and 147 against 170
-/// instructions per row and iteration (docs/benchmarks.md, kmeans3); 6-row
-/// tiles, and tiles with each row's features split into two chains, were
-/// slower in both precisions. With AVX-512's 32 registers (f32 on a Zen 4)
-/// 6 and 8 rows were still slower than 4 (docs/benchmarks.md).
+/// (f64: 2 per row; f32: 1 per row). f32 takes 4 rows, not 8: 8-row tiles
+/// took more cycles and instructions per row, and 6-row tiles, and tiles
+/// with each row's features split into two chains, were slower in both
+/// precisions, even with AVX-512's 32 registers.
 const TILE_F64: usize = 4;
 const TILE_F32: usize = 4;
 
@@ -325,8 +323,7 @@ mod imp {
     /// How many tiles ahead of the one being scored [`NearestInLanes`]
     /// fetches rows into the cache. The scoring keeps the core busy, so the
     /// loads of the rows would otherwise wait for the hardware prefetcher,
-    /// which as a rule does not cross a 4 KiB page (measured gain in
-    /// docs/benchmarks.md).
+    /// which as a rule does not cross a 4 KiB page.
     const PREFETCH_TILES: usize = 2;
 
     /// Asks for the cache lines of the first `len` values of `ahead`: one
