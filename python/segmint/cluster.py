@@ -60,7 +60,9 @@ class _Centers:
         init = self.init  # type: ignore[attr-defined]
         if isinstance(init, str):
             if init not in ("k-means++", "random"):
-                raise ParameterError(f"invalid parameter init={init!r}: expected 'k-means++', 'random', an array or a callable")
+                raise ParameterError(
+                    f"invalid parameter init={init!r}: expected 'k-means++', 'random', an array or a callable"
+                )
             return init, None
         if callable(init):
             # scikit-learn's contract: init(X, n_clusters, random_state) returns the centres.
@@ -158,7 +160,7 @@ class KMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
         algorithm = self.algorithm
         if algorithm == "elkan" and self.n_clusters == 1:
             warnings.warn(
-                "algorithm='elkan' doesn't make sense for a single cluster (there are no bounds to keep); "
+                "algorithm='elkan' doesn't make sense for a single cluster: there are no bounds to keep. "
                 "Using 'lloyd' instead.",
                 RuntimeWarning,
                 stacklevel=2,
