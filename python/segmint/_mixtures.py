@@ -13,8 +13,6 @@ from .exceptions import ConvergenceWarning, DataError, ParameterError
 
 __all__ = ["GaussianMixture", "KPrototypes", "AgglomerativeWard"]
 
-_MAX_LEVELS = 65536
-
 
 def _count(value: Any, name: str, minimum: int = 1) -> int:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum:
@@ -404,8 +402,10 @@ def _levels(column: np.ndarray, a: int) -> np.ndarray:
         levels = np.unique(column)
     except TypeError:
         raise DataError(f"categorical column {a} mixes values that cannot be ordered (e.g. numbers and text)") from None
-    if len(levels) >= _MAX_LEVELS:
-        raise DataError(f"categorical column {a} has {len(levels)} levels; expected fewer than {_MAX_LEVELS}")
+    if len(levels) >= _native.KPROTOTYPES_MAX_LEVELS:
+        raise DataError(
+            f"categorical column {a} has {len(levels)} levels; expected fewer than {_native.KPROTOTYPES_MAX_LEVELS}"
+        )
     kinds = {type(v) for v in levels}
     if kinds <= {int, np.int64, np.int32}:
         return levels.astype(np.int64)

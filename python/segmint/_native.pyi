@@ -7,6 +7,7 @@ import numpy.typing as npt
 
 __all__ = [
     "__version__",
+    "KPROTOTYPES_MAX_LEVELS",
     "btyd_evaluate_holdout",
     "btyd_expected",
     "btyd_fit",
@@ -59,6 +60,7 @@ __all__ = [
 ]
 
 __version__: str
+KPROTOTYPES_MAX_LEVELS: int
 
 _Matrix: TypeAlias = npt.NDArray[np.float64] | npt.NDArray[np.float32]
 

@@ -17,6 +17,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", segmint::VERSION)?;
+    // The core's limits, so that Python states none of its own.
+    m.add("KPROTOTYPES_MAX_LEVELS", segmint::cluster::kprototypes::MAX_LEVELS)?;
     m.add_function(wrap_pyfunction!(cluster::kmeans_fit, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::kmeans_predict, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::kmeans_transform, m)?)?;
