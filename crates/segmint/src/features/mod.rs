@@ -5,10 +5,11 @@ pub mod clv;
 mod predictive;
 mod rfm;
 mod summary;
-mod summary_columns;
 
 pub use behaviour::{CORE_COLUMNS, DAYS_PER_MONTH, EngagementOptions, FeatureOptions, Sources, customer_features};
 pub use predictive::{PredictiveOptions, PredictiveValue, predictive_value};
 pub use rfm::{RFM_COLUMNS, rfm};
-pub use summary::{CalibrationHoldout, Period, RfmSummary, SummaryOptions, calibration_holdout, rfm_summary};
-pub use summary_columns::{SummaryColumns, calibration_holdout_columns, rfm_summary_columns};
+pub use summary::{
+    CalibrationHoldout, Period, RfmSummary, SummaryColumns, SummaryOptions, calibration_holdout,
+    calibration_holdout_columns, rfm_summary, rfm_summary_columns,
+};

@@ -12,6 +12,12 @@ use super::behaviour::CustomerLines;
 use crate::data::Transactions;
 use crate::error::{Error, Result};
 
+mod columns;
+mod general;
+mod ordered;
+
+pub use columns::{SummaryColumns, calibration_holdout_columns, rfm_summary_columns};
+
 const DAY: i64 = 86_400;
 
 /// The period purchases are counted in: several purchases in one period are one.
@@ -79,7 +85,7 @@ impl Default for SummaryOptions {
 }
 
 /// One row per customer with a purchase up to the observation end; `I` is
-/// the id type (`String`, or the `i64` keys of [`rfm_summary_columns`](super::rfm_summary_columns)).
+/// the id type (`String`, or the `i64` keys of [`rfm_summary_columns`](rfm_summary_columns)).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RfmSummary<I = String> {
     /// Customer ids.
