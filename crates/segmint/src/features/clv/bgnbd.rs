@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::{DistinctValues, MergedRfm, RfmData, check_history, check_horizon, check_positive};
-use super::fit::{FitOptions, FitReport, LogLikelihood, add, chunked_sums, maximise};
+use super::fit::{FitOptions, LogLikelihood, add, chunked_sums};
+use super::model::{Fitted, ModelParams};
 use super::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1};
 use super::value::TransactionModel;
 use crate::error::{Error, Result};
@@ -24,7 +25,9 @@ pub struct BetaGeoParams {
     pub b: f64,
 }
 
-impl BetaGeoParams {
+impl ModelParams for BetaGeoParams {
+    const LEN: usize = 4;
+
     fn from_slice(p: &[f64]) -> Self {
         BetaGeoParams {
             r: p[0],
@@ -50,49 +53,24 @@ impl BetaGeoParams {
 /// assert!((0.0..=1.0).contains(&alive));
 /// # Ok::<(), segmint::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BetaGeo {
-    params: BetaGeoParams,
-    report: Option<FitReport<BetaGeoParams>>,
-}
+pub type BetaGeo = Fitted<BetaGeoParams>;
 
-impl BetaGeo {
-    /// A model with the given parameters (each finite and > 0).
-    pub fn new(params: BetaGeoParams) -> Result<Self> {
-        params.check()?;
-        Ok(BetaGeo { params, report: None })
-    }
-
+impl Fitted<BetaGeoParams> {
     /// Maximum-likelihood fit on (x, t_x, T) with optional weights.
     ///
     /// Several deterministic starts (the purchase rate r/α set to Σx/ΣT);
-    /// the best is kept. Non-convergence is reported in [`BetaGeo::fit_report`].
+    /// the best is kept. Non-convergence is reported in [`fit_report`](Fitted::fit_report).
     pub fn fit(data: &RfmData<'_>, options: &FitOptions) -> Result<Self> {
         let total_weight = data.check()?;
-        options.check(4)?;
         let merged = MergedRfm::new(data);
         let rows = merged.data();
-        let estimate = maximise(
+        Self::maximise(
             &Likelihood::new(rows),
             &starts(&rows),
             total_weight,
             data.len(),
             options,
-        )?;
-        Ok(BetaGeo {
-            params: BetaGeoParams::from_slice(&estimate.params),
-            report: Some(estimate.report.map(|se| BetaGeoParams::from_slice(&se))),
-        })
-    }
-
-    /// The parameters.
-    pub fn params(&self) -> BetaGeoParams {
-        self.params
-    }
-
-    /// How the fit went; `None` for a model made with [`BetaGeo::new`].
-    pub fn fit_report(&self) -> Option<&FitReport<BetaGeoParams>> {
-        self.report.as_ref()
+        )
     }
 
     /// Log-likelihood of `data` at these parameters (FHL 2005, section 7),

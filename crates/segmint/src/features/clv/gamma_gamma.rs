@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::{DistinctValues, SpendData, check_count, check_positive, finite_scalar};
-use super::fit::{FitOptions, FitReport, LogLikelihood, add, chunked_sums, maximise};
+use super::fit::{FitOptions, LogLikelihood, add, chunked_sums};
+use super::model::{Fitted, ModelParams};
 use super::special::{digamma, ln_gamma};
 use super::value::{ClvHorizon, TransactionModel};
 use crate::error::{Error, Result};
@@ -22,7 +23,9 @@ pub struct GammaGammaParams {
     pub v: f64,
 }
 
-impl GammaGammaParams {
+impl ModelParams for GammaGammaParams {
+    const LEN: usize = 3;
+
     fn from_slice(p: &[f64]) -> Self {
         GammaGammaParams {
             p: p[0],
@@ -37,40 +40,15 @@ impl GammaGammaParams {
 }
 
 /// A Gamma-Gamma spend model: given parameters, or fitted by maximum likelihood.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GammaGamma {
-    params: GammaGammaParams,
-    report: Option<FitReport<GammaGammaParams>>,
-}
+pub type GammaGamma = Fitted<GammaGammaParams>;
 
-impl GammaGamma {
-    /// A model with the given parameters (each finite and > 0).
-    pub fn new(params: GammaGammaParams) -> Result<Self> {
-        params.check()?;
-        Ok(GammaGamma { params, report: None })
-    }
-
+impl Fitted<GammaGammaParams> {
     /// Maximum-likelihood fit on the repeat buyers of `data` (frequency > 0;
-    /// other rows are skipped). See [`GammaGamma::fit_report`].
+    /// other rows are skipped). See [`fit_report`](Fitted::fit_report).
     pub fn fit(data: &SpendData<'_>, options: &FitOptions) -> Result<Self> {
         let total_weight = data.check()?;
-        options.check(3)?;
         let n_repeat = data.frequency.iter().filter(|&&x| x > 0.0).count();
-        let estimate = maximise(&Likelihood::new(data), &starts(data), total_weight, n_repeat, options)?;
-        Ok(GammaGamma {
-            params: GammaGammaParams::from_slice(&estimate.params),
-            report: Some(estimate.report.map(|se| GammaGammaParams::from_slice(&se))),
-        })
-    }
-
-    /// The parameters.
-    pub fn params(&self) -> GammaGammaParams {
-        self.params
-    }
-
-    /// How the fit went; `None` for a model made with [`GammaGamma::new`].
-    pub fn fit_report(&self) -> Option<&FitReport<GammaGammaParams>> {
-        self.report.as_ref()
+        Self::maximise(&Likelihood::new(data), &starts(data), total_weight, n_repeat, options)
     }
 
     /// Log-likelihood of the repeat buyers of `data` (note 025, eq. 1a, the

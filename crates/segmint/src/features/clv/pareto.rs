@@ -10,7 +10,8 @@ use rayon::prelude::*;
 
 use super::bgnbd::{hyp, mean_rate};
 use super::data::{DistinctValues, HistoryPoints, MergedRfm, RfmData, check_history, check_horizon, check_positive};
-use super::fit::{FitOptions, FitReport, LogLikelihood, add, chunked_sum, chunked_sums, maximise};
+use super::fit::{FitOptions, LogLikelihood, add, chunked_sum, chunked_sums};
+use super::model::{Fitted, ModelParams};
 use super::special::{
     Hyp2f1, digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_hyp2f1_one_with_gradient, log_add_exp, log_sub_exp,
 };
@@ -30,7 +31,9 @@ pub struct ParetoNbdParams {
     pub beta: f64,
 }
 
-impl ParetoNbdParams {
+impl ModelParams for ParetoNbdParams {
+    const LEN: usize = 4;
+
     fn from_slice(p: &[f64]) -> Self {
         ParetoNbdParams {
             r: p[0],
@@ -46,47 +49,22 @@ impl ParetoNbdParams {
 }
 
 /// A Pareto/NBD model: given parameters, or fitted by maximum likelihood.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ParetoNbd {
-    params: ParetoNbdParams,
-    report: Option<FitReport<ParetoNbdParams>>,
-}
+pub type ParetoNbd = Fitted<ParetoNbdParams>;
 
-impl ParetoNbd {
-    /// A model with the given parameters (each finite and > 0).
-    pub fn new(params: ParetoNbdParams) -> Result<Self> {
-        params.check()?;
-        Ok(ParetoNbd { params, report: None })
-    }
-
+impl Fitted<ParetoNbdParams> {
     /// Maximum-likelihood fit on (x, t_x, T) with optional weights; several
-    /// deterministic starts, the best kept. See [`ParetoNbd::fit_report`].
+    /// deterministic starts, the best kept. See [`fit_report`](Fitted::fit_report).
     pub fn fit(data: &RfmData<'_>, options: &FitOptions) -> Result<Self> {
         let total_weight = data.check()?;
-        options.check(4)?;
         let merged = MergedRfm::new(data);
         let rows = merged.data();
-        let estimate = maximise(
+        Self::maximise(
             &Likelihood::new(rows),
             &starts(&rows),
             total_weight,
             data.len(),
             options,
-        )?;
-        Ok(ParetoNbd {
-            params: ParetoNbdParams::from_slice(&estimate.params),
-            report: Some(estimate.report.map(|se| ParetoNbdParams::from_slice(&se))),
-        })
-    }
-
-    /// The parameters.
-    pub fn params(&self) -> ParetoNbdParams {
-        self.params
-    }
-
-    /// How the fit went; `None` for a model made with [`ParetoNbd::new`].
-    pub fn fit_report(&self) -> Option<&FitReport<ParetoNbdParams>> {
-        self.report.as_ref()
+        )
     }
 
     /// Log-likelihood of `data` at these parameters (note 009, eq. 22),
