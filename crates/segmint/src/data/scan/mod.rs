@@ -19,7 +19,7 @@ mod fields;
 mod records;
 
 pub(crate) use fields::{RowText, date, number, optional_text, utf8};
-use records::{Batch, Got, Unclosed, split_records};
+use records::{Batch, Unclosed, split_records};
 
 /// A mapped column: its position in the row and the name the user gave.
 #[derive(Debug, Clone)]

@@ -1,4 +1,4 @@
-use super::records::next_record;
+use super::records::{Got, next_record};
 use super::*;
 
 type Split = (Vec<String>, Vec<(u64, Vec<String>)>);
