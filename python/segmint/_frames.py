@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -12,23 +12,38 @@ import pandas as pd
 from .exceptions import ColumnNotFoundError, DataError
 
 
-def require_columns(df: pd.DataFrame, **columns: str | None) -> None:
-    """Raise ColumnNotFoundError naming the parameter for each absent column."""
+def require_columns(df: pd.DataFrame, **columns: str | Sequence[str] | None) -> None:
+    """Raise ColumnNotFoundError naming the parameter of the first absent column.
+
+    Each parameter names one column, several (a list or a tuple) or none (None).
+    """
     if not isinstance(df, pd.DataFrame):
-        raise DataError(f"expected a pandas DataFrame of transactions, got {type(df).__name__}")
-    for parameter, column in columns.items():
-        if column is not None and column not in df.columns:
-            available = ", ".join(map(str, df.columns))
-            raise ColumnNotFoundError(f"no column {column!r} (parameter {parameter}); the DataFrame has: {available}")
+        raise DataError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    for parameter, named in columns.items():
+        for column in named if isinstance(named, (list, tuple)) else [named]:
+            if column is not None and column not in df.columns:
+                available = ", ".join(map(str, df.columns))
+                raise ColumnNotFoundError(
+                    f"no column {column!r} (parameter {parameter}); the DataFrame has: {available}"
+                )
 
 
-def _first_bad(mask: np.ndarray, df: pd.DataFrame, column: str, expected: str) -> DataError:
-    row = int(np.flatnonzero(mask)[0])
+def _refuse_rows(bad: np.ndarray, df: pd.DataFrame, column: str, expected: str, found: str | None = None) -> None:
+    """Raise DataError naming the first of the ``bad`` rows of ``column`` and how many there are.
+
+    ``found`` says what the bad values are when that is known ("a number, not a date").
+    """
+    if not bad.any():
+        return
+    row = int(np.flatnonzero(bad)[0])
     value = df[column].iloc[row]
-    return DataError(
-        f"row {row} (index {df.index[row]!r}), column {column!r}: cannot parse {value!r} as {expected}"
-        f" ({int(mask.sum())} such rows)"
+    n = int(bad.sum())
+    what = (
+        f"cannot parse {value!r} as {expected} ({n} such rows)"
+        if found is None
+        else f"{value!r} is {found} ({n} such rows); expected {expected}"
     )
+    raise DataError(f"row {row} (index {df.index[row]!r}), column {column!r}: {what}")
 
 
 def _reject_numbers(dates: pd.Series, column: str, df: pd.DataFrame) -> None:
@@ -41,23 +56,15 @@ def _reject_numbers(dates: pd.Series, column: str, df: pd.DataFrame) -> None:
         mask = mask.to_numpy(dtype=bool)
     else:
         return
-    if not mask.any():
-        return
-    row = int(np.flatnonzero(mask)[0])
-    raise DataError(
-        f"row {row} (index {df.index[row]!r}), column {column!r}: {dates.iloc[row]!r} is a number, not a date "
-        f"({int(mask.sum())} such rows); expected dates: convert epoch numbers first, "
-        f"e.g. pd.to_datetime(df[{column!r}], unit='s')"
-    )
+    advice = f"dates: convert epoch numbers first, e.g. pd.to_datetime(df[{column!r}], unit='s')"
+    _refuse_rows(mask, df, column, advice, found="a number, not a date")
 
 
 def _parse_dates(dates: pd.Series, column: str, df: pd.DataFrame) -> np.ndarray:
     """A column of dates as datetime64[ns] (UTC wall-clock time); DataError naming the first unparsable one."""
     _reject_numbers(dates, column, df)
     parsed = pd.to_datetime(dates, errors="coerce")
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        raise _first_bad(bad, df, column, "a date")
+    _refuse_rows(parsed.isna().to_numpy(), df, column, "a date")
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.to_numpy(dtype="datetime64[ns]")
@@ -86,9 +93,7 @@ def customer_keys(df: pd.DataFrame, column: str) -> tuple[np.ndarray, Callable[[
     if isinstance(dtype, np.dtype) and (dtype.kind == "i" or (dtype.kind == "u" and dtype.itemsize < 8)):
         keys = np.ascontiguousarray(series.to_numpy(), dtype=np.int64)
         return keys, lambda k: pd.Index(k.astype(dtype, copy=False), name=name, copy=False)
-    missing = series.isna().to_numpy()
-    if missing.any():
-        raise _first_bad(missing, df, column, "a customer id")
+    _refuse_rows(series.isna().to_numpy(), df, column, "a customer id")
     codes, uniques = pd.factorize(series, sort=False)
     return codes.astype(np.int64), lambda k: pd.Index(uniques.take(k), name=name)
 
@@ -126,10 +131,10 @@ def check_lines(df: pd.DataFrame, date_col: str, amount_col: str | None) -> None
     bad_amounts = np.zeros(len(df), dtype=bool) if amount_col is None else ~np.isfinite(line_amounts(df, amount_col))
     first_date = int(np.argmax(bad_dates)) if bad_dates.any() else len(df)
     first_amount = int(np.argmax(bad_amounts)) if bad_amounts.any() else len(df)
-    if first_date < len(df) and first_date <= first_amount:
-        raise _first_bad(bad_dates, df, date_col, "a date")
-    if amount_col is not None and first_amount < len(df):
-        raise _first_bad(bad_amounts, df, amount_col, "a finite number")
+    if first_date <= first_amount:
+        _refuse_rows(bad_dates, df, date_col, "a date")
+    if amount_col is not None:
+        _refuse_rows(bad_amounts, df, amount_col, "a finite number")
 
 
 def transaction_arrays(
@@ -141,19 +146,14 @@ def transaction_arrays(
 ) -> dict[str, Any]:
     """Factorised customer and order ids, timestamps and amounts for ``_native``."""
     require_columns(df, customer_col=customer_col, date_col=date_col, amount_col=amount_col, order_col=order_col)
-    missing = df[customer_col].isna().to_numpy()
-    if missing.any():
-        raise _first_bad(missing, df, customer_col, "a customer id")
+    _refuse_rows(df[customer_col].isna().to_numpy(), df, customer_col, "a customer id")
     codes, uniques = pd.factorize(df[customer_col], sort=False)
     amounts = pd.to_numeric(df[amount_col], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(amounts)
-    if bad.any():
-        raise _first_bad(bad, df, amount_col, "a finite number")
+    _refuse_rows(~np.isfinite(amounts), df, amount_col, "a finite number")
     order_codes = None
     if order_col is not None:
         order_codes, _ = pd.factorize(df[order_col], sort=False)
-        if (order_codes < 0).any():
-            raise _first_bad(order_codes < 0, df, order_col, "an order id")
+        _refuse_rows(order_codes < 0, df, order_col, "an order id")
         order_codes = order_codes.astype(np.int64)
     return {
         "customer_ids": [str(u) for u in uniques],
@@ -179,10 +179,9 @@ def discount_flags(df: pd.DataFrame, column: str) -> np.ndarray:
     worded = amounts.isna().to_numpy()
     words = series[worded].fillna("").astype(str).str.strip().str.lower().to_numpy()
     yes, no = np.isin(words, list(_YES)), np.isin(words, list(_NO))
-    if not (yes | no).all():
-        bad = worded.copy()
-        bad[worded] = ~(yes | no)
-        raise _first_bad(bad, df, column, "a discount amount or a yes/no flag")
+    bad = worded.copy()
+    bad[worded] = ~(yes | no)
+    _refuse_rows(bad, df, column, "a discount amount or a yes/no flag")
     flags[worded] = yes
     return flags
 
@@ -213,9 +212,7 @@ def line_columns(
     columns: dict[str, Any] = {}
     if quantity_col is not None:
         quantities = pd.to_numeric(df[quantity_col], errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(quantities)
-        if bad.any():
-            raise _first_bad(bad, df, quantity_col, "a finite number of items")
+        _refuse_rows(~np.isfinite(quantities), df, quantity_col, "a finite number of items")
         columns["quantities"] = quantities
     for key, column in (("products", product_col), ("categories", category_col), ("sales_channels", channel_col)):
         if column is not None:
@@ -223,6 +220,37 @@ def line_columns(
     if discount_col is not None:
         columns["discount_flags"] = discount_flags(df, discount_col)
     return columns
+
+
+def interaction_columns(
+    df: pd.DataFrame, customer_col: str, date_col: str, kind_col: str | None, satisfaction_col: str | None
+) -> tuple[list[str], list[int], list[str], list[float]]:
+    """Customer ids, times in seconds, kinds and satisfaction scores of an interactions table.
+
+    ``kind_col`` and ``satisfaction_col`` may be absent: kinds are then empty and scores NaN.
+    """
+    kind_col = kind_col if kind_col in df.columns else None
+    satisfaction_col = satisfaction_col if satisfaction_col in df.columns else None
+    require_columns(df, interaction_customer_col=customer_col, interaction_date_col=date_col)
+    n = len(df)
+    kinds = df[kind_col].fillna("").astype(str).tolist() if kind_col else [""] * n
+    scores = (
+        pd.to_numeric(df[satisfaction_col], errors="coerce").astype(float).tolist()
+        if satisfaction_col
+        else [float("nan")] * n
+    )
+    times = to_seconds(df[date_col], date_col, df).tolist()
+    return [str(c) for c in df[customer_col]], times, kinds, scores
+
+
+def as_of_seconds(as_of: Any) -> int | None:
+    """Seconds since 1970 of a date-like (an aware one converted to UTC); None stays None."""
+    if as_of is None:
+        return None
+    stamp = pd.Timestamp(as_of)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return int(stamp.value // 1_000_000_000)
 
 
 def table_frame(table: dict[str, Any], index_name: str = "customer_id") -> pd.DataFrame:

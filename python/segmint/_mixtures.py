@@ -8,28 +8,36 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._base import BaseEstimator, ClusterMixin, DensityMixin, as_matrix, check_is_fitted, check_n_features, seed_from
+from ._base import (
+    BaseEstimator,
+    ClusterMixin,
+    DensityMixin,
+    as_matrix,
+    check_is_fitted,
+    check_n_features,
+    count,
+    dense,
+    float_array,
+    per_row,
+    require_2d,
+    seed_from,
+)
 from .exceptions import ConvergenceWarning, DataError, ParameterError
 
 __all__ = ["GaussianMixture", "KPrototypes", "AgglomerativeWard"]
 
 
-def _count(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum:
-        return int(value)
-    raise ParameterError(f"invalid parameter {name}={value!r}: expected an int >= {minimum}")
-
-
 def _optional_array(value: Any, name: str, ndim: int | None = None) -> np.ndarray | None:
+    """``value`` as a float64 array of ``ndim`` dimensions (any when None), or None."""
     if value is None:
         return None
     try:
         array = np.ascontiguousarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"invalid parameter {name}: cannot convert to a float array ({exc})") from None
-    if ndim is not None and array.ndim != ndim:
-        raise ParameterError(f"invalid parameter {name}: expected a {ndim}-D array, got {array.ndim}-D")
-    return array
+    if ndim == 1:
+        return per_row(array, None, name)
+    return require_2d(array, name, row="component") if ndim == 2 else array
 
 
 class GaussianMixture(DensityMixin, BaseEstimator):
@@ -96,12 +104,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         X = as_matrix(X, dtype=np.float64)
         state, weights, means, covariances, precisions_cholesky, converged, n_iter, lower_bound = _native.gmm_fit(
             X,
-            _count(self.n_components, "n_components"),
+            count(self.n_components, "n_components"),
             covariance_type=str(self.covariance_type),
             tol=float(self.tol),
             reg_covar=float(self.reg_covar),
-            max_iter=_count(self.max_iter, "max_iter"),
-            n_init=_count(self.n_init, "n_init"),
+            max_iter=count(self.max_iter, "max_iter"),
+            n_init=count(self.n_init, "n_init"),
             init_params=str(self.init_params),
             seed=seed_from(self.random_state),
             weights_init=_optional_array(self.weights_init, "weights_init", 1),
@@ -247,13 +255,13 @@ class KPrototypes(ClusterMixin, BaseEstimator):
         state, centroids, modes, labels, cost, n_iter, gamma_, converged, constant = _native.kprototypes_fit(
             numeric,
             codes,
-            _count(self.n_clusters, "n_clusters"),
+            count(self.n_clusters, "n_clusters"),
             gamma=gamma,
             init=init,
             init_numeric=init_numeric,
             init_categorical=init_categorical,
-            n_init=_count(self.n_init, "n_init"),
-            max_iter=_count(self.max_iter, "max_iter"),
+            n_init=count(self.n_init, "n_init"),
+            max_iter=count(self.max_iter, "max_iter"),
             seed=seed_from(self.random_state),
         )
         for a in constant:
@@ -287,6 +295,8 @@ class KPrototypes(ClusterMixin, BaseEstimator):
         columns = self._columns if categorical is None else self._categorical_positions(X, categorical)
         numeric, raw = _split(X, columns)
         check_n_features(self, np.empty((0, numeric.shape[1] + raw.shape[1])))
+        # The native predict checks this too, but the numeric count first, which
+        # would blame the numeric columns for a wrong ``categorical``.
         if raw.shape[1] != len(self.categories_):
             raise DataError(
                 f"X has {raw.shape[1]} categorical columns; the model was fitted on {len(self.categories_)}"
@@ -295,38 +305,36 @@ class KPrototypes(ClusterMixin, BaseEstimator):
 
     def _categorical_positions(self, X: Any, categorical: Any) -> list[int]:
         chosen = self.categorical if categorical is None else categorical
-        if chosen is None or (not isinstance(chosen, str) and len(chosen) == 0):
-            raise ParameterError(
-                "invalid parameter categorical=None: expected the categorical columns "
-                "(positions, or names with a DataFrame); without any, use KMeans"
-            )
+        if chosen is None:
+            return []  # the native fit refuses a fit without categorical columns and points to KMeans
         if isinstance(chosen, (str, int, np.integer)):
             chosen = [chosen]
         names = list(getattr(X, "columns", []))
         n_columns = len(names) if names else _object_matrix(X).shape[1]
         positions = []
         for c in chosen:
-            if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
-                if not 0 <= c < n_columns:
-                    raise ParameterError(f"invalid parameter categorical={c}: expected a column position below {n_columns}")
+            # An int is a position, even when the columns have int names; anything else is a name.
+            is_position = isinstance(c, (int, np.integer)) and not isinstance(c, bool)
+            if is_position and 0 <= c < n_columns:
                 positions.append(int(c))
-            elif c in names:
+            elif not is_position and c in names:
                 positions.append(names.index(c))
             else:
-                raise ParameterError(f"invalid parameter categorical={c!r}: no such column (expected one of {names})")
+                or_name = f" or one of the columns {names}" if names else ""
+                raise ParameterError(
+                    f"invalid parameter categorical={c!r}: expected a column position below {n_columns}{or_name}"
+                )
         return positions
 
-    def _encode(self, raw: np.ndarray, strict: bool) -> np.ndarray:
+    def _encode(self, raw: np.ndarray, strict: bool, name: str = "X") -> np.ndarray:
+        """The level code of each value of ``raw``; an unseen level gets ``len(levels)``."""
         codes = np.empty(raw.shape, dtype=np.uint32)
         for a, levels in enumerate(self.categories_):
             column = raw[:, a]
             _check_missing(column, a)
             if levels.dtype.kind in "iuf":
                 levels = levels.astype(np.float64)
-                try:
-                    column = column.astype(np.float64)
-                except (TypeError, ValueError):
-                    raise DataError(f"categorical column {a}: its levels are numbers, but it holds text") from None
+                column = float_array(column, f"{name} (categorical column {a}, whose levels are numbers)")
             position = np.searchsorted(levels, column)
             position = np.minimum(position, len(levels) - 1)
             seen = levels[position] == column
@@ -344,48 +352,37 @@ class KPrototypes(ClusterMixin, BaseEstimator):
     def _init_arguments(self) -> tuple[str, np.ndarray | None, np.ndarray | None]:
         init = self.init
         if isinstance(init, str):
-            if init not in ("Cao", "Huang"):
-                raise ParameterError(f"invalid parameter init={init!r}: expected 'Cao', 'Huang' or [numeric, categorical]")
-            return init, None, None
+            return init, None, None  # the native fit names the valid methods
+        # The modes are encoded here, so their shape is checked here; the numeric
+        # centroids' shape and values are the native fit's to check.
         try:
             numeric, categorical = init
+            categorical = np.asarray(categorical, dtype=object)
         except (TypeError, ValueError):
+            categorical = None
+        n_categorical = len(self.categories_)
+        if categorical is None or categorical.ndim != 2 or categorical.shape[1] != n_categorical:
+            got = "" if categorical is None else f", got categorical modes of shape {categorical.shape}"
             raise ParameterError(
-                "invalid parameter init: expected 'Cao', 'Huang' or a pair [numeric, categorical] of arrays"
-            ) from None
-        numeric = as_matrix(numeric, "init numeric", dtype=np.float64)
-        categorical = np.asarray(categorical, dtype=object)
-        if categorical.ndim != 2:
-            raise ParameterError("invalid parameter init: the categorical modes must be a 2-D array")
-        if categorical.shape[1] != len(self.categories_):
-            raise ParameterError(
-                f"invalid parameter init: {categorical.shape[1]} categorical modes per centroid, "
-                f"expected {len(self.categories_)}"
+                "invalid parameter init: expected 'Cao', 'Huang' or a pair [numeric, categorical] of arrays, "
+                f"the categorical modes of shape (n_clusters, {n_categorical}){got}"
             )
-        return "array", numeric, self._encode(categorical, strict=True)
+        numeric = as_matrix(numeric, "init numeric", dtype=np.float64)
+        return "array", numeric, self._encode(categorical, strict=True, name="init")
 
 
 def _split(X: Any, categorical: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Numeric columns as float64 and categorical columns as an object array."""
     values = _object_matrix(X)
     numeric_columns = [c for c in range(values.shape[1]) if c not in categorical]
-    try:
-        numeric = np.ascontiguousarray(values[:, numeric_columns], dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"the numeric columns {numeric_columns} of X are not all numbers ({exc})") from None
+    numeric = float_array(values[:, numeric_columns], f"X[:, {numeric_columns}] (the numeric columns)", np.float64)
     return numeric, values[:, categorical]
 
 
 def _object_matrix(X: Any) -> np.ndarray:
     """X as a 2-D object array; sparse input is refused."""
-    if hasattr(X, "toarray") and hasattr(X, "nnz"):
-        raise ParameterError("invalid parameter X: sparse input is not supported; pass X.toarray()")
-    values = X.to_numpy(dtype=object) if hasattr(X, "to_numpy") else np.asarray(X, dtype=object)
-    if values.ndim != 2:
-        raise ParameterError(
-            f"invalid parameter X: expected a 2-D array, got {values.ndim}-D. Reshape your data with X.reshape(-1, 1)"
-        )
-    return values
+    X = dense(X)
+    return require_2d(X.to_numpy(dtype=object) if hasattr(X, "to_numpy") else np.asarray(X, dtype=object))
 
 
 def _check_missing(column: np.ndarray, a: int) -> None:
@@ -437,7 +434,7 @@ class AgglomerativeWard(ClusterMixin, BaseEstimator):
         """Build the merge tree of ``X`` and cut it into ``n_clusters``; returns ``self``."""
         X = as_matrix(X, dtype=np.float64)
         linkage, labels = _native.ward_fit(
-            X, _count(self.n_clusters, "n_clusters"), max_samples=_count(self.max_samples, "max_samples")
+            X, count(self.n_clusters, "n_clusters"), max_samples=count(self.max_samples, "max_samples")
         )
         self.linkage_ = linkage
         self.labels_ = labels

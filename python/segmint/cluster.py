@@ -8,9 +8,19 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._base import BaseEstimator, ClusterMixin, TransformerMixin, as_matrix, check_is_fitted, check_n_features, seed_from
+from ._base import (
+    BaseEstimator,
+    ClusterMixin,
+    TransformerMixin,
+    as_matrix,
+    check_is_fitted,
+    check_n_features,
+    count,
+    count_or_auto,
+    seed_from,
+)
 from ._mixtures import AgglomerativeWard, GaussianMixture, KPrototypes
-from .exceptions import ConvergenceWarning, ParameterError
+from .exceptions import ConvergenceWarning
 
 __all__ = ["KMeans", "MiniBatchKMeans", "GaussianMixture", "KPrototypes", "AgglomerativeWard"]
 
@@ -59,11 +69,7 @@ class _Centers:
     def _init_arguments(self, X: np.ndarray, seed: int | None) -> tuple[str, np.ndarray | None]:
         init = self.init  # type: ignore[attr-defined]
         if isinstance(init, str):
-            if init not in ("k-means++", "random"):
-                raise ParameterError(
-                    f"invalid parameter init={init!r}: expected 'k-means++', 'random', an array or a callable"
-                )
-            return init, None
+            return init, None  # the native fit names the valid methods
         if callable(init):
             # scikit-learn's contract: init(X, n_clusters, random_state) returns the centres.
             init = init(X, self.n_clusters, np.random.RandomState(seed))  # type: ignore[attr-defined]
@@ -77,12 +83,7 @@ class _Centers:
         return "array", as_matrix(init, "init", dtype=np.float64)
 
     def _n_init(self) -> int | None:
-        n_init = self.n_init  # type: ignore[attr-defined]
-        if isinstance(n_init, str):
-            if n_init != "auto":
-                raise ParameterError(f"invalid parameter n_init={n_init!r}: expected 'auto' or an int >= 1")
-            return None
-        return _count(n_init, "n_init")
+        return count_or_auto(self.n_init, "n_init")  # type: ignore[attr-defined]
 
     def _warn_if_fewer_clusters(self, labels: np.ndarray) -> None:
         k = self.n_clusters  # type: ignore[attr-defined]
@@ -155,9 +156,7 @@ class KMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "KMeans":
         """Compute the clustering of ``X``; returns ``self``."""
-        if self.algorithm not in ("lloyd", "elkan"):
-            raise ParameterError(f"invalid parameter algorithm={self.algorithm!r}: expected 'lloyd' or 'elkan'")
-        algorithm = self.algorithm
+        algorithm = self.algorithm  # the native fit refuses any but "lloyd" and "elkan"
         if algorithm == "elkan" and self.n_clusters == 1:
             warnings.warn(
                 "algorithm='elkan' doesn't make sense for a single cluster: there are no bounds to keep. "
@@ -173,11 +172,11 @@ class KMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
         init, centers = self._init_arguments(X, seed)
         centers_, labels, inertia, n_iter, converged = _native.kmeans_fit(
             X,
-            _count(self.n_clusters, "n_clusters"),
+            count(self.n_clusters, "n_clusters"),
             init=init,
             init_centers=centers,
             n_init=self._n_init(),
-            max_iter=_count(self.max_iter, "max_iter"),
+            max_iter=count(self.max_iter, "max_iter"),
             tol=float(self.tol),
             seed=seed,
             sample_weight=weights,
@@ -205,12 +204,6 @@ def _weights(sample_weight: Any) -> np.ndarray | None:
     if sample_weight is None:
         return None
     return np.ascontiguousarray(sample_weight, dtype=np.float64).reshape(-1)
-
-
-def _count(value: Any, name: str) -> int:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0:
-        return int(value)
-    raise ParameterError(f"invalid parameter {name}={value!r}: expected a non-negative int")
 
 
 class MiniBatchKMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
@@ -294,14 +287,14 @@ class MiniBatchKMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
         max_no_improvement = self.max_no_improvement
         out = _native.minibatch_fit(
             X,
-            _count(self.n_clusters, "n_clusters"),
+            count(self.n_clusters, "n_clusters"),
             init=init,
             init_centers=centers,
-            batch_size=_count(self.batch_size, "batch_size"),
-            max_iter=_count(self.max_iter, "max_iter"),
+            batch_size=count(self.batch_size, "batch_size"),
+            max_iter=count(self.max_iter, "max_iter"),
             tol=float(self.tol),
-            max_no_improvement=None if max_no_improvement is None else _count(max_no_improvement, "max_no_improvement"),
-            init_size=None if self.init_size is None else _count(self.init_size, "init_size"),
+            max_no_improvement=None if max_no_improvement is None else count(max_no_improvement, "max_no_improvement"),
+            init_size=None if self.init_size is None else count(self.init_size, "init_size"),
             n_init=self._n_init(),
             reassignment_ratio=float(self.reassignment_ratio),
             seed=self._seed,

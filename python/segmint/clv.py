@@ -27,7 +27,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _native
-from .exceptions import ConvergenceWarning, NotFittedError, ParameterError
+from ._base import check_is_fitted, one_of
+from .exceptions import ConvergenceWarning, ParameterError
 
 __all__ = ["BetaGeo", "GammaGamma", "HoldoutEvaluation", "ParetoNBD", "evaluate_holdout"]
 
@@ -63,8 +64,7 @@ class _Fitted:
             )
 
     def _params(self) -> list[float]:
-        if not hasattr(self, "params_"):
-            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit() first")
+        check_is_fitted(self, "params_")
         params = self.params_
         names = list(self._param_names)
         # Read by name, as lifetimes does: a Series or dict set in another order is the same model.
@@ -268,8 +268,7 @@ class GammaGamma(_Fitted):
         days (``freq="D"``) or 4.345 weeks (``freq="W"``), lifetimes' convention.
         """
         periods = {"D": 30.0, "W": 4.345, "M": 1.0, "H": 720.0}
-        if freq not in periods:
-            raise ValueError(f"invalid parameter freq={freq!r}: expected one of {', '.join(periods)}")
+        periods_per_month = periods[one_of(freq, "freq", periods)]
         values = _native.customer_lifetime_value(
             transaction_model._model,
             transaction_model._params(),
@@ -280,6 +279,6 @@ class GammaGamma(_Fitted):
             _column(monetary_value),
             months=int(time),
             discount_rate=float(discount_rate),
-            periods_per_month=periods[freq],
+            periods_per_month=periods_per_month,
         )
         return _like(frequency, values)

@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from . import _native
-from .exceptions import ParameterError, SegmintIOError
+from ._base import one_of
+from .exceptions import SegmintIOError
 from .pipeline import _transactions_frame
 
 __all__ = ["make_customers", "make_survey", "load_cdnow", "fetch_online_retail"]
@@ -102,11 +103,9 @@ def load_cdnow(kind: str = "transactions") -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    if kind == "transactions":
+    if one_of(kind, "kind", ("transactions", "summary")) == "transactions":
         return _cdnow_transactions()
-    if kind == "summary":
-        return _cdnow_summary()
-    raise ParameterError(f"invalid parameter kind={kind!r}: expected 'transactions' or 'summary'")
+    return _cdnow_summary()
 
 
 def _cdnow_transactions() -> pd.DataFrame:
@@ -184,16 +183,14 @@ def _read_online_retail(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(
             path,
+            usecols=_ONLINE_RETAIL_COLUMNS,
             dtype={"InvoiceNo": str, "StockCode": str, "Description": str, "Country": str, "CustomerID": "Int64"},
             parse_dates=["InvoiceDate"],
         )
     except FileNotFoundError:
         raise SegmintIOError(f"cannot read the Online Retail file {path}: no such file") from None
-    except ValueError as exc:
+    except ValueError as exc:  # pandas names the columns that are missing, or the value it cannot read
         raise SegmintIOError(f"{path} is not the Online Retail CSV ({exc})") from None
-    missing = [c for c in _ONLINE_RETAIL_COLUMNS if c not in frame.columns]
-    if missing:
-        raise SegmintIOError(f"{path} is not the Online Retail CSV: columns {missing} are missing")
     return frame[_ONLINE_RETAIL_COLUMNS]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._base import BaseEstimator, TransformerMixin, as_matrix, check_is_fitted, check_n_features, seed_from
+from ._base import BaseEstimator, TransformerMixin, as_matrix, check_is_fitted, check_n_features, count, seed_from
 from .exceptions import ConvergenceWarning, DataError, ParameterError
 
 __all__ = ["PCA", "FactorAnalysis"]
@@ -24,16 +24,12 @@ _check_features = check_n_features
 
 
 def _check_finite(X: np.ndarray, name: str = "X") -> None:
+    # Restates the core's check::finite because transform runs here in numpy;
+    # it goes once segmint-py exposes Pca::transform and FactorAnalysis::transform.
     bad = np.argwhere(~np.isfinite(X))
     if len(bad):
         row, column = bad[0]
         raise DataError(f"{name} contains NaN or inf: {X[row, column]} at row {row}, column {column}")
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1:
-        return int(value)
-    raise ParameterError(f"invalid parameter {name}={value!r}: expected an int >= 1")
 
 
 class PCA(TransformerMixin, BaseEstimator):
@@ -105,8 +101,9 @@ class PCA(TransformerMixin, BaseEstimator):
             whiten=bool(self.whiten),
             svd_solver=solver,
             seed=seed_from(self.random_state),
-            n_oversamples=_positive_int(self.n_oversamples, "n_oversamples"),
-            power_iterations=None if power is None else _positive_int(power, "iterated_power"),
+            # The core does not bound these two yet: their minimum stays here.
+            n_oversamples=count(self.n_oversamples, "n_oversamples", minimum=1),
+            power_iterations=None if power is None else count(power, "iterated_power", minimum=1),
         )
         if variance_target is not None:
             fitted = _truncate_to_variance(fitted, variance_target, min(n, p))
@@ -128,12 +125,8 @@ class PCA(TransformerMixin, BaseEstimator):
         if value is None:
             return most, None
         if isinstance(value, (float, np.floating)) and 0 < value < 1:
-            return most, float(value)
-        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            return int(value), None
-        raise ParameterError(
-            f"invalid parameter n_components={value!r}: expected None, an int or a float in (0, 1)"
-        )
+            return most, float(value)  # the variance-fraction rule lives only here so far
+        return count(value, "n_components", expected="None, an int or a float in (0, 1)"), None
 
     def transform(self, X: Any) -> np.ndarray:
         """Scores of ``X`` on the components."""
@@ -257,8 +250,8 @@ class FactorAnalysis(TransformerMixin, BaseEstimator):
             self.n_factors_,
             method=str(self.method),
             rotation="none" if self.rotation is None else str(self.rotation),
-            promax_power=_positive_int(self.promax_power, "promax_power"),
-            max_iter=_positive_int(self.max_iter, "max_iter"),
+            promax_power=count(self.promax_power, "promax_power"),
+            max_iter=count(self.max_iter, "max_iter"),
             tol=float(self.tol),
         )
         self.loadings_ = fitted["loadings"]
@@ -285,7 +278,7 @@ class FactorAnalysis(TransformerMixin, BaseEstimator):
 
     def _n_factors(self, X: np.ndarray) -> int:
         if self.n_factors is not None:
-            return _positive_int(self.n_factors, "n_factors")
+            return count(self.n_factors, "n_factors")
         if X.shape[1] < 2:
             return 1  # the fit then says why one item cannot be factored
         kaiser = int(_native.scree(X)["kaiser_count"])

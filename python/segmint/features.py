@@ -10,8 +10,10 @@ import pandas as pd
 
 from . import _native
 from ._frames import (
+    as_of_seconds,
     check_lines,
     customer_keys,
+    interaction_columns,
     line_amounts,
     line_times,
     require_columns,
@@ -54,7 +56,7 @@ def rfm(
         ``recency_days``, ``frequency``, ``monetary``, ``aov`` and ``tenure_days``.
     """
     arrays = transaction_arrays(df, customer_col, date_col, amount_col, order_col)
-    table = _native.rfm(**arrays, as_of=_as_of_seconds(as_of))
+    table = _native.rfm(**arrays, as_of=as_of_seconds(as_of))
     return table_frame(table, index_name=str(customer_col))
 
 
@@ -162,8 +164,8 @@ def _summary(
             ticks_per_second=ticks_per_second,
             time_unit=time_unit,
             freq_multiplier=float(freq_multiplier),
-            observation_end=_as_of_seconds(observation_end),
-            calibration_end=_as_of_seconds(calibration_end),
+            observation_end=as_of_seconds(observation_end),
+            calibration_end=as_of_seconds(calibration_end),
         )
     except DataError:
         # The native pass stops at the first NaT or non-finite amount: name its row, index and value.
@@ -269,11 +271,11 @@ def customer_features(
         launch = to_seconds(products[launch_col], launch_col, products)
         inputs["launches"] = ([str(p) for p in products[product_id_col]], launch.tolist())
     if interactions is not None:
-        inputs["interactions"] = _interaction_columns(
+        inputs["interactions"] = interaction_columns(
             interactions, interaction_customer_col, interaction_date_col, kind_col, satisfaction_col
         )
     table = _native.customer_features(
-        **inputs, as_of=_as_of_seconds(as_of), margin=float(margin), new_product_days=int(new_product_days)
+        **inputs, as_of=as_of_seconds(as_of), margin=float(margin), new_product_days=int(new_product_days)
     )
     return table_frame(table, index_name=str(customer_col))
 
@@ -321,29 +323,3 @@ def _discount_flags(column: pd.Series) -> npt.NDArray[np.bool_]:
     words = column.fillna("").astype(str).str.strip().str.lower()
     yes = words.isin(["true", "yes", "y", "t", "1"])
     return (yes | (numeric > 0)).to_numpy(dtype=bool)
-
-
-def _interaction_columns(
-    df: pd.DataFrame, customer_col: str, date_col: str, kind_col: str | None, satisfaction_col: str | None
-) -> tuple[list[str], list[int], list[str], list[float]]:
-    kind_col = kind_col if kind_col in df.columns else None
-    satisfaction_col = satisfaction_col if satisfaction_col in df.columns else None
-    require_columns(df, interaction_customer_col=customer_col, interaction_date_col=date_col)
-    n = len(df)
-    kinds = df[kind_col].fillna("").astype(str).tolist() if kind_col else [""] * n
-    scores = (
-        pd.to_numeric(df[satisfaction_col], errors="coerce").astype(float).tolist()
-        if satisfaction_col
-        else [float("nan")] * n
-    )
-    times = to_seconds(df[date_col], date_col, df).tolist()
-    return [str(c) for c in df[customer_col]], times, kinds, scores
-
-
-def _as_of_seconds(as_of: Any) -> int | None:
-    if as_of is None:
-        return None
-    stamp = pd.Timestamp(as_of)
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return int(stamp.value // 1_000_000_000)

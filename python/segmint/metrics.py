@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _native
-from ._base import as_matrix, seed_from
+from ._base import as_matrix, per_row, seed_from
 from .exceptions import ParameterError
 
 __all__ = [
@@ -30,14 +30,6 @@ __all__ = [
 ]
 
 
-def _shaped(labels: Any, n: int | None, name: str) -> np.ndarray:
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or (n is not None and len(labels) != n):
-        expected = "a 1-D array" if n is None else f"a 1-D array of {n} labels (one per row of X)"
-        raise ParameterError(f"invalid parameter {name}: expected {expected}, got shape {labels.shape}")
-    return labels
-
-
 def _by_value(labels: np.ndarray) -> np.ndarray:
     return np.unique(labels, return_inverse=True)[1].astype(np.int64).reshape(-1)
 
@@ -45,7 +37,7 @@ def _by_value(labels: np.ndarray) -> np.ndarray:
 def _labels(labels: Any, n: int | None = None, name: str = "labels") -> np.ndarray:
     """Labels for the native indices: integers go as they are (uncopied when
     int64 and contiguous) and are numbered there; other values are coded here."""
-    labels = _shaped(labels, n, name)
+    labels = per_row(labels, n, name)
     beyond_int64 = labels.dtype == np.uint64 and labels.size and labels.max() > np.iinfo(np.int64).max
     if labels.dtype.kind in "iu" and not beyond_int64:
         return np.ascontiguousarray(labels, dtype=np.int64)

@@ -13,10 +13,17 @@ import numpy as np
 import pandas as pd
 
 from . import _native
-from ._base import seed_from
-from ._frames import line_columns, require_columns, table_frame, to_seconds, transaction_arrays
+from ._base import count_or_auto, seed_from
+from ._frames import (
+    as_of_seconds,
+    interaction_columns,
+    line_columns,
+    require_columns,
+    table_frame,
+    to_seconds,
+    transaction_arrays,
+)
 from .exceptions import ParameterError, SegmintIOError
-from .features import _as_of_seconds, _interaction_columns
 from .validate import Scorecard
 
 __all__ = [
@@ -265,15 +272,13 @@ def segment_table(
     """
     if customers is None and survey is None:
         raise ParameterError("invalid parameter customers=None: expected a customer table, a survey or both")
-    if k != "auto" and not (isinstance(k, (int, np.integer)) and not isinstance(k, bool)):
-        raise ParameterError(f"invalid parameter k={k!r}: expected an int or 'auto'")
     tables = [_keyed(frame, id_col) for frame in (customers, survey)]
     out = _native.segment_table(
         _customers_table(tables[0]),
         _customers_table(tables[1]),
         basis=None if basis is None else [str(b) for b in basis],
         method=method,
-        k=None if k == "auto" else int(k),
+        k=count_or_auto(k, "k"),
         min_share=float(min_share),
         seed=seed_from(random_state),
         n_init=n_init,
@@ -289,19 +294,19 @@ def segment_table(
     return SegmentationResult(features, labels, out["centers"], json.loads(out["report_json"]), out["markdown"])
 
 
-def _answer_scale(scale: Any) -> tuple[float, float] | None:
+def _answer_scale(scale: Any, name: str = "survey_scale") -> tuple[float, float] | None:
     """``(lowest, highest)`` answer as floats; the core checks their order."""
     if scale is None:
         return None
-    try:
-        if isinstance(scale, str):
-            raise TypeError(scale)
-        lowest, highest = scale
-        return float(lowest), float(highest)
-    except (TypeError, ValueError):
-        raise ParameterError(
-            f"invalid parameter survey_scale={scale!r}: expected the lowest and the highest answer, such as (1, 5)"
-        ) from None
+    if not isinstance(scale, str):  # text would unpack: "15" is not (1, 5)
+        try:
+            lowest, highest = scale
+            return float(lowest), float(highest)
+        except (TypeError, ValueError):
+            pass
+    raise ParameterError(
+        f"invalid parameter {name}={scale!r}: expected the lowest and the highest answer, such as (1, 5)"
+    )
 
 
 def _keyed(frame: pd.DataFrame | None, id_col: str | None) -> pd.DataFrame | None:
@@ -321,7 +326,7 @@ def _side_sources(
     """Interactions and launch dates as the native pipeline takes them."""
     sources: dict[str, Any] = {}
     if interactions is not None:
-        sources["interactions"] = _interaction_columns(interactions, customer_col, "date", "kind", "satisfaction")
+        sources["interactions"] = interaction_columns(interactions, customer_col, "date", "kind", "satisfaction")
     if products is not None:
         if product_col is None:
             raise ParameterError("invalid parameter products: give product_col, the product column of the transactions")
@@ -430,15 +435,13 @@ def _segment(
     channels: list[str] | None = None,
     **sources: Any,
 ) -> SegmentationResult:
-    if k != "auto" and not (isinstance(k, (int, np.integer)) and not isinstance(k, bool)):
-        raise ParameterError(f"invalid parameter k={k!r}: expected an int or 'auto'")
     out = _native.segment(
         **arrays,
-        k=None if k == "auto" else int(k),
+        k=count_or_auto(k, "k"),
         min_share=float(min_share),
         seed=seed_from(random_state),
         n_init=n_init,
-        as_of=_as_of_seconds(as_of),
+        as_of=as_of_seconds(as_of),
         title=title,
         audit_json=audit_json,
         customers=customers,
@@ -538,20 +541,18 @@ def segment_survey(
     ``scale`` declares the lowest and highest answer, such as ``(1, 5)``: an
     answer outside it is a ``DataError`` naming the respondent and the item.
     """
-    if k != "auto" and not (isinstance(k, (int, np.integer)) and not isinstance(k, bool)):
-        raise ParameterError(f"invalid parameter k={k!r}: expected an int or 'auto'")
     items = survey.select_dtypes("number")
     answers = np.ascontiguousarray(items.to_numpy(dtype=np.float64))
     out = _native.segment_survey(
         [str(i) for i in survey.index],
         [str(c) for c in items.columns],
         answers,
-        k=None if k == "auto" else int(k),
+        k=count_or_auto(k, "k"),
         basis=basis,
         n_factors=n_factors,
         seed=seed_from(random_state),
         bootstrap=n_boot,
-        scale=_answer_scale(scale),
+        scale=_answer_scale(scale, "scale"),
     )
     scales = pd.DataFrame(json.loads(out["scales_json"]))
     names = [

@@ -11,7 +11,9 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .exceptions import ColumnNotFoundError, ParameterError
+from ._base import one_of, per_row
+from ._frames import require_columns
+from .exceptions import ParameterError
 
 __all__ = [
     "plot_k_selection",
@@ -40,18 +42,15 @@ def _axes(ax: Any) -> Any:
     return plt.subplots()[1]
 
 
-def _table(source: Any, attribute: str) -> pd.DataFrame:
-    """A result's table (``k_table``, ``profiles``) or the DataFrame itself."""
+def _table(source: Any, attribute: str, or_else: str = "") -> pd.DataFrame:
+    """A result's table (``k_table``, ``profiles``) or the DataFrame itself;
+    ``or_else`` names, for the message, what else the caller accepts."""
     table = getattr(source, attribute, source)
     if not isinstance(table, pd.DataFrame):
-        raise ParameterError(f"expected a DataFrame or an object with .{attribute}, got {type(source).__name__}")
+        raise ParameterError(
+            f"expected a DataFrame or an object with .{attribute}{or_else}, got {type(source).__name__}"
+        )
     return table
-
-
-def _require(table: pd.DataFrame, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ColumnNotFoundError(f"columns {missing} not found; available: {list(table.columns)}")
 
 
 def plot_k_selection(source: Any, criterion: str = "elbow", *, ax: Any = None) -> Any:
@@ -71,10 +70,8 @@ def plot_k_selection(source: Any, criterion: str = "elbow", *, ax: Any = None) -
     matplotlib.axes.Axes
     """
     table = _table(source, "k_table")
-    if criterion not in _K_CRITERIA:
-        raise ParameterError(f"invalid parameter criterion={criterion!r}: expected one of {list(_K_CRITERIA)}")
-    column, label = _K_CRITERIA[criterion]
-    _require(table, [column])
+    column, label = _K_CRITERIA[one_of(criterion, "criterion", _K_CRITERIA)]
+    require_columns(table, criterion=column)
     ax = _axes(ax)
     ks = table.index.to_numpy()
     values = table[column].to_numpy(dtype=float)
@@ -130,11 +127,9 @@ def snake_table(features: pd.DataFrame, labels: Any, columns: Sequence[str] | No
     if columns is None:
         rfm = ["recency_days", "frequency", "monetary", "aov", "tenure_days"]
         columns = [c for c in rfm if c in features.columns] or list(features.select_dtypes("number").columns)
-    _require(features, columns)
+    require_columns(features, columns=list(columns))
     values = features[list(columns)].astype(float)
-    labels = np.asarray(labels)
-    if len(labels) != len(values):
-        raise ParameterError(f"invalid parameter labels: {len(labels)} labels for {len(values)} rows of features")
+    labels = per_row(labels, len(values), "labels", rows_of="features")
     spread = values.std(ddof=0).replace(0.0, 1.0)
     z = (values - values.mean()) / spread
     return z.groupby(labels).mean()
@@ -166,7 +161,7 @@ def plot_segment_sizes(source: Any, *, ax: Any = None) -> Any:
 def _sizes(source: Any) -> pd.Series:
     profiles = getattr(source, "profiles", source)
     if isinstance(profiles, pd.DataFrame):
-        _require(profiles, ["size"])
+        require_columns(profiles, source="size")
         return profiles["size"]
     return pd.Series(np.asarray(profiles)).value_counts().sort_index()
 
@@ -207,7 +202,7 @@ def plot_kpis(source: Any, kpis: Sequence[str] | None = None, *, relative: bool 
 
 def kpi_table(profiles: pd.DataFrame, kpis: Sequence[str], relative: bool = True) -> pd.DataFrame:
     """The values :func:`plot_kpis` draws: per segment, each KPI's mean or its index."""
-    _require(profiles, list(kpis) + (["size"] if relative else []))
+    require_columns(profiles, kpis=list(kpis), profiles="size" if relative else None)
     values = profiles[list(kpis)].astype(float)
     if not relative:
         return values
@@ -246,14 +241,11 @@ def plot_loadings(source: Any, *, ax: Any = None, annotate: bool = True) -> Any:
 
 
 def _loadings(source: Any) -> pd.DataFrame:
-    loadings = getattr(source, "loadings", source)
-    if isinstance(loadings, pd.DataFrame):
-        return loadings
     matrix = getattr(source, "loadings_", None)
     if matrix is None and getattr(source, "components_", None) is not None:
         matrix = source.components_.T
     if matrix is None:
-        raise ParameterError("expected loadings (a DataFrame, survey.loadings) or a fitted FactorAnalysis or PCA")
+        return _table(source, "loadings", ", or a fitted FactorAnalysis or PCA")
     names = getattr(source, "feature_names_in_", None)
     index = list(names) if names is not None else [f"item {i + 1}" for i in range(matrix.shape[0])]
     return pd.DataFrame(matrix, index=index, columns=[f"factor {j + 1}" for j in range(matrix.shape[1])])

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._base import as_matrix, seed_from
+from ._base import as_matrix, count, seed_from
 from .exceptions import ParameterError
 
 __all__ = [
@@ -124,9 +124,9 @@ def parallel_analysis(
     its position. Deterministic for a given ``random_state`` on any number
     of threads."""
     x, _ = _items(X)
-    if not isinstance(n_sets, (int, np.integer)) or isinstance(n_sets, bool) or n_sets < 1:
-        raise ParameterError(f"invalid parameter n_sets={n_sets!r}: expected an int >= 1")
-    out = _native.parallel_analysis(x, n_sets=int(n_sets), quantile=float(quantile), seed=seed_from(random_state))
+    out = _native.parallel_analysis(
+        x, n_sets=count(n_sets, "n_sets"), quantile=float(quantile), seed=seed_from(random_state)
+    )
     return ParallelAnalysisResult(
         observed_components=out["observed_components"],
         observed_factors=out["observed_factors"],

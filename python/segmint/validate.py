@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import _native
-from ._base import as_matrix, seed_from
-from .exceptions import ParameterError
+from ._base import as_matrix, per_row, seed_from
 from .metrics import _labels
 
 __all__ = ["Scorecard", "masda_scorecard", "CRITERIA"]
@@ -137,10 +136,7 @@ def masda_scorecard(
     def vector(values: Any, name: str) -> np.ndarray | None:
         if values is None:
             return None
-        array = np.ascontiguousarray(values, dtype=np.float64)
-        if array.shape != (matrix.shape[0],):
-            raise ParameterError(f"invalid parameter {name}: expected {matrix.shape[0]} values, got shape {array.shape}")
-        return array
+        return per_row(np.ascontiguousarray(values, dtype=np.float64), matrix.shape[0], name)
 
     options = {"replicates": n_boot, "splits": n_splits, "sample_rows": sample_rows, "seed": seed_from(random_state)}
     if thresholds:
