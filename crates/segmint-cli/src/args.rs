@@ -150,11 +150,11 @@ pub(crate) struct ColumnArgs {
     /// The file has no header line: name columns by position, "1", "2", ...
     #[arg(long)]
     pub(crate) no_header: bool,
-    /// What to do with an unreadable row: skip it and count it, or fail naming line, column and value.
-    #[arg(long, value_enum, default_value_t = OnBadRow::Skip)]
-    pub(crate) on_bad_row: OnBadRow,
+    /// What to do with an unreadable row: drop it and count it, or fail naming line, column and value.
+    #[arg(long, value_name = "drop|fail", default_value = "drop")]
+    pub(crate) on_bad_row: BadRowPolicy,
     /// Same as --on-bad-row fail.
-    #[arg(long)]
+    #[arg(long, hide = true)]
     pub(crate) strict: bool,
     /// End of the observation window (a date; default: the latest transaction).
     #[arg(long)]
@@ -167,15 +167,6 @@ pub(crate) struct ColumnArgs {
     /// so that a spreadsheet does not run it as a formula.
     #[arg(long)]
     pub(crate) raw_csv: bool,
-}
-
-/// `--on-bad-row`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum OnBadRow {
-    /// Drop the row and count it with its reason.
-    Skip,
-    /// Stop with an error.
-    Fail,
 }
 
 impl ColumnArgs {
@@ -217,10 +208,10 @@ impl ColumnArgs {
             delimiter: if whitespace { b',' } else { delimiter(&self.delimiter)? },
             whitespace_separated: whitespace,
             header: !self.no_header,
-            on_bad_row: if self.strict || self.on_bad_row == OnBadRow::Fail {
+            on_bad_row: if self.strict {
                 BadRowPolicy::Fail
             } else {
-                BadRowPolicy::Drop
+                self.on_bad_row
             },
             date_format: self.date_format(),
             // Lines after the end of observation are dropped and counted, so that --as-of can end it.

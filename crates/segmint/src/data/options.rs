@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::dates::DateFormat;
+use crate::error::{Error, Result};
 
 /// What to do with a row that cannot be read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,6 +13,19 @@ pub enum BadRowPolicy {
     Drop,
     /// Stop with an error naming the line, column and value.
     Fail,
+}
+
+impl std::str::FromStr for BadRowPolicy {
+    type Err = Error;
+
+    /// `drop` or `fail`, the words of the CLI's `--on-bad-row` and Python's `on_bad_row`.
+    fn from_str(text: &str) -> Result<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "drop" => Ok(BadRowPolicy::Drop),
+            "fail" => Ok(BadRowPolicy::Fail),
+            _ => Err(Error::invalid_parameter("on_bad_row", text, "drop or fail")),
+        }
+    }
 }
 
 /// How to read a CSV file: a transaction log, a customer table, a survey, a side file.
