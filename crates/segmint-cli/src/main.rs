@@ -1,5 +1,14 @@
 //! The `segmint` command: segment customers from a CSV file, or from the
 //! built-in synthetic customer base.
+//!
+//! Commands: `demo` (the synthetic base, behavioural or attitudinal), `run`
+//! (any non-empty mix of `--transactions`, `--customers` and `--survey`, joined
+//! on `--id-col`; `--basis`, `--method`, `--missing`, `--no-log`; the side files
+//! `--products` and `--interactions`), `features`, `clv` and `synth` (the
+//! transactions, and `_products`, `_interactions` and `_customers` files beside
+//! them). This file holds the clap commands and their dispatch; `args.rs` the
+//! arguments and their conversion to the core's settings, `commands.rs` one
+//! function per command, `output.rs` what is printed and written.
 
 mod args;
 mod commands;

@@ -1,4 +1,5 @@
-//! One row per customer, named numeric columns.
+//! One row per customer, named numeric columns, and its CSV writer (blocks of
+//! rows formatted in parallel, written in order, the file replaced whole).
 
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis, s};
 use rayon::prelude::*;

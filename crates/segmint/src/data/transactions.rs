@@ -1,4 +1,7 @@
-//! A columnar log of transaction lines.
+//! A columnar log of transaction lines: customer ids interned to 32-bit codes
+//! in order of first appearance, timestamps in seconds, signed amounts, and the
+//! optional order, quantity, product, category, channel and discount columns.
+//! More lines than 32-bit codes can number is `Error::TooLarge`.
 
 use std::hash::BuildHasher;
 use std::path::Path;

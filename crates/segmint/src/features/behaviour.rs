@@ -1,5 +1,9 @@
 //! The full behavioural feature table: one row per customer from the
-//! transactions and, when given, the products and interactions sources.
+//! transactions and, when given, the products and interactions sources —
+//! RFM, order rhythm, returns, discounts, category and channel breadth,
+//! new-product adoption, interactions and engagement. The columns from the
+//! transactions are computed per customer, in parallel, over `CustomerLines`:
+//! the lines grouped by customer with a counting sort, each group in time order.
 
 use std::collections::HashMap;
 

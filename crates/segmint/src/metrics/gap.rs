@@ -1,5 +1,7 @@
 //! The gap statistic (Tibshirani, Walther & Hastie 2001): how much tighter
-//! the clusters of the data are than those of structureless reference data.
+//! the clusters of the data are than those of structureless reference data,
+//! drawn uniformly in the box the data span along their principal components
+//! ([`Pca`]).
 
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::{Rng, SeedableRng};

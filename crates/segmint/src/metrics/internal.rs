@@ -1,4 +1,11 @@
 //! Internal validity indices: silhouette, Calinski–Harabasz, Davies–Bouldin.
+//!
+//! The silhouette's pairwise sums are in `distance_sums.rs`. Calinski–Harabasz
+//! is one blocked pass over X (per-cluster moments, merged by Chan's pairwise
+//! update); Davies–Bouldin adds a distance pass that starts from the end of X.
+//! Blocks are dealt to whichever thread is free and their results taken in
+//! block order, so no value depends on the number of threads. The
+//! `*_of_codes` forms take k from [`LabelCodes`] instead of a pass over the labels.
 
 use multiversion::multiversion;
 use ndarray::{Array1, Array2, ArrayView2, Axis};

@@ -9,6 +9,9 @@
 //! How many clusters the data hold: [`gap_statistic`].
 //! Whether segments survive resampling: [`bootstrap_stability`],
 //! [`prediction_strength`].
+//!
+//! [`label_codes`] numbers any integer labels 0..k ([`LabelCodes`], borrowed
+//! when they already are), so that the indices need not count them again.
 
 mod compare;
 mod distance_sums;

@@ -2,10 +2,12 @@
 //! segment (Hennig's `clusterboot`) and prediction strength (Tibshirani &
 //! Walther 2005).
 //!
-//! Both refit a clusterer many times, in parallel. Each replicate draws from
-//! its own ChaCha8 stream (stream = replicate number) and fits with its own
-//! seed, and replicates are combined in order, so results do not depend on
-//! the number of threads.
+//! Both refit a clusterer many times, in parallel: stability any [`Refit`]
+//! ([`kmeans_refit`], [`method_refit`]), prediction strength any [`FitPlace`]
+//! ([`prediction_strength_with`]); [`MethodResampling`] gives any pipeline
+//! method as either. Each replicate draws from its own ChaCha8 stream
+//! (stream = replicate number) and fits with its own seed, and replicates are
+//! combined in order, so results do not depend on the number of threads.
 
 use ndarray::{ArrayView2, Axis};
 use rand::Rng;

@@ -5,6 +5,19 @@
 //! The **basis** (the columns that form the segments) is chosen by name,
 //! with the group words `behaviour`, `survey` and `customers`; every other
 //! column is a **descriptor** that profiles the segments.
+//!
+//! [`Segmentation::fit_data`] checks a survey against its declared
+//! [`AnswerScale`], computes the behavioural features of a log and measures a
+//! survey ([`AttitudinalSegmentation::measure`]: its factor scores become
+//! descriptor columns), joins the sources (`join.rs`), prepares the basis
+//! (`BasisPreparation`), chooses k when asked (`select_k_for`) and clusters by
+//! the chosen [`Method`], then profiles every numeric column as a KPI and
+//! describes the categorical ones by composition (`describe.rs`), names the
+//! segments (before the scorecard, which checks each has its own strategy),
+//! takes reachability from the customer table's opt-ins, fills the MASDA
+//! scorecard and assembles the [`SegmentReport`]. With a survey in the basis,
+//! the survey attitudes' catalogue names first and the method makes
+//! [`SURVEY_N_INIT`] runs unless told otherwise.
 
 mod answer_scale;
 mod attitudinal;

@@ -1,7 +1,15 @@
 //! Preparing a segmentation basis of numeric and categorical columns:
 //! missing values, the log transform of skewed columns, standardisation and
 //! level codes. The fitted [`BasisPreparation`] is serialisable, so later
-//! customers are prepared exactly as the segmented ones were.
+//! customers are prepared exactly as the segmented ones were
+//! ([`BasisPreparation::transform`]).
+//!
+//! A missing value takes the column's median or most frequent level, or
+//! leaves its customer out, naming the column it lacks ([`MissingValues`]).
+//! A column that cannot form segments is refused: all missing, constant, like
+//! an identifier, or categorical with too many levels. The result,
+//! [`PreparedBasis`], holds the z-scores, the level codes, the rows kept, the
+//! customers dropped and the cells imputed per column.
 //!
 //! The rules, with their sources, are in docs/methodology.md ("Preparing
 //! the basis").

@@ -1,6 +1,8 @@
 //! Archetype catalogues: named customer types with the KPI levels that
 //! identify them and the playbook that serves them. Catalogues are data
-//! (TOML), not code: two are built in and users load their own.
+//! (TOML), not code: two are built in (`catalogues/`) and users load their own
+//! ([`Catalogue::load`]). [`Catalogue::survey_attitudes`] recognises the
+//! attitudinal archetypes from a survey's factor scores.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

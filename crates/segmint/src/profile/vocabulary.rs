@@ -1,5 +1,6 @@
 //! How the feature columns read to a marketer: a label and the phrase for a
-//! segment that sits above or below the rest of the base.
+//! segment that sits above or below the rest of the base, and whether higher
+//! is better (`higher_is_better`; the dashboard colours levels by it).
 
 /// Words for one KPI column.
 #[derive(Debug, Clone, PartialEq, Eq)]

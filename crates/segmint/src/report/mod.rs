@@ -1,5 +1,8 @@
-//! The segmentation report: one serde document rendered as JSON and Markdown,
-//! and the files the CLI writes.
+//! The segmentation report: one serde document, [`SegmentReport`] (its schema
+//! in docs/report-schema.md, versioned by [`REPORT_SCHEMA_VERSION`]), rendered
+//! as JSON, Markdown (`markdown.rs`) and the HTML dashboard (`html.rs` over
+//! `templates/dashboard.html`, charts in `charts.rs`), and the files the CLI
+//! writes (`write.rs`).
 
 mod charts;
 mod html;

@@ -1,5 +1,7 @@
-//! Choosing the number of segments: k-means for every k in a range, the
-//! validity indices of each, and a recommendation with its reason.
+//! Choosing the number of segments: a clustering method for every k in a
+//! range ([`select_k`]: k-means; [`select_k_for`]: any [`Method`] on mixed
+//! rows, indices in the encoded space), the validity indices of each, and a
+//! recommendation with its reason.
 //!
 //! Three voices vote: the internal indices (the highest silhouette, the
 //! highest Calinski–Harabasz, the lowest Davies–Bouldin — three ratios of

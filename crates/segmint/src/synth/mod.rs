@@ -1,6 +1,9 @@
 //! A seeded generator of a realistic customer base with known ground truth.
 //!
 //! Customers are drawn from the four behavioural archetypes of the domain;
+//! [`generate`] gives a [`CustomerBase`]: transactions, each customer's true
+//! archetype, demographics (also as a customers table), a product catalogue
+//! with launch dates and the last six months of interactions.
 //! [`generate_survey`] adds a psychographic survey driven by the four
 //! attitudinal archetypes.
 //! Each customer has their own random stream (ChaCha8, stream = customer

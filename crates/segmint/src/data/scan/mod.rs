@@ -1,6 +1,11 @@
 //! The row loop shared by every CSV source: open (plain, gzip or
 //! whitespace-separated), resolve the mapped columns against the header,
 //! parse each row, and keep it or drop it with a counted reason.
+//!
+//! Three stages overlap: a thread cuts the text into batches of records
+//! (`records.rs`, over `split.rs`), a batch is parsed while the one before it
+//! is kept, and batches are kept in file order, so the rows, the audit and
+//! every interned code are the same on any number of cores.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};

@@ -1,4 +1,4 @@
-//! Buy-till-you-die models of customer value (issue #8).
+//! Buy-till-you-die models of customer value.
 //!
 //! * [`BetaGeo`] — BG/NBD (Fader, Hardie & Lee 2005) and [`ParetoNbd`] —
 //!   Pareto/NBD (Schmittlein, Morrison & Colombo 1987) model repeat purchases
@@ -12,12 +12,14 @@
 //! * [`evaluate_holdout`] checks a model fitted on a calibration period
 //!   against the purchases of the holdout.
 //!
-//! The fits maximise the log-likelihood over the log-parameters (so that they
-//! stay positive) from deterministic starts with BFGS (argmin) on analytic
-//! gradients (BG/NBD, Gamma-Gamma) or Nelder–Mead then BFGS on central
-//! differences (Pareto/NBD); the first start that converges ends the fit
-//! ([`FitOptions::every_start`] runs them all); [`FitReport`] gives the log-likelihood, iterations, whether
-//! the fit converged and standard errors. The likelihood is summed in fixed
+//! Each model is a [`Fitted`] of its parameters ([`ModelParams`]): given
+//! (`new`), or fitted with the report of its fit (`fit_report`). The fits
+//! maximise the log-likelihood over the log-parameters (so that they stay
+//! positive) from deterministic starts with BFGS (argmin) on analytic
+//! gradients (BG/NBD, Pareto/NBD, Gamma-Gamma; `fit.rs`); the first start that
+//! converges ends the fit ([`FitOptions::every_start`] runs them all);
+//! [`FitReport`] gives the log-likelihood, iterations, whether the fit
+//! converged and standard errors. The likelihood is summed in fixed
 //! blocks of customers in parallel and added in order, so a fit gives the same
 //! bits on any number of threads. Formulas and numbers equal lifetimes 0.11.3
 //! (tests/clv.rs checks them on the CDNOW data of the papers).

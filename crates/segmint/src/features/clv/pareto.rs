@@ -3,6 +3,10 @@
 //! rate μ ~ Gamma(s, β). Likelihood and predictions as in Fader & Hardie
 //! (2005), "A Note on Deriving the Pareto/NBD Model and Related Expressions"
 //! (note 009), and (2014) note 028 for the conditional purchase distribution.
+//!
+//! The likelihood needs a ₂F₁ at each row's (x, t_x) and (x, T); as that
+//! depends on the point alone, it is computed once per distinct point
+//! (`HistoryPoints`), with its derivatives summed along the series (`special.rs`).
 
 use serde::{Deserialize, Serialize};
 

@@ -3,6 +3,11 @@
 //! range, each line packed to 16 bytes; the tally marks each purchasing
 //! customer's first line in a bitset over the lines, and the order of first
 //! appearance is read off it.
+//!
+//! Blocks hold 16,384 customers, so that a block's tallies fit a 1 MiB L2;
+//! each is tallied by the branch-free `Tally::push`. Each stretch of the
+//! bitset then fills its own stretch of the output columns in parallel, the
+//! scattered block rows prefetched ahead of the gather.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;

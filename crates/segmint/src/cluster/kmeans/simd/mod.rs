@@ -11,7 +11,15 @@
 //! f32 data is scored in eight f32 lanes, f64 data in two vectors of four.
 //!
 //! With AVX-512, f32 rows are scored the other way round, sixteen rows to a
-//! register ([`ROWS_IN_LANES`]; `x86/in_lanes.rs`).
+//! register ([`ROWS_IN_LANES`]; `x86/in_lanes.rs`), with the same bits as the
+//! 4-row tiles; f64 data stays on AVX2's 4-row tiles, which are faster for it.
+//! In every kernel a NaN score counts as +∞.
+//!
+//! The centre sums: as the scoring kernel writes a changed label it moves the
+//! row from its old centre's sums to its new one's (`Moves`; no copy of the
+//! old labels, no second scan), and `add_rows` adds a block's rows to the sums
+//! four f64 lanes at a time (f32 rows widened in registers), multiply then
+//! add, so the bits equal the portable loop's.
 
 use crate::element::Element;
 
