@@ -51,7 +51,10 @@ __all__ = [
     "segment_survey",
     "segment_table",
     "pca_fit",
+    "pca_transform",
+    "pca_inverse_transform",
     "factor_analysis_fit",
+    "factor_analysis_transform",
     "kmo",
     "bartlett_sphericity",
     "parallel_analysis",
@@ -202,7 +205,7 @@ def read_transactions(
     discount_col: str | None = None,
     date_format: str | None = None,
     delimiter: str = ",",
-    strict: bool = False,
+    on_bad_row: str = "drop",
 ) -> dict[str, Any]: ...
 def rfm(
     customer_ids: list[str],
@@ -343,7 +346,7 @@ def customer_lifetime_value(
 ) -> npt.NDArray[np.float64]: ...
 def pca_fit(
     x: npt.NDArray[np.float64],
-    n_components: int,
+    n_components: int | float | None = None,
     *,
     whiten: bool = False,
     svd_solver: str = "auto",
@@ -351,6 +354,8 @@ def pca_fit(
     n_oversamples: int = 10,
     power_iterations: int | None = None,
 ) -> dict[str, Any]: ...
+def pca_transform(state: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+def pca_inverse_transform(state: str, scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
 def factor_analysis_fit(
     x: npt.NDArray[np.float64],
     n_factors: int,
@@ -361,6 +366,7 @@ def factor_analysis_fit(
     max_iter: int = 1000,
     tol: float = 1e-9,
 ) -> dict[str, Any]: ...
+def factor_analysis_transform(state: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
 def kmo(x: npt.NDArray[np.float64]) -> dict[str, Any]: ...
 def bartlett_sphericity(x: npt.NDArray[np.float64]) -> dict[str, Any]: ...
 def parallel_analysis(

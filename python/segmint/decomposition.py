@@ -2,8 +2,8 @@
 exploratory :class:`FactorAnalysis` in the manner of R psych's ``fa`` and
 factor_analyzer.
 
-Both fit in the Rust core (faer's decompositions, GIL released);
-``transform`` and ``inverse_transform`` are one matrix product in numpy.
+Both fit and transform in the Rust core (faer's decompositions, GIL
+released); the fitted model travels as its ``state``.
 """
 
 from __future__ import annotations
@@ -14,22 +14,22 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._base import BaseEstimator, TransformerMixin, as_matrix, check_is_fitted, check_n_features, count, seed_from
-from .exceptions import ConvergenceWarning, DataError, ParameterError
+from ._base import (
+    BaseEstimator,
+    TransformerMixin,
+    as_matrix,
+    check_is_fitted,
+    check_n_features,
+    count,
+    count_or_auto,
+    seed_from,
+)
+from .exceptions import ConvergenceWarning
 
 __all__ = ["PCA", "FactorAnalysis"]
 
 
 _check_features = check_n_features
-
-
-def _check_finite(X: np.ndarray, name: str = "X") -> None:
-    # Restates the core's check::finite because transform runs here in numpy;
-    # it goes once segmint-py exposes Pca::transform and FactorAnalysis::transform.
-    bad = np.argwhere(~np.isfinite(X))
-    if len(bad):
-        row, column = bad[0]
-        raise DataError(f"{name} contains NaN or inf: {X[row, column]} at row {row}, column {column}")
 
 
 class PCA(TransformerMixin, BaseEstimator):
@@ -92,21 +92,16 @@ class PCA(TransformerMixin, BaseEstimator):
         names = getattr(X, "columns", None)
         X = as_matrix(X, dtype=np.float64)
         n, p = X.shape
-        k, variance_target = self._requested_components(min(n, p))
-        solver = "full" if variance_target is not None and self.svd_solver == "auto" else self.svd_solver
-        power = None if isinstance(self.iterated_power, str) and self.iterated_power == "auto" else self.iterated_power
         fitted = _native.pca_fit(
             X,
-            k,
+            self._n_components(),
             whiten=bool(self.whiten),
-            svd_solver=solver,
+            svd_solver=self.svd_solver,
             seed=seed_from(self.random_state),
-            # The core does not bound these two yet: their minimum stays here.
-            n_oversamples=count(self.n_oversamples, "n_oversamples", minimum=1),
-            power_iterations=None if power is None else count(power, "iterated_power", minimum=1),
+            n_oversamples=count(self.n_oversamples, "n_oversamples"),
+            power_iterations=count_or_auto(self.iterated_power, "iterated_power"),
         )
-        if variance_target is not None:
-            fitted = _truncate_to_variance(fitted, variance_target, min(n, p))
+        self._state = fitted["state"]
         self.components_ = fitted["components"]
         self.explained_variance_ = fitted["explained_variance"]
         self.explained_variance_ratio_ = fitted["explained_variance_ratio"]
@@ -120,24 +115,19 @@ class PCA(TransformerMixin, BaseEstimator):
             self.feature_names_in_ = np.asarray(names, dtype=object)
         return self
 
-    def _requested_components(self, most: int) -> tuple[int, float | None]:
+    def _n_components(self) -> int | float | None:
+        """``n_components`` as the core takes it: None, a count, or the share of variance to explain."""
         value = self.n_components
-        if value is None:
-            return most, None
-        if isinstance(value, (float, np.floating)) and 0 < value < 1:
-            return most, float(value)  # the variance-fraction rule lives only here so far
-        return count(value, "n_components", expected="None, an int or a float in (0, 1)"), None
+        if isinstance(value, (float, np.floating)):
+            return float(value)
+        return None if value is None else count(value, "n_components", expected="None, an int or a float in (0, 1)")
 
     def transform(self, X: Any) -> np.ndarray:
         """Scores of ``X`` on the components."""
         check_is_fitted(self, "components_")
         X = as_matrix(X, dtype=np.float64)
         _check_features(self, X)
-        _check_finite(X)
-        scores = (X - self.mean_) @ self.components_.T
-        if self.whiten:
-            scores /= np.sqrt(self.explained_variance_)
-        return scores
+        return _native.pca_transform(self._state, X)
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
         """Fit, then return the scores of ``X``."""
@@ -146,28 +136,7 @@ class PCA(TransformerMixin, BaseEstimator):
     def inverse_transform(self, X: Any) -> np.ndarray:
         """Back from scores to the feature space."""
         check_is_fitted(self, "components_")
-        scores = as_matrix(X, dtype=np.float64)
-        if scores.shape[1] != self.n_components_:
-            raise ParameterError(
-                f"invalid parameter X: expected {self.n_components_} columns (one per component), got {scores.shape[1]}"
-            )
-        components = self.components_
-        if self.whiten:
-            components = components * np.sqrt(self.explained_variance_)[:, None]
-        return scores @ components + self.mean_
-
-
-def _truncate_to_variance(fitted: dict[str, Any], target: float, most: int) -> dict[str, Any]:
-    """Keep the fewest components whose cumulative ratio reaches ``target`` (scikit-learn's rule)."""
-    ratio = fitted["explained_variance_ratio"]
-    k = int(np.searchsorted(np.cumsum(ratio), target, side="right") + 1)
-    k = min(k, len(ratio))
-    out = dict(fitted)
-    for key in ("components", "explained_variance", "explained_variance_ratio", "singular_values"):
-        out[key] = fitted[key][:k].copy()
-    rest = fitted["explained_variance"][k:]
-    out["noise_variance"] = float(rest.mean()) if k < most and len(rest) else 0.0
-    return out
+        return _native.pca_inverse_transform(self._state, as_matrix(X, dtype=np.float64))
 
 
 class FactorAnalysis(TransformerMixin, BaseEstimator):
@@ -270,6 +239,7 @@ class FactorAnalysis(TransformerMixin, BaseEstimator):
         self.n_obs_ = int(fitted["n_obs"])
         self.n_rows_dropped_ = int(fitted["n_rows_dropped"])
         self._variance = (fitted["ss_loadings"], fitted["proportion"], fitted["cumulative"])
+        self._state = fitted["state"]
         self.n_features_in_ = X.shape[1]
         if names is not None:
             self.feature_names_in_ = np.asarray(names, dtype=object)
@@ -318,10 +288,7 @@ class FactorAnalysis(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "loadings_")
         X = as_matrix(X, dtype=np.float64)
         _check_features(self, X)
-        _check_finite(X)
-        structure = self.loadings_ if self.phi_ is None else self.loadings_ @ self.phi_
-        weights = np.linalg.solve(self.corr_, structure)
-        return ((X - self.mean_) / self.std_) @ weights
+        return _native.factor_analysis_transform(self._state, X)
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
         """Fit, then return the factor scores of ``X`` (complete rows required)."""

@@ -62,7 +62,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pipeline::make_survey, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment_survey, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::pca_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::pca_transform, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::pca_inverse_transform, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::factor_analysis_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce::factor_analysis_transform, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::kmo, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::bartlett_sphericity, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::parallel_analysis, m)?)?;

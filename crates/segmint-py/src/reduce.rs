@@ -2,12 +2,12 @@
 //! `segmint.decomposition` and `segmint.stats`. Fitted values come back as
 //! dicts of numpy arrays; the Python estimators keep them as attributes.
 
-use numpy::{IntoPyArray, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use segmint::reduce::{self, FactorAnalysis, FactorMethod, ParallelAnalysisParams, Pca, Rotation, SvdSolver};
 
-use crate::error::{detached, raise};
+use crate::error::{detached, raise, to_json};
 
 fn parameter_error(py: Python<'_>, name: &str, value: &str, expected: &str) -> PyErr {
     raise(
@@ -44,27 +44,32 @@ fn solver_name(solver: SvdSolver) -> &'static str {
 /// Fits PCA; returns components, variances, singular values, mean, noise
 /// variance and the solver used.
 #[pyfunction]
-#[pyo3(signature = (x, n_components, *, whiten=false, svd_solver="auto", seed=0, n_oversamples=10, power_iterations=None))]
+#[pyo3(signature = (x, n_components=None, *, whiten=false, svd_solver="auto", seed=0, n_oversamples=10, power_iterations=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn pca_fit<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
-    n_components: usize,
+    n_components: Option<Components>,
     whiten: bool,
     svd_solver: &str,
     seed: u64,
     n_oversamples: usize,
     power_iterations: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let mut params = Pca::params(n_components)
-        .whiten(whiten)
-        .svd_solver(self::svd_solver(py, svd_solver)?)
-        .seed(seed)
-        .n_oversamples(n_oversamples);
+    let x = x.as_array();
+    let most = x.nrows().min(x.ncols());
+    let mut params = match n_components {
+        None => Pca::params(most),
+        Some(Components::Count(n)) => Pca::params(n),
+        Some(Components::Fraction(fraction)) => Pca::params(most).variance_fraction(fraction),
+    }
+    .whiten(whiten)
+    .svd_solver(self::svd_solver(py, svd_solver)?)
+    .seed(seed)
+    .n_oversamples(n_oversamples);
     if let Some(n) = power_iterations {
         params = params.power_iterations(n);
     }
-    let x = x.as_array();
     let model = detached(py, || params.fit(x))?;
     let out = PyDict::new(py);
     out.set_item("components", model.components().clone().into_pyarray(py))?;
@@ -80,7 +85,44 @@ pub fn pca_fit<'py>(
     out.set_item("mean", model.mean().clone().into_pyarray(py))?;
     out.set_item("noise_variance", model.noise_variance())?;
     out.set_item("solver", solver_name(model.solver()))?;
+    out.set_item("state", to_json(py, &model)?)?;
     Ok(out)
+}
+
+/// PCA's `n_components`: a count, or the share of the variance to explain.
+#[derive(FromPyObject)]
+pub enum Components {
+    Count(usize),
+    Fraction(f64),
+}
+
+/// A fitted model from the `state` its fit returned.
+fn model_of<T: serde::de::DeserializeOwned>(py: Python<'_>, state: &str) -> PyResult<T> {
+    serde_json::from_str(state).map_err(|e| raise(py, "ParameterError", format!("invalid parameter state: {e}")))
+}
+
+/// Scores of `x` on the components of the PCA of `state`.
+#[pyfunction]
+pub fn pca_transform<'py>(
+    py: Python<'py>,
+    state: &str,
+    x: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let model: Pca = model_of(py, state)?;
+    let x = x.as_array();
+    Ok(detached(py, || model.transform(x))?.into_pyarray(py))
+}
+
+/// `scores` back in the feature space of the PCA of `state`.
+#[pyfunction]
+pub fn pca_inverse_transform<'py>(
+    py: Python<'py>,
+    state: &str,
+    scores: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let model: Pca = model_of(py, state)?;
+    let scores = scores.as_array();
+    Ok(detached(py, || model.inverse_transform(scores))?.into_pyarray(py))
 }
 
 fn factor_method(py: Python<'_>, name: &str) -> PyResult<FactorMethod> {
@@ -160,7 +202,20 @@ pub fn factor_analysis_fit<'py>(
     out.set_item("n_rows_dropped", model.n_rows_dropped())?;
     out.set_item("mean", model.mean().map(|m| m.clone().into_pyarray(py)))?;
     out.set_item("std", model.std().map(|m| m.clone().into_pyarray(py)))?;
+    out.set_item("state", to_json(py, &model)?)?;
     Ok(out)
+}
+
+/// Factor scores of `x` under the factor model of `state` (Thurstone's regression method).
+#[pyfunction]
+pub fn factor_analysis_transform<'py>(
+    py: Python<'py>,
+    state: &str,
+    x: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let model: FactorAnalysis = model_of(py, state)?;
+    let x = x.as_array();
+    Ok(detached(py, || model.transform(x))?.into_pyarray(py))
 }
 
 /// KMO: (overall, per item, band name, singular, n_obs, n_rows_dropped).

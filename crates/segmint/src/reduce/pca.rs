@@ -41,6 +41,8 @@ pub struct PcaParams {
     seed: u64,
     n_oversamples: usize,
     power_iterations: Option<usize>,
+    #[serde(default)]
+    variance_fraction: Option<f64>,
 }
 
 impl PcaParams {
@@ -53,7 +55,16 @@ impl PcaParams {
             seed: 0,
             n_oversamples: 10,
             power_iterations: None,
+            variance_fraction: None,
         }
+    }
+
+    /// Keep the fewest components, up to `n_components`, whose cumulative
+    /// explained-variance ratio reaches `fraction` (in (0, 1); scikit-learn's
+    /// float `n_components`). The automatic solver is then the full SVD.
+    pub fn variance_fraction(mut self, fraction: f64) -> Self {
+        self.variance_fraction = Some(fraction);
+        self
     }
 
     /// Scale the scores to unit variance.
@@ -114,6 +125,21 @@ impl PcaParams {
                 what: format!("X has n_samples = {n_samples} row(s); PCA needs at least 2"),
             });
         }
+        if let Some(fraction) = self.variance_fraction
+            && !(fraction > 0.0 && fraction < 1.0)
+        {
+            return Err(Error::invalid_parameter(
+                "n_components",
+                fraction,
+                "an int >= 1 or a float in (0, 1), the share of the variance to explain",
+            ));
+        }
+        if self.n_oversamples == 0 {
+            return Err(Error::invalid_parameter("n_oversamples", 0, "an int >= 1"));
+        }
+        if self.power_iterations == Some(0) {
+            return Err(Error::invalid_parameter("iterated_power", 0, "'auto' or an int >= 1"));
+        }
         let most = n_samples.min(n_features);
         if self.n_components == 0 || self.n_components > most {
             return Err(Error::invalid_parameter(
@@ -128,6 +154,7 @@ impl PcaParams {
     /// The solver `Auto` resolves to for this shape.
     pub fn resolved_solver(&self, n_samples: usize, n_features: usize) -> SvdSolver {
         match self.svd_solver {
+            SvdSolver::Auto if self.variance_fraction.is_some() => SvdSolver::Full,
             SvdSolver::Auto if n_features <= 1000 && n_samples >= 10 * n_features => SvdSolver::CovarianceEigh,
             SvdSolver::Auto if n_samples.max(n_features) <= 500 => SvdSolver::Full,
             SvdSolver::Auto if (self.n_components as f64) < 0.8 * n_samples.min(n_features) as f64 => {
@@ -154,8 +181,11 @@ impl PcaParams {
             _ => full_svd(centred.view())?,
         };
         flip_signs(&mut components);
-        let k = self.n_components;
         let explained_variance = singular_values.mapv(|s| s * s / (n as f64 - 1.0));
+        let k = match self.variance_fraction {
+            Some(fraction) => components_explaining(&explained_variance, total_variance, fraction, self.n_components),
+            None => self.n_components,
+        };
         let kept: f64 = explained_variance.iter().take(k).sum();
         let rest = n.min(p) - k;
         let noise_variance = if rest > 0 {
@@ -195,6 +225,21 @@ impl PcaParams {
         let b = matmul(q.t(), centred);
         full_svd(b.view())
     }
+}
+
+/// How many leading components explain `fraction` of `total_variance`: one
+/// more than those whose cumulative ratio stays at or below it (scikit-learn's
+/// rule), at most `most`.
+fn components_explaining(explained_variance: &Array1<f64>, total_variance: f64, fraction: f64, most: usize) -> usize {
+    let mut cumulative = 0.0;
+    let below = explained_variance
+        .iter()
+        .take_while(|&&v| {
+            cumulative += v / total_variance;
+            cumulative <= fraction
+        })
+        .count();
+    (below + 1).min(most).min(explained_variance.len())
 }
 
 /// Q of the thin QR decomposition.
