@@ -364,7 +364,7 @@ def read_transactions(
     discount_col: str | None = None,
     date_format: str | None = None,
     delimiter: str = ",",
-    strict: bool = False,
+    on_bad_row: str = "drop",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read a transaction CSV (``.gz`` too) with segmint's reader.
 
@@ -374,7 +374,9 @@ def read_transactions(
     audit: rows read, kept and dropped by reason, with example lines. The
     amount is ``amount_col`` (with ``quantity_col`` as the items per line when
     given) or ``quantity_col`` × ``price_col``; ``discount_col`` holds a
-    discount amount (> 0 means discounted) or a yes/no flag.
+    discount amount (> 0 means discounted) or a yes/no flag. A row that
+    cannot be read is dropped and counted (``on_bad_row="drop"``) or stops
+    the reading with an error naming its line and column (``"fail"``).
     """
     options = dict(
         customer_col=customer_col,
@@ -389,7 +391,7 @@ def read_transactions(
         discount_col=discount_col,
         date_format=date_format,
         delimiter=delimiter,
-        strict=strict,
+        on_bad_row=on_bad_row,
     )
     native = _read_native(path, options)
     return _transactions_frame(native), json.loads(native["audit_json"])

@@ -123,7 +123,7 @@ def test_ingest_audit_accounts_for_every_row(tmp_path):
     assert table.loc["unparsable_date", ["line", "column", "value"]].tolist() == [4, "date", "2024-13-01"]
     assert frame["amount"].tolist() == [10.0, -2.5]
     with pytest.raises(DataError, match=r"bad.csv line 3, column \"cust\": cannot parse \"\" as a customer id"):
-        segmint.read_transactions(path, customer_col="cust", date_col="date", amount_col="amount", strict=True)
+        segmint.read_transactions(path, customer_col="cust", date_col="date", amount_col="amount", on_bad_row="fail")
 
 
 def test_file_errors_are_os_errors_and_key_errors(tmp_path):
@@ -155,7 +155,7 @@ def test_each_kind_of_failure_has_its_own_class(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("c,d,a\nx,2024-01-01,ten\n")
     with pytest.raises(exceptions.ParseError):
-        segmint.read_transactions(bad, customer_col="c", date_col="d", amount_col="a", strict=True)
+        segmint.read_transactions(bad, customer_col="c", date_col="d", amount_col="a", on_bad_row="fail")
     for subclass in (exceptions.ParseError, exceptions.NumericalError, exceptions.InputTooLargeError):
         assert issubclass(subclass, exceptions.DataError)
 

@@ -9,7 +9,7 @@ use segmint::data::{
     read_transactions as read_csv,
 };
 
-use crate::error::{detached, raise};
+use crate::error::{detached, raise, to_py};
 
 /// Builds core transactions from factorised columns (`pandas.factorize`).
 pub fn transactions_from(
@@ -140,7 +140,7 @@ pub fn transactions_to_py<'py>(py: Python<'py>, tx: &Transactions) -> PyResult<B
 /// Reads a transaction CSV through the core reader; returns the columns and
 /// the ingest audit as JSON.
 #[pyfunction]
-#[pyo3(signature = (path, *, customer_col, date_col, amount_col=None, quantity_col=None, price_col=None, order_col=None, product_col=None, category_col=None, channel_col=None, discount_col=None, date_format=None, delimiter=",", strict=false))]
+#[pyo3(signature = (path, *, customer_col, date_col, amount_col=None, quantity_col=None, price_col=None, order_col=None, product_col=None, category_col=None, channel_col=None, discount_col=None, date_format=None, delimiter=",", on_bad_row="drop"))]
 #[allow(clippy::too_many_arguments)]
 pub fn read_transactions<'py>(
     py: Python<'py>,
@@ -157,7 +157,7 @@ pub fn read_transactions<'py>(
     discount_col: Option<String>,
     date_format: Option<String>,
     delimiter: &str,
-    strict: bool,
+    on_bad_row: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     // With an amount column, a quantity column is the items per line alone.
     let (amount, quantity) = match (amount_col, quantity_col, price_col) {
@@ -194,7 +194,7 @@ pub fn read_transactions<'py>(
     let options = ReadOptions {
         date_format: date_format.map_or(DateFormat::Auto, DateFormat::Custom),
         delimiter: *delimiter,
-        on_bad_row: if strict { BadRowPolicy::Fail } else { BadRowPolicy::Drop },
+        on_bad_row: on_bad_row.parse::<BadRowPolicy>().map_err(|e| to_py(py, e))?,
         ..Default::default()
     };
     let (tx, audit) = detached(py, || read_csv(&path, &columns, &options))?;
