@@ -19,7 +19,9 @@ from ._base import (
     count_or_auto,
     seed_from,
 )
-from ._mixtures import AgglomerativeWard, GaussianMixture, KPrototypes
+from ._gmm import GaussianMixture
+from ._kprototypes import KPrototypes
+from ._ward import AgglomerativeWard
 from .exceptions import ConvergenceWarning
 
 __all__ = ["KMeans", "MiniBatchKMeans", "GaussianMixture", "KPrototypes", "AgglomerativeWard"]
