@@ -148,8 +148,8 @@ pub(crate) fn run(
     if let Some(as_of) = columns.as_of()? {
         segmentation = segmentation.as_of(as_of);
     }
-    segmentation.rfm.margin = sources.margin;
-    segmentation.rfm.new_product_days = sources.new_product_days;
+    segmentation.features.margin = sources.margin;
+    segmentation.features.new_product_days = sources.new_product_days;
     segmentation.channels = sources.channels();
     segmentation.survey_scale = sources.survey_scale;
     basis.apply(&mut segmentation)?;

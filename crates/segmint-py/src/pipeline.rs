@@ -106,7 +106,7 @@ pub fn segment<'py>(
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
     segmentation.survey_scale = answer_scale(py, survey_scale)?;
     segmentation.n_init = n_init;
-    segmentation.rfm.as_of = as_of;
+    segmentation.features.as_of = as_of;
     segmentation.channels = channels;
     if let Some(title) = title {
         segmentation = segmentation.title(title);

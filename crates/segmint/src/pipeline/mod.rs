@@ -68,8 +68,8 @@ pub struct Segmentation {
     pub seed: u64,
     /// Clustering runs (`None`: the method's default, as scikit-learn's "auto").
     pub n_init: Option<usize>,
-    /// Feature options (observation end).
-    pub rfm: FeatureOptions,
+    /// How the feature table is computed (end of observation, margin, windows).
+    pub features: FeatureOptions,
     /// Report title.
     pub title: String,
     /// When set, k is chosen over this range and `k` is ignored.
@@ -124,7 +124,7 @@ impl Default for Segmentation {
             k: DEFAULT_K,
             seed: 0,
             n_init: None,
-            rfm: FeatureOptions::default(),
+            features: FeatureOptions::default(),
             title: "Customer segmentation".into(),
             select: None,
             predictive: default_predictive(),
@@ -203,7 +203,7 @@ impl Segmentation {
 
     /// Sets the end of the observation window (seconds since the epoch).
     pub fn as_of(mut self, as_of: i64) -> Self {
-        self.rfm.as_of = Some(as_of);
+        self.features.as_of = Some(as_of);
         self
     }
 
@@ -365,10 +365,10 @@ impl Segmentation {
     /// The behavioural feature table of the log, with predictive CLV and
     /// P(alive) when asked for.
     fn behaviour(&self, tx: &Transactions, sources: Sources<'_>, notes: &mut Vec<String>) -> Result<CustomerTable> {
-        let mut features = customer_features(tx, &self.rfm, sources)?;
+        let mut features = customer_features(tx, &self.features, sources)?;
         if let Some(options) = &self.predictive {
             let options = PredictiveOptions {
-                as_of: self.rfm.as_of,
+                as_of: self.features.as_of,
                 ..options.clone()
             };
             // Data the models cannot fit is a note in the report, not a failed segmentation.
@@ -523,7 +523,7 @@ impl Segmentation {
                 let (start, latest) = tx.time_span().unwrap_or_default();
                 (
                     format_timestamp(start),
-                    format_timestamp(self.rfm.as_of.unwrap_or(latest)),
+                    format_timestamp(self.features.as_of.unwrap_or(latest)),
                 )
             }
             None => (String::new(), String::new()),
