@@ -1,12 +1,13 @@
 //! The segmentation report: one serde document, [`SegmentReport`] (its schema
 //! in docs/report-schema.md, versioned by [`REPORT_SCHEMA_VERSION`]), rendered
-//! as JSON, Markdown (`markdown.rs`) and the HTML dashboard (`html.rs` over
-//! `templates/dashboard.html`, charts in `charts.rs`), and the files the CLI
-//! writes (`write.rs`).
+//! as JSON, Markdown (`markdown.rs`), a terminal summary (`text.rs`) and the
+//! HTML dashboard (`html.rs` over `templates/dashboard.html`, charts in
+//! `charts.rs`), and the files the CLI writes (`write.rs`).
 
 mod charts;
 mod html;
 mod markdown;
+mod text;
 mod write;
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,7 @@ use crate::profile::SegmentProfile;
 use crate::select::KSelection;
 use crate::validate::Scorecard;
 
+pub use text::render_text;
 pub use write::{ReportFiles, write_report_files, write_report_files_with, write_segments_csv};
 
 /// The version of the report's JSON layout (docs/report-schema.md). It goes
