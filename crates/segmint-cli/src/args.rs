@@ -256,19 +256,19 @@ pub(crate) struct SourceArgs {
     #[arg(long)]
     pub(crate) products: Option<PathBuf>,
     /// Product id column of the products file.
-    #[arg(long, default_value = "product_id")]
+    #[arg(long, default_value_t = ProductColumns::default().product)]
     pub(crate) products_id_col: String,
     /// Launch date column of the products file.
-    #[arg(long, default_value = "launch_date")]
+    #[arg(long, default_value_t = ProductColumns::default().launch)]
     pub(crate) launch_col: String,
     /// Interactions file (service contacts, e-mail, visits) for engagement.
     #[arg(long)]
     pub(crate) interactions: Option<PathBuf>,
     /// Customer id column of the interactions file.
-    #[arg(long, default_value = "customer_id")]
+    #[arg(long, default_value_t = InteractionColumns::default().customer)]
     pub(crate) interactions_customer_col: String,
     /// Date column of the interactions file.
-    #[arg(long, default_value = "date")]
+    #[arg(long, default_value_t = InteractionColumns::default().date)]
     pub(crate) interactions_date_col: String,
     /// Kind column of the interactions file ("service", "email_open", ...), if any.
     #[arg(long)]

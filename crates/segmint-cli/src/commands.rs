@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use segmint::data::{CustomerTable, FormulaCells, refuse_overwriting_input, write_attributes};
+use segmint::data::{
+    CustomerTable, FormulaCells, refuse_overwriting_input, write_attributes, write_interactions, write_products,
+};
 use segmint::features::{FeatureOptions, PredictiveOptions, customer_features, predictive_value};
 use segmint::pipeline::{AttitudinalSegmentation, CustomerData};
 use segmint::synth::{Archetype, SynthParams, archetype_counts, generate, generate_survey};
@@ -164,34 +166,11 @@ pub(crate) fn run(
 
 /// Writes `<stem>_products.csv`, `<stem>_interactions.csv` and `<stem>_customers.csv` beside the transactions.
 pub(crate) fn write_synthetic_sources(out: &Path, base: &segmint::synth::CustomerBase) -> Result<[PathBuf; 3]> {
-    use std::io::Write;
     let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("synthetic");
     let sibling = |suffix: &str| out.with_file_name(format!("{stem}_{suffix}.csv"));
     let (products_path, interactions_path) = (sibling("products"), sibling("interactions"));
-    let mut products = std::io::BufWriter::new(std::fs::File::create(&products_path)?);
-    writeln!(products, "product_id,launch_date")?;
-    for (id, &launch) in base.products.ids.iter().zip(&base.products.launch) {
-        writeln!(products, "{id},{}", segmint::data::format_timestamp(launch))?;
-    }
-    products.flush()?;
-    let i = &base.interactions;
-    let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&interactions_path)?);
-    writeln!(file, "customer_id,date,kind,satisfaction")?;
-    for row in 0..i.len() {
-        let score = i.satisfaction[row];
-        write!(
-            file,
-            "{},{},{},",
-            i.customer_ids[i.customer[row] as usize],
-            segmint::data::format_timestamp(i.timestamp[row]),
-            i.kinds[i.kind[row] as usize]
-        )?;
-        if score.is_finite() {
-            write!(file, "{score}")?;
-        }
-        writeln!(file)?;
-    }
-    file.flush()?;
+    write_products(&products_path, &base.products)?;
+    write_interactions(&interactions_path, &base.interactions)?;
     let customers_path = sibling("customers");
     write_attributes(&customers_path, "customer_id", &base.customers)?;
     Ok([products_path, interactions_path, customers_path])

@@ -22,6 +22,6 @@ pub use output::{FormulaCells, Staged, refuse_overwriting_input, write_atomicall
 pub use scan::Progress;
 pub use sources::{
     Attributes, InteractionColumns, Interactions, InteractionsBuilder, JoinReport, ProductColumns, Products,
-    read_attributes, read_interactions, read_products, write_attributes,
+    read_attributes, read_interactions, read_products, write_attributes, write_interactions, write_products,
 };
 pub use transactions::{Line, LineFields, Transactions, TransactionsBuilder};

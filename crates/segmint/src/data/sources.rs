@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::audit::{DropReason, IngestAudit};
+use super::dates::format_timestamp;
 use super::options::ReadOptions;
 use super::scan::{Wanted, column_names, date, number, optional_text, scan, utf8};
 use super::transactions::{Transactions, check_line_count};
@@ -34,6 +35,17 @@ pub struct ProductColumns {
     pub launch: String,
     /// Optional price-tier column.
     pub price_tier: Option<String>,
+}
+
+impl Default for ProductColumns {
+    /// The columns [`write_products`] writes: `product_id`, `launch_date`.
+    fn default() -> Self {
+        ProductColumns {
+            product: "product_id".into(),
+            launch: "launch_date".into(),
+            price_tier: None,
+        }
+    }
 }
 
 impl Products {
@@ -171,6 +183,18 @@ pub struct InteractionColumns {
     pub kind: Option<String>,
     /// Optional satisfaction column (a number; empty means not rated).
     pub satisfaction: Option<String>,
+}
+
+impl Default for InteractionColumns {
+    /// `customer_id` and `date`; kind and satisfaction are read only when named.
+    fn default() -> Self {
+        InteractionColumns {
+            customer: "customer_id".into(),
+            date: "date".into(),
+            kind: None,
+            satisfaction: None,
+        }
+    }
 }
 
 /// Reads an interactions file.
@@ -370,29 +394,77 @@ pub fn read_attributes(
 /// Writes an attribute table as CSV: `id_col`, then the numeric columns
 /// (NaN as an empty field), then the categorical ones; read back by [`read_attributes`].
 pub fn write_attributes(path: impl AsRef<Path>, id_col: &str, table: &Attributes) -> Result<()> {
-    let path = path.as_ref();
+    let mut header = vec![id_col];
+    header.extend(table.numeric.iter().map(|(n, _)| n.as_str()));
+    header.extend(table.categorical.iter().map(|(n, _)| n.as_str()));
+    let rows = table.ids.iter().enumerate().map(|(row, id)| {
+        let mut record = vec![id.clone()];
+        record.extend(table.numeric.iter().map(|(_, v)| number_cell(v[row])));
+        record.extend(table.categorical.iter().map(|(_, v)| v[row].clone()));
+        record
+    });
+    write_table(path.as_ref(), &header, rows)
+}
+
+/// Writes a products table with the columns of [`ProductColumns::default`]
+/// (and `price_tier` when the table has tiers), whole or not at all.
+pub fn write_products(path: impl AsRef<Path>, products: &Products) -> Result<()> {
+    let columns = ProductColumns::default();
+    let tiers = !products.price_tier.is_empty();
+    let mut header = vec![columns.product.as_str(), columns.launch.as_str()];
+    if tiers {
+        header.push("price_tier");
+    }
+    let rows = products.ids.iter().enumerate().map(|(row, id)| {
+        let mut record = vec![id.clone(), format_timestamp(products.launch[row])];
+        if tiers {
+            record.push(products.price_tier[row].clone());
+        }
+        record
+    });
+    write_table(path.as_ref(), &header, rows)
+}
+
+/// Writes an interactions table with the columns `customer_id`, `date`,
+/// `kind` and `satisfaction` (empty when not rated), whole or not at all.
+pub fn write_interactions(path: impl AsRef<Path>, interactions: &Interactions) -> Result<()> {
+    let columns = InteractionColumns::default();
+    let header = [columns.customer.as_str(), columns.date.as_str(), "kind", "satisfaction"];
+    let i = interactions;
+    let rows = (0..i.len()).map(|row| {
+        vec![
+            i.customer_ids[i.customer[row] as usize].clone(),
+            format_timestamp(i.timestamp[row]),
+            i.kinds[i.kind[row] as usize].clone(),
+            number_cell(i.satisfaction[row]),
+        ]
+    });
+    write_table(path.as_ref(), &header, rows)
+}
+
+/// A number as a CSV cell; NaN (missing) is an empty cell.
+fn number_cell(value: f64) -> String {
+    if value.is_nan() {
+        String::new()
+    } else {
+        value.to_string()
+    }
+}
+
+/// Writes `header` and `rows` as CSV, whole or not at all, each text cell
+/// made safe for a spreadsheet ([`FormulaCells`](super::output::FormulaCells)).
+fn write_table(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<()> {
     let fail = |e: csv::Error| crate::Error::io(path, std::io::Error::other(e));
     let cells = super::output::FormulaCells::default();
     super::output::write_atomically(path, |file| {
         let mut writer = csv::Writer::from_writer(file);
-        let mut header = vec![id_col];
-        header.extend(table.numeric.iter().map(|(n, _)| n.as_str()));
-        header.extend(table.categorical.iter().map(|(n, _)| n.as_str()));
         writer
             .write_record(header.iter().map(|h| cells.cell(h).into_owned()))
             .map_err(fail)?;
-        for (row, id) in table.ids.iter().enumerate() {
-            let mut record = vec![cells.cell(id).into_owned()];
-            record.extend(table.numeric.iter().map(|(_, v)| {
-                let value = v[row];
-                if value.is_nan() {
-                    String::new()
-                } else {
-                    value.to_string()
-                }
-            }));
-            record.extend(table.categorical.iter().map(|(_, v)| cells.cell(&v[row]).into_owned()));
-            writer.write_record(&record).map_err(fail)?;
+        for record in rows {
+            writer
+                .write_record(record.iter().map(|c| cells.cell(c).into_owned()))
+                .map_err(fail)?;
         }
         writer.flush().map_err(|e| crate::Error::io(path, e))
     })
@@ -455,6 +527,35 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    #[test]
+    fn products_and_interactions_read_back_as_written_with_the_default_columns() {
+        let base = crate::synth::generate(&crate::synth::SynthParams::new(60, 3)).unwrap();
+        let dir = file("unused", "").with_file_name("");
+        let (products_path, interactions_path) = (dir.join("p.csv"), dir.join("i.csv"));
+        write_products(&products_path, &base.products).unwrap();
+        write_interactions(&interactions_path, &base.interactions).unwrap();
+        let options = ReadOptions::default();
+        let (products, _) = read_products(&products_path, &ProductColumns::default(), &options).unwrap();
+        assert_eq!(products, base.products);
+        let columns = InteractionColumns {
+            kind: Some("kind".into()),
+            satisfaction: Some("satisfaction".into()),
+            ..InteractionColumns::default()
+        };
+        let (interactions, audit) = read_interactions(&interactions_path, &columns, &options).unwrap();
+        assert_eq!(audit.rows_kept, base.interactions.len() as u64);
+        assert_eq!(interactions.timestamp, base.interactions.timestamp);
+        let customer_of = |i: &Interactions| -> Vec<String> {
+            i.customer.iter().map(|&c| i.customer_ids[c as usize].clone()).collect()
+        };
+        assert_eq!(customer_of(&interactions), customer_of(&base.interactions));
+        let kind_of =
+            |i: &Interactions| -> Vec<String> { i.kind.iter().map(|&k| i.kinds[k as usize].clone()).collect() };
+        assert_eq!(kind_of(&interactions), kind_of(&base.interactions));
+        let satisfaction = |i: &Interactions| i.satisfaction.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(satisfaction(&interactions), satisfaction(&base.interactions));
     }
 
     #[test]
