@@ -344,13 +344,13 @@ pub fn segment_survey<'py>(
         "labels",
         r.labels.iter().map(|&l| l as i64).collect::<Vec<_>>().into_pyarray(py),
     )?;
-    out.set_item("scores", r.scores.into_pyarray(py))?;
-    out.set_item("loadings", r.factors.loadings().clone().into_pyarray(py))?;
+    out.set_item("scores", r.measurement.scores.into_pyarray(py))?;
+    out.set_item("loadings", r.measurement.factors.loadings().clone().into_pyarray(py))?;
     out.set_item("segment_factor_means", r.segment_factor_means.into_pyarray(py))?;
-    out.set_item("scales_json", to_json(py, &r.scales)?)?;
-    out.set_item("kmo", r.kmo.overall)?;
-    out.set_item("bartlett_p", r.bartlett.p_value)?;
-    out.set_item("answers_imputed", r.answers_imputed)?;
+    out.set_item("scales_json", to_json(py, &r.measurement.scales)?)?;
+    out.set_item("kmo", r.measurement.kmo.overall)?;
+    out.set_item("bartlett_p", r.measurement.bartlett.p_value)?;
+    out.set_item("answers_imputed", r.measurement.answers_imputed)?;
     out.set_item(
         "k_selection_json",
         r.k_selection.as_ref().map(|s| to_json(py, s)).transpose()?,

@@ -92,24 +92,12 @@ pub struct Scale {
 pub struct AttitudinalResult {
     /// Respondent ids, in row order.
     pub ids: Vec<String>,
-    /// Survey items used.
-    pub items: Vec<String>,
-    /// Sampling adequacy of the items.
-    pub kmo: Kmo,
-    /// Bartlett's test of sphericity.
-    pub bartlett: Bartlett,
-    /// The factor model.
-    pub factors: FactorAnalysis,
-    /// The scales derived from the loadings.
-    pub scales: Vec<Scale>,
-    /// Factor scores, respondents × factors.
-    pub scores: Array2<f64>,
+    /// The survey measured: items, adequacy, factors, scales and scores.
+    pub measurement: SurveyMeasurement,
     /// Segment of each respondent, 0 the largest.
     pub labels: Vec<usize>,
     /// Mean factor score of each segment (segments × factors).
     pub segment_factor_means: Array2<f64>,
-    /// Missing answers replaced by the item mean before scoring and clustering.
-    pub answers_imputed: usize,
     /// How k was chosen, when it was chosen automatically.
     pub k_selection: Option<KSelection>,
     /// `k-means`, or `k-prototypes` when categorical demographics joined.
@@ -204,14 +192,8 @@ impl AttitudinalSegmentation {
                 "k-means"
             }
             .into(),
-            items: measured.items,
-            kmo: measured.kmo,
-            bartlett: measured.bartlett,
-            factors: measured.factors,
-            scales: measured.scales,
-            scores: measured.scores,
+            measurement: measured,
             labels,
-            answers_imputed: measured.answers_imputed,
             k_selection,
             scorecard,
         })
@@ -518,19 +500,23 @@ mod tests {
                 ..AttitudinalSegmentation::default()
             };
             let r = settings.fit(&s.to_attributes()).unwrap();
-            assert_eq!(r.factors.n_factors(), 4, "parallel analysis finds the four attitudes");
-            let names: Vec<&str> = r.scales.iter().map(|s| s.name.as_str()).collect();
+            assert_eq!(
+                r.measurement.factors.n_factors(),
+                4,
+                "parallel analysis finds the four attitudes"
+            );
+            let names: Vec<&str> = r.measurement.scales.iter().map(|s| s.name.as_str()).collect();
             let mut sorted = names.clone();
             sorted.sort_unstable();
             assert_eq!(sorted, vec!["innovation", "practical", "price", "quality"], "{names:?}");
             assert!(
-                r.scales.iter().all(|s| s.items.len() == 4 && s.alpha > 0.7),
+                r.measurement.scales.iter().all(|s| s.items.len() == 4 && s.alpha > 0.7),
                 "{:?}",
-                r.scales
+                r.measurement.scales
             );
             let shares = recovery(&r.labels, &s.attitudes, 4);
             assert!(shares.iter().all(|&v| v >= 0.9), "{basis:?}: {shares:?}");
-            assert!(r.kmo.overall > 0.7 && r.bartlett.p_value < 1e-10);
+            assert!(r.measurement.kmo.overall > 0.7 && r.measurement.bartlett.p_value < 1e-10);
         }
     }
 
@@ -549,8 +535,8 @@ mod tests {
             ..AttitudinalSegmentation::default()
         };
         let r = settings.fit(&table).unwrap();
-        assert_eq!(r.answers_imputed, 2);
-        assert_eq!(r.scores.nrows(), 600);
+        assert_eq!(r.measurement.answers_imputed, 2);
+        assert_eq!(r.measurement.scores.nrows(), 600);
         let card = r.scorecard.unwrap();
         let alphas: Vec<_> = card
             .overall
