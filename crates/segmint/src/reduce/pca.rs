@@ -36,9 +36,12 @@ pub enum SvdSolver {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PcaParams {
     n_components: usize,
-    whiten: bool,
-    svd_solver: SvdSolver,
-    seed: u64,
+    /// Whether scores are whitened.
+    pub whiten: bool,
+    /// The decomposition asked for.
+    pub svd_solver: SvdSolver,
+    /// Seed.
+    pub seed: u64,
     n_oversamples: usize,
     power_iterations: Option<usize>,
     #[serde(default)]
@@ -101,21 +104,6 @@ impl PcaParams {
     /// Number of components.
     pub fn n_components(&self) -> usize {
         self.n_components
-    }
-
-    /// Whether scores are whitened.
-    pub fn get_whiten(&self) -> bool {
-        self.whiten
-    }
-
-    /// The decomposition asked for.
-    pub fn get_svd_solver(&self) -> SvdSolver {
-        self.svd_solver
-    }
-
-    /// Seed.
-    pub fn get_seed(&self) -> u64 {
-        self.seed
     }
 
     /// Checks every rule against data of `n_samples × n_features`.
@@ -313,8 +301,8 @@ impl Pca {
         PcaParams::new(n_components)
     }
 
-    /// The settings used.
-    pub fn get_params(&self) -> &PcaParams {
+    /// The settings it was fitted with.
+    pub fn settings(&self) -> &PcaParams {
         &self.params
     }
 

@@ -230,8 +230,8 @@ fn blocked_total(v: &Array1<f64>) -> f64 {
 pub(super) fn fit(params: &GaussianMixtureParams, x: ArrayView2<'_, f64>) -> Result<GaussianMixture> {
     let x = x.as_standard_layout();
     let x = x.view();
-    let mut master = ChaCha8Rng::seed_from_u64(params.get_seed());
-    let seeds: Vec<u64> = (0..params.get_n_init()).map(|_| master.random()).collect();
+    let mut master = ChaCha8Rng::seed_from_u64(params.seed);
+    let seeds: Vec<u64> = (0..params.n_init).map(|_| master.random()).collect();
     let runs: Vec<Result<GaussianMixture>> = seeds.par_iter().map(|&seed| run(params, x, seed)).collect();
     let mut best: Option<GaussianMixture> = None;
     for r in runs {
@@ -247,25 +247,25 @@ pub(super) fn fit(params: &GaussianMixtureParams, x: ArrayView2<'_, f64>) -> Res
 /// given initial parameters), then E and M steps until the per-sample
 /// log-likelihood changes by less than `tol`.
 fn run(params: &GaussianMixtureParams, x: ArrayView2<'_, f64>, seed: u64) -> Result<GaussianMixture> {
-    params.get_cancel().check()?;
-    let kind = params.get_covariance_type();
-    let reg = params.get_reg_covar();
+    params.cancel.check()?;
+    let kind = params.covariance_type;
+    let reg = params.reg_covar;
     let resp = initial_responsibilities(params, x, seed)?;
     // `max_iter >= 1`, so the first M step below replaces these covariances.
     let (mut weights, mut means, mut covariances) = estimate_parameters(x, resp.view(), reg, kind);
-    if let Some(w) = params.get_weights_init() {
+    if let Some(w) = params.weights_init.as_ref() {
         weights = w.clone();
     }
-    if let Some(m) = params.get_means_init() {
+    if let Some(m) = params.means_init.as_ref() {
         means = m.clone();
     }
-    let mut precision_cholesky = match params.get_precisions_init() {
+    let mut precision_cholesky = match params.precisions_init.as_ref() {
         Some(p) => p.precision_cholesky_of_precisions()?,
         None => covariances.precision_cholesky()?,
     };
     let (mut lower_bound, mut converged, mut n_iter) = (f64::NEG_INFINITY, false, 0);
-    for iteration in 1..=params.get_max_iter() {
-        params.get_cancel().check()?;
+    for iteration in 1..=params.max_iter {
+        params.cancel.check()?;
         n_iter = iteration;
         let previous = lower_bound;
         let state = State::new(weights, means, precision_cholesky);
@@ -273,7 +273,7 @@ fn run(params: &GaussianMixtureParams, x: ArrayView2<'_, f64>, seed: u64) -> Res
         lower_bound = blocked_total(&normalise_rows(&mut log_resp)) / x.nrows() as f64;
         (weights, means, covariances) = estimate_parameters(x, log_resp.mapv(f64::exp).view(), reg, kind);
         precision_cholesky = covariances.precision_cholesky()?;
-        if (lower_bound - previous).abs() < params.get_tol() {
+        if (lower_bound - previous).abs() < params.tol {
             converged = true;
             break;
         }
@@ -292,10 +292,10 @@ fn run(params: &GaussianMixtureParams, x: ArrayView2<'_, f64>, seed: u64) -> Res
 fn initial_responsibilities(params: &GaussianMixtureParams, x: ArrayView2<'_, f64>, seed: u64) -> Result<Array2<f64>> {
     let k = params.n_components();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    Ok(match params.get_init() {
+    Ok(match &params.init {
         GaussianMixtureInit::KMeans => {
             let labels = KMeans::params(k)
-                .cancel(params.get_cancel().clone())
+                .cancel(params.cancel.clone())
                 .n_init(1)
                 .seed(rng.random())
                 .fit(x)?

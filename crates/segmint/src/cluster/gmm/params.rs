@@ -31,18 +31,29 @@ pub enum GaussianMixtureInit {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GaussianMixtureParams {
     n_components: usize,
-    covariance_type: CovarianceType,
-    tol: f64,
-    reg_covar: f64,
-    max_iter: usize,
-    n_init: usize,
-    init: GaussianMixtureInit,
-    weights_init: Option<Array1<f64>>,
-    means_init: Option<Array2<f64>>,
-    precisions_init: Option<Covariances>,
-    seed: u64,
+    /// Covariance type.
+    pub covariance_type: CovarianceType,
+    /// tol
+    pub tol: f64,
+    /// reg_covar
+    pub reg_covar: f64,
+    /// max_iter
+    pub max_iter: usize,
+    /// n_init
+    pub n_init: usize,
+    /// init
+    pub init: GaussianMixtureInit,
+    /// weights_init
+    pub weights_init: Option<Array1<f64>>,
+    /// means_init
+    pub means_init: Option<Array2<f64>>,
+    /// precisions_init
+    pub precisions_init: Option<Covariances>,
+    /// seed
+    pub seed: u64,
+    /// The cancellation token checked between iterations.
     #[serde(skip)]
-    cancel: CancelToken,
+    pub cancel: CancelToken,
 }
 
 impl GaussianMixtureParams {
@@ -126,11 +137,6 @@ impl GaussianMixtureParams {
         self
     }
 
-    /// The cancellation token checked between iterations.
-    pub fn get_cancel(&self) -> &CancelToken {
-        &self.cancel
-    }
-
     /// Random seed: the same seed gives the same result on any thread count.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -140,47 +146,6 @@ impl GaussianMixtureParams {
     /// Number of components.
     pub fn n_components(&self) -> usize {
         self.n_components
-    }
-
-    /// Covariance type.
-    pub fn get_covariance_type(&self) -> CovarianceType {
-        self.covariance_type
-    }
-
-    pub(super) fn get_tol(&self) -> f64 {
-        self.tol
-    }
-
-    pub(super) fn get_reg_covar(&self) -> f64 {
-        self.reg_covar
-    }
-
-    pub(super) fn get_max_iter(&self) -> usize {
-        self.max_iter
-    }
-
-    pub(super) fn get_n_init(&self) -> usize {
-        self.n_init
-    }
-
-    pub(super) fn get_init(&self) -> GaussianMixtureInit {
-        self.init
-    }
-
-    pub(super) fn get_weights_init(&self) -> Option<&Array1<f64>> {
-        self.weights_init.as_ref()
-    }
-
-    pub(super) fn get_means_init(&self) -> Option<&Array2<f64>> {
-        self.means_init.as_ref()
-    }
-
-    pub(super) fn get_precisions_init(&self) -> Option<&Covariances> {
-        self.precisions_init.as_ref()
-    }
-
-    pub(super) fn get_seed(&self) -> u64 {
-        self.seed
     }
 
     /// Checks every rule against data of `n_samples × n_features`.

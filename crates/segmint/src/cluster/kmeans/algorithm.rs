@@ -214,32 +214,32 @@ pub(super) fn fit<F: Element>(params: &KMeansParams, x: ArrayView2<'_, F>, w: Op
     let x = x.as_standard_layout();
     let x = x.view();
     // tol = 0 needs no variance: two passes over X saved.
-    let tol = if params.get_tol() > 0.0 {
-        params.get_tol() * mean_variance(x)
+    let tol = if params.tol > 0.0 {
+        params.tol * mean_variance(x)
     } else {
         0.0
     };
-    let mut master = ChaCha8Rng::seed_from_u64(params.get_seed());
+    let mut master = ChaCha8Rng::seed_from_u64(params.seed);
     let seeds: Vec<u64> = (0..params.effective_n_init()).map(|_| master.random()).collect();
     let runs: Vec<KMeans<F>> = seeds
         .par_iter()
-        .filter(|_| !params.get_cancel().is_cancelled())
+        .filter(|_| !params.cancel.is_cancelled())
         .map(|&seed| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let centers = match params.get_init() {
+            let centers = match &params.init {
                 KMeansInit::Centers(c) => c.mapv(F::from_f64),
                 KMeansInit::Random => random_rows(x, params.n_clusters(), &mut rng),
                 KMeansInit::KMeansPlusPlus => kmeans_plus_plus(x, w, params.n_clusters(), &mut rng),
             };
-            match params.get_algorithm() {
+            match params.algorithm {
                 KMeansAlgorithm::Auto | KMeansAlgorithm::Lloyd => {
-                    lloyd(x, w, centers, params.get_max_iter(), tol, params.get_cancel())
+                    lloyd(x, w, centers, params.max_iter, tol, &params.cancel)
                 }
-                KMeansAlgorithm::Hamerly => hamerly(x, w, centers, params.get_max_iter(), tol, params.get_cancel()),
+                KMeansAlgorithm::Hamerly => hamerly(x, w, centers, params.max_iter, tol, &params.cancel),
             }
         })
         .collect();
-    params.get_cancel().check()?;
+    params.cancel.check()?;
     let best = runs
         .into_iter()
         .reduce(|best, run| if run.inertia < best.inertia { run } else { best })

@@ -45,14 +45,20 @@ pub enum KMeansAlgorithm {
 pub struct KMeansParams {
     n_clusters: usize,
     n_init: Option<usize>,
-    max_iter: usize,
-    tol: f64,
-    seed: u64,
-    init: KMeansInit,
+    /// Maximum iterations.
+    pub max_iter: usize,
+    /// Relative tolerance.
+    pub tol: f64,
+    /// Seed.
+    pub seed: u64,
+    /// Initialisation method.
+    pub init: KMeansInit,
+    /// The iteration algorithm.
     #[serde(default)]
-    algorithm: KMeansAlgorithm,
+    pub algorithm: KMeansAlgorithm,
+    /// The cancellation token checked between iterations.
     #[serde(skip)]
-    cancel: CancelToken,
+    pub cancel: CancelToken,
 }
 
 impl KMeansParams {
@@ -74,11 +80,6 @@ impl KMeansParams {
     pub fn algorithm(mut self, algorithm: KMeansAlgorithm) -> Self {
         self.algorithm = algorithm;
         self
-    }
-
-    /// The iteration algorithm.
-    pub fn get_algorithm(&self) -> KMeansAlgorithm {
-        self.algorithm
     }
 
     /// Number of independent runs; the run with the lowest inertia is kept.
@@ -107,11 +108,6 @@ impl KMeansParams {
         self
     }
 
-    /// The cancellation token checked between iterations.
-    pub fn get_cancel(&self) -> &CancelToken {
-        &self.cancel
-    }
-
     /// Random seed: the same seed gives the same result on any thread count.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -138,26 +134,6 @@ impl KMeansParams {
             (KMeansInit::Random, None) => 10,
             (KMeansInit::KMeansPlusPlus, None) => 1,
         }
-    }
-
-    /// Maximum iterations.
-    pub fn get_max_iter(&self) -> usize {
-        self.max_iter
-    }
-
-    /// Relative tolerance.
-    pub fn get_tol(&self) -> f64 {
-        self.tol
-    }
-
-    /// Seed.
-    pub fn get_seed(&self) -> u64 {
-        self.seed
-    }
-
-    /// Initialisation method.
-    pub fn get_init(&self) -> &KMeansInit {
-        &self.init
     }
 
     /// Checks every rule against data of `n_samples × n_features`.

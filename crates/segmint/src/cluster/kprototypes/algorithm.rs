@@ -139,10 +139,10 @@ pub(super) fn fit(
     let data = Data {
         numeric: numeric.view(),
         categorical: categorical.view(),
-        levels: levels(categorical.view(), params.get_init()),
+        levels: levels(categorical.view(), &params.init),
     };
-    let gamma = params.get_gamma().unwrap_or_else(|| default_gamma(data.numeric));
-    let mut master = ChaCha8Rng::seed_from_u64(params.get_seed());
+    let gamma = params.gamma.unwrap_or_else(|| default_gamma(data.numeric));
+    let mut master = ChaCha8Rng::seed_from_u64(params.seed);
     let seeds: Vec<u64> = (0..params.effective_n_init()).map(|_| master.random()).collect();
     let runs: Vec<Result<KPrototypes>> = seeds.par_iter().map(|&seed| run(params, &data, gamma, seed)).collect();
     let mut best: Option<KPrototypes> = None;
@@ -240,14 +240,14 @@ struct Clusters {
 /// then passes of point-by-point moves until nothing moves or the cost
 /// stops decreasing.
 fn run(params: &KPrototypesParams, data: &Data<'_>, gamma: f64, seed: u64) -> Result<KPrototypes> {
-    params.get_cancel().check()?;
+    params.cancel.check()?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut prototypes, mut clusters) = initial_assignment(params, data, gamma, &mut rng)?;
     update_prototypes(&mut prototypes, &clusters);
     let (mut labels, mut cost) = labels_and_cost(&prototypes, data);
     let (mut n_iter, mut converged) = (0, false);
-    while n_iter < params.get_max_iter() && !converged {
-        params.get_cancel().check()?;
+    while n_iter < params.max_iter && !converged {
+        params.cancel.check()?;
         n_iter += 1;
         let moves = one_pass(&mut prototypes, &mut clusters, data, &mut rng);
         let (new_labels, new_cost) = labels_and_cost(&prototypes, data);
@@ -274,7 +274,7 @@ fn initial_assignment(
 ) -> Result<(Prototypes, Clusters)> {
     let k = params.n_clusters();
     for attempt in 1..=GIVE_UP_TRIES {
-        let modes = match params.get_init() {
+        let modes = match &params.init {
             KPrototypesInit::Centroids { numeric, categorical } => {
                 let prototypes = Prototypes {
                     numeric: numeric.clone(),

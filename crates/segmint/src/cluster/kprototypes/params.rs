@@ -38,13 +38,18 @@ pub enum KPrototypesInit {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KPrototypesParams {
     n_clusters: usize,
-    gamma: Option<f64>,
-    init: KPrototypesInit,
+    /// gamma
+    pub gamma: Option<f64>,
+    /// init
+    pub init: KPrototypesInit,
     n_init: usize,
-    max_iter: usize,
-    seed: u64,
+    /// max_iter
+    pub max_iter: usize,
+    /// seed
+    pub seed: u64,
+    /// The cancellation token checked between iterations.
     #[serde(skip)]
-    cancel: CancelToken,
+    pub cancel: CancelToken,
 }
 
 impl KPrototypesParams {
@@ -66,11 +71,6 @@ impl KPrototypesParams {
     pub fn cancel(mut self, token: CancelToken) -> Self {
         self.cancel = token;
         self
-    }
-
-    /// The cancellation token checked between iterations.
-    pub fn get_cancel(&self) -> &CancelToken {
-        &self.cancel
     }
 
     /// Weight of one categorical mismatch against squared Euclidean distance.
@@ -109,28 +109,12 @@ impl KPrototypesParams {
         self.n_clusters
     }
 
-    pub(super) fn get_gamma(&self) -> Option<f64> {
-        self.gamma
-    }
-
-    pub(super) fn get_init(&self) -> &KPrototypesInit {
-        &self.init
-    }
-
     /// Runs actually made: `n_init`, or one for given centroids.
     pub fn effective_n_init(&self) -> usize {
         match self.init {
             KPrototypesInit::Centroids { .. } => 1,
             _ => self.n_init,
         }
-    }
-
-    pub(super) fn get_max_iter(&self) -> usize {
-        self.max_iter
-    }
-
-    pub(super) fn get_seed(&self) -> u64 {
-        self.seed
     }
 
     /// Checks every rule against `n_samples` rows of `n_numeric` numeric and

@@ -14,7 +14,8 @@ pub const DEFAULT_MAX_SAMPLES: usize = 20_000;
 /// Unchecked Ward settings; [`WardParams::fit`] checks them against the data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WardParams {
-    max_samples: usize,
+    /// The row limit.
+    pub max_samples: usize,
 }
 
 impl Default for WardParams {
@@ -35,11 +36,6 @@ impl WardParams {
     pub fn max_samples(mut self, max_samples: usize) -> Self {
         self.max_samples = max_samples;
         self
-    }
-
-    /// The row limit.
-    pub fn get_max_samples(&self) -> usize {
-        self.max_samples
     }
 
     /// Checks every rule against `n_samples` rows.

@@ -58,8 +58,8 @@ impl FactorAnalysis {
         FactorAnalysisParams::new(n_factors)
     }
 
-    /// The settings used.
-    pub fn get_params(&self) -> &FactorAnalysisParams {
+    /// The settings it was fitted with.
+    pub fn settings(&self) -> &FactorAnalysisParams {
         &self.params
     }
 
@@ -227,16 +227,10 @@ impl FactorAnalysis {
 /// Extraction, rotation and the statistics around them.
 pub(super) fn fit_correlation(params: &FactorAnalysisParams, r: Array2<f64>, n_obs: usize) -> Result<FactorAnalysis> {
     let eigenvalues = symmetric_eigenvalues(r.view())?;
-    if params.get_method() == FactorMethod::MaximumLikelihood {
+    if params.method == FactorMethod::MaximumLikelihood {
         positive_definite(&eigenvalues)?;
     }
-    let extraction = extract(
-        r.view(),
-        params.n_factors(),
-        params.get_method(),
-        params.get_max_iter(),
-        params.get_tol(),
-    )?;
+    let extraction = extract(r.view(), params.n_factors(), params.method, params.max_iter, params.tol)?;
     let unrotated = sign_positive(extraction.loadings);
     // A Heywood item's communality is reported clamped to 1 − 0.005 (its
     // loadings are left as extracted) and the item is flagged.
@@ -245,7 +239,7 @@ pub(super) fn fit_correlation(params: &FactorAnalysisParams, r: Array2<f64>, n_o
         loadings,
         rotation: rotation_matrix,
         phi,
-    } = rotated(&unrotated, params.get_rotation())?;
+    } = rotated(&unrotated, params.rotation)?;
     let heywood_items = communalities
         .iter()
         .enumerate()

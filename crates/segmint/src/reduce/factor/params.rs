@@ -28,10 +28,14 @@ pub enum FactorMethod {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FactorAnalysisParams {
     n_factors: usize,
-    method: FactorMethod,
-    rotation: Rotation,
-    max_iter: u64,
-    tol: f64,
+    /// Extraction method.
+    pub method: FactorMethod,
+    /// Rotation.
+    pub rotation: Rotation,
+    /// Iteration limit.
+    pub max_iter: u64,
+    /// Tolerance.
+    pub tol: f64,
 }
 
 impl FactorAnalysisParams {
@@ -77,26 +81,6 @@ impl FactorAnalysisParams {
     /// Number of factors.
     pub fn n_factors(&self) -> usize {
         self.n_factors
-    }
-
-    /// Extraction method.
-    pub fn get_method(&self) -> FactorMethod {
-        self.method
-    }
-
-    /// Rotation.
-    pub fn get_rotation(&self) -> Rotation {
-        self.rotation
-    }
-
-    /// Iteration limit.
-    pub fn get_max_iter(&self) -> u64 {
-        self.max_iter
-    }
-
-    /// Tolerance.
-    pub fn get_tol(&self) -> f64 {
-        self.tol
     }
 
     /// Checks every rule against `n_items` items.
