@@ -28,10 +28,9 @@ pub(crate) const PANEL: usize = 8;
 
 /// Rows scored together against a panel: enough independent accumulators to
 /// cover the multiply-add latency, few enough to stay in the 16 registers
-/// (f64: 2 per row; f32: 1 per row). f32 takes 4 rows, not 8: 8-row tiles
-/// took more cycles and instructions per row, and 6-row tiles, and tiles
-/// with each row's features split into two chains, were slower in both
-/// precisions, even with AVX-512's 32 registers.
+/// (f64: 2 per row; f32: 1 per row). f32 takes 4 rows too: wider tiles, or
+/// a row's features split into two chains, cost more instructions per row
+/// than they hide latency, even with AVX-512's 32 registers.
 const TILE_F64: usize = 4;
 const TILE_F32: usize = 4;
 

@@ -23,9 +23,8 @@ pub(super) fn nearest_rows<F: Element>(
     labels: &mut [usize],
     moves: Option<&mut Moves<'_>>,
 ) -> Option<usize> {
-    // f32 data is scored faster with AVX-512 (F, BW, CD, DQ, VL) enabled,
-    // sixteen rows to a register (docs/benchmarks.md). f64 data was
-    // slower with AVX-512, and stays on AVX2.
+    // f32 data gains from AVX-512 (F, BW, CD, DQ, VL), sixteen rows to a
+    // register; f64 data does not, and stays on AVX2.
     if let (Panels::F32(set), Some(wide), Typed::F32(rows)) = (panels, V4::try_new(), F::typed(rows)) {
         return Some(wide.vectorize(NearestInLanes {
             simd: wide,
