@@ -228,8 +228,9 @@ fn every_method_runs_the_table_end_to_end() {
         let ari = adjusted_rand_index(&truth, &r.labels).unwrap();
         assert!(ari >= 0.9, "{method:?}: ARI {ari}");
         assert_eq!(
-            r.segments
-                .predict(r.preparation.transform(&table).unwrap().rows())
+            r.model
+                .segments
+                .predict(r.model.preparation.transform(&table).unwrap().rows())
                 .unwrap(),
             r.labels
         );

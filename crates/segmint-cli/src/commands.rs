@@ -7,11 +7,11 @@ use segmint::data::{
     CustomerTable, FormulaCells, refuse_overwriting_input, write_attributes, write_interactions, write_products,
 };
 use segmint::features::{FeatureOptions, PredictiveOptions, customer_features, predictive_value};
-use segmint::pipeline::{AttitudinalSegmentation, CustomerData};
+use segmint::pipeline::{AttitudinalSegmentation, CustomerData, SegmentationModel};
 use segmint::synth::{Archetype, SynthParams, archetype_counts, generate, generate_survey};
 
 use crate::args::{Basis, BasisArgs, ColumnArgs, ModelArgs, SourceArgs};
-use crate::output::{finish, print_measurement, print_true_attitudes};
+use crate::output::{finish, print_measurement, print_true_attitudes, scoring_summary};
 
 pub(crate) fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path) -> Result<()> {
     refuse_overwriting_input("--out", out, &[path])?;
@@ -162,6 +162,34 @@ pub(crate) fn run(
         survey: loaded.survey.as_ref(),
     })?;
     finish(&out, &result, columns.cells())
+}
+
+/// Places the customers of a snapshot in the segments of a saved model.
+pub(crate) fn score(
+    model_path: &Path,
+    path: Option<&Path>,
+    columns: &ColumnArgs,
+    sources: &SourceArgs,
+    out: &Path,
+) -> Result<()> {
+    let model = SegmentationModel::load(model_path)?;
+    let read = path.map(|p| columns.read(p)).transpose()?;
+    let loaded = sources.load(read.as_ref().map(|(tx, _)| tx), columns)?;
+    let scores = model.score(
+        CustomerData {
+            transactions: read.as_ref().map(|(tx, _)| tx),
+            audit: read.as_ref().map(|(_, audit)| audit),
+            sources: loaded.as_sources(),
+            survey: loaded.survey.as_ref(),
+        },
+        columns.as_of()?,
+    )?;
+    std::fs::create_dir_all(out)?;
+    let file = out.join("segments.csv");
+    scores.write_csv(&file, &model.names, columns.cells())?;
+    print!("{}", scoring_summary(&model, &scores));
+    println!("\nwrote {}", file.display());
+    Ok(())
 }
 
 /// Writes `<stem>_products.csv`, `<stem>_interactions.csv` and `<stem>_customers.csv` beside the transactions.

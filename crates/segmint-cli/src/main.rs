@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 use segmint::synth::{SynthParams, generate};
 
 use args::{Basis, BasisArgs, ColumnArgs, DemoPath, ModelArgs, SourceArgs};
-use commands::{clv, demo, demo_attitudinal, features, run, write_synthetic_sources};
+use commands::{clv, demo, demo_attitudinal, features, run, score, write_synthetic_sources};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -70,6 +70,23 @@ enum Command {
         sources: Box<SourceArgs>,
         #[command(flatten)]
         basis: BasisArgs,
+    },
+    /// Place the customers of a later snapshot in the segments of a saved
+    /// model (the model.json of `run`) and write DIR/segments.csv.
+    Score {
+        /// The model.json written by `run`.
+        #[arg(long)]
+        model: PathBuf,
+        /// Transaction file (the same columns as at training).
+        #[arg(long, required_unless_present = "customers")]
+        transactions: Option<PathBuf>,
+        #[command(flatten)]
+        columns: Box<ColumnArgs>,
+        #[command(flatten)]
+        sources: Box<SourceArgs>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Write the feature table (one row per customer) of a transaction CSV.
     Features {
@@ -139,6 +156,13 @@ fn main() -> Result<()> {
             sources,
             basis,
         } => run(transactions.as_deref(), &columns, &sources, &basis, out, &model),
+        Command::Score {
+            model,
+            transactions,
+            columns,
+            sources,
+            out,
+        } => score(&model, transactions.as_deref(), &columns, &sources, &out),
         Command::Features {
             transactions,
             columns,

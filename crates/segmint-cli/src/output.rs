@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use segmint::data::{FormulaCells, IngestAudit};
-use segmint::pipeline::SegmentationResult;
+use segmint::pipeline::{Scores, SegmentationModel, SegmentationResult};
 use segmint::report::{render_text, write_report_files_with};
 use segmint::synth::Attitude;
 
@@ -42,15 +42,53 @@ pub(crate) fn print_audit(audit: &IngestAudit) {
 /// Writes the three files and prints the summary table.
 pub(crate) fn finish(out: &PathBuf, result: &SegmentationResult, cells: FormulaCells) -> Result<()> {
     let files = write_report_files_with(out, &result.report, result.features.ids(), &result.labels, cells)?;
+    let model = out.join("model.json");
+    result.model.save(&model)?;
     print!("{}", render_text(&result.report));
     println!(
-        "\nwrote {}, {}, {} and {}",
+        "\nwrote {}, {}, {}, {} and {}",
         files.json.display(),
         files.markdown.display(),
         files.html.display(),
-        files.segments.display()
+        files.segments.display(),
+        model.display()
     );
     Ok(())
+}
+
+/// Customers scored, left out, and each segment's size at training and now.
+pub(crate) fn scoring_summary(model: &SegmentationModel, scores: &Scores) -> String {
+    let mut text = format!(
+        "{} customers placed in the {} segments of a model trained on {} customers to {}",
+        scores.ids.len(),
+        model.names.len(),
+        model.training.customers,
+        model.training.period_end
+    );
+    if !scores.unplaced.is_empty() {
+        let first = &scores.unplaced[0];
+        text += &format!(
+            "; {} not placed (a missing basis value), e.g. customer {} without {}",
+            scores.unplaced.len(),
+            first.id,
+            first.column
+        );
+    }
+    text += &format!(
+        "\n{:>7} {:<32} {:>12} {:>12}\n",
+        "segment", "name", "at training", "now"
+    );
+    let now = scores.segment_sizes(model.names.len());
+    for (s, name) in model.names.iter().enumerate() {
+        let then = model.training.segment_sizes.get(s).copied().unwrap_or(0);
+        let share = |n: usize, of: usize| 100.0 * n as f64 / of.max(1) as f64;
+        text += &format!(
+            "{s:>7} {name:<32} {:>11.1}% {:>11.1}%\n",
+            share(then, model.training.customers),
+            share(now[s], scores.ids.len())
+        );
+    }
+    text
 }
 
 pub(crate) fn print_measurement(m: &segmint::pipeline::SurveyMeasurement) {

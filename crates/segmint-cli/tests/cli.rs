@@ -857,3 +857,79 @@ fn k_auto_on_few_customers_fails_without_naming_an_option_the_cli_lacks() {
     );
     assert!(stderr.contains("below 5"), "{stderr}");
 }
+
+#[test]
+fn score_places_the_training_customers_in_their_segments_and_refuses_an_earlier_date() {
+    let dir = scratch("score");
+    let tx = dir.join("tx.csv");
+    let synth = segmint(&[
+        "synth",
+        "--out",
+        tx.to_str().unwrap(),
+        "--customers",
+        "800",
+        "--seed",
+        "2",
+    ]);
+    assert!(synth.status.success(), "{}", text(&synth.stderr));
+    let columns = [
+        "--customer-col",
+        "customer_id",
+        "--date-col",
+        "date",
+        "--amount-col",
+        "amount",
+    ];
+    let out = dir.join("out");
+    let mut args = vec![
+        "run",
+        "--transactions",
+        tx.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(columns);
+    let run = segmint(&args);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let model = out.join("model.json");
+    let scored = dir.join("scored");
+    let score_args = |extra: &[&'static str]| {
+        let mut args = vec![
+            "score",
+            "--model",
+            model.to_str().unwrap(),
+            "--transactions",
+            tx.to_str().unwrap(),
+            "--out",
+            scored.to_str().unwrap(),
+        ];
+        args.extend(columns);
+        args.extend(extra);
+        segmint(&args)
+    };
+    let score = score_args(&[]);
+    assert!(score.status.success(), "{}", text(&score.stderr));
+    assert!(
+        text(&score.stdout).contains("800 customers placed"),
+        "{}",
+        text(&score.stdout)
+    );
+    let trained = std::fs::read_to_string(out.join("segments.csv")).unwrap();
+    let placed = std::fs::read_to_string(scored.join("segments.csv")).unwrap();
+    let id_and_segment = |line: &str| line.splitn(3, ',').take(2).collect::<Vec<_>>().join(",");
+    assert_eq!(
+        placed.lines().next(),
+        Some("customer_id,segment,name,distance,next_distance")
+    );
+    assert_eq!(
+        placed.lines().skip(1).map(id_and_segment).collect::<Vec<_>>(),
+        trained.lines().skip(1).map(String::from).collect::<Vec<_>>()
+    );
+    let early = score_args(&["--as-of", "2024-06-01"]);
+    assert!(!early.status.success());
+    assert!(
+        text(&early.stderr).contains("invalid parameter as_of"),
+        "{}",
+        text(&early.stderr)
+    );
+}

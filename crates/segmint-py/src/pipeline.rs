@@ -225,7 +225,7 @@ fn result_to_py<'py>(py: Python<'py>, result: &SegmentationResult) -> PyResult<B
     out.set_item("features", table_to_py(py, &result.features)?)?;
     let labels: Vec<i64> = result.labels.iter().map(|&l| l as i64).collect();
     out.set_item("labels", labels.into_pyarray(py))?;
-    out.set_item("centers", result.segments.centres().into_pyarray(py))?;
+    out.set_item("centers", result.model.segments.centres().into_pyarray(py))?;
     out.set_item("report_json", report)?;
     out.set_item("markdown", result.report.to_markdown())?;
     Ok(out)

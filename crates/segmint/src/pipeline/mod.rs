@@ -23,11 +23,13 @@ mod answer_scale;
 mod attitudinal;
 mod describe;
 mod join;
+mod model;
 
 pub use answer_scale::AnswerScale;
 pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, Scale, SurveyMeasurement};
 pub use describe::MAX_DESCRIBED_LEVELS;
 pub use join::{BEHAVIOUR, SURVEY};
+pub use model::{MODEL_SCHEMA_VERSION, Scores, SegmentationModel, TrainingData};
 
 use std::borrow::Cow;
 
@@ -163,10 +165,9 @@ pub struct SegmentationResult {
     pub features: CustomerTable,
     /// The segment of each customer (rows of `features`); segment 0 is the largest.
     pub labels: Vec<usize>,
-    /// How the basis was prepared (imputation, log transform, scaling, levels).
-    pub preparation: BasisPreparation,
-    /// The fitted clustering, segments numbered largest first.
-    pub segments: Segments,
+    /// The fitted segmentation: basis preparation, clustering and names,
+    /// ready to score later snapshots and to save as `model.json`.
+    pub model: SegmentationModel,
     /// The report.
     pub report: SegmentReport,
 }
@@ -353,11 +354,21 @@ impl Segmentation {
             k_selection,
             scorecard,
         };
+        let training = TrainingData {
+            customers: kept.ids.len(),
+            segment_sizes: report.segments.iter().map(|s| s.size).collect(),
+            period_start: report.data.period_start.clone(),
+            period_end: report.data.period_end.clone(),
+            as_of: data
+                .transactions
+                .and_then(|tx| self.features.as_of.or(tx.time_span().map(|(_, latest)| latest))),
+            basis_means: model::basis_means(&features, &preparation.column_names()),
+        };
+        let model = SegmentationModel::new(self, preparation, segments, &report.segments, training);
         Ok(SegmentationResult {
             features,
             labels,
-            preparation,
-            segments,
+            model,
             report,
         })
     }
@@ -683,8 +694,16 @@ mod tests {
         assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
         assert_eq!(sizes.iter().sum::<usize>(), 2000);
         assert_eq!(r.labels.len(), 2000);
-        let z = r.preparation.scaler.transform(transformed(&r.features).view()).unwrap();
-        assert_eq!(r.segments.predict(MixedRows::numeric(z.view())).unwrap(), r.labels);
+        let z = r
+            .model
+            .preparation
+            .scaler
+            .transform(transformed(&r.features).view())
+            .unwrap();
+        assert_eq!(
+            r.model.segments.predict(MixedRows::numeric(z.view())).unwrap(),
+            r.labels
+        );
     }
 
     fn transformed(features: &CustomerTable) -> ndarray::Array2<f64> {

@@ -1,0 +1,353 @@
+//! The fitted segmentation as a file (`model.json`) and the scoring of a
+//! later snapshot with it: the same features at a new end of observation,
+//! the same basis preparation (imputation values, log transform, scaler,
+//! levels), the same clustering, the same segment names.
+
+use ndarray::{Array2, ArrayView1};
+use serde::{Deserialize, Serialize};
+
+use super::{CustomerData, Segmentation, sources_of};
+use crate::cluster::Segments;
+use std::io::Write;
+use std::path::Path;
+
+use crate::data::{CustomerTable, FormulaCells, format_timestamp, write_atomically};
+use crate::error::{Error, Result};
+use crate::preprocess::{BasisPreparation, DroppedCustomer};
+
+/// The version of `model.json`'s layout. A file of another version is refused.
+pub const MODEL_SCHEMA_VERSION: u32 = 1;
+
+/// Everything needed to place a customer in a segment later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentationModel {
+    /// [`MODEL_SCHEMA_VERSION`] of the segmint that wrote it.
+    pub schema_version: u32,
+    /// The segmint version that wrote it.
+    pub segmint_version: String,
+    /// The settings of the fit (feature options, basis, method …).
+    pub settings: Segmentation,
+    /// How the basis columns became the clustered rows.
+    pub preparation: BasisPreparation,
+    /// The clustering, segments numbered largest first.
+    pub segments: Segments,
+    /// The name of each segment, in segment order.
+    pub names: Vec<String>,
+    /// The playbook of each segment, in segment order.
+    pub playbooks: Vec<String>,
+    /// What the model was trained on.
+    pub training: TrainingData,
+}
+
+/// A fingerprint of the training data, to tell later snapshots from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingData {
+    /// Customers segmented.
+    pub customers: usize,
+    /// Customers in each segment, in segment order.
+    pub segment_sizes: Vec<usize>,
+    /// First transaction (`YYYY-MM-DD HH:MM:SS`; empty without a log).
+    pub period_start: String,
+    /// End of observation (`YYYY-MM-DD HH:MM:SS`; empty without a log).
+    pub period_end: String,
+    /// The end of observation in seconds, when there was a log.
+    pub as_of: Option<i64>,
+    /// Mean of each numeric basis column over the customers segmented.
+    pub basis_means: Vec<(String, f64)>,
+}
+
+/// A snapshot placed in the segments of a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    /// Ids of the customers placed, in the order of the joined snapshot.
+    pub ids: Vec<String>,
+    /// The segment of each customer.
+    pub segments: Vec<usize>,
+    /// Euclidean distance from each customer to its segment's centre, in the clustered space.
+    pub distance: Vec<f64>,
+    /// Distance to the nearest other centre (∞ with one segment).
+    pub next_distance: Vec<f64>,
+    /// Customers of the snapshot not placed, with the basis column they lack
+    /// (when the model drops rows with a missing value).
+    pub unplaced: Vec<DroppedCustomer>,
+}
+
+impl Scores {
+    /// Writes `segments.csv`: customer id, segment, its name (from `names`),
+    /// distance to the segment's centre and to the next one.
+    pub fn write_csv(&self, path: impl AsRef<Path>, names: &[String], cells: FormulaCells) -> Result<()> {
+        let path = path.as_ref();
+        let csv_err = |e: csv::Error| Error::Serialize {
+            what: "segments.csv",
+            message: e.to_string(),
+        };
+        write_atomically(path, |file| {
+            let mut out = csv::Writer::from_writer(file);
+            out.write_record(["customer_id", "segment", "name", "distance", "next_distance"])
+                .map_err(csv_err)?;
+            for (i, id) in self.ids.iter().enumerate() {
+                let segment = self.segments[i];
+                let name = names.get(segment).map_or("", String::as_str);
+                out.write_record([
+                    &*cells.cell(id),
+                    &segment.to_string(),
+                    &*cells.cell(name),
+                    &self.distance[i].to_string(),
+                    &self.next_distance[i].to_string(),
+                ])
+                .map_err(csv_err)?;
+            }
+            out.flush().map_err(|e| Error::io(path, e))
+        })
+    }
+
+    /// Customers placed in each of `k` segments.
+    pub fn segment_sizes(&self, k: usize) -> Vec<usize> {
+        let mut sizes = vec![0; k];
+        for &s in &self.segments {
+            sizes[s] += 1;
+        }
+        sizes
+    }
+}
+
+impl SegmentationModel {
+    /// The model of a fit: `settings` as fitted, with the end of observation used.
+    pub(super) fn new(
+        settings: &Segmentation,
+        preparation: BasisPreparation,
+        segments: Segments,
+        profiles: &[crate::profile::SegmentProfile],
+        training: TrainingData,
+    ) -> Self {
+        let mut settings = settings.clone();
+        settings.features.as_of = training.as_of;
+        SegmentationModel {
+            schema_version: MODEL_SCHEMA_VERSION,
+            segmint_version: crate::VERSION.into(),
+            settings,
+            preparation,
+            segments,
+            names: profiles.iter().map(|p| p.name.clone()).collect(),
+            playbooks: profiles.iter().map(|p| p.playbook_name().into()).collect(),
+            training,
+        }
+    }
+
+    /// The model as JSON (floats written so that they read back exactly).
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| Error::Serialize {
+            what: "segmentation model",
+            message: e.to_string(),
+        })
+    }
+
+    /// Writes the model as JSON to `path`, whole or not at all.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let text = self.to_json()?;
+        write_atomically(path.as_ref(), |file| {
+            file.write_all(text.as_bytes()).map_err(|e| Error::io(path.as_ref(), e))
+        })
+    }
+
+    /// The model saved at `path` by [`save`](Self::save).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::from_json(&text).map_err(|e| match e {
+            Error::Parse {
+                line,
+                column,
+                value,
+                expected,
+                ..
+            } => Error::Parse {
+                path: path.into(),
+                line,
+                column,
+                value,
+                expected,
+            },
+            other => other,
+        })
+    }
+
+    /// A model read from the JSON of [`to_json`](Self::to_json); a file of
+    /// another schema version is an error naming both versions.
+    pub fn from_json(text: &str) -> Result<Self> {
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: Option<u32>,
+        }
+        let parse_error = |e: serde_json::Error| Error::Parse {
+            path: "<model json>".into(),
+            line: e.line() as u64,
+            column: format!("character {}", e.column()),
+            value: String::new(),
+            expected: format!("a segmint model.json ({e})"),
+        };
+        let version = serde_json::from_str::<Version>(text).map_err(parse_error)?;
+        match version.schema_version {
+            Some(MODEL_SCHEMA_VERSION) => serde_json::from_str(text).map_err(parse_error),
+            found => Err(Error::invalid_parameter(
+                "model",
+                found.map_or("no schema_version".into(), |v| format!("schema version {v}")),
+                format!(
+                    "a model of schema version {MODEL_SCHEMA_VERSION}, the version this segmint ({}) reads; \
+                     refit the segmentation",
+                    crate::VERSION
+                ),
+            )),
+        }
+    }
+
+    /// Places the customers of `data` in the segments, with the features
+    /// computed at `as_of` (seconds; `None`: the latest transaction of the
+    /// snapshot). Scoring the training data at the training date gives the
+    /// training labels.
+    pub fn score(&self, data: CustomerData<'_>, as_of: Option<i64>) -> Result<Scores> {
+        if data.survey.is_some() {
+            return Err(Error::invalid_parameter(
+                "survey",
+                "a survey",
+                "transactions or a customer table: scoring survey answers needs the survey's factor model \
+                 saved with the segmentation, which model.json does not hold yet",
+            ));
+        }
+        if let (Some(training), Some(now)) = (self.training.as_of, as_of)
+            && now < training
+        {
+            return Err(Error::invalid_parameter(
+                "as_of",
+                format_timestamp(now),
+                format!(
+                    "a date at or after the end of the training period ({})",
+                    self.training.period_end
+                ),
+            ));
+        }
+        let mut settings = self.settings.clone();
+        settings.features.as_of = as_of;
+        let mut notes = Vec::new();
+        let behaviour = data
+            .transactions
+            .map(|tx| settings.behaviour(tx, data.sources, &mut notes))
+            .transpose()?;
+        let sources = sources_of(behaviour.as_ref(), &data, None);
+        let joined = super::join::join(&sources, &settings.basis)?;
+        let prepared = self.preparation.transform(&joined.table)?;
+        let segments = self.segments.predict(prepared.rows())?;
+        let encoded = prepared.rows().encoded();
+        let centres = self.segments.centres();
+        let (distance, next_distance) = distances(&encoded, &centres, &segments);
+        Ok(Scores {
+            ids: prepared.rows.iter().map(|&r| joined.table.ids[r].clone()).collect(),
+            segments,
+            distance,
+            next_distance,
+            unplaced: prepared.dropped,
+        })
+    }
+}
+
+/// Each row's distance to its own centre and to the nearest other one.
+fn distances(rows: &Array2<f64>, centres: &Array2<f64>, labels: &[usize]) -> (Vec<f64>, Vec<f64>) {
+    let width = centres.ncols().min(rows.ncols());
+    let distance = |row: ArrayView1<'_, f64>, c: usize| -> f64 {
+        let centre = centres.row(c);
+        (0..width).map(|j| (row[j] - centre[j]).powi(2)).sum::<f64>().sqrt()
+    };
+    rows.rows()
+        .into_iter()
+        .zip(labels)
+        .map(|(row, &own)| {
+            let next = (0..centres.nrows())
+                .filter(|&c| c != own)
+                .map(|c| distance(row, c))
+                .fold(f64::INFINITY, f64::min);
+            (distance(row, own), next)
+        })
+        .unzip()
+}
+
+/// Mean of each numeric basis column of `table` (the customers segmented).
+pub(super) fn basis_means(table: &CustomerTable, basis: &[String]) -> Vec<(String, f64)> {
+    basis
+        .iter()
+        .filter_map(|name| {
+            let column = table.column(name).ok()?;
+            let (sum, n) = column
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+            Some((name.clone(), if n == 0 { f64::NAN } else { sum / n as f64 }))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Transactions;
+    use crate::synth::{SynthParams, generate};
+
+    fn trained() -> (Transactions, i64, super::super::SegmentationResult) {
+        let base = generate(&SynthParams::new(600, 9)).unwrap();
+        let result = Segmentation::new()
+            .seed(4)
+            .as_of(base.as_of)
+            .fit(&base.transactions, None)
+            .unwrap();
+        (base.transactions, base.as_of, result)
+    }
+
+    fn log(tx: &Transactions) -> CustomerData<'_> {
+        CustomerData {
+            transactions: Some(tx),
+            ..CustomerData::default()
+        }
+    }
+
+    #[test]
+    fn scoring_the_training_snapshot_gives_the_training_labels_after_a_round_trip() {
+        let (tx, as_of, result) = trained();
+        let json = result.model.to_json().unwrap();
+        let model = SegmentationModel::from_json(&json).unwrap();
+        assert_eq!(model.to_json().unwrap(), json);
+        let scores = model.score(log(&tx), Some(as_of)).unwrap();
+        assert_eq!(scores.ids, result.features.ids());
+        assert_eq!(scores.segments, result.labels);
+        assert!(scores.unplaced.is_empty());
+        for (own, next) in scores.distance.iter().zip(&scores.next_distance) {
+            assert!(own.is_finite() && own <= next, "{own} > {next}");
+        }
+        assert_eq!(model.training.customers, result.labels.len());
+        assert_eq!(model.names.len(), result.report.segments.len());
+    }
+
+    #[test]
+    fn a_model_of_another_schema_version_or_a_date_before_training_is_refused() {
+        let (tx, as_of, result) = trained();
+        let json = result.model.to_json().unwrap().replacen(
+            &format!("\"schema_version\": {MODEL_SCHEMA_VERSION}"),
+            "\"schema_version\": 99",
+            1,
+        );
+        let err = SegmentationModel::from_json(&json).unwrap_err().to_string();
+        assert!(
+            err.contains("schema version 99") && err.contains(&format!("schema version {MODEL_SCHEMA_VERSION}")),
+            "{err}"
+        );
+        let err = SegmentationModel::from_json("{\"schema_version\": 1, \"nonsense\": true}").unwrap_err();
+        assert!(err.to_string().contains("model.json"), "{err}");
+        let err = result
+            .model
+            .score(log(&tx), Some(as_of - 86_400))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("as_of") && err.contains(&result.model.training.period_end),
+            "{err}"
+        );
+    }
+}
