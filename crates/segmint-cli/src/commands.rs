@@ -184,11 +184,10 @@ pub(crate) fn score(
         },
         columns.as_of()?,
     )?;
-    std::fs::create_dir_all(out)?;
-    let file = out.join("segments.csv");
-    scores.write_csv(&file, &model.names, columns.cells())?;
+    let files = scores.write_files(out, &model.names, columns.cells())?;
     print!("{}", scoring_summary(&model, &scores));
-    println!("\nwrote {}", file.display());
+    let written: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    println!("\nwrote {}", written.join(", "));
     Ok(())
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use segmint::data::{FormulaCells, IngestAudit};
-use segmint::pipeline::{Scores, SegmentationModel, SegmentationResult};
+use segmint::pipeline::{DriftVerdict, Scores, SegmentationModel, SegmentationResult};
 use segmint::report::{render_text, write_report_files_with};
 use segmint::synth::Attitude;
 
@@ -78,7 +78,7 @@ pub(crate) fn scoring_summary(model: &SegmentationModel, scores: &Scores) -> Str
         "\n{:>7} {:<32} {:>12} {:>12}\n",
         "segment", "name", "at training", "now"
     );
-    let now = scores.segment_sizes(model.names.len());
+    let now = &scores.drift.sizes_now;
     for (s, name) in model.names.iter().enumerate() {
         let then = model.training.segment_sizes.get(s).copied().unwrap_or(0);
         let share = |n: usize, of: usize| 100.0 * n as f64 / of.max(1) as f64;
@@ -88,6 +88,21 @@ pub(crate) fn scoring_summary(model: &SegmentationModel, scores: &Scores) -> Str
             share(now[s], scores.ids.len())
         );
     }
+    text += &format!("drift since training: {}", scores.drift.verdict.label());
+    let moved: Vec<String> = scores
+        .drift
+        .features
+        .iter()
+        .filter(|f| f.verdict != DriftVerdict::Stable)
+        .map(|f| format!("{} (PSI {:.2})", f.name, f.psi))
+        .collect();
+    if !moved.is_empty() {
+        text += &format!("; moved: {}", moved.join(", "));
+    }
+    text += &format!(
+        "; {:.1}% of the customers far from every segment\n",
+        100.0 * scores.drift.far_share
+    );
     text
 }
 

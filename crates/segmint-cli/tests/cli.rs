@@ -925,6 +925,9 @@ fn score_places_the_training_customers_in_their_segments_and_refuses_an_earlier_
         placed.lines().skip(1).map(id_and_segment).collect::<Vec<_>>(),
         trained.lines().skip(1).map(String::from).collect::<Vec<_>>()
     );
+    let drift = std::fs::read_to_string(scored.join("drift.md")).unwrap();
+    assert!(drift.starts_with("## Drift since training: stable"), "{drift}");
+    assert!(scored.join("drift.json").is_file());
     let early = score_args(&["--as-of", "2024-06-01"]);
     assert!(!early.status.success());
     assert!(

@@ -22,12 +22,14 @@
 mod answer_scale;
 mod attitudinal;
 mod describe;
+mod drift;
 mod join;
 mod model;
 
 pub use answer_scale::AnswerScale;
 pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, Scale, SurveyMeasurement};
 pub use describe::MAX_DESCRIBED_LEVELS;
+pub use drift::{Drift, DriftVerdict, FeatureBins, FeatureDrift};
 pub use join::{BEHAVIOUR, SURVEY};
 pub use model::{MODEL_SCHEMA_VERSION, Scores, SegmentationModel, TrainingData};
 
@@ -354,16 +356,16 @@ impl Segmentation {
             k_selection,
             scorecard,
         };
-        let training = TrainingData {
-            customers: kept.ids.len(),
-            segment_sizes: report.segments.iter().map(|s| s.size).collect(),
-            period_start: report.data.period_start.clone(),
-            period_end: report.data.period_end.clone(),
-            as_of: data
-                .transactions
+        let (distance, _) = model::distances(&encoded, &segments.centres(), &labels);
+        let training = TrainingData::of(
+            &kept,
+            &preparation,
+            &distance,
+            report.segments.iter().map(|s| s.size).collect(),
+            (&report.data.period_start, &report.data.period_end),
+            data.transactions
                 .and_then(|tx| self.features.as_of.or(tx.time_span().map(|(_, latest)| latest))),
-            basis_means: model::basis_means(&features, &preparation.column_names()),
-        };
+        );
         let model = SegmentationModel::new(self, preparation, segments, &report.segments, training);
         Ok(SegmentationResult {
             features,

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::{CustomerData, Segmentation, sources_of};
 use crate::cluster::Segments;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::data::{CustomerTable, FormulaCells, format_timestamp, write_atomically};
+use super::drift::{Drift, FAR_QUANTILE, FeatureBins, quantile};
+use crate::data::{Attributes, FormulaCells, format_timestamp, write_atomically};
 use crate::error::{Error, Result};
 use crate::preprocess::{BasisPreparation, DroppedCustomer};
 
@@ -54,6 +55,70 @@ pub struct TrainingData {
     pub as_of: Option<i64>,
     /// Mean of each numeric basis column over the customers segmented.
     pub basis_means: Vec<(String, f64)>,
+    /// The deciles of each numeric basis column, for the drift of later snapshots.
+    pub basis_bins: Vec<FeatureBins>,
+    /// The distance to their centre that 99% of the training customers stay within.
+    pub far_distance: f64,
+}
+
+impl TrainingData {
+    /// The fingerprint of the customers segmented: `table` holds their
+    /// basis columns, `distance` their distance to their segment's centre.
+    pub(super) fn of(
+        table: &Attributes,
+        preparation: &BasisPreparation,
+        distance: &[f64],
+        segment_sizes: Vec<usize>,
+        period: (&str, &str),
+        as_of: Option<i64>,
+    ) -> Self {
+        let columns = numeric_basis(table, preparation, None);
+        TrainingData {
+            customers: table.ids.len(),
+            segment_sizes,
+            period_start: period.0.into(),
+            period_end: period.1.into(),
+            as_of,
+            basis_means: columns
+                .iter()
+                .map(|(name, values)| (name.clone(), mean(values)))
+                .collect(),
+            basis_bins: columns
+                .iter()
+                .map(|(name, values)| FeatureBins::of(name, values))
+                .collect(),
+            far_distance: quantile(distance, FAR_QUANTILE),
+        }
+    }
+}
+
+/// The numeric basis columns of `table` (of its `rows`, or all), by name.
+fn numeric_basis(
+    table: &Attributes,
+    preparation: &BasisPreparation,
+    rows: Option<&[usize]>,
+) -> Vec<(String, Vec<f64>)> {
+    preparation
+        .numeric
+        .iter()
+        .filter_map(|step| {
+            let (_, values) = table.numeric.iter().find(|(name, _)| *name == step.name)?;
+            let values = match rows {
+                Some(rows) => rows.iter().map(|&r| values[r]).collect(),
+                None => values.clone(),
+            };
+            Some((step.name.clone(), values))
+        })
+        .collect()
+}
+
+/// The mean of the finite values (NaN for none).
+fn mean(values: &[f64]) -> f64 {
+    let (sum, n) = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    if n == 0 { f64::NAN } else { sum / n as f64 }
 }
 
 /// A snapshot placed in the segments of a model.
@@ -70,9 +135,30 @@ pub struct Scores {
     /// Customers of the snapshot not placed, with the basis column they lack
     /// (when the model drops rows with a missing value).
     pub unplaced: Vec<DroppedCustomer>,
+    /// How far the snapshot has moved from the training data.
+    pub drift: Drift,
 }
 
 impl Scores {
+    /// Writes `segments.csv` ([`write_csv`](Self::write_csv)), `drift.json`
+    /// and `drift.md` into `dir`, creating it; returns their paths.
+    pub fn write_files(&self, dir: impl AsRef<Path>, names: &[String], cells: FormulaCells) -> Result<Vec<PathBuf>> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let files = vec![dir.join("segments.csv"), dir.join("drift.json"), dir.join("drift.md")];
+        self.write_csv(&files[0], names, cells)?;
+        let json = serde_json::to_string_pretty(&self.drift).map_err(|e| Error::Serialize {
+            what: "drift report",
+            message: e.to_string(),
+        })?;
+        for (path, text) in [(&files[1], json), (&files[2], self.drift.to_markdown(names))] {
+            write_atomically(path, |file| {
+                file.write_all(text.as_bytes()).map_err(|e| Error::io(path, e))
+            })?;
+        }
+        Ok(files)
+    }
+
     /// Writes `segments.csv`: customer id, segment, its name (from `names`),
     /// distance to the segment's centre and to the next one.
     pub fn write_csv(&self, path: impl AsRef<Path>, names: &[String], cells: FormulaCells) -> Result<()> {
@@ -99,15 +185,6 @@ impl Scores {
             }
             out.flush().map_err(|e| Error::io(path, e))
         })
-    }
-
-    /// Customers placed in each of `k` segments.
-    pub fn segment_sizes(&self, k: usize) -> Vec<usize> {
-        let mut sizes = vec![0; k];
-        for &s in &self.segments {
-            sizes[s] += 1;
-        }
-        sizes
     }
 }
 
@@ -240,18 +317,35 @@ impl SegmentationModel {
         let encoded = prepared.rows().encoded();
         let centres = self.segments.centres();
         let (distance, next_distance) = distances(&encoded, &centres, &segments);
+        let columns: Vec<Vec<f64>> = numeric_basis(&joined.table, &self.preparation, Some(&prepared.rows))
+            .into_iter()
+            .map(|(_, values)| values)
+            .collect();
+        let mut sizes_now = vec![0; self.names.len()];
+        for &s in &segments {
+            sizes_now[s] += 1;
+        }
+        let drift = Drift::measure(
+            &self.training.basis_bins,
+            &columns,
+            &distance,
+            self.training.far_distance,
+            self.training.segment_sizes.clone(),
+            sizes_now,
+        );
         Ok(Scores {
             ids: prepared.rows.iter().map(|&r| joined.table.ids[r].clone()).collect(),
             segments,
             distance,
             next_distance,
             unplaced: prepared.dropped,
+            drift,
         })
     }
 }
 
 /// Each row's distance to its own centre and to the nearest other one.
-fn distances(rows: &Array2<f64>, centres: &Array2<f64>, labels: &[usize]) -> (Vec<f64>, Vec<f64>) {
+pub(super) fn distances(rows: &Array2<f64>, centres: &Array2<f64>, labels: &[usize]) -> (Vec<f64>, Vec<f64>) {
     let width = centres.ncols().min(rows.ncols());
     let distance = |row: ArrayView1<'_, f64>, c: usize| -> f64 {
         let centre = centres.row(c);
@@ -270,25 +364,11 @@ fn distances(rows: &Array2<f64>, centres: &Array2<f64>, labels: &[usize]) -> (Ve
         .unzip()
 }
 
-/// Mean of each numeric basis column of `table` (the customers segmented).
-pub(super) fn basis_means(table: &CustomerTable, basis: &[String]) -> Vec<(String, f64)> {
-    basis
-        .iter()
-        .filter_map(|name| {
-            let column = table.column(name).ok()?;
-            let (sum, n) = column
-                .iter()
-                .filter(|v| v.is_finite())
-                .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-            Some((name.clone(), if n == 0 { f64::NAN } else { sum / n as f64 }))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::Transactions;
+    use crate::pipeline::DriftVerdict;
     use crate::synth::{SynthParams, generate};
 
     fn trained() -> (Transactions, i64, super::super::SegmentationResult) {
@@ -322,6 +402,15 @@ mod tests {
             assert!(own.is_finite() && own <= next, "{own} > {next}");
         }
         assert_eq!(model.training.customers, result.labels.len());
+        // The training snapshot has not drifted from itself.
+        assert_eq!(scores.drift.verdict, DriftVerdict::Stable);
+        assert!(scores.drift.features.iter().all(|f| f.psi.abs() < 1e-12));
+        assert!(
+            scores.drift.far_share <= 1.0 - FAR_QUANTILE + 1e-12,
+            "{}",
+            scores.drift.far_share
+        );
+        assert_eq!(scores.drift.sizes_now, scores.drift.sizes_then);
         assert_eq!(model.names.len(), result.report.segments.len());
     }
 
