@@ -221,14 +221,14 @@ impl ColumnArgs {
     }
 
     pub(crate) fn as_of(&self) -> Result<Option<i64>> {
-        self.as_of
-            .as_ref()
-            .map(|text| {
-                DateParser::new(self.date_format())
-                    .parse(text)
-                    .with_context(|| format!("--as-of {text:?} is not a date"))
-            })
-            .transpose()
+        self.as_of.as_ref().map(|text| self.date("as-of", text)).transpose()
+    }
+
+    /// The date given to `--flag`, read as the transaction dates are.
+    pub(crate) fn date(&self, flag: &str, text: &str) -> Result<i64> {
+        DateParser::new(self.date_format())
+            .parse(text)
+            .with_context(|| format!("--{flag} {text:?} is not a date"))
     }
 
     /// Reads the transactions (a progress bar on stderr when it is a terminal)

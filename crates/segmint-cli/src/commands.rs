@@ -191,6 +191,37 @@ pub(crate) fn score(
     Ok(())
 }
 
+/// Measures the movement of the customers of a log between two dates.
+pub(crate) fn migrate(
+    model_path: &Path,
+    path: &Path,
+    columns: &ColumnArgs,
+    sources: &SourceArgs,
+    [from, to]: [&str; 2],
+    periods: usize,
+    out: &Path,
+) -> Result<()> {
+    let model = SegmentationModel::load(model_path)?;
+    let (from, to) = (columns.date("from", from)?, columns.date("to", to)?);
+    let (tx, audit) = columns.read(path)?;
+    let loaded = sources.load(Some(&tx), columns)?;
+    let data = CustomerData {
+        transactions: Some(&tx),
+        audit: Some(&audit),
+        sources: loaded.as_sources(),
+        survey: loaded.survey.as_ref(),
+    };
+    let migration = model.migration(data, from, to, periods)?;
+    let files = migration.write_files(out, columns.cells())?;
+    println!("Segment migration from {} to {}", migration.from, migration.to);
+    for line in migration.headlines(5) {
+        println!("  {line}");
+    }
+    let written: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    println!("\nwrote {}", written.join(", "));
+    Ok(())
+}
+
 /// Writes `<stem>_products.csv`, `<stem>_interactions.csv` and `<stem>_customers.csv` beside the transactions.
 pub(crate) fn write_synthetic_sources(out: &Path, base: &segmint::synth::CustomerBase) -> Result<[PathBuf; 3]> {
     let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("synthetic");

@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 use segmint::synth::{SynthParams, generate};
 
 use args::{Basis, BasisArgs, ColumnArgs, DemoPath, ModelArgs, SourceArgs};
-use commands::{clv, demo, demo_attitudinal, features, run, score, write_synthetic_sources};
+use commands::{clv, demo, demo_attitudinal, features, migrate, run, score, write_synthetic_sources};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -84,6 +84,33 @@ enum Command {
         columns: Box<ColumnArgs>,
         #[command(flatten)]
         sources: Box<SourceArgs>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Score the same customers at two dates with a saved model and measure
+    /// their movement between segments: DIR/transitions.csv, matrix.csv,
+    /// projection.csv and migration.md.
+    Migrate {
+        /// The model.json written by `run`.
+        #[arg(long)]
+        model: PathBuf,
+        /// Transaction file covering both dates.
+        #[arg(long)]
+        transactions: PathBuf,
+        #[command(flatten)]
+        columns: Box<ColumnArgs>,
+        #[command(flatten)]
+        sources: Box<SourceArgs>,
+        /// The first date (at or after the model's training date).
+        #[arg(long)]
+        from: String,
+        /// The second date.
+        #[arg(long)]
+        to: String,
+        /// Periods of the same length projected ahead by the transition matrix.
+        #[arg(long, default_value_t = 4)]
+        periods: usize,
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
@@ -163,6 +190,16 @@ fn main() -> Result<()> {
             sources,
             out,
         } => score(&model, transactions.as_deref(), &columns, &sources, &out),
+        Command::Migrate {
+            model,
+            transactions,
+            columns,
+            sources,
+            from,
+            to,
+            periods,
+            out,
+        } => migrate(&model, &transactions, &columns, &sources, [&from, &to], periods, &out),
         Command::Features {
             transactions,
             columns,

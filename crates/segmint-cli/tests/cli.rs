@@ -859,7 +859,7 @@ fn k_auto_on_few_customers_fails_without_naming_an_option_the_cli_lacks() {
 }
 
 #[test]
-fn score_places_the_training_customers_in_their_segments_and_refuses_an_earlier_date() {
+fn score_places_the_training_customers_in_their_segments_and_migrate_accounts_for_each() {
     let dir = scratch("score");
     let tx = dir.join("tx.csv");
     let synth = segmint(&[

@@ -178,6 +178,44 @@ impl Transactions {
         Ok(self)
     }
 
+    /// The lines dated at or before `end` (seconds), in their order;
+    /// customers without such a line are left out.
+    pub fn up_to(&self, end: i64) -> Transactions {
+        let keep: Vec<usize> = (0..self.len()).filter(|&i| self.timestamp[i] <= end).collect();
+        let mut code_of = vec![u32::MAX; self.customer_ids.len()];
+        let mut customer_ids = Vec::new();
+        let customer = keep
+            .iter()
+            .map(|&i| {
+                let old = self.customer[i] as usize;
+                if code_of[old] == u32::MAX {
+                    code_of[old] = customer_ids.len() as u32;
+                    customer_ids.push(self.customer_ids[old].clone());
+                }
+                code_of[old]
+            })
+            .collect();
+        fn pick<T: Copy>(values: &[T], keep: &[usize]) -> Vec<T> {
+            keep.iter().map(|&i| values[i]).collect()
+        }
+        let coded = |c: &Coded| Coded {
+            ids: c.ids.clone(),
+            codes: pick(&c.codes, &keep),
+        };
+        Transactions {
+            customer_ids,
+            customer,
+            timestamp: pick(&self.timestamp, &keep),
+            amount: pick(&self.amount, &keep),
+            order: self.order.as_deref().map(|o| pick(o, &keep)),
+            quantity: self.quantity.as_deref().map(|q| pick(q, &keep)),
+            product: self.product.as_ref().map(coded),
+            category: self.category.as_ref().map(coded),
+            channel: self.channel.as_ref().map(coded),
+            discounted: self.discounted.as_deref().map(|d| pick(d, &keep)),
+        }
+    }
+
     fn check_column_len(&self, what: &str, len: usize) -> Result<()> {
         if len == self.len() {
             return Ok(());

@@ -36,6 +36,11 @@ pub struct SegmentationModel {
     pub names: Vec<String>,
     /// The playbook of each segment, in segment order.
     pub playbooks: Vec<String>,
+    /// The KPI segments are ranked by for upgrades and downgrades (`clv`,
+    /// else `monetary`; `None` when the data had neither).
+    pub value_kpi: Option<String>,
+    /// Each segment's mean of [`value_kpi`](Self::value_kpi) at training (NaN without one).
+    pub segment_values: Vec<f64>,
     /// What the model was trained on.
     pub training: TrainingData,
 }
@@ -199,6 +204,11 @@ impl SegmentationModel {
     ) -> Self {
         let mut settings = settings.clone();
         settings.features.as_of = training.as_of;
+        let mean_of =
+            |p: &crate::profile::SegmentProfile, kpi: &str| p.kpis.iter().find(|k| k.name == kpi).and_then(|k| k.mean);
+        let value_kpi = ["clv", "monetary"]
+            .into_iter()
+            .find(|kpi| profiles.iter().all(|p| mean_of(p, kpi).is_some()));
         SegmentationModel {
             schema_version: MODEL_SCHEMA_VERSION,
             segmint_version: crate::VERSION.into(),
@@ -207,6 +217,11 @@ impl SegmentationModel {
             segments,
             names: profiles.iter().map(|p| p.name.clone()).collect(),
             playbooks: profiles.iter().map(|p| p.playbook_name().into()).collect(),
+            segment_values: profiles
+                .iter()
+                .map(|p| value_kpi.and_then(|kpi| mean_of(p, kpi)).unwrap_or(f64::NAN))
+                .collect(),
+            value_kpi: value_kpi.map(String::from),
             training,
         }
     }

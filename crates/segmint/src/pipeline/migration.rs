@@ -1,0 +1,449 @@
+//! Movement between segments: the same customers scored with the same model
+//! at two dates, the transitions between their segments with the revenue of
+//! each flow, and the segment sizes projected ahead by the transition matrix
+//! (a first-order Markov chain, as in Pfeifer & Carraway 2000).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{CustomerData, SegmentationModel};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::data::{FormulaCells, Transactions, format_timestamp, write_atomically};
+use crate::error::{Error, Result};
+
+/// Customers and revenue moving between two segments (or arriving, or leaving).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flow {
+    /// Segment at the first date; `None` for customers new at the second.
+    pub from: Option<usize>,
+    /// Segment at the second date; `None` for customers no longer placed.
+    pub to: Option<usize>,
+    /// Customers.
+    pub customers: usize,
+    /// Their revenue between the two dates.
+    pub revenue: f64,
+}
+
+impl Flow {
+    /// +1 when the customers moved to a segment of higher value, −1 to a
+    /// lower one, 0 when they stayed or the values are unknown.
+    pub fn direction(&self, values: &[f64]) -> i8 {
+        match (self.from, self.to) {
+            (Some(a), Some(b)) if a != b && values[a].is_finite() && values[b].is_finite() => {
+                if values[b] > values[a] {
+                    1
+                } else if values[b] < values[a] {
+                    -1
+                } else {
+                    0
+                }
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// The movement of customers between segments from one date to another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Migration {
+    /// The first date (`YYYY-MM-DD HH:MM:SS`).
+    pub from: String,
+    /// The second date.
+    pub to: String,
+    /// Segment names, in segment order.
+    pub names: Vec<String>,
+    /// Each segment's value ([`SegmentationModel::segment_values`]), which orders upgrades and downgrades.
+    pub values: Vec<f64>,
+    /// Every flow with at least one customer: between segments, new, lost.
+    pub flows: Vec<Flow>,
+    /// Row-normalised transitions of the customers placed at both dates
+    /// (`matrix[a][b]`: the share of segment `a` found in `b`; a row of
+    /// zeros for a segment that was empty).
+    pub matrix: Vec<Vec<f64>>,
+    /// Segment sizes at the second date, then projected one period of the
+    /// same length ahead per row by the matrix (no acquisition assumed).
+    pub projection: Vec<Vec<f64>>,
+    /// Revenue per customer in each segment over the period, by the second
+    /// date's segments; times a projected size, a projected revenue.
+    pub revenue_per_customer: Vec<f64>,
+}
+
+impl SegmentationModel {
+    /// Scores the customers of `data` at `from` and at `to` (seconds) with
+    /// this model, the log cut at each date, and measures their movement;
+    /// `periods` projections ahead.
+    pub fn migration(&self, data: CustomerData<'_>, from: i64, to: i64, periods: usize) -> Result<Migration> {
+        let Some(tx) = data.transactions else {
+            return Err(Error::invalid_parameter(
+                "transactions",
+                "none",
+                "a transaction log: migration compares two dates of one log",
+            ));
+        };
+        if to <= from {
+            return Err(Error::invalid_parameter(
+                "to",
+                format_timestamp(to),
+                format!("a date after from ({})", format_timestamp(from)),
+            ));
+        }
+        let at = |date: i64, cut: &Transactions| {
+            self.score(
+                CustomerData {
+                    transactions: Some(cut),
+                    audit: None,
+                    ..data
+                },
+                Some(date),
+            )
+        };
+        let before = at(from, &tx.up_to(from))?;
+        let after = at(to, &tx.up_to(to))?;
+        let revenue = revenue_between(tx, from, to);
+        let k = self.names.len();
+        let mut counts = vec![vec![0usize; k]; k];
+        let mut flows: HashMap<(Option<usize>, Option<usize>), Flow> = HashMap::new();
+        let segment_then: HashMap<&str, usize> = before
+            .ids
+            .iter()
+            .map(String::as_str)
+            .zip(before.segments.iter().copied())
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut period_revenue = vec![0.0; k];
+        for (id, &b) in after.ids.iter().zip(&after.segments) {
+            let a = segment_then.get(id.as_str()).copied();
+            if let Some(a) = a {
+                counts[a][b] += 1;
+                seen.insert(id.as_str());
+            }
+            let money = revenue.get(id.as_str()).copied().unwrap_or(0.0);
+            period_revenue[b] += money;
+            let flow = flows.entry((a, Some(b))).or_insert(Flow {
+                from: a,
+                to: Some(b),
+                customers: 0,
+                revenue: 0.0,
+            });
+            flow.customers += 1;
+            flow.revenue += money;
+        }
+        for (id, &a) in before.ids.iter().zip(&before.segments) {
+            if !seen.contains(id.as_str()) {
+                let flow = flows.entry((Some(a), None)).or_insert(Flow {
+                    from: Some(a),
+                    to: None,
+                    customers: 0,
+                    revenue: 0.0,
+                });
+                flow.customers += 1;
+                flow.revenue += revenue.get(id.as_str()).copied().unwrap_or(0.0);
+            }
+        }
+        let mut flows: Vec<Flow> = flows.into_values().collect();
+        flows.sort_by_key(|f| (f.from.map_or(usize::MAX, |s| s), f.to.map_or(usize::MAX, |s| s)));
+        let matrix = normalised(&counts);
+        let sizes_now = after.drift.sizes_now.iter().map(|&n| n as f64).collect();
+        Ok(Migration {
+            from: format_timestamp(from),
+            to: format_timestamp(to),
+            names: self.names.clone(),
+            values: self.segment_values.clone(),
+            revenue_per_customer: period_revenue
+                .iter()
+                .zip(&after.drift.sizes_now)
+                .map(|(r, &n)| if n == 0 { 0.0 } else { r / n as f64 })
+                .collect(),
+            projection: project(sizes_now, &matrix, periods),
+            flows,
+            matrix,
+        })
+    }
+}
+
+impl Migration {
+    /// The flows between two different segments, largest first by customers.
+    pub fn movements(&self) -> Vec<&Flow> {
+        let mut moved: Vec<&Flow> = self
+            .flows
+            .iter()
+            .filter(|f| matches!((f.from, f.to), (Some(a), Some(b)) if a != b))
+            .collect();
+        moved.sort_by(|a, b| b.customers.cmp(&a.customers).then(a.from.cmp(&b.from)));
+        moved
+    }
+
+    /// The biggest movements in words, at most `n`.
+    pub fn headlines(&self, n: usize) -> Vec<String> {
+        let total: f64 = self.flows.iter().map(|f| f.revenue).sum();
+        self.movements()
+            .into_iter()
+            .take(n)
+            .map(|f| {
+                let (a, b) = (f.from.unwrap_or(0), f.to.unwrap_or(0));
+                let direction = match f.direction(&self.values) {
+                    1 => " (an upgrade)",
+                    -1 => " (a downgrade)",
+                    _ => "",
+                };
+                format!(
+                    "{} {} became {}{direction}, carrying {:.0}% of the period's revenue",
+                    f.customers,
+                    self.names[a],
+                    self.names[b],
+                    if total > 0.0 { 100.0 * f.revenue / total } else { 0.0 }
+                )
+            })
+            .collect()
+    }
+}
+
+impl Migration {
+    /// Writes `transitions.csv` (long form: from and to segment with their
+    /// names, customers, revenue; `new` and `lost` rows), `matrix.csv`,
+    /// `projection.csv` and `migration.md` into `dir`; returns their paths.
+    pub fn write_files(&self, dir: impl AsRef<Path>, cells: FormulaCells) -> Result<Vec<PathBuf>> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let files = ["transitions.csv", "matrix.csv", "projection.csv", "migration.md"].map(|f| dir.join(f));
+        let label = |s: Option<usize>, missing: &str| s.map_or(missing.to_string(), |s| s.to_string());
+        let name = |s: Option<usize>| s.map_or(String::new(), |s| self.names[s].clone());
+        let mut transitions = vec![vec![
+            "from_segment".into(),
+            "from_name".into(),
+            "to_segment".into(),
+            "to_name".into(),
+            "customers".into(),
+            "revenue".into(),
+        ]];
+        transitions.extend(self.flows.iter().map(|f| {
+            vec![
+                label(f.from, "new"),
+                name(f.from),
+                label(f.to, "lost"),
+                name(f.to),
+                f.customers.to_string(),
+                f.revenue.to_string(),
+            ]
+        }));
+        let mut matrix = vec![
+            std::iter::once("from_segment".to_string())
+                .chain(self.names.iter().cloned())
+                .collect(),
+        ];
+        matrix.extend(self.matrix.iter().enumerate().map(|(a, row)| {
+            std::iter::once(self.names[a].clone())
+                .chain(row.iter().map(f64::to_string))
+                .collect()
+        }));
+        let mut projection = vec![
+            [
+                "period".to_string(),
+                "segment".into(),
+                "name".into(),
+                "customers".into(),
+                "revenue".into(),
+            ]
+            .to_vec(),
+        ];
+        for (period, sizes) in self.projection.iter().enumerate() {
+            for (s, &n) in sizes.iter().enumerate() {
+                projection.push(vec![
+                    period.to_string(),
+                    s.to_string(),
+                    self.names[s].clone(),
+                    n.to_string(),
+                    (n * self.revenue_per_customer[s]).to_string(),
+                ]);
+            }
+        }
+        for (path, rows) in files.iter().zip([transitions, matrix, projection]) {
+            write_rows(path, &rows, cells)?;
+        }
+        let text = self.to_markdown();
+        write_atomically(&files[3], |file| {
+            file.write_all(text.as_bytes()).map_err(|e| Error::io(&files[3], e))
+        })?;
+        Ok(files.to_vec())
+    }
+
+    /// The migration for people: the biggest movements in words, the matrix and the projection.
+    pub fn to_markdown(&self) -> String {
+        let mut text = format!("# Segment migration from {} to {}\n\n", self.from, self.to);
+        for line in self.headlines(5) {
+            text += &format!("- {line}\n");
+        }
+        text += "\n## Transition matrix (share of each row's segment found in each column's)\n\n| from \\ to |";
+        for name in &self.names {
+            text += &format!(" {name} |");
+        }
+        text += &format!("\n|---|{}\n", "---:|".repeat(self.names.len()));
+        for (name, row) in self.names.iter().zip(&self.matrix) {
+            text += &format!("| {name} |");
+            for v in row {
+                text += &format!(" {:.1}% |", 100.0 * v);
+            }
+            text += "\n";
+        }
+        text += "\n## Projected segment sizes (no acquisition assumed)\n\n| period |";
+        for name in &self.names {
+            text += &format!(" {name} |");
+        }
+        text += &format!("\n|---:|{}\n", "---:|".repeat(self.names.len()));
+        for (period, sizes) in self.projection.iter().enumerate() {
+            text += &format!("| {period} |");
+            for n in sizes {
+                text += &format!(" {n:.0} |");
+            }
+            text += "\n";
+        }
+        text
+    }
+}
+
+/// Writes `rows` as CSV, whole or not at all, text cells made safe for a spreadsheet.
+fn write_rows(path: &Path, rows: &[Vec<String>], cells: FormulaCells) -> Result<()> {
+    let csv_err = |e: csv::Error| Error::Serialize {
+        what: "migration CSV",
+        message: e.to_string(),
+    };
+    write_atomically(path, |file| {
+        let mut out = csv::Writer::from_writer(file);
+        for row in rows {
+            out.write_record(row.iter().map(|c| cells.cell(c).into_owned()))
+                .map_err(csv_err)?;
+        }
+        out.flush().map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Each customer's revenue (signed amounts) in (from, to].
+fn revenue_between(tx: &Transactions, from: i64, to: i64) -> HashMap<&str, f64> {
+    let mut revenue = HashMap::new();
+    let ids = tx.customer_ids();
+    for ((&c, &t), &amount) in tx.customer_codes().iter().zip(tx.timestamps()).zip(tx.amounts()) {
+        if t > from && t <= to {
+            *revenue.entry(ids[c as usize].as_str()).or_insert(0.0) += amount;
+        }
+    }
+    revenue
+}
+
+/// `counts` with each row divided by its sum (a row of zeros stays zero).
+fn normalised(counts: &[Vec<usize>]) -> Vec<Vec<f64>> {
+    counts
+        .iter()
+        .map(|row| {
+            let total: usize = row.iter().sum();
+            row.iter()
+                .map(|&c| if total == 0 { 0.0 } else { c as f64 / total as f64 })
+                .collect()
+        })
+        .collect()
+}
+
+/// `sizes`, then `sizes · P`, `sizes · P²` … for `periods` steps.
+fn project(sizes: Vec<f64>, matrix: &[Vec<f64>], periods: usize) -> Vec<Vec<f64>> {
+    let mut rows = vec![sizes];
+    for _ in 0..periods {
+        let last = rows.last().expect("the starting sizes");
+        let next = (0..matrix.len())
+            .map(|b| last.iter().zip(matrix).map(|(n, row)| n * row[b]).sum())
+            .collect();
+        rows.push(next);
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_matrix_is_row_normalised_and_projects_sizes_forward() {
+        let matrix = normalised(&[vec![8, 2], vec![1, 3], vec![0, 0]]);
+        assert_eq!(matrix, vec![vec![0.8, 0.2], vec![0.25, 0.75], vec![0.0, 0.0]]);
+        let two = normalised(&[vec![8, 2], vec![1, 3]]);
+        let rows = project(vec![100.0, 40.0], &two, 2);
+        assert_eq!(rows[1], vec![100.0 * 0.8 + 40.0 * 0.25, 100.0 * 0.2 + 40.0 * 0.75]);
+        assert!(
+            (rows[2].iter().sum::<f64>() - 140.0).abs() < 1e-9,
+            "no acquisition, no loss"
+        );
+    }
+
+    #[test]
+    fn a_flow_to_a_segment_of_higher_value_is_an_upgrade() {
+        let flow = |from, to| Flow {
+            from: Some(from),
+            to: Some(to),
+            customers: 1,
+            revenue: 0.0,
+        };
+        let values = [10.0, 50.0, f64::NAN];
+        assert_eq!(flow(0, 1).direction(&values), 1);
+        assert_eq!(flow(1, 0).direction(&values), -1);
+        assert_eq!(flow(1, 1).direction(&values), 0);
+        assert_eq!(flow(0, 2).direction(&values), 0);
+    }
+}
+
+#[cfg(test)]
+mod on_a_log {
+    use super::*;
+    use crate::pipeline::Segmentation;
+    use crate::synth::{SynthParams, generate};
+
+    #[test]
+    fn every_customer_and_every_unit_of_revenue_is_in_one_flow() {
+        let base = generate(&SynthParams::new(800, 12)).unwrap();
+        let (start, end) = base.transactions.time_span().unwrap();
+        let middle = start + (end - start) / 2;
+        let first_half = base.transactions.up_to(middle);
+        let fitted = Segmentation::new()
+            .seed(1)
+            .as_of(middle)
+            .fit(&first_half, None)
+            .unwrap();
+        let data = CustomerData {
+            transactions: Some(&base.transactions),
+            ..CustomerData::default()
+        };
+        let m = fitted.model.migration(data, middle, end, 3).unwrap();
+
+        let out_of = |s: usize| -> usize { m.flows.iter().filter(|f| f.from == Some(s)).map(|f| f.customers).sum() };
+        let sizes: Vec<usize> = (0..m.names.len()).map(out_of).collect();
+        assert_eq!(
+            sizes, fitted.model.training.segment_sizes,
+            "the first date is the training date"
+        );
+        let new: usize = m.flows.iter().filter(|f| f.from.is_none()).map(|f| f.customers).sum();
+        assert_eq!(new, base.transactions.n_customers() - first_half.n_customers());
+        let revenue: f64 = m.flows.iter().map(|f| f.revenue).sum();
+        let expected: f64 = base
+            .transactions
+            .timestamps()
+            .iter()
+            .zip(base.transactions.amounts())
+            .filter(|(t, _)| **t > middle)
+            .map(|(_, a)| a)
+            .sum();
+        assert!(
+            (revenue - expected).abs() < 1e-6 * expected.abs(),
+            "{revenue} vs {expected}"
+        );
+        for row in &m.matrix {
+            let total: f64 = row.iter().sum();
+            assert!((total - 1.0).abs() < 1e-12 || total == 0.0, "{row:?}");
+        }
+        assert_eq!(m.projection.len(), 4);
+        let placed_then: f64 = m.projection[0].iter().sum();
+        assert!((m.projection[3].iter().sum::<f64>() - placed_then).abs() < 1e-6);
+        assert!(!m.headlines(3).is_empty());
+        let err = fitted.model.migration(data, end, middle, 1).unwrap_err().to_string();
+        assert!(err.contains("invalid parameter to"), "{err}");
+    }
+}
