@@ -224,10 +224,11 @@ impl ColumnArgs {
         self.as_of.as_ref().map(|text| self.date("as-of", text)).transpose()
     }
 
-    /// The date given to `--flag`, read as the transaction dates are.
+    /// The date given to `--flag`, read as the transaction dates are or in ISO form (2024-06-30).
     pub(crate) fn date(&self, flag: &str, text: &str) -> Result<i64> {
         DateParser::new(self.date_format())
             .parse(text)
+            .or_else(|| DateParser::new(DateFormat::Auto).parse(text))
             .with_context(|| format!("--{flag} {text:?} is not a date"))
     }
 
