@@ -7,7 +7,7 @@ from html import escape as html_escape
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,9 @@ from ._frames import (
 )
 from .exceptions import ParameterError, SegmintIOError
 from .validate import Scorecard
+
+if TYPE_CHECKING:
+    from .scoring import SegmentationModel
 
 __all__ = [
     "SegmentationResult",
@@ -81,6 +84,8 @@ class SegmentationResult:
         The segment report (the same document as ``report.json``).
     markdown : str
         The report as Markdown.
+    model_json : str
+        The fitted segmentation as ``model.json`` (see :attr:`model`).
     """
 
     features: pd.DataFrame
@@ -88,6 +93,14 @@ class SegmentationResult:
     centers: np.ndarray
     report: dict[str, Any]
     markdown: str = field(repr=False)
+    model_json: str = field(default="", repr=False)
+
+    @property
+    def model(self) -> "SegmentationModel":
+        """The fitted segmentation, to save and to score later snapshots with."""
+        from .scoring import SegmentationModel
+
+        return SegmentationModel(self.model_json)
 
     @property
     def audit(self) -> pd.DataFrame | None:
@@ -291,7 +304,9 @@ def segment_table(
     index_name = id_col or next((str(t.index.name) for t in tables if t is not None and t.index.name), "customer_id")
     features = table_frame(out["features"], index_name=index_name)
     labels = pd.Series(out["labels"], index=features.index, name="segment")
-    return SegmentationResult(features, labels, out["centers"], json.loads(out["report_json"]), out["markdown"])
+    return SegmentationResult(
+        features, labels, out["centers"], json.loads(out["report_json"]), out["markdown"], out["model_json"]
+    )
 
 
 def _answer_scale(scale: Any, name: str = "survey_scale") -> tuple[float, float] | None:
@@ -452,7 +467,9 @@ def _segment(
     )
     features = table_frame(out["features"], index_name=index_name)
     labels = pd.Series(out["labels"], index=features.index, name="segment")
-    return SegmentationResult(features, labels, out["centers"], json.loads(out["report_json"]), out["markdown"])
+    return SegmentationResult(
+        features, labels, out["centers"], json.loads(out["report_json"]), out["markdown"], out["model_json"]
+    )
 
 
 def _transactions_frame(native: dict[str, Any]) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ._base import BaseEstimator, check_is_fitted
 from .pipeline import SegmentationResult, SurveySegmentation, segment, segment_survey, segment_table
+from .scoring import SegmentationModel
 
 __all__ = ["Segmenter"]
 
@@ -251,6 +252,38 @@ class Segmenter(BaseEstimator):
     def masda(self) -> pd.DataFrame | None:
         """The MASDA verdicts, for the whole segmentation and each segment."""
         return self.result.masda
+
+    @property
+    def model(self) -> SegmentationModel:
+        """The fitted segmentation (``model.json``), to save and to score later snapshots with."""
+        return self.result.model
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the fitted segmentation as ``model.json`` at ``path`` (read it back with :func:`segmint.load`)."""
+        self.model.save(path)
+
+    def score(self, transactions: pd.DataFrame, as_of: Any = None, **sources: Any) -> pd.DataFrame:
+        """Place the customers of a later snapshot in the fitted segments, with
+        this segmenter's column names; see :meth:`SegmentationModel.score`."""
+        return self.model.score(transactions, as_of=as_of, **self._columns(transactions), **sources)
+
+    def predict(self, transactions: pd.DataFrame, as_of: Any = None, **sources: Any) -> pd.Series:
+        """The segment of each customer of a later snapshot."""
+        return self.score(transactions, as_of=as_of, **sources)["segment"]
+
+    def _columns(self, transactions: pd.DataFrame) -> dict[str, Any]:
+        order_col = self.order_col if self.order_col in transactions.columns else None
+        return dict(
+            customer_col=self.customer_col,
+            date_col=self.date_col,
+            amount_col=self.amount_col,
+            order_col=order_col,
+            product_col=self.product_col,
+            quantity_col=self.quantity_col,
+            category_col=self.category_col,
+            channel_col=self.channel_col,
+            discount_col=self.discount_col,
+        )
 
     def to_json(self) -> str:
         """The report as JSON text."""

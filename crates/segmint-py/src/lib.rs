@@ -8,6 +8,7 @@ mod error;
 mod features;
 mod metrics;
 mod mixtures;
+mod model;
 mod pipeline;
 mod reduce;
 mod validate;
@@ -61,6 +62,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pipeline::make_customers, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::make_survey, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment_survey, m)?)?;
+    m.add_function(wrap_pyfunction!(model::check_model, m)?)?;
+    m.add_function(wrap_pyfunction!(model::score, m)?)?;
+    m.add_function(wrap_pyfunction!(model::migration, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::pca_fit, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::pca_transform, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::pca_inverse_transform, m)?)?;

@@ -44,9 +44,9 @@ pub fn rfm<'py>(
 }
 
 /// A customers table from Python: ids, numeric columns and text columns.
-type CustomersTable = (Vec<String>, Vec<(String, Vec<f64>)>, Vec<(String, Vec<String>)>);
+pub(crate) type CustomersTable = (Vec<String>, Vec<(String, Vec<f64>)>, Vec<(String, Vec<String>)>);
 
-fn attributes((ids, numeric, categorical): CustomersTable) -> Attributes {
+pub(crate) fn attributes((ids, numeric, categorical): CustomersTable) -> Attributes {
     Attributes {
         ids,
         numeric,
@@ -228,6 +228,7 @@ fn result_to_py<'py>(py: Python<'py>, result: &SegmentationResult) -> PyResult<B
     out.set_item("centers", result.model.segments.centres().into_pyarray(py))?;
     out.set_item("report_json", report)?;
     out.set_item("markdown", result.report.to_markdown())?;
+    out.set_item("model_json", detached(py, || result.model.to_json())?)?;
     Ok(out)
 }
 
