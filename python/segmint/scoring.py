@@ -66,7 +66,8 @@ class SegmentationModel:
 
         Returns one row per customer placed (indexed by customer id):
         ``segment``, ``name``, ``distance`` to the segment's centre and
-        ``next_distance`` to the nearest other one. ``frame.attrs["drift"]``
+        ``next_distance`` to the nearest other one (and, for a Gaussian
+        mixture, ``probability``, its membership). ``frame.attrs["drift"]``
         holds the drift since training (PSI of each basis column, the share
         of customers far from every segment, a verdict) and
         ``frame.attrs["unplaced"]`` the customers not placed with the basis
@@ -87,6 +88,8 @@ class SegmentationModel:
             },
             index=index,
         )
+        if out["probability"] is not None:
+            frame["probability"] = out["probability"]
         frame.attrs["drift"] = json.loads(out["drift_json"])
         frame.attrs["unplaced"] = dict(out["unplaced"])
         return frame

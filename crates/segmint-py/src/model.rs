@@ -119,6 +119,7 @@ pub fn score<'py>(
     out.set_item("segments", segments.into_pyarray(py))?;
     out.set_item("distance", scores.distance.into_pyarray(py))?;
     out.set_item("next_distance", scores.next_distance.into_pyarray(py))?;
+    out.set_item("probability", scores.probability.map(|p| p.into_pyarray(py)))?;
     let unplaced: Vec<(String, String)> = scores.unplaced.into_iter().map(|d| (d.id, d.column)).collect();
     out.set_item("unplaced", unplaced)?;
     out.set_item("drift_json", to_json(py, &scores.drift)?)?;

@@ -7,7 +7,7 @@ use ndarray::{Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
 use super::{CustomerData, Segmentation, sources_of};
-use crate::cluster::Segments;
+use crate::cluster::{ClusterModel, Segments};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -137,6 +137,9 @@ pub struct Scores {
     pub distance: Vec<f64>,
     /// Distance to the nearest other centre (∞ with one segment).
     pub next_distance: Vec<f64>,
+    /// A Gaussian mixture's probability that each customer belongs to its
+    /// segment (`None` for the other methods).
+    pub probability: Option<Vec<f64>>,
     /// Customers of the snapshot not placed, with the basis column they lack
     /// (when the model drops rows with a missing value).
     pub unplaced: Vec<DroppedCustomer>,
@@ -165,7 +168,8 @@ impl Scores {
     }
 
     /// Writes `segments.csv`: customer id, segment, its name (from `names`),
-    /// distance to the segment's centre and to the next one.
+    /// distance to the segment's centre and to the next one, and a Gaussian
+    /// mixture's membership probability.
     pub fn write_csv(&self, path: impl AsRef<Path>, names: &[String], cells: FormulaCells) -> Result<()> {
         let path = path.as_ref();
         let csv_err = |e: csv::Error| Error::Serialize {
@@ -174,19 +178,25 @@ impl Scores {
         };
         write_atomically(path, |file| {
             let mut out = csv::Writer::from_writer(file);
-            out.write_record(["customer_id", "segment", "name", "distance", "next_distance"])
-                .map_err(csv_err)?;
+            let mut header = vec!["customer_id", "segment", "name", "distance", "next_distance"];
+            if self.probability.is_some() {
+                header.push("probability");
+            }
+            out.write_record(&header).map_err(csv_err)?;
             for (i, id) in self.ids.iter().enumerate() {
                 let segment = self.segments[i];
                 let name = names.get(segment).map_or("", String::as_str);
-                out.write_record([
-                    &*cells.cell(id),
-                    &segment.to_string(),
-                    &*cells.cell(name),
-                    &self.distance[i].to_string(),
-                    &self.next_distance[i].to_string(),
-                ])
-                .map_err(csv_err)?;
+                let mut record = vec![
+                    cells.cell(id).into_owned(),
+                    segment.to_string(),
+                    cells.cell(name).into_owned(),
+                    self.distance[i].to_string(),
+                    self.next_distance[i].to_string(),
+                ];
+                if let Some(p) = &self.probability {
+                    record.push(p[i].to_string());
+                }
+                out.write_record(&record).map_err(csv_err)?;
             }
             out.flush().map_err(|e| Error::io(path, e))
         })
@@ -332,6 +342,17 @@ impl SegmentationModel {
         let encoded = prepared.rows().encoded();
         let centres = self.segments.centres();
         let (distance, next_distance) = distances(&encoded, &centres, &segments);
+        let probability = match &self.segments.model {
+            ClusterModel::GaussianMixture { model, .. } => Some(
+                model
+                    .predict_proba(encoded.view())?
+                    .rows()
+                    .into_iter()
+                    .map(|p| p.iter().copied().fold(0.0, f64::max))
+                    .collect(),
+            ),
+            _ => None,
+        };
         let columns: Vec<Vec<f64>> = numeric_basis(&joined.table, &self.preparation, Some(&prepared.rows))
             .into_iter()
             .map(|(_, values)| values)
@@ -353,6 +374,7 @@ impl SegmentationModel {
             segments,
             distance,
             next_distance,
+            probability,
             unplaced: prepared.dropped,
             drift,
         })
@@ -427,6 +449,29 @@ mod tests {
         );
         assert_eq!(scores.drift.sizes_now, scores.drift.sizes_then);
         assert_eq!(model.names.len(), result.report.segments.len());
+    }
+
+    #[test]
+    fn a_gaussian_mixture_gives_each_customer_its_membership_probability() {
+        let base = generate(&SynthParams::new(500, 4)).unwrap();
+        let mut settings = Segmentation::new().seed(2).as_of(base.as_of);
+        settings.method = crate::cluster::Method::Gmm;
+        settings.validate = None;
+        let result = settings.fit(&base.transactions, None).unwrap();
+        let scores = result.model.score(log(&base.transactions), Some(base.as_of)).unwrap();
+        assert_eq!(scores.segments, result.labels);
+        let k = result.model.names.len() as f64;
+        let probability = scores.probability.expect("a mixture's probabilities");
+        assert!(probability.iter().all(|&p| p >= 1.0 / k - 1e-12 && p <= 1.0 + 1e-12));
+        let (_, _, kmeans) = trained();
+        assert!(
+            kmeans
+                .model
+                .score(log(&base.transactions), Some(base.as_of))
+                .unwrap()
+                .probability
+                .is_none()
+        );
     }
 
     #[test]
