@@ -3,7 +3,7 @@
 //! the same customers scored later, their movement measured.
 
 use segmint::data::{DateFormat, DateParser, ReadOptions, TransactionColumns, Transactions, read_transactions};
-use segmint::pipeline::{CustomerData, Migration, Segmentation, SegmentationResult};
+use segmint::pipeline::{CustomerData, Migration, Place, Segmentation, SegmentationResult};
 use segmint_tests::shared_data;
 
 fn date(text: &str) -> i64 {
@@ -29,10 +29,11 @@ fn accounted(m: &Migration) -> (usize, usize, usize) {
     let sum = |keep: &dyn Fn(&segmint::pipeline::Flow) -> bool| -> usize {
         m.flows.iter().filter(|f| keep(f)).map(|f| f.customers).sum()
     };
+    let placed = |p: Place| matches!(p, Place::Segment(_));
     (
-        sum(&|f| f.from.is_some()),
-        sum(&|f| f.to.is_some()),
-        sum(&|f| f.from.is_none()),
+        sum(&|f| placed(f.from)),
+        sum(&|f| placed(f.to)),
+        sum(&|f| f.from == Place::New),
     )
 }
 
@@ -81,7 +82,10 @@ fn cdnow_split_at_week_39_accounts_for_every_customer_and_shows_the_lapse() {
     // Nine more months of silence for most of the cohort: customers leave
     // the active segments for the one of long inactivity, hardly any return.
     let biggest = m.movements()[0];
-    let into_name = &m.names[biggest.to.unwrap()];
+    let Place::Segment(into) = biggest.to else {
+        panic!("a movement ends in a segment")
+    };
+    let into_name = &m.names[into];
     assert!(into_name.contains("At-Risk"), "{:?}", m.headlines(3));
     assert!(biggest.customers > 1_000, "{:?}", m.headlines(3));
 }

@@ -116,9 +116,12 @@ class Migration:
     Attributes
     ----------
     flows : pandas.DataFrame
-        One row per flow: ``from_segment`` and ``to_segment`` (NaN for new and
-        lost customers), their names, ``customers``, ``revenue`` between the
-        two dates and ``direction`` (1 an upgrade, -1 a downgrade, 0 neither).
+        One row per flow: ``from_segment`` and ``to_segment`` (a segment, or
+        ``"new"`` for a customer not in the log at the first date and
+        ``"unplaced"`` for one lacking a basis value), their names,
+        ``customers``, ``revenue`` between the two dates and ``direction``
+        (1 an upgrade, -1 a downgrade, 0 neither). Every customer of the log
+        at the second date is in one flow.
     matrix : pandas.DataFrame
         Row-normalised transitions of the customers placed at both dates.
     projection : pandas.DataFrame
@@ -167,20 +170,25 @@ def migration(
     )
     document = json.loads(out["json"])
     names = document["names"]
-    values = document["values"]
+
+    def place(value: Any) -> tuple[Any, str | None]:
+        # {"segment": 2}, or "new" / "unplaced" for a customer outside the segments.
+        if isinstance(value, dict):
+            return value["segment"], names[value["segment"]]
+        return value, None
+
     rows = []
     for flow in document["flows"]:
-        a, b = flow["from"], flow["to"]
-        known = a is not None and b is not None and a != b and values[a] is not None and values[b] is not None
+        (a, a_name), (b, b_name) = place(flow["from"]), place(flow["to"])
         rows.append(
             {
                 "from_segment": a,
-                "from_name": None if a is None else names[a],
+                "from_name": a_name,
                 "to_segment": b,
-                "to_name": None if b is None else names[b],
+                "to_name": b_name,
                 "customers": flow["customers"],
                 "revenue": flow["revenue"],
-                "direction": int(np.sign(values[b] - values[a])) if known else 0,
+                "direction": flow["direction"],
             }
         )
     matrix = pd.DataFrame(document["matrix"], index=pd.Index(names, name="from"), columns=pd.Index(names, name="to"))

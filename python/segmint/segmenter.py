@@ -265,6 +265,7 @@ class Segmenter(BaseEstimator):
     def score(self, transactions: pd.DataFrame, as_of: Any = None, **sources: Any) -> pd.DataFrame:
         """Place the customers of a later snapshot in the fitted segments, with
         this segmenter's column names; see :meth:`SegmentationModel.score`."""
+        as_of = as_of if as_of is not None else transactions.attrs.get("as_of")
         return self.model.score(transactions, as_of=as_of, **self._columns(transactions), **sources)
 
     def predict(self, transactions: pd.DataFrame, as_of: Any = None, **sources: Any) -> pd.Series:

@@ -42,12 +42,12 @@ def test_the_training_snapshot_scores_to_the_training_labels_after_save_and_load
     assert (scored["distance"] <= scored["next_distance"]).all()
     assert scored.attrs["drift"]["verdict"] == "stable"
     assert scored.attrs["unplaced"] == {}
-    assert list(scored["name"].unique()) != []
+    assert set(scored["name"]) == set(fitted.model.names)
 
 
 def test_a_pickled_segmenter_predicts_as_the_original(log, fitted):
     again = pickle.loads(pickle.dumps(fitted))
-    pd.testing.assert_series_equal(again.predict(log), fitted.predict(log))
+    pd.testing.assert_series_equal(again.predict(log), fitted.labels, check_names=False, check_dtype=False)
 
 
 def test_migration_accounts_for_every_customer_of_the_second_date(halves, log):
@@ -56,7 +56,7 @@ def test_migration_accounts_for_every_customer_of_the_second_date(halves, log):
     moved = segmint.migration(fitted.model, log, start=middle, end=end, periods=3, order_col="order_id")
     flows = moved.flows
     assert flows["customers"].sum() == log["customer_id"].nunique()
-    new = flows.loc[flows["from_segment"].isna(), "customers"].sum()
+    new = flows.loc[flows["from_segment"] == "new", "customers"].sum()
     assert new == log["customer_id"].nunique() - first["customer_id"].nunique()
     later = pd.to_datetime(log["date"]) > middle
     assert np.isclose(flows["revenue"].sum(), log.loc[later, "amount"].sum())

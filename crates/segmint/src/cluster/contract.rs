@@ -339,6 +339,29 @@ impl Segments {
         self.segment_of.len()
     }
 
+    /// Each of the model's clusters has its own segment in `0..k` (a loaded file may not).
+    pub fn check(&self) -> Result<()> {
+        let k = self.model.n_clusters();
+        let mut seen = vec![false; k];
+        for &segment in &self.segment_of {
+            if segment >= k || std::mem::replace(&mut seen[segment], true) {
+                return Err(Error::invalid_parameter(
+                    "segment_of",
+                    format!("{:?}", self.segment_of),
+                    format!("each segment 0..{k} once, one per cluster of the model"),
+                ));
+            }
+        }
+        if self.segment_of.len() != k {
+            return Err(Error::ShapeMismatch {
+                what: "segment_of (one segment per cluster of the model)".into(),
+                expected: k.to_string(),
+                found: self.segment_of.len().to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// The segment of each fitted row.
     pub fn labels(&self) -> Vec<usize> {
         self.model.labels().into_iter().map(|c| self.segment_of[c]).collect()

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::markdown::escape;
+
 /// PSI below this: the column is stable (Siddiqi 2006).
 pub const PSI_WATCH: f64 = 0.10;
 /// PSI at or above this: the column has shifted; refit (Siddiqi 2006).
@@ -193,7 +195,7 @@ impl Drift {
             "| basis column | PSI | verdict |\n|---|---:|---|\n{}\n",
             self.features
                 .iter()
-                .map(|f| format!("| {} | {:.3} | {} |", f.name, f.psi, f.verdict.label()))
+                .map(|f| format!("| {} | {:.3} | {} |", escape(&f.name), f.psi, f.verdict.label()))
                 .collect::<Vec<_>>()
                 .join("\n")
         );
@@ -204,7 +206,7 @@ impl Drift {
         for (s, name) in names.iter().enumerate() {
             let then = self.sizes_then.get(s).copied().unwrap_or(0);
             let now = self.sizes_now.get(s).copied().unwrap_or(0);
-            text += &format!("| {s} | {name} | {then} | {now} |\n");
+            text += &format!("| {s} | {} | {then} | {now} |\n", escape(name));
         }
         text
     }

@@ -13,36 +13,61 @@ use std::path::{Path, PathBuf};
 
 use crate::data::{FormulaCells, Transactions, format_timestamp, write_atomically};
 use crate::error::{Error, Result};
+use crate::report::markdown::escape;
 
-/// Customers and revenue moving between two segments (or arriving, or leaving).
+/// Where a customer stands at one of the two dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    /// In this segment.
+    Segment(usize),
+    /// Not in the log yet (first purchase after the first date).
+    New,
+    /// In the log but not placed: a basis value is missing under a model that drops such customers.
+    Unplaced,
+}
+
+impl Place {
+    fn segment(self) -> Option<usize> {
+        match self {
+            Place::Segment(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The segment number, or the word for a customer outside the segments.
+    pub fn label(self) -> String {
+        match self {
+            Place::Segment(s) => s.to_string(),
+            Place::New => "new".into(),
+            Place::Unplaced => "unplaced".into(),
+        }
+    }
+}
+
+/// Customers and revenue moving from one place to another.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Flow {
-    /// Segment at the first date; `None` for customers new at the second.
-    pub from: Option<usize>,
-    /// Segment at the second date; `None` for customers no longer placed.
-    pub to: Option<usize>,
+    /// Where they stood at the first date.
+    pub from: Place,
+    /// Where they stand at the second date.
+    pub to: Place,
     /// Customers.
     pub customers: usize,
     /// Their revenue between the two dates.
     pub revenue: f64,
+    /// +1 when they moved to a segment of higher value, −1 to a lower one,
+    /// 0 when they stayed, one side is not a segment, or a value is unknown.
+    pub direction: i8,
 }
 
-impl Flow {
-    /// +1 when the customers moved to a segment of higher value, −1 to a
-    /// lower one, 0 when they stayed or the values are unknown.
-    pub fn direction(&self, values: &[f64]) -> i8 {
-        match (self.from, self.to) {
-            (Some(a), Some(b)) if a != b && values[a].is_finite() && values[b].is_finite() => {
-                if values[b] > values[a] {
-                    1
-                } else if values[b] < values[a] {
-                    -1
-                } else {
-                    0
-                }
-            }
-            _ => 0,
-        }
+/// +1, −1 or 0 as a move from `from` to `to` raises or lowers the segment value.
+fn direction(from: Place, to: Place, values: &[Option<f64>]) -> i8 {
+    let value = |p: Place| p.segment().and_then(|s| values.get(s).copied().flatten());
+    match (value(from), value(to)) {
+        (Some(a), Some(b)) if b > a => 1,
+        (Some(a), Some(b)) if b < a => -1,
+        _ => 0,
     }
 }
 
@@ -56,15 +81,17 @@ pub struct Migration {
     /// Segment names, in segment order.
     pub names: Vec<String>,
     /// Each segment's value ([`SegmentationModel::segment_values`]), which orders upgrades and downgrades.
-    pub values: Vec<f64>,
-    /// Every flow with at least one customer: between segments, new, lost.
+    pub values: Vec<Option<f64>>,
+    /// Every flow with at least one customer: every customer of the log at
+    /// the second date is in exactly one.
     pub flows: Vec<Flow>,
     /// Row-normalised transitions of the customers placed at both dates
     /// (`matrix[a][b]`: the share of segment `a` found in `b`; a row of
     /// zeros for a segment that was empty).
     pub matrix: Vec<Vec<f64>>,
     /// Segment sizes at the second date, then projected one period of the
-    /// same length ahead per row by the matrix (no acquisition assumed).
+    /// same length ahead per row by the matrix (no acquisition assumed; a
+    /// segment nobody started in keeps its customers).
     pub projection: Vec<Vec<f64>>,
     /// Revenue per customer in each segment over the period, by the second
     /// date's segments; times a projected size, a projected revenue.
@@ -105,46 +132,43 @@ impl SegmentationModel {
         let revenue = revenue_between(tx, from, to);
         let k = self.names.len();
         let mut counts = vec![vec![0usize; k]; k];
-        let mut flows: HashMap<(Option<usize>, Option<usize>), Flow> = HashMap::new();
-        let segment_then: HashMap<&str, usize> = before
+        let mut place_then: HashMap<&str, Place> = before
             .ids
             .iter()
             .map(String::as_str)
-            .zip(before.segments.iter().copied())
+            .zip(before.segments.iter().map(|&s| Place::Segment(s)))
             .collect();
-        let mut seen = std::collections::HashSet::new();
+        place_then.extend(before.unplaced.iter().map(|d| (d.id.as_str(), Place::Unplaced)));
+        let mut place_now: Vec<(&str, Place)> = after
+            .ids
+            .iter()
+            .map(String::as_str)
+            .zip(after.segments.iter().map(|&s| Place::Segment(s)))
+            .collect();
+        place_now.extend(after.unplaced.iter().map(|d| (d.id.as_str(), Place::Unplaced)));
+        let mut flows: HashMap<(Place, Place), Flow> = HashMap::new();
         let mut period_revenue = vec![0.0; k];
-        for (id, &b) in after.ids.iter().zip(&after.segments) {
-            let a = segment_then.get(id.as_str()).copied();
-            if let Some(a) = a {
+        for (id, to) in place_now {
+            let from = place_then.get(id).copied().unwrap_or(Place::New);
+            let money = revenue.get(id).copied().unwrap_or(0.0);
+            if let (Place::Segment(a), Place::Segment(b)) = (from, to) {
                 counts[a][b] += 1;
-                seen.insert(id.as_str());
             }
-            let money = revenue.get(id.as_str()).copied().unwrap_or(0.0);
-            period_revenue[b] += money;
-            let flow = flows.entry((a, Some(b))).or_insert(Flow {
-                from: a,
-                to: Some(b),
+            if let Place::Segment(b) = to {
+                period_revenue[b] += money;
+            }
+            let flow = flows.entry((from, to)).or_insert(Flow {
+                from,
+                to,
                 customers: 0,
                 revenue: 0.0,
+                direction: direction(from, to, &self.segment_values),
             });
             flow.customers += 1;
             flow.revenue += money;
         }
-        for (id, &a) in before.ids.iter().zip(&before.segments) {
-            if !seen.contains(id.as_str()) {
-                let flow = flows.entry((Some(a), None)).or_insert(Flow {
-                    from: Some(a),
-                    to: None,
-                    customers: 0,
-                    revenue: 0.0,
-                });
-                flow.customers += 1;
-                flow.revenue += revenue.get(id.as_str()).copied().unwrap_or(0.0);
-            }
-        }
         let mut flows: Vec<Flow> = flows.into_values().collect();
-        flows.sort_by_key(|f| (f.from.map_or(usize::MAX, |s| s), f.to.map_or(usize::MAX, |s| s)));
+        flows.sort_by_key(|f| (f.from, f.to));
         let matrix = normalised(&counts);
         let sizes_now = after.drift.sizes_now.iter().map(|&n| n as f64).collect();
         Ok(Migration {
@@ -170,7 +194,7 @@ impl Migration {
         let mut moved: Vec<&Flow> = self
             .flows
             .iter()
-            .filter(|f| matches!((f.from, f.to), (Some(a), Some(b)) if a != b))
+            .filter(|f| matches!((f.from, f.to), (Place::Segment(a), Place::Segment(b)) if a != b))
             .collect();
         moved.sort_by(|a, b| b.customers.cmp(&a.customers).then(a.from.cmp(&b.from)));
         moved
@@ -182,9 +206,9 @@ impl Migration {
         self.movements()
             .into_iter()
             .take(n)
-            .map(|f| {
-                let (a, b) = (f.from.unwrap_or(0), f.to.unwrap_or(0));
-                let direction = match f.direction(&self.values) {
+            .filter_map(|f| Some((f, f.from.segment()?, f.to.segment()?)))
+            .map(|(f, a, b)| {
+                let direction = match f.direction {
                     1 => " (an upgrade)",
                     -1 => " (a downgrade)",
                     _ => "",
@@ -192,8 +216,8 @@ impl Migration {
                 format!(
                     "{} {} became {}{direction}, carrying {:.0}% of the period's revenue",
                     f.customers,
-                    self.names[a],
-                    self.names[b],
+                    escape(&self.names[a]),
+                    escape(&self.names[b]),
                     if total > 0.0 { 100.0 * f.revenue / total } else { 0.0 }
                 )
             })
@@ -209,8 +233,7 @@ impl Migration {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let files = ["transitions.csv", "matrix.csv", "projection.csv", "migration.md"].map(|f| dir.join(f));
-        let label = |s: Option<usize>, missing: &str| s.map_or(missing.to_string(), |s| s.to_string());
-        let name = |s: Option<usize>| s.map_or(String::new(), |s| self.names[s].clone());
+        let name = |p: Place| p.segment().map_or(String::new(), |s| self.names[s].clone());
         let mut transitions = vec![vec![
             "from_segment".into(),
             "from_name".into(),
@@ -218,15 +241,17 @@ impl Migration {
             "to_name".into(),
             "customers".into(),
             "revenue".into(),
+            "direction".into(),
         ]];
         transitions.extend(self.flows.iter().map(|f| {
             vec![
-                label(f.from, "new"),
+                f.from.label(),
                 name(f.from),
-                label(f.to, "lost"),
+                f.to.label(),
                 name(f.to),
                 f.customers.to_string(),
                 f.revenue.to_string(),
+                f.direction.to_string(),
             ]
         }));
         let mut matrix = vec![
@@ -278,11 +303,11 @@ impl Migration {
         }
         text += "\n## Transition matrix (share of each row's segment found in each column's)\n\n| from \\ to |";
         for name in &self.names {
-            text += &format!(" {name} |");
+            text += &format!(" {} |", escape(name));
         }
         text += &format!("\n|---|{}\n", "---:|".repeat(self.names.len()));
         for (name, row) in self.names.iter().zip(&self.matrix) {
-            text += &format!("| {name} |");
+            text += &format!("| {} |", escape(name));
             for v in row {
                 text += &format!(" {:.1}% |", 100.0 * v);
             }
@@ -290,7 +315,7 @@ impl Migration {
         }
         text += "\n## Projected segment sizes (no acquisition assumed)\n\n| period |";
         for name in &self.names {
-            text += &format!(" {name} |");
+            text += &format!(" {} |", escape(name));
         }
         text += &format!("\n|---:|{}\n", "---:|".repeat(self.names.len()));
         for (period, sizes) in self.projection.iter().enumerate() {
@@ -345,8 +370,21 @@ fn normalised(counts: &[Vec<usize>]) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// `sizes`, then `sizes · P`, `sizes · P²` … for `periods` steps.
+/// `sizes`, then `sizes · P`, `sizes · P²` … for `periods` steps; a row of
+/// `matrix` with no transition observed keeps its customers where they are.
 fn project(sizes: Vec<f64>, matrix: &[Vec<f64>], periods: usize) -> Vec<Vec<f64>> {
+    let matrix: Vec<Vec<f64>> = matrix
+        .iter()
+        .enumerate()
+        .map(|(a, row)| {
+            if row.iter().sum::<f64>() > 0.0 {
+                row.clone()
+            } else {
+                (0..row.len()).map(|b| f64::from(u8::from(a == b))).collect()
+            }
+        })
+        .collect();
+    let matrix = &matrix;
     let mut rows = vec![sizes];
     for _ in 0..periods {
         let last = rows.last().expect("the starting sizes");
@@ -376,18 +414,22 @@ mod tests {
     }
 
     #[test]
-    fn a_flow_to_a_segment_of_higher_value_is_an_upgrade() {
-        let flow = |from, to| Flow {
-            from: Some(from),
-            to: Some(to),
-            customers: 1,
-            revenue: 0.0,
-        };
-        let values = [10.0, 50.0, f64::NAN];
-        assert_eq!(flow(0, 1).direction(&values), 1);
-        assert_eq!(flow(1, 0).direction(&values), -1);
-        assert_eq!(flow(1, 1).direction(&values), 0);
-        assert_eq!(flow(0, 2).direction(&values), 0);
+    fn a_move_to_a_segment_of_higher_value_is_an_upgrade() {
+        let values = [Some(10.0), Some(50.0), None];
+        let s = Place::Segment;
+        assert_eq!(direction(s(0), s(1), &values), 1);
+        assert_eq!(direction(s(1), s(0), &values), -1);
+        assert_eq!(direction(s(1), s(1), &values), 0);
+        assert_eq!(direction(s(0), s(2), &values), 0);
+        assert_eq!(direction(Place::New, s(1), &values), 0);
+        assert_eq!(direction(s(0), s(9), &values), 0);
+    }
+
+    #[test]
+    fn a_segment_nobody_started_in_keeps_its_customers_in_the_projection() {
+        let matrix = normalised(&[vec![1, 1], vec![0, 0]]);
+        let rows = project(vec![10.0, 4.0], &matrix, 1);
+        assert_eq!(rows[1], vec![5.0, 9.0]);
     }
 }
 
@@ -414,13 +456,26 @@ mod on_a_log {
         };
         let m = fitted.model.migration(data, middle, end, 3).unwrap();
 
-        let out_of = |s: usize| -> usize { m.flows.iter().filter(|f| f.from == Some(s)).map(|f| f.customers).sum() };
+        let out_of = |s: usize| -> usize {
+            m.flows
+                .iter()
+                .filter(|f| f.from == Place::Segment(s))
+                .map(|f| f.customers)
+                .sum()
+        };
         let sizes: Vec<usize> = (0..m.names.len()).map(out_of).collect();
         assert_eq!(
             sizes, fitted.model.training.segment_sizes,
             "the first date is the training date"
         );
-        let new: usize = m.flows.iter().filter(|f| f.from.is_none()).map(|f| f.customers).sum();
+        let new: usize = m
+            .flows
+            .iter()
+            .filter(|f| f.from == Place::New)
+            .map(|f| f.customers)
+            .sum();
+        let all: usize = m.flows.iter().map(|f| f.customers).sum();
+        assert_eq!(all, base.transactions.n_customers());
         assert_eq!(new, base.transactions.n_customers() - first_half.n_customers());
         let revenue: f64 = m.flows.iter().map(|f| f.revenue).sum();
         let expected: f64 = base

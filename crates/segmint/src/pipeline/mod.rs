@@ -32,7 +32,7 @@ pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, 
 pub use describe::MAX_DESCRIBED_LEVELS;
 pub use drift::{Drift, DriftVerdict, FeatureBins, FeatureDrift};
 pub use join::{BEHAVIOUR, SURVEY};
-pub use migration::{Flow, Migration};
+pub use migration::{Flow, Migration, Place};
 pub use model::{MODEL_SCHEMA_VERSION, Scores, SegmentationModel, TrainingData};
 
 use std::borrow::Cow;

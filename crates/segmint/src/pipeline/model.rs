@@ -39,8 +39,8 @@ pub struct SegmentationModel {
     /// The KPI segments are ranked by for upgrades and downgrades (`clv`,
     /// else `monetary`; `None` when the data had neither).
     pub value_kpi: Option<String>,
-    /// Each segment's mean of [`value_kpi`](Self::value_kpi) at training (NaN without one).
-    pub segment_values: Vec<f64>,
+    /// Each segment's mean of [`value_kpi`](Self::value_kpi) at training (`None` without one).
+    pub segment_values: Vec<Option<f64>>,
     /// What the model was trained on.
     pub training: TrainingData,
 }
@@ -58,11 +58,12 @@ pub struct TrainingData {
     pub period_end: String,
     /// The end of observation in seconds, when there was a log.
     pub as_of: Option<i64>,
-    /// Mean of each numeric basis column over the customers segmented.
-    pub basis_means: Vec<(String, f64)>,
+    /// Mean of each numeric basis column over the customers segmented (`None`: no value).
+    pub basis_means: Vec<(String, Option<f64>)>,
     /// The deciles of each numeric basis column, for the drift of later snapshots.
     pub basis_bins: Vec<FeatureBins>,
     /// The distance to their centre that 99% of the training customers stay within.
+    #[serde(deserialize_with = "crate::report::f64_or_nan")]
     pub far_distance: f64,
 }
 
@@ -117,13 +118,13 @@ fn numeric_basis(
         .collect()
 }
 
-/// The mean of the finite values (NaN for none).
-fn mean(values: &[f64]) -> f64 {
+/// The mean of the finite values (`None` for none).
+fn mean(values: &[f64]) -> Option<f64> {
     let (sum, n) = values
         .iter()
         .filter(|v| v.is_finite())
         .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    if n == 0 { f64::NAN } else { sum / n as f64 }
+    (n > 0).then(|| sum / n as f64)
 }
 
 /// A snapshot placed in the segments of a model.
@@ -229,7 +230,7 @@ impl SegmentationModel {
             playbooks: profiles.iter().map(|p| p.playbook_name().into()).collect(),
             segment_values: profiles
                 .iter()
-                .map(|p| value_kpi.and_then(|kpi| mean_of(p, kpi)).unwrap_or(f64::NAN))
+                .map(|p| value_kpi.and_then(|kpi| mean_of(p, kpi)))
                 .collect(),
             value_kpi: value_kpi.map(String::from),
             training,
@@ -256,51 +257,68 @@ impl SegmentationModel {
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Self::from_json(&text).map_err(|e| match e {
-            Error::Parse {
-                line,
-                column,
-                value,
-                expected,
-                ..
-            } => Error::Parse {
-                path: path.into(),
-                line,
-                column,
-                value,
-                expected,
-            },
-            other => other,
-        })
+        Self::read(&text, &path.display().to_string())
     }
 
     /// A model read from the JSON of [`to_json`](Self::to_json); a file of
     /// another schema version is an error naming both versions.
     pub fn from_json(text: &str) -> Result<Self> {
+        Self::read(text, "<model json>")
+    }
+
+    fn read(text: &str, source: &str) -> Result<Self> {
         #[derive(Deserialize)]
         struct Version {
             schema_version: Option<u32>,
         }
         let parse_error = |e: serde_json::Error| Error::Parse {
-            path: "<model json>".into(),
+            path: source.into(),
             line: e.line() as u64,
             column: format!("character {}", e.column()),
             value: String::new(),
             expected: format!("a segmint model.json ({e})"),
         };
         let version = serde_json::from_str::<Version>(text).map_err(parse_error)?;
-        match version.schema_version {
-            Some(MODEL_SCHEMA_VERSION) => serde_json::from_str(text).map_err(parse_error),
-            found => Err(Error::invalid_parameter(
+        if version.schema_version != Some(MODEL_SCHEMA_VERSION) {
+            return Err(Error::invalid_parameter(
                 "model",
-                found.map_or("no schema_version".into(), |v| format!("schema version {v}")),
+                format!(
+                    "{source} ({})",
+                    version
+                        .schema_version
+                        .map_or("no schema_version".into(), |v| format!("schema version {v}"))
+                ),
                 format!(
                     "a model of schema version {MODEL_SCHEMA_VERSION}, the version this segmint ({}) reads; \
                      refit the segmentation",
                     crate::VERSION
                 ),
-            )),
+            ));
         }
+        let model: Self = serde_json::from_str(text).map_err(parse_error)?;
+        model.check(source)?;
+        Ok(model)
+    }
+
+    /// Every per-segment list has one entry per segment, and each cluster its own segment.
+    fn check(&self, source: &str) -> Result<()> {
+        let k = self.segments.n_segments();
+        let lengths = [
+            ("names", self.names.len()),
+            ("playbooks", self.playbooks.len()),
+            ("segment_values", self.segment_values.len()),
+            ("training.segment_sizes", self.training.segment_sizes.len()),
+        ];
+        for (field, len) in lengths {
+            if len != k {
+                return Err(Error::ShapeMismatch {
+                    what: format!("{field} of {source} (one per segment)"),
+                    expected: k.to_string(),
+                    found: len.to_string(),
+                });
+            }
+        }
+        self.segments.check()
     }
 
     /// Places the customers of `data` in the segments, with the features
@@ -316,7 +334,12 @@ impl SegmentationModel {
                  saved with the segmentation, which model.json does not hold yet",
             ));
         }
-        if let (Some(training), Some(now)) = (self.training.as_of, as_of)
+        let end = as_of.or_else(|| {
+            data.transactions
+                .and_then(|tx| tx.time_span())
+                .map(|(_, latest)| latest)
+        });
+        if let (Some(training), Some(now)) = (self.training.as_of, end)
             && now < training
         {
             return Err(Error::invalid_parameter(
@@ -338,6 +361,16 @@ impl SegmentationModel {
         let sources = sources_of(behaviour.as_ref(), &data, None);
         let joined = super::join::join(&sources, &settings.basis)?;
         let prepared = self.preparation.transform(&joined.table)?;
+        if prepared.rows.is_empty() {
+            return Err(Error::InsufficientData {
+                what: format!(
+                    "no customer of the snapshot could be placed: all {} lack a basis value (first: customer {} without {})",
+                    prepared.dropped.len(),
+                    prepared.dropped.first().map_or("", |d| d.id.as_str()),
+                    prepared.dropped.first().map_or("", |d| d.column.as_str()),
+                ),
+            });
+        }
         let segments = self.segments.predict(prepared.rows())?;
         let encoded = prepared.rows().encoded();
         let centres = self.segments.centres();
@@ -449,6 +482,42 @@ mod tests {
         );
         assert_eq!(scores.drift.sizes_now, scores.drift.sizes_then);
         assert_eq!(model.names.len(), result.report.segments.len());
+    }
+
+    #[test]
+    fn a_customer_table_model_without_a_value_kpi_reads_back_and_scores_its_customers() {
+        let base = generate(&SynthParams::new(400, 6)).unwrap();
+        let table = CustomerData {
+            sources: crate::features::Sources {
+                customers: Some(&base.customers),
+                ..Default::default()
+            },
+            ..CustomerData::default()
+        };
+        let mut settings = Segmentation::new().seed(5);
+        settings.validate = None;
+        let result = settings.fit_data(table).unwrap();
+        assert!(result.model.value_kpi.is_none());
+        let model = SegmentationModel::from_json(&result.model.to_json().unwrap()).unwrap();
+        assert!(model.segment_values.iter().all(Option::is_none));
+        assert_eq!(model.score(table, None).unwrap().segments, result.labels);
+    }
+
+    #[test]
+    fn a_model_whose_lists_do_not_match_its_segments_is_refused() {
+        let (_, _, result) = trained();
+        let mut broken = result.model.clone();
+        broken.names.pop();
+        let err = SegmentationModel::from_json(&broken.to_json().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("names") && err.contains('4') && err.contains('3'), "{err}");
+        let mut shuffled = result.model.clone();
+        shuffled.segments.segment_of = vec![0, 0, 1, 2];
+        let err = SegmentationModel::from_json(&shuffled.to_json().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("segment_of"), "{err}");
     }
 
     #[test]

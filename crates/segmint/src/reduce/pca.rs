@@ -122,6 +122,13 @@ impl PcaParams {
                 "an int >= 1 or a float in (0, 1), the share of the variance to explain",
             ));
         }
+        if self.variance_fraction.is_some() && self.svd_solver == SvdSolver::Randomized {
+            return Err(Error::invalid_parameter(
+                "svd_solver",
+                "randomized",
+                "auto, full or covariance_eigh with a float n_components (the share of variance needs every component)",
+            ));
+        }
         if self.n_oversamples == 0 {
             return Err(Error::invalid_parameter("n_oversamples", 0, "an int >= 1"));
         }
@@ -382,6 +389,33 @@ impl Pca {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn a_share_of_variance_keeps_the_fewest_components_that_reach_it() {
+        // Ratios 0.5, 0.3, 0.2: cumulative 0.5, 0.8, 1.0 (scikit-learn's
+        // searchsorted(side="right") + 1).
+        let variance = ndarray::arr1(&[5.0, 3.0, 2.0]);
+        assert_eq!(components_explaining(&variance, 10.0, 0.4, 3), 1);
+        assert_eq!(components_explaining(&variance, 10.0, 0.5, 3), 2);
+        assert_eq!(components_explaining(&variance, 10.0, 0.79, 3), 2);
+        assert_eq!(components_explaining(&variance, 10.0, 0.95, 3), 3);
+        assert_eq!(components_explaining(&variance, 10.0, 0.95, 2), 2);
+        let fitted = PcaParams::new(3).variance_fraction(0.9).fit(data().view()).unwrap();
+        let ratio = fitted.explained_variance_ratio();
+        assert!(
+            ratio.sum() >= 0.9 && ratio.slice(ndarray::s![..ratio.len() - 1]).sum() < 0.9,
+            "{ratio}"
+        );
+        for (fraction, solver) in [(1.5, SvdSolver::Auto), (0.5, SvdSolver::Randomized)] {
+            let err = PcaParams::new(3)
+                .variance_fraction(fraction)
+                .svd_solver(solver)
+                .fit(data().view())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("n_components") || err.contains("svd_solver"), "{err}");
+        }
+    }
 
     fn data() -> Array2<f64> {
         array![

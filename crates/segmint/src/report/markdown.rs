@@ -316,7 +316,7 @@ fn write_checks(md: &mut String, checks: &[Check]) -> std::fmt::Result {
 }
 
 /// Escapes characters that would break a Markdown table or inject markup.
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         if matches!(ch, '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#') {

@@ -6,7 +6,7 @@
 
 mod charts;
 mod html;
-mod markdown;
+pub(crate) mod markdown;
 mod text;
 mod write;
 
