@@ -72,7 +72,8 @@ enum Command {
         basis: BasisArgs,
     },
     /// Place the customers of a later snapshot in the segments of a saved
-    /// model (the model.json of `run`) and write DIR/segments.csv.
+    /// model (the model.json of `run`): DIR/segments.csv, and the drift since
+    /// training in DIR/drift.json and drift.md.
     Score {
         /// The model.json written by `run`.
         #[arg(long)]

@@ -227,7 +227,7 @@ impl Migration {
 
 impl Migration {
     /// Writes `transitions.csv` (long form: from and to segment with their
-    /// names, customers, revenue; `new` and `lost` rows), `matrix.csv`,
+    /// names, customers, revenue, direction; `new` and `unplaced` places), `matrix.csv`,
     /// `projection.csv` and `migration.md` into `dir`; returns their paths.
     pub fn write_files(&self, dir: impl AsRef<Path>, cells: FormulaCells) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
