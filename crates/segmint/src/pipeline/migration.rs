@@ -4,13 +4,12 @@
 //! (a first-order Markov chain, as in Pfeifer & Carraway 2000).
 
 use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::{CustomerData, SegmentationModel};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-
 use crate::data::{FormulaCells, Transactions, format_timestamp, write_atomically};
 use crate::error::{Error, Result};
 use crate::report::markdown::escape;

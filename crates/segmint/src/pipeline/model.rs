@@ -3,15 +3,15 @@
 //! the same basis preparation (imputation values, log transform, scaler,
 //! levels), the same clustering, the same segment names.
 
-use ndarray::{Array2, ArrayView1};
-use serde::{Deserialize, Serialize};
-
-use super::{CustomerData, Segmentation, sources_of};
-use crate::cluster::{ClusterModel, Segments};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use ndarray::{Array2, ArrayView1};
+use serde::{Deserialize, Serialize};
+
 use super::drift::{Drift, FAR_QUANTILE, FeatureBins, quantile};
+use super::{CustomerData, Segmentation, sources_of};
+use crate::cluster::{ClusterModel, Segments};
 use crate::data::{Attributes, FormulaCells, format_timestamp, write_atomically};
 use crate::error::{Error, Result};
 use crate::preprocess::{BasisPreparation, DroppedCustomer};
