@@ -6,7 +6,7 @@ mod dates;
 pub mod io;
 mod late;
 mod options;
-mod output;
+pub(crate) mod output;
 mod scan;
 mod sources;
 mod split;

@@ -99,6 +99,29 @@ pub fn write_atomically(path: impl AsRef<Path>, fill: impl FnOnce(&mut BufWriter
     Staged::write(path, fill)?.commit()
 }
 
+/// Writes `header` and `rows` as CSV at `path`, whole or not at all, each
+/// text cell made safe for a spreadsheet unless `cells` says otherwise.
+pub(crate) fn write_csv(
+    path: &Path,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+    cells: FormulaCells,
+) -> Result<()> {
+    let fail = |e: csv::Error| Error::io(path, std::io::Error::other(e));
+    write_atomically(path, |file| {
+        let mut writer = csv::Writer::from_writer(file);
+        writer
+            .write_record(header.iter().map(|h| cells.cell(h).into_owned()))
+            .map_err(fail)?;
+        for record in rows {
+            writer
+                .write_record(record.iter().map(|c| cells.cell(c).into_owned()))
+                .map_err(fail)?;
+        }
+        writer.flush().map_err(|e| Error::io(path, e))
+    })
+}
+
 /// Fails when the output `out` is one of the `inputs` (the same file, by any
 /// name): writing it would destroy the data it is computed from.
 pub fn refuse_overwriting_input(parameter: &'static str, out: &Path, inputs: &[&Path]) -> Result<()> {

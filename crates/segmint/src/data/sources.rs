@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::{DropReason, IngestAudit};
 use super::dates::format_timestamp;
 use super::options::ReadOptions;
+use super::output::{FormulaCells, write_csv};
 use super::scan::{Wanted, column_names, date, number, optional_text, scan, utf8};
 use super::transactions::{Transactions, check_line_count};
 use crate::error::Result;
@@ -403,7 +404,7 @@ pub fn write_attributes(path: impl AsRef<Path>, id_col: &str, table: &Attributes
         record.extend(table.categorical.iter().map(|(_, v)| v[row].clone()));
         record
     });
-    write_table(path.as_ref(), &header, rows)
+    write_csv(path.as_ref(), &header, rows, FormulaCells::default())
 }
 
 /// Writes a products table with the columns of [`ProductColumns::default`]
@@ -422,7 +423,7 @@ pub fn write_products(path: impl AsRef<Path>, products: &Products) -> Result<()>
         }
         record
     });
-    write_table(path.as_ref(), &header, rows)
+    write_csv(path.as_ref(), &header, rows, FormulaCells::default())
 }
 
 /// Writes an interactions table with the columns `customer_id`, `date`,
@@ -439,7 +440,7 @@ pub fn write_interactions(path: impl AsRef<Path>, interactions: &Interactions) -
             number_cell(i.satisfaction[row]),
         ]
     });
-    write_table(path.as_ref(), &header, rows)
+    write_csv(path.as_ref(), &header, rows, FormulaCells::default())
 }
 
 /// A number as a CSV cell; NaN (missing) is an empty cell.
@@ -449,25 +450,6 @@ fn number_cell(value: f64) -> String {
     } else {
         value.to_string()
     }
-}
-
-/// Writes `header` and `rows` as CSV, whole or not at all, each text cell
-/// made safe for a spreadsheet ([`FormulaCells`](super::output::FormulaCells)).
-fn write_table(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<()> {
-    let fail = |e: csv::Error| crate::Error::io(path, std::io::Error::other(e));
-    let cells = super::output::FormulaCells::default();
-    super::output::write_atomically(path, |file| {
-        let mut writer = csv::Writer::from_writer(file);
-        writer
-            .write_record(header.iter().map(|h| cells.cell(h).into_owned()))
-            .map_err(fail)?;
-        for record in rows {
-            writer
-                .write_record(record.iter().map(|c| cells.cell(c).into_owned()))
-                .map_err(fail)?;
-        }
-        writer.flush().map_err(|e| crate::Error::io(path, e))
-    })
 }
 
 /// How the customer ids of one source match those of the transactions.

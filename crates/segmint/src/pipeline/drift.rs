@@ -212,7 +212,9 @@ impl Drift {
     }
 }
 
-/// The `q` quantile of `values` (nearest rank; NaN for none).
+/// The `q` quantile of `values` by nearest rank (NaN for none): unlike the
+/// interpolated quantile of `profile::levels`, it is one of the values, so at
+/// most a share 1 − q of them lies beyond it, which the far share relies on.
 pub(super) fn quantile(values: &[f64], q: f64) -> f64 {
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     if sorted.is_empty() {

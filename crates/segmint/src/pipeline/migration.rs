@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{CustomerData, SegmentationModel};
+use crate::data::output::write_csv;
 use crate::data::{FormulaCells, Transactions, format_timestamp, write_atomically};
 use crate::error::{Error, Result};
 use crate::report::markdown::escape;
@@ -285,7 +286,9 @@ impl Migration {
             }
         }
         for (path, rows) in files.iter().zip([transitions, matrix, projection]) {
-            write_rows(path, &rows, cells)?;
+            let (header, body) = rows.split_first().expect("a header row");
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            write_csv(path, &header, body.iter().cloned(), cells)?;
         }
         let text = self.to_markdown();
         write_atomically(&files[3], |file| {
@@ -326,22 +329,6 @@ impl Migration {
         }
         text
     }
-}
-
-/// Writes `rows` as CSV, whole or not at all, text cells made safe for a spreadsheet.
-fn write_rows(path: &Path, rows: &[Vec<String>], cells: FormulaCells) -> Result<()> {
-    let csv_err = |e: csv::Error| Error::Serialize {
-        what: "migration CSV",
-        message: e.to_string(),
-    };
-    write_atomically(path, |file| {
-        let mut out = csv::Writer::from_writer(file);
-        for row in rows {
-            out.write_record(row.iter().map(|c| cells.cell(c).into_owned()))
-                .map_err(csv_err)?;
-        }
-        out.flush().map_err(|e| Error::io(path, e))
-    })
 }
 
 /// Each customer's revenue (signed amounts) in (from, to].

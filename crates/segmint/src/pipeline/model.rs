@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::drift::{Drift, FAR_QUANTILE, FeatureBins, quantile};
 use super::{CustomerData, Segmentation, sources_of};
 use crate::cluster::{ClusterModel, Segments};
+use crate::data::output::write_csv;
 use crate::data::{Attributes, FormulaCells, format_timestamp, write_atomically};
 use crate::error::{Error, Result};
 use crate::preprocess::{BasisPreparation, DroppedCustomer};
@@ -172,35 +173,25 @@ impl Scores {
     /// distance to the segment's centre and to the next one, and a Gaussian
     /// mixture's membership probability.
     pub fn write_csv(&self, path: impl AsRef<Path>, names: &[String], cells: FormulaCells) -> Result<()> {
-        let path = path.as_ref();
-        let csv_err = |e: csv::Error| Error::Serialize {
-            what: "segments.csv",
-            message: e.to_string(),
-        };
-        write_atomically(path, |file| {
-            let mut out = csv::Writer::from_writer(file);
-            let mut header = vec!["customer_id", "segment", "name", "distance", "next_distance"];
-            if self.probability.is_some() {
-                header.push("probability");
+        let mut header = vec!["customer_id", "segment", "name", "distance", "next_distance"];
+        if self.probability.is_some() {
+            header.push("probability");
+        }
+        let rows = self.ids.iter().enumerate().map(|(i, id)| {
+            let segment = self.segments[i];
+            let mut record = vec![
+                id.clone(),
+                segment.to_string(),
+                names.get(segment).cloned().unwrap_or_default(),
+                self.distance[i].to_string(),
+                self.next_distance[i].to_string(),
+            ];
+            if let Some(p) = &self.probability {
+                record.push(p[i].to_string());
             }
-            out.write_record(&header).map_err(csv_err)?;
-            for (i, id) in self.ids.iter().enumerate() {
-                let segment = self.segments[i];
-                let name = names.get(segment).map_or("", String::as_str);
-                let mut record = vec![
-                    cells.cell(id).into_owned(),
-                    segment.to_string(),
-                    cells.cell(name).into_owned(),
-                    self.distance[i].to_string(),
-                    self.next_distance[i].to_string(),
-                ];
-                if let Some(p) = &self.probability {
-                    record.push(p[i].to_string());
-                }
-                out.write_record(&record).map_err(csv_err)?;
-            }
-            out.flush().map_err(|e| Error::io(path, e))
-        })
+            record
+        });
+        write_csv(path.as_ref(), &header, rows, cells)
     }
 }
 
