@@ -157,6 +157,14 @@ def float_array(X: Any, name: str, dtype: Any = None) -> np.ndarray:
         raise error(f"invalid parameter {name}: cannot convert to a float array ({exc})") from None
 
 
+def set_features_in(estimator: Any, X: np.ndarray, names: Any) -> None:
+    """Set scikit-learn's ``n_features_in_`` from the fitted matrix and, when the
+    input had column names (``names``, read before it became ``X``), ``feature_names_in_``."""
+    estimator.n_features_in_ = X.shape[1]
+    if names is not None:
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+
+
 def check_n_features(estimator: Any, X: np.ndarray) -> None:
     """Refuse ``X`` whose number of columns differs from the one seen in ``fit``."""
     expected = estimator.n_features_in_

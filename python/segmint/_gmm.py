@@ -18,6 +18,7 @@ from ._base import (
     per_row,
     require_2d,
     seed_from,
+    set_features_in,
 )
 from .exceptions import ConvergenceWarning, ParameterError
 
@@ -129,9 +130,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.converged_ = bool(converged)
         self.n_iter_ = int(n_iter)
         self.lower_bound_ = float(lower_bound)
-        self.n_features_in_ = X.shape[1]
-        if names is not None:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
+        set_features_in(self, X, names)
         return self
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:

@@ -18,6 +18,7 @@ from ._base import (
     count,
     count_or_auto,
     seed_from,
+    set_features_in,
 )
 from ._gmm import GaussianMixture
 from ._kprototypes import KPrototypes
@@ -196,9 +197,7 @@ class KMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
         self.labels_ = labels
         self.inertia_ = float(inertia)
         self.n_iter_ = int(n_iter)
-        self.n_features_in_ = X.shape[1]
-        if names is not None:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
+        set_features_in(self, X, names)
         return self
 
 
@@ -308,9 +307,7 @@ class MiniBatchKMeans(_Centers, ClusterMixin, TransformerMixin, BaseEstimator):
         self.inertia_ = float(inertia)
         self.n_iter_ = int(n_iter)
         self.n_steps_ = int(n_steps)
-        self.n_features_in_ = X.shape[1]
-        if names is not None:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
+        set_features_in(self, X, names)
         if not partial:
             self._warn_if_fewer_clusters(self.labels_)
         return self

@@ -23,6 +23,7 @@ from ._base import (
     count,
     count_or_auto,
     seed_from,
+    set_features_in,
 )
 from .exceptions import ConvergenceWarning
 
@@ -91,7 +92,6 @@ class PCA(TransformerMixin, BaseEstimator):
         """Fit the components to ``X``; returns ``self``."""
         names = getattr(X, "columns", None)
         X = as_matrix(X, dtype=np.float64)
-        n, p = X.shape
         fitted = _native.pca_fit(
             X,
             self._n_components(),
@@ -109,10 +109,8 @@ class PCA(TransformerMixin, BaseEstimator):
         self.mean_ = fitted["mean"]
         self.noise_variance_ = float(fitted["noise_variance"])
         self.n_components_ = int(self.components_.shape[0])
-        self.n_samples_ = n
-        self.n_features_in_ = p
-        if names is not None:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
+        self.n_samples_ = X.shape[0]
+        set_features_in(self, X, names)
         return self
 
     def _n_components(self) -> int | float | None:
@@ -240,9 +238,7 @@ class FactorAnalysis(TransformerMixin, BaseEstimator):
         self.n_rows_dropped_ = int(fitted["n_rows_dropped"])
         self._variance = (fitted["ss_loadings"], fitted["proportion"], fitted["cumulative"])
         self._state = fitted["state"]
-        self.n_features_in_ = X.shape[1]
-        if names is not None:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
+        set_features_in(self, X, names)
         self._warn(fitted)
         return self
 
