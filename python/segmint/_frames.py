@@ -243,6 +243,13 @@ def interaction_columns(
     return [str(c) for c in df[customer_col]], times, kinds, scores
 
 
+def launch_dates(products: pd.DataFrame, product_id_col: str, launch_col: str) -> tuple[list[str], list[int]]:
+    """Product ids and launch times in seconds of a products table, as the native functions take them."""
+    require_columns(products, product_id_col=product_id_col, launch_col=launch_col)
+    launch = to_seconds(products[launch_col], launch_col, products)
+    return [str(p) for p in products[product_id_col]], launch.tolist()
+
+
 def as_of_seconds(as_of: Any) -> int | None:
     """Seconds since 1970 of a date-like (an aware one converted to UTC); None stays None."""
     if as_of is None:

@@ -14,11 +14,11 @@ from ._frames import (
     check_lines,
     customer_keys,
     interaction_columns,
+    launch_dates,
     line_amounts,
     line_times,
     require_columns,
     table_frame,
-    to_seconds,
     transaction_arrays,
 )
 from .exceptions import DataError
@@ -267,9 +267,7 @@ def customer_features(
         discount_col,
     )
     if products is not None:
-        require_columns(products, product_id_col=product_id_col, launch_col=launch_col)
-        launch = to_seconds(products[launch_col], launch_col, products)
-        inputs["launches"] = ([str(p) for p in products[product_id_col]], launch.tolist())
+        inputs["launches"] = launch_dates(products, product_id_col, launch_col)
     if interactions is not None:
         inputs["interactions"] = interaction_columns(
             interactions, interaction_customer_col, interaction_date_col, kind_col, satisfaction_col

@@ -17,10 +17,10 @@ from ._base import count_or_auto, seed_from
 from ._frames import (
     as_of_seconds,
     interaction_columns,
+    launch_dates,
     line_columns,
     require_columns,
     table_frame,
-    to_seconds,
     transaction_arrays,
 )
 from .exceptions import ParameterError, SegmintIOError
@@ -302,11 +302,7 @@ def segment_table(
         survey_scale=_answer_scale(survey_scale),
     )
     index_name = id_col or next((str(t.index.name) for t in tables if t is not None and t.index.name), "customer_id")
-    features = table_frame(out["features"], index_name=index_name)
-    labels = pd.Series(out["labels"], index=features.index, name="segment")
-    return SegmentationResult(
-        features, labels, out["centers"], json.loads(out["report_json"]), out["markdown"], out["model_json"]
-    )
+    return _result(out, index_name)
 
 
 def _answer_scale(scale: Any, name: str = "survey_scale") -> tuple[float, float] | None:
@@ -345,9 +341,7 @@ def _side_sources(
     if products is not None:
         if product_col is None:
             raise ParameterError("invalid parameter products: give product_col, the product column of the transactions")
-        require_columns(products, product_id_col="product_id", launch_col="launch_date")
-        launch = to_seconds(products["launch_date"], "launch_date", products)
-        sources["launches"] = ([str(p) for p in products["product_id"]], launch.tolist())
+        sources["launches"] = launch_dates(products, "product_id", "launch_date")
     return sources
 
 
@@ -465,6 +459,11 @@ def _segment(
         channels=channels,
         **sources,
     )
+    return _result(out, index_name)
+
+
+def _result(out: dict[str, Any], index_name: str) -> SegmentationResult:
+    """The SegmentationResult of a native segmentation (of transactions or of a customer table)."""
     features = table_frame(out["features"], index_name=index_name)
     labels = pd.Series(out["labels"], index=features.index, name="segment")
     return SegmentationResult(
