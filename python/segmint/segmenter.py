@@ -174,13 +174,9 @@ class Segmenter(BaseEstimator):
             self.survey_ = None
             return self
         joint = self.basis is not None
-        order_col = self.order_col if self.order_col in transactions.columns else None
         self.result_ = segment(
             transactions,
-            customer_col=self.customer_col,
-            date_col=self.date_col,
-            amount_col=self.amount_col,
-            order_col=order_col,
+            **self._columns(transactions),
             k=self.k,
             min_share=self.min_share,
             random_state=self.random_state,
@@ -191,11 +187,6 @@ class Segmenter(BaseEstimator):
             channels=self.channels,
             interactions=interactions,
             products=products,
-            product_col=self.product_col,
-            quantity_col=self.quantity_col,
-            category_col=self.category_col,
-            channel_col=self.channel_col,
-            discount_col=self.discount_col,
             survey=survey if joint else None,
             survey_scale=self.survey_scale if joint else None,
             basis=self.basis,
@@ -273,6 +264,7 @@ class Segmenter(BaseEstimator):
         return self.score(transactions, as_of=as_of, **sources)["segment"]
 
     def _columns(self, transactions: pd.DataFrame) -> dict[str, Any]:
+        """The column names of ``transactions`` as ``segment`` and ``score`` take them (order_col only when present)."""
         order_col = self.order_col if self.order_col in transactions.columns else None
         return dict(
             customer_col=self.customer_col,
