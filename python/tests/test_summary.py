@@ -6,17 +6,13 @@ tests/fixtures/make_lifetimes_oracle.py with lifetimes 0.11.3).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import segmint
+from conftest import FIXTURES
 from segmint.exceptions import DataError, ParameterError
-
-FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +20,8 @@ def tiny() -> pd.DataFrame:
     return pd.read_csv(FIXTURES / "tiny_transactions.csv")
 
 
-@pytest.fixture(scope="module")
-def oracle() -> dict:
-    return json.loads((FIXTURES / "lifetimes_oracle.json").read_text())
-
-
-def test_rfm_summary_equals_lifetimes(tiny: pd.DataFrame, oracle: dict) -> None:
-    for case in oracle["summary"]:
+def test_rfm_summary_equals_lifetimes(tiny: pd.DataFrame, lifetimes_oracle: dict) -> None:
+    for case in lifetimes_oracle["summary"]:
         call = case["call"]
         end = call.split('observation_period_end="')[1][:10] if "observation_period_end" in call else None
         ours = segmint.features.rfm_summary(
@@ -51,8 +42,8 @@ def test_rfm_summary_equals_lifetimes(tiny: pd.DataFrame, oracle: dict) -> None:
         )
 
 
-def test_calibration_and_holdout_equal_lifetimes(tiny: pd.DataFrame, oracle: dict) -> None:
-    case = oracle["calibration_holdout"]
+def test_calibration_and_holdout_equal_lifetimes(tiny: pd.DataFrame, lifetimes_oracle: dict) -> None:
+    case = lifetimes_oracle["calibration_holdout"]
     ours = segmint.features.calibration_and_holdout_data(
         tiny,
         customer_col="customer_id",
