@@ -16,24 +16,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from pathlib import Path
 
 import pandas as pd
 
 import segmint
 
+from _timing import median_time  # beside this script
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 def median_fit(model_class, frequency, recency, T, repeats: int):
-    times, model = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model = model_class().fit(frequency, recency, T)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), model
+    return median_time(lambda: model_class().fit(frequency, recency, T), repeats)
 
 
 def row(name: str, n: int, theirs: dict, ours: float, model) -> str:

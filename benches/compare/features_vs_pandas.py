@@ -26,15 +26,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import segmint
+
+from _timing import median_time  # beside this script
 
 REPO = Path(__file__).resolve().parents[2]
 # The binary of $SEGMINT_BIN, else of $CARGO_TARGET_DIR (else target/) of this checkout.
@@ -69,15 +69,6 @@ def pandas_features(tx: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=360_000)
@@ -101,7 +92,7 @@ def main() -> None:
         run = subprocess.run(command, check=True, capture_output=True, text=True)
         peaks.append(int(run.stderr.strip().splitlines()[-1]) / 1024)  # GNU time: max RSS in KB
 
-    ours_e2e = median_time(ours, args.repeats)
+    ours_e2e, _ = median_time(ours, args.repeats)
     peak_mb = max(peaks)
 
     def pandas_e2e() -> pd.DataFrame:
@@ -110,18 +101,18 @@ def main() -> None:
         features.to_csv(work / "pandas_features.csv")
         return tx
 
-    theirs_e2e = median_time(pandas_e2e, args.repeats)
+    theirs_e2e, _ = median_time(pandas_e2e, args.repeats)
     tx = pd.read_csv(csv, parse_dates=["date"], date_format="%Y-%m-%d %H:%M:%S")
-    theirs_mem = median_time(lambda: pandas_features(tx), args.repeats)
+    theirs_mem, _ = median_time(lambda: pandas_features(tx), args.repeats)
     kwargs = dict(customer_col="customer_id", date_col="date", amount_col="amount", order_col="order_id",
                   product_col="product_id", category_col="category", discount_col="discounted")
-    ours_with_conversion = median_time(lambda: segmint.features.customer_features(tx, **kwargs), args.repeats)
+    ours_with_conversion, _ = median_time(lambda: segmint.features.customer_features(tx, **kwargs), args.repeats)
     # The aggregation alone, on segmint's own in-memory columns (as pandas' groupby runs on its DataFrame).
     inputs = segmint.features._feature_inputs(
         tx, "customer_id", "date", "amount", "order_id", None,
         {"product_col": "product_id", "category_col": "category", "channel_col": None}, "discounted"
     )
-    ours_mem = median_time(lambda: segmint._native.customer_features(**inputs), args.repeats)
+    ours_mem, _ = median_time(lambda: segmint._native.customer_features(**inputs), args.repeats)
 
     # Same numbers on both sides (a faster but wrong change would show here).
     ours = segmint.features.customer_features(tx, **kwargs)

@@ -18,7 +18,6 @@ a core from the next; --settle 0 times back to back.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import numpy as np
@@ -26,18 +25,15 @@ from sklearn.cluster import KMeans as SkKMeans
 
 from segmint.cluster import KMeans as SgKMeans
 
+import _timing  # beside this script
+
 
 SETTLE = 0.5
 
 
 def median_time(fit, repeats):
     time.sleep(SETTLE)
-    times, model = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model = fit()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), model
+    return _timing.median_time(fit, repeats)
 
 
 def bandwidth(X, repeats):

@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 
 import pandas as pd
 from lifetimes.utils import summary_data_from_transaction_data
+
+from _timing import timed_runs  # beside this script
 
 
 def main() -> None:
@@ -30,13 +31,7 @@ def main() -> None:
     def summarise() -> pd.DataFrame:
         return summary_data_from_transaction_data(tx, "customer_id", "date", monetary_value_col="amount", freq="D")
 
-    for _ in range(args.warmup):
-        summarise()
-    times = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        out = summarise()
-        times.append(time.perf_counter() - start)
+    times, out = timed_runs(summarise, args.repeats, warmup=args.warmup)
     print(json.dumps({"lifetimes_median_s": statistics.median(times), "runs_s": times, "customers": len(out)}))
 
 

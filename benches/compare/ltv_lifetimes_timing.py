@@ -53,6 +53,8 @@ import lifetimes  # noqa: E402
 from lifetimes import BetaGeoFitter, ParetoNBDFitter  # noqa: E402
 from lifetimes.utils import summary_data_from_transaction_data  # noqa: E402
 
+from _timing import timed_runs  # noqa: E402  (beside this script)
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CDNOW_SUMMARY = REPO / "tests" / "fixtures" / "cdnow_summary.csv"
 START = np.datetime64("2020-01-01T00:00:00", "s")
@@ -126,11 +128,7 @@ def synthetic_summary(n: int, seed: int) -> pd.DataFrame:
 
 
 def median_time(fn, repeats: int):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
+    times, out = timed_runs(fn, repeats)
     return statistics.median(times), times, out
 
 

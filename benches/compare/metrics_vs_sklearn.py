@@ -17,7 +17,6 @@ next (segmint's Davies-Bouldin measured 17.7 ms right after scikit-learn and
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import numpy as np
@@ -25,14 +24,7 @@ from sklearn import metrics as sk
 
 from segmint import metrics as sg
 
-
-def median_time(f, repeats):
-    times, value = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        value = f()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), value
+from _timing import median_time  # beside this script
 
 
 def main():

@@ -15,7 +15,6 @@ import json
 import statistics
 import subprocess
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -23,6 +22,8 @@ import numpy as np
 
 from segmint._base import as_matrix
 from segmint.cluster import KMeans
+
+from _timing import median_time  # beside this script
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,12 +40,8 @@ def python_median(X: np.ndarray, k: int, repeats: int, mode: str) -> float:
         model = KMeans(k, init=X[: k * 10 : 10].copy(), n_init=1, max_iter=20, tol=0.0)
     else:
         model = KMeans(k, n_init=1, random_state=0)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model.fit(X)
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+    seconds, _ = median_time(lambda: model.fit(X), repeats)
+    return seconds * 1e3
 
 
 def main() -> None:

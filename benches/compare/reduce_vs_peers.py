@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import pathlib
-import time
 
 import numpy as np
 from sklearn.decomposition import PCA as SklearnPCA
@@ -18,15 +17,13 @@ from sklearn.decomposition import PCA as SklearnPCA
 from segmint import stats
 from segmint.decomposition import PCA, FactorAnalysis
 
+from _timing import timed_runs  # beside this script
+
 SHARED = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def best_of(repeats, work):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
+    times, _ = timed_runs(work, repeats)
     return min(times)
 
 

@@ -2,17 +2,15 @@
 
     python benches/compare/summary_breakdown.py [repeats]
 """
-import sys, time, statistics, json
+import sys, json
 import numpy as np, pandas as pd
 import segmint
 from segmint import _native, _frames, features
+from _timing import median_time  # beside this script
 tx = pd.read_csv("/tmp/segmint_ltv_tx.csv", parse_dates=["date"])
 R = int(sys.argv[1]) if len(sys.argv) > 1 else 9
 def med(f):
-    ts = []
-    for _ in range(R):
-        s = time.perf_counter(); f(); ts.append(time.perf_counter() - s)
-    return statistics.median(ts) * 1e3
+    return median_time(f, R)[0] * 1e3
 keys, labels = _frames.customer_keys(tx, "customer_id")
 times, tps = _frames.line_times(tx, "date")
 amounts = _frames.line_amounts(tx, "amount")

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 
 import pandas as pd
 
 import segmint
+
+from _timing import median_time  # beside this script
 
 
 def main() -> None:
@@ -39,14 +39,7 @@ def main() -> None:
             tx, customer_col="customer_id", date_col="date", amount_col="amount", time_unit="D"
         )
 
-    for _ in range(args.warmup):
-        summarise()
-    times = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        summary = summarise()
-        times.append(time.perf_counter() - start)
-    ours = statistics.median(times)
+    ours, summary = median_time(summarise, args.repeats, warmup=args.warmup)
     lifetimes_s = theirs["summary_data_from_transaction_data"]["median_s"]
     print(json.dumps({"rows": len(tx), "customers": len(summary), "segmint_s": ours, "lifetimes_s": lifetimes_s}))
     print("\n| rows | customers | lifetimes | segmint | ratio |\n|---:|---:|---:|---:|---:|")
