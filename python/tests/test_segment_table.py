@@ -96,8 +96,8 @@ def test_transactions_with_a_basis_that_adds_customer_columns() -> None:
         k=4, customers=customers, basis=basis,
     )
     columns = result.report["features"]["columns"]
-    assert columns[:5] == ["recency_days", "frequency", "monetary", "aov", "tenure_days"]
-    assert columns[5] == numeric[0]
+    assert columns[:4] == ["recency_days", "recent_frequency", "recent_aov", "tenure_days"]
+    assert columns[4] == numeric[0]
 
 
 def test_a_survey_answer_outside_the_declared_scale_names_respondent_and_item() -> None:

@@ -17,6 +17,10 @@ use crate::error::{Error, Result};
 /// Average days per month (365.25 / 12).
 pub const DAYS_PER_MONTH: f64 = 30.4375;
 
+/// The default trailing window of the recent features: the last twelve
+/// months, the span of a retailer's annual buying cycle.
+pub const DEFAULT_RECENT_DAYS: u32 = 365;
+
 /// Options for [`customer_features`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -32,6 +36,9 @@ pub struct FeatureOptions {
     pub engagement: EngagementOptions,
     /// Interaction kinds that count as service contacts (lower case).
     pub service_kinds: Vec<String>,
+    /// The trailing window of `recent_frequency` and `recent_monetary`, in
+    /// days up to `as_of`: the behaviour a lapse shows in.
+    pub recent_days: u32,
 }
 
 impl Default for FeatureOptions {
@@ -44,6 +51,7 @@ impl Default for FeatureOptions {
             service_kinds: ["service", "support", "complaint", "call", "chat"]
                 .map(String::from)
                 .to_vec(),
+            recent_days: DEFAULT_RECENT_DAYS,
         }
     }
 }
@@ -110,7 +118,7 @@ pub struct Sources<'a> {
 }
 
 /// Columns always present, in order (the first five are [`super::RFM_COLUMNS`]).
-pub const CORE_COLUMNS: [&str; 13] = [
+pub const CORE_COLUMNS: [&str; 16] = [
     "recency_days",
     "frequency",
     "monetary",
@@ -124,6 +132,9 @@ pub const CORE_COLUMNS: [&str; 13] = [
     "clv_historical",
     "return_rate",
     "gross_revenue",
+    "recent_frequency",
+    "recent_monetary",
+    "recent_aov",
 ];
 
 /// The behavioural feature table (formulas and units in docs/methodology.md).
@@ -145,6 +156,9 @@ pub fn customer_features(tx: &Transactions, options: &FeatureOptions, sources: S
         ));
     }
     options.engagement.check()?;
+    if options.recent_days == 0 {
+        return Err(Error::invalid_parameter("recent_days", 0, "at least 1 day"));
+    }
     let groups = CustomerLines::new(tx);
     let launch = launch_times(tx, sources.products, options.new_product_days);
     let mut columns: Vec<String> = CORE_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
@@ -283,9 +297,14 @@ fn purchase_features(
     orders.clear();
     let (mut net, mut gross, mut returned, mut items) = (0.0, 0.0, 0.0, 0.0);
     let (mut first_buy, mut last_buy) = (i64::MAX, i64::MIN);
+    let recent_from = as_of - i64::from(options.recent_days) * SECONDS_PER_DAY as i64;
+    let mut recent_net = 0.0;
     for &l in lines {
         let i = l as usize;
         net += amounts[i];
+        if times[i] > recent_from {
+            recent_net += amounts[i];
+        }
         if amounts[i] > 0.0 {
             first_buy = first_buy.min(times[i]);
             last_buy = last_buy.max(times[i]);
@@ -301,6 +320,7 @@ fn purchase_features(
     }
     merge_orders(orders);
     let frequency = orders.len() as f64;
+    let recent_frequency = orders.iter().filter(|o| o.time > recent_from).count() as f64;
     // Recency and tenure span the purchase lines; a customer with only returns keeps the span of all lines.
     let (first, last) = if orders.is_empty() {
         let all = lines.iter().map(|&l| times[l as usize]);
@@ -326,6 +346,14 @@ fn purchase_features(
         net * options.margin,
         if gross > 0.0 { returned / gross } else { 0.0 },
         gross,
+        recent_frequency,
+        recent_net,
+        // Without a recent order, the last basket known.
+        if recent_frequency > 0.0 {
+            recent_net / recent_frequency
+        } else {
+            per_order(net)
+        },
     ]);
 }
 

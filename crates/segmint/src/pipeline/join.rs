@@ -10,7 +10,6 @@ use std::collections::{HashMap, HashSet};
 
 use crate::data::{Attributes, CustomerTable, JoinReport};
 use crate::error::{Error, Result};
-use crate::features::RFM_COLUMNS;
 
 /// The group word for the behavioural features.
 pub const BEHAVIOUR: &str = "behaviour";
@@ -86,7 +85,7 @@ pub(crate) fn behaviour_source(features: &CustomerTable) -> Source<'static> {
         .collect();
     Source {
         origin: Origin::Behaviour,
-        group: RFM_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+        group: super::BEHAVIOUR_BASIS.iter().map(|c| (*c).to_owned()).collect(),
         table: std::borrow::Cow::Owned(Attributes {
             ids: features.ids().to_vec(),
             numeric,

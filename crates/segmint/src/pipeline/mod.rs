@@ -62,8 +62,23 @@ pub const DEFAULT_K: usize = 4;
 /// path's setting, and scikit-learn's default before 1.4).
 pub const SURVEY_N_INIT: usize = 10;
 
+/// The behavioural basis, the columns of the group word `behaviour`: how
+/// recently, how often and for how much a customer bought in the trailing
+/// window (`FeatureOptions::recent_days`), the usual basket, and how long
+/// they have been a customer. Frequency and revenue are counted over the
+/// recent window, not the whole history, so that a loyal customer who has
+/// stopped buying leaves the loyal segment (see docs/methodology.md).
+pub const BEHAVIOUR_BASIS: [&str; 4] = ["recency_days", "recent_frequency", "recent_aov", "tenure_days"];
+
 /// Features whose long right tail is log-transformed before scaling.
-pub const LOG_FEATURES: [&str; 3] = ["frequency", "monetary", "aov"];
+pub const LOG_FEATURES: [&str; 6] = [
+    "frequency",
+    "monetary",
+    "aov",
+    "recent_frequency",
+    "recent_monetary",
+    "recent_aov",
+];
 
 /// Settings of an end-to-end segmentation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -682,7 +697,6 @@ impl Segmentation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::RFM_COLUMNS;
     use crate::preprocess::signed_log1p;
     use crate::synth::{SynthParams, generate};
 
@@ -711,10 +725,11 @@ mod tests {
     }
 
     fn transformed(features: &CustomerTable) -> ndarray::Array2<f64> {
-        let mut x = features.select(&RFM_COLUMNS).unwrap();
-        for name in LOG_FEATURES {
-            let c = RFM_COLUMNS.iter().position(|c| *c == name).unwrap();
-            x.column_mut(c).mapv_inplace(signed_log1p);
+        let mut x = features.select(&BEHAVIOUR_BASIS).unwrap();
+        for (c, name) in BEHAVIOUR_BASIS.iter().enumerate() {
+            if LOG_FEATURES.contains(name) {
+                x.column_mut(c).mapv_inplace(signed_log1p);
+            }
         }
         x
     }

@@ -5,13 +5,15 @@
 //! archetype, demographics (also as a customers table), a product catalogue
 //! with launch dates and the last six months of interactions.
 //! [`generate_survey`] adds a psychographic survey driven by the four
-//! attitudinal archetypes.
+//! attitudinal archetypes. With a [`Movement`], a second period follows in
+//! which customers move between the archetypes by a known matrix.
 //! Each customer has their own random stream (ChaCha8, stream = customer
 //! index), so the output depends only on the seed and the parameters — not on
 //! the thread count — and generation runs in parallel from 100 to 10^7
 //! customers.
 
 mod archetype;
+mod movement;
 mod survey;
 
 use rand::{Rng, SeedableRng};
@@ -22,6 +24,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use archetype::{Archetype, Behaviour};
+pub use movement::{FirstPeriod, Movement};
 pub use survey::{ATTITUDE_SCALES, Attitude, ITEMS_PER_SCALE, Survey, generate_survey};
 
 use crate::data::{Attributes, Interactions, LineFields, Products, Transactions, TransactionsBuilder};
@@ -71,6 +74,8 @@ pub struct SynthParams {
     pub days: u32,
     /// Share of each archetype, in [`Archetype::ALL`] order (normalised).
     pub mix: [f64; 4],
+    /// A second period after the window, with customers moving between archetypes.
+    pub movement: Option<Movement>,
 }
 
 impl SynthParams {
@@ -83,16 +88,32 @@ impl SynthParams {
             start: DEFAULT_START,
             days: 730,
             mix: [0.15, 0.20, 0.40, 0.25],
+            movement: None,
         }
     }
 
-    /// End of the window: the natural `as_of` for features.
+    /// End of the data (of the second period, when there is one): the natural `as_of` for features.
     pub fn end(&self) -> i64 {
-        self.start + i64::from(self.days) * DAY
+        self.start + i64::from(self.total_days()) * DAY
+    }
+
+    /// Days of data: the window and the second period.
+    fn total_days(&self) -> u32 {
+        self.days + self.movement.as_ref().map_or(0, |m| m.days)
+    }
+
+    /// Customers acquired in the second period.
+    fn n_acquired(&self) -> usize {
+        self.movement
+            .as_ref()
+            .map_or(0, |m| (m.acquisition * self.n_customers as f64).round() as usize)
     }
 
     fn check(&self) -> Result<()> {
-        if self.n_customers == 0 || self.n_customers > u32::MAX as usize {
+        if let Some(movement) = &self.movement {
+            movement.check()?;
+        }
+        if self.n_customers == 0 || self.n_customers + self.n_acquired() > u32::MAX as usize {
             return Err(Error::invalid_parameter(
                 "n_customers",
                 self.n_customers,
@@ -164,8 +185,11 @@ pub struct CustomerBase {
     /// The demographics as a customers table (`age`, `email_opt_in` numeric;
     /// `gender`, `region` categorical), as `data::read_attributes` reads it.
     pub customers: Attributes,
-    /// End of the observation window.
+    /// End of the data.
     pub as_of: i64,
+    /// With a [`Movement`]: the end of the first period and each customer's
+    /// archetype in it (`archetypes` then holds those of the second).
+    pub first_period: Option<FirstPeriod>,
 }
 
 impl CustomerBase {
@@ -259,7 +283,7 @@ impl Catalogue {
 /// Generates a customer base.
 pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
     params.check()?;
-    let n = params.n_customers;
+    let n = params.n_customers + params.n_acquired();
     let root = ChaCha8Rng::seed_from_u64(params.seed);
     let mut catalogue_rng = root.clone();
     catalogue_rng.set_stream(u64::MAX);
@@ -267,15 +291,20 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
     // Channels come from streams of their own, so that adding them left every
     // other draw (and so every earlier data set of a seed) unchanged.
     let channel_root = ChaCha8Rng::seed_from_u64(params.seed ^ CHANNEL_SEED);
+    let move_root = ChaCha8Rng::seed_from_u64(params.seed ^ MOVEMENT_SEED);
     let draw_task = |task: usize| -> Vec<(Customer, Vec<u8>)> {
         (task * CUSTOMERS_PER_TASK..((task + 1) * CUSTOMERS_PER_TASK).min(n))
             .map(|i| {
                 let mut rng = root.clone();
                 rng.set_stream(i as u64);
-                let customer = Customer::draw(&mut rng, params, &catalogue);
+                let mut move_rng = move_root.clone();
+                move_rng.set_stream(i as u64);
+                let acquired = i >= params.n_customers;
+                let customer = Customer::draw(&mut rng, &mut move_rng, params, &catalogue, acquired);
                 let mut rng = channel_root.clone();
                 rng.set_stream(i as u64);
-                let channels = order_channels(&mut rng, customer.archetype, customer.n_orders);
+                let archetype = customer.first_archetype.unwrap_or(customer.archetype);
+                let channels = order_channels(&mut rng, archetype, customer.n_orders);
                 (customer, channels)
             })
             .collect()
@@ -300,6 +329,7 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
         ..Default::default()
     };
     let mut archetypes = Vec::with_capacity(n);
+    let mut first_archetypes = Vec::with_capacity(n);
     let mut demo = Demographics::default();
     let mut next_order = 0u32;
     let n_tasks = n.div_ceil(CUSTOMERS_PER_TASK);
@@ -332,6 +362,7 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
                 interactions.satisfaction.push(satisfaction);
             }
             archetypes.push(customer.archetype);
+            first_archetypes.push(customer.first_archetype);
             demo.age.push(customer.age);
             demo.gender.push(customer.gender);
             demo.region.push(customer.region);
@@ -349,6 +380,10 @@ pub fn generate(params: &SynthParams) -> Result<CustomerBase> {
         products: catalogue.products(params.start),
         interactions,
         as_of: params.end(),
+        first_period: params.movement.as_ref().map(|_| FirstPeriod {
+            end: params.start + i64::from(params.days) * DAY,
+            archetypes: first_archetypes,
+        }),
     })
 }
 
@@ -373,6 +408,7 @@ pub fn archetype_counts(truth: &[Archetype], labels: &[usize], n_segments: usize
 }
 
 const CHANNEL_SEED: u64 = 0x6368_616e_6e65_6c73;
+const MOVEMENT_SEED: u64 = 0x6d6f_7665_6d65_6e74;
 
 /// The channel of each order: the customer's main channel (drawn from the
 /// archetype's mix) with the archetype's loyalty, otherwise any channel of the mix.
@@ -407,7 +443,10 @@ struct Line {
 
 #[derive(Debug)]
 struct Customer {
+    /// The archetype of the last period.
     archetype: Archetype,
+    /// The archetype of the first period, with a second one (`None`: acquired in the second).
+    first_archetype: Option<Archetype>,
     lines: Vec<Line>,
     n_orders: u32,
     /// Time, kind (index into [`INTERACTION_KINDS`]) and satisfaction (`NaN` unless a service contact).
@@ -418,68 +457,76 @@ struct Customer {
     email_opt_in: bool,
 }
 
-impl Customer {
-    fn draw(rng: &mut ChaCha8Rng, params: &SynthParams, catalogue: &Catalogue) -> Customer {
-        let archetype = Archetype::draw(rng, &params.mix);
-        let b = archetype.behaviour();
-        let window = f64::from(params.days);
-        let first = window * rng.random_range(b.first_purchase.0..b.first_purchase.1);
-        let active_until = match b.active_days {
-            Some((lo, hi)) => (first + rng.random_range(lo..hi)).min(window),
-            None => window,
-        };
+/// How a customer buys while they behave as one archetype.
+struct Rhythm {
+    behaviour: Behaviour,
+    gap: Exp<f64>,
+    basket: LogNormal<f64>,
+}
+
+impl Rhythm {
+    fn draw(rng: &mut ChaCha8Rng, behaviour: Behaviour) -> Rhythm {
+        let b = behaviour;
         let gap = Exp::new(1.0 / rng.random_range(b.mean_gap_days.0..b.mean_gap_days.1)).expect("positive rate");
         let basket = LogNormal::new(b.median_order_value.ln(), b.order_value_sigma).expect("valid sigma");
+        Rhythm { behaviour, gap, basket }
+    }
+}
 
-        let mut lines = Vec::new();
-        let mut n_orders = 0u32;
+impl Customer {
+    /// Customer `acquired` in the second period, or drawn from the mix and
+    /// moved by `movement` (drawn from `move_rng`, so that a base without a
+    /// second period keeps every draw of `rng`).
+    fn draw(
+        rng: &mut ChaCha8Rng,
+        move_rng: &mut ChaCha8Rng,
+        params: &SynthParams,
+        catalogue: &Catalogue,
+        acquired: bool,
+    ) -> Customer {
+        let (first_archetype, archetype) = if acquired {
+            (None, Archetype::NewPotential)
+        } else {
+            let a = Archetype::draw(rng, &params.mix);
+            (Some(a), params.movement.as_ref().map_or(a, |m| m.next(a, move_rng)))
+        };
+        let b = first_archetype.unwrap_or(archetype).behaviour();
+        let window = f64::from(params.days);
+        let end = f64::from(params.total_days());
+        let (from, until) = if acquired { (window, end) } else { (0.0, window) };
+        let first = from + (until - from) * rng.random_range(b.first_purchase.0..b.first_purchase.1);
+        let active_until = match b.active_days {
+            Some((lo, hi)) => (first + rng.random_range(lo..hi)).min(until),
+            None => until,
+        };
+        let rhythm = Rhythm::draw(rng, b);
+        let mut orders = Orders::default();
         let mut day = first;
-        while day < active_until {
-            // Whole days plus a time of day keep every line inside the window.
-            let time = params.start + day.floor() as i64 * DAY + rng.random_range(8 * 3600..22 * 3600);
-            let total = basket.sample(rng).max(1.0);
-            let n_lines = rng.random_range(1..=3);
-            let discounted = rng.random_bool(b.promo_rate);
-            let mut left = total;
-            for l in 0..n_lines {
-                let part = if l + 1 == n_lines {
-                    left
-                } else {
-                    left * rng.random_range(0.2..0.7)
-                };
-                left -= part;
-                lines.push(Line {
-                    time,
-                    amount: cents(part),
-                    order: n_orders,
-                    product: catalogue.pick(rng, day, b.new_product_affinity),
-                    discounted,
-                });
-            }
-            n_orders += 1;
-            let return_day = day + rng.random_range(1.0..21.0);
-            if rng.random_bool(b.return_rate) && return_day < window {
-                let returned = lines.last().map_or(0, |l| l.product);
-                lines.push(Line {
-                    time: params.start + return_day.floor() as i64 * DAY + 12 * 3600,
-                    amount: -cents(total * rng.random_range(0.2..1.0)),
-                    order: n_orders,
-                    product: returned,
-                    discounted,
-                });
-                n_orders += 1;
-            }
-            day += gap.sample(rng).max(0.5);
+        orders.buy(rng, params, catalogue, &rhythm, &mut day, active_until, end);
+        let mut last = (b, active_until);
+        // The second period: the first archetype's rhythm goes on, another's starts.
+        let moves_on = first_archetype.is_some() && params.movement.is_some();
+        if moves_on && archetype != Archetype::AtRiskChurned {
+            let later = if first_archetype == Some(archetype) {
+                rhythm
+            } else {
+                let later = Rhythm::draw(rng, archetype.behaviour());
+                day = window + later.gap.sample(rng);
+                later
+            };
+            orders.buy(rng, params, catalogue, &later, &mut day, end, end);
+            last = (later.behaviour, end);
         }
-        let interactions = draw_interactions(rng, params, &b, first, active_until);
+        let interactions = draw_interactions(rng, params, &last.0, first, last.1);
         let age = Normal::new(b.age.0, b.age.1)
             .expect("valid sd")
             .sample(rng)
             .clamp(18.0, 90.0);
         Customer {
             archetype,
-            lines,
-            n_orders,
+            first_archetype,
+            lines: orders.lines,
+            n_orders: orders.n,
             interactions,
             age: age.round() as u8,
             gender: if rng.random_bool(0.53) {
@@ -493,6 +540,67 @@ impl Customer {
     }
 }
 
+/// The lines of one customer's orders and returns.
+#[derive(Default)]
+struct Orders {
+    lines: Vec<Line>,
+    n: u32,
+}
+
+impl Orders {
+    /// Orders from `day` until `until` at `rhythm`; returns fall before `end`.
+    #[allow(clippy::too_many_arguments)]
+    fn buy(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        params: &SynthParams,
+        catalogue: &Catalogue,
+        rhythm: &Rhythm,
+        day: &mut f64,
+        until: f64,
+        end: f64,
+    ) {
+        let b = &rhythm.behaviour;
+        while *day < until {
+            // Whole days plus a time of day keep every line inside the window.
+            let time = params.start + day.floor() as i64 * DAY + rng.random_range(8 * 3600..22 * 3600);
+            let total = rhythm.basket.sample(rng).max(1.0);
+            let n_lines = rng.random_range(1..=3);
+            let discounted = rng.random_bool(b.promo_rate);
+            let mut left = total;
+            for l in 0..n_lines {
+                let part = if l + 1 == n_lines {
+                    left
+                } else {
+                    left * rng.random_range(0.2..0.7)
+                };
+                left -= part;
+                self.lines.push(Line {
+                    time,
+                    amount: cents(part),
+                    order: self.n,
+                    product: catalogue.pick(rng, *day, b.new_product_affinity),
+                    discounted,
+                });
+            }
+            self.n += 1;
+            let return_day = *day + rng.random_range(1.0..21.0);
+            if rng.random_bool(b.return_rate) && return_day < end {
+                let returned = self.lines.last().map_or(0, |l| l.product);
+                self.lines.push(Line {
+                    time: params.start + return_day.floor() as i64 * DAY + 12 * 3600,
+                    amount: -cents(total * rng.random_range(0.2..1.0)),
+                    order: self.n,
+                    product: returned,
+                    discounted,
+                });
+                self.n += 1;
+            }
+            *day += rhythm.gap.sample(rng).max(0.5);
+        }
+    }
+}
+
 /// A Poisson stream of interactions over the customer's active days within
 /// the export window (lapsed customers fade out within two weeks).
 fn draw_interactions(
@@ -502,7 +610,7 @@ fn draw_interactions(
     first: f64,
     active_until: f64,
 ) -> Vec<(i64, u32, f64)> {
-    let window = f64::from(params.days);
+    let window = f64::from(params.total_days());
     let from = first.max(window - INTERACTION_DAYS);
     let until = (active_until + 14.0).min(window);
     let gap = Exp::new(b.interactions_per_month / crate::features::DAYS_PER_MONTH).expect("positive rate");
