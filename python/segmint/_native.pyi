@@ -246,6 +246,7 @@ def customer_features(
     as_of: int | None = None,
     margin: float = 1.0,
     new_product_days: int = 90,
+    recent_days: int = 365,
 ) -> dict[str, Any]: ...
 def segment(
     customer_ids: list[str],

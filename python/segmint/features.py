@@ -9,6 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _native
+from ._base import count
 from ._frames import (
     as_of_seconds,
     check_lines,
@@ -219,13 +220,15 @@ def customer_features(
     as_of: Any = None,
     margin: float = 1.0,
     new_product_days: int = 90,
+    recent_days: int = 365,
 ) -> pd.DataFrame:
     """The behavioural feature table, one row per customer.
 
     Columns (formulas and units in docs/methodology.md): recency_days,
     frequency, monetary, aov, tenure_days, repeat_frequency, items_per_order,
     interpurchase_mean_days, interpurchase_sd_days, purchases_per_month,
-    clv_historical, return_rate, gross_revenue; with ``discount_col``
+    clv_historical, return_rate, gross_revenue, recent_frequency,
+    recent_monetary, recent_aov (over the last ``recent_days``); with ``discount_col``
     discount_order_share and discount_revenue_share; with ``category_col``
     category_breadth; with ``channel_col`` channel_breadth and
     main_channel_share; with ``product_col`` new_product_share (launch dates
@@ -250,6 +253,10 @@ def customer_features(
         Gross margin for ``clv_historical`` (1 = revenue).
     new_product_days : int
         A purchase within this many days of launch is an early adoption.
+    recent_days : int
+        The trailing window, in days up to ``as_of``, of the recent columns:
+        the default behavioural basis counts frequency and basket there, so
+        that a lapse shows.
 
     Returns
     -------
@@ -273,7 +280,11 @@ def customer_features(
             interactions, interaction_customer_col, interaction_date_col, kind_col, satisfaction_col
         )
     table = _native.customer_features(
-        **inputs, as_of=as_of_seconds(as_of), margin=float(margin), new_product_days=int(new_product_days)
+        **inputs,
+        as_of=as_of_seconds(as_of),
+        margin=float(margin),
+        new_product_days=int(new_product_days),
+        recent_days=count(recent_days, "recent_days"),
     )
     return table_frame(table, index_name=str(customer_col))
 

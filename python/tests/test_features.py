@@ -133,3 +133,30 @@ def test_a_calibration_period_before_the_data_is_an_error():
             calibration_end="2023-01-01",
             observation_end="2023-06-01",
         )
+
+
+def test_recent_columns_count_the_trailing_window_only():
+    from segmint.exceptions import ParameterError
+    from segmint.features import customer_features
+
+    lines = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "b"],
+            "date": pd.to_datetime(["2024-01-01", "2024-02-20", "2024-04-05", "2024-04-06", "2024-01-10"]),
+            "amount": [10.0, 20.0, 30.0, -5.0, 40.0],
+            "order_id": ["o1", "o2", "o3", "r3", "o4"],
+        }
+    )
+    kwargs = dict(customer_col="customer_id", date_col="date", amount_col="amount", order_col="order_id")
+    table = customer_features(lines, **kwargs, as_of="2024-04-10", recent_days=30)
+    # a: one order (o3) and its return inside the 30 days; b: nothing recent, so its usual basket stands.
+    assert table.loc["a", "recent_frequency"] == 1
+    assert table.loc["a", "recent_monetary"] == 25.0
+    assert table.loc["a", "recent_aov"] == 25.0
+    assert table.loc["b", "recent_frequency"] == 0
+    assert table.loc["b", "recent_monetary"] == 0.0
+    assert table.loc["b", "recent_aov"] == 40.0
+    wide = customer_features(lines, **kwargs, as_of="2024-04-10")
+    assert wide.loc["a", "recent_frequency"] == 3
+    with pytest.raises(ParameterError, match="recent_days"):
+        customer_features(lines, **kwargs, recent_days=0)

@@ -280,6 +280,10 @@ pub(crate) struct SourceArgs {
     /// Days after launch within which a purchase counts as early adoption.
     #[arg(long, default_value_t = 90)]
     pub(crate) new_product_days: u32,
+    /// Days before the end of observation over which recent_frequency,
+    /// recent_monetary and recent_aov (the behavioural basis) are counted.
+    #[arg(long, default_value_t = segmint::features::DEFAULT_RECENT_DAYS)]
+    pub(crate) recent_days: u32,
     /// Gross margin for the historical CLV (1 = revenue).
     #[arg(long, default_value_t = 1.0)]
     pub(crate) margin: f64,

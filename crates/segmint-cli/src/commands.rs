@@ -21,6 +21,7 @@ pub(crate) fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, 
         as_of: columns.as_of()?,
         margin: sources.margin,
         new_product_days: sources.new_product_days,
+        recent_days: sources.recent_days,
         ..FeatureOptions::default()
     };
     let sources = loaded.as_sources();
@@ -152,6 +153,7 @@ pub(crate) fn run(
     }
     segmentation.features.margin = sources.margin;
     segmentation.features.new_product_days = sources.new_product_days;
+    segmentation.features.recent_days = sources.recent_days;
     segmentation.channels = sources.channels();
     segmentation.survey_scale = sources.survey_scale;
     basis.apply(&mut segmentation)?;

@@ -110,7 +110,7 @@ pub(crate) fn products_from((ids, launch): LaunchColumns) -> Products {
 
 /// The behavioural feature table with the optional line columns and sources.
 #[pyfunction]
-#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, quantities=None, products=None, categories=None, channels=None, discounted=None, launches=None, interactions=None, as_of=None, margin=1.0, new_product_days=90))]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, quantities=None, products=None, categories=None, channels=None, discounted=None, launches=None, interactions=None, as_of=None, margin=1.0, new_product_days=90, recent_days=365))]
 #[allow(clippy::too_many_arguments)]
 pub fn customer_features<'py>(
     py: Python<'py>,
@@ -129,6 +129,7 @@ pub fn customer_features<'py>(
     as_of: Option<i64>,
     margin: f64,
     new_product_days: u32,
+    recent_days: u32,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
     if let Some(q) = quantities {
@@ -157,6 +158,7 @@ pub fn customer_features<'py>(
         as_of,
         margin,
         new_product_days,
+        recent_days,
         ..Default::default()
     };
     let sources = Sources {

@@ -6,7 +6,9 @@ mod predictive;
 mod rfm;
 mod summary;
 
-pub use behaviour::{CORE_COLUMNS, DAYS_PER_MONTH, EngagementOptions, FeatureOptions, Sources, customer_features};
+pub use behaviour::{
+    CORE_COLUMNS, DAYS_PER_MONTH, DEFAULT_RECENT_DAYS, EngagementOptions, FeatureOptions, Sources, customer_features,
+};
 pub use predictive::{PredictiveOptions, PredictiveValue, predictive_value};
 pub use rfm::{RFM_COLUMNS, rfm};
 pub use summary::{
