@@ -136,10 +136,18 @@ class Migration:
     projection: pd.DataFrame
     headlines: list[str]
     markdown: str = field(repr=False)
+    html: str = field(repr=False)
 
     def to_markdown(self) -> str:
         """The migration as Markdown: headlines, matrix, projection."""
         return self.markdown
+
+    def to_html(self) -> str:
+        """The migration dashboard: one self-contained HTML page (the biggest
+        movements, a flow chart, the transition heat map, the projection and
+        the playbooks of the segments customers moved into), as ``segmint
+        migrate`` writes it to ``report.html``."""
+        return self.html
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{html_escape(line)}</li>" for line in self.headlines)
@@ -194,7 +202,7 @@ def migration(
     matrix = pd.DataFrame(document["matrix"], index=pd.Index(names, name="from"), columns=pd.Index(names, name="to"))
     projection = pd.DataFrame(document["projection"], columns=names)
     projection.index.name = "period"
-    return Migration(pd.DataFrame(rows), matrix, projection, list(out["headlines"]), out["markdown"])
+    return Migration(pd.DataFrame(rows), matrix, projection, list(out["headlines"]), out["markdown"], out["html"])
 
 
 def _snapshot(

@@ -63,6 +63,10 @@ def test_migration_accounts_for_every_customer_of_the_second_date(halves, log):
     np.testing.assert_allclose(moved.matrix.sum(axis=1)[moved.matrix.sum(axis=1) > 0], 1.0)
     assert moved.projection.shape == (4, 4)
     assert "Transition matrix" in moved._repr_html_()
+    page = moved.to_html()
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "<script" not in page
+    for name in moved.matrix.index:
+        assert name.replace("&", "&#38;") in page
 
 
 def test_a_model_of_another_version_and_a_date_before_training_are_refused(log, fitted, tmp_path):

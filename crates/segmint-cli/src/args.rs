@@ -46,6 +46,9 @@ pub(crate) enum DemoPath {
     Behavioural,
     /// Customers segmented on what they think (survey → factors → segments).
     Attitudinal,
+    /// Two years segmented, then a third in which customers move between
+    /// segments: the migration report beside the segmentation.
+    Migration,
 }
 
 /// What the attitudinal path clusters on.

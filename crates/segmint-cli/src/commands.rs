@@ -8,7 +8,7 @@ use segmint::data::{
 };
 use segmint::features::{FeatureOptions, PredictiveOptions, customer_features, predictive_value};
 use segmint::pipeline::{AttitudinalSegmentation, CustomerData, SegmentationModel};
-use segmint::synth::{Archetype, SynthParams, archetype_counts, generate, generate_survey};
+use segmint::synth::{Archetype, Movement, SynthParams, archetype_counts, generate, generate_survey};
 
 use crate::args::{Basis, BasisArgs, ColumnArgs, ModelArgs, SourceArgs};
 use crate::output::{finish, print_measurement, print_true_attitudes, scoring_summary};
@@ -92,6 +92,53 @@ pub(crate) fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<
             Archetype::ALL[top].name()
         );
     }
+    Ok(())
+}
+
+/// How the demo's customers move in the third year (rows: loyalists, new,
+/// budget-conscious, at-risk; columns the same): an illustration, not a
+/// published figure.
+const DEMO_MOVEMENT: [[f64; 4]; 4] = [
+    [0.70, 0.0, 0.10, 0.20],
+    [0.30, 0.0, 0.45, 0.25],
+    [0.10, 0.0, 0.80, 0.10],
+    [0.05, 0.0, 0.20, 0.75],
+];
+
+/// The synthetic base segmented at the end of its two years, then followed
+/// through a third in which customers move by [`DEMO_MOVEMENT`]: the
+/// segmentation's files in `out`, the migration's in `out/migration`.
+pub(crate) fn demo_migration(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<()> {
+    let mut params = SynthParams::new(customers, model.seed);
+    params.movement = Some(Movement::yearly(DEMO_MOVEMENT));
+    let base = generate(&params)?;
+    let first_end = params.start + i64::from(params.days) * 86_400;
+    let result = model
+        .segmentation()?
+        .as_of(first_end)
+        .title(format!("segmint demo: {customers} synthetic customers after two years"))
+        .fit(&base.transactions.up_to(first_end), None)?;
+    finish(&out, &result, FormulaCells::default())?;
+    let data = CustomerData {
+        transactions: Some(&base.transactions),
+        ..CustomerData::default()
+    };
+    let migration = result.model.migration(data, first_end, base.as_of, 4)?;
+    let files = migration.write_files(out.join("migration"), FormulaCells::default())?;
+    println!(
+        "
+Segment migration from {} to {}",
+        migration.from, migration.to
+    );
+    for line in migration.headlines(5) {
+        println!("  {line}");
+    }
+    let written: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    println!(
+        "
+wrote {}",
+        written.join(", ")
+    );
     Ok(())
 }
 

@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 use segmint::synth::{SynthParams, generate};
 
 use args::{Basis, BasisArgs, ColumnArgs, DemoPath, ModelArgs, SourceArgs};
-use commands::{clv, demo, demo_attitudinal, features, migrate, run, score, write_synthetic_sources};
+use commands::{clv, demo, demo_attitudinal, demo_migration, features, migrate, run, score, write_synthetic_sources};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -169,6 +169,13 @@ fn main() -> Result<()> {
             model,
             ..
         } => demo(out, customers, &model),
+        Command::Demo {
+            out,
+            customers,
+            path: DemoPath::Migration,
+            model,
+            ..
+        } => demo_migration(out, customers, &model),
         Command::Demo {
             out,
             customers,

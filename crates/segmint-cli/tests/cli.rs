@@ -936,3 +936,31 @@ fn score_places_the_training_customers_in_their_segments_and_migrate_accounts_fo
         text(&early.stderr)
     );
 }
+
+#[test]
+fn the_migration_demo_writes_the_segmentation_and_its_migration() {
+    let out = scratch("migration-demo");
+    let demo = segmint(&[
+        "demo",
+        "--path",
+        "migration",
+        "--out",
+        out.to_str().unwrap(),
+        "--customers",
+        "2000",
+    ]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let stdout = text(&demo.stdout);
+    assert!(stdout.contains("Segment migration from 2025-12-31"), "{stdout}");
+    assert!(stdout.contains(" became "), "{stdout}");
+    assert!(out.join("model.json").is_file());
+    let page = std::fs::read_to_string(out.join("migration/report.html")).unwrap();
+    assert!(page.contains("<svg") && page.contains("Transition matrix") && !page.contains("<script"));
+    let transitions = std::fs::read_to_string(out.join("migration/transitions.csv")).unwrap();
+    let new: usize = transitions
+        .lines()
+        .filter(|l| l.starts_with("new,"))
+        .map(|l| l.split(',').nth(4).unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(new, 200, "the second year's acquisitions (10% of 2,000) arrive as new");
+}

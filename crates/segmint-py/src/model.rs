@@ -173,8 +173,13 @@ pub fn migration<'py>(
         launches,
         interactions,
     )?;
-    let migration = detached(py, || model.migration(snapshot.data(), start, end, periods))?;
+    let (migration, html) = detached(py, || {
+        let migration = model.migration(snapshot.data(), start, end, periods)?;
+        let html = migration.to_html()?;
+        Ok((migration, html))
+    })?;
     let out = PyDict::new(py);
+    out.set_item("html", html)?;
     out.set_item("json", to_json(py, &migration)?)?;
     out.set_item("markdown", migration.to_markdown())?;
     out.set_item("headlines", migration.headlines(5))?;

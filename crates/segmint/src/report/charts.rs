@@ -38,7 +38,7 @@ pub(super) fn colour(s: usize) -> RGBColor {
 }
 
 /// `#4e79a7` for CSS.
-pub(super) fn css_colour(s: usize) -> String {
+pub(crate) fn css_colour(s: usize) -> String {
     let (r, g, b) = PALETTE[s % PALETTE.len()];
     format!("#{r:02x}{g:02x}{b:02x}")
 }

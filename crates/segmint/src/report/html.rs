@@ -592,7 +592,7 @@ fn number(v: f64) -> String {
     }
 }
 
-fn thousands(v: f64) -> String {
+pub(crate) fn thousands(v: f64) -> String {
     let digits = format!("{:.0}", v.abs());
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {

@@ -19,6 +19,8 @@ use crate::profile::SegmentProfile;
 use crate::select::KSelection;
 use crate::validate::Scorecard;
 
+pub(crate) use charts::css_colour;
+pub(crate) use html::thousands;
 pub use text::render_text;
 pub use write::{ReportFiles, write_report_files, write_report_files_with, write_segments_csv};
 

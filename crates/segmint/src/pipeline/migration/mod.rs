@@ -1,7 +1,10 @@
 //! Movement between segments: the same customers scored with the same model
 //! at two dates, the transitions between their segments with the revenue of
 //! each flow, and the segment sizes projected ahead by the transition matrix
-//! (a first-order Markov chain, as in Pfeifer & Carraway 2000).
+//! (a first-order Markov chain, as in Pfeifer & Carraway 2000). The
+//! dashboard page is `dashboard.rs`.
+
+mod dashboard;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -13,6 +16,7 @@ use super::{CustomerData, SegmentationModel};
 use crate::data::output::write_csv;
 use crate::data::{FormulaCells, Transactions, format_timestamp, write_atomically};
 use crate::error::{Error, Result};
+use crate::profile::Archetype;
 use crate::report::markdown::escape;
 
 /// Where a customer stands at one of the two dates.
@@ -96,6 +100,9 @@ pub struct Migration {
     /// Revenue per customer in each segment over the period, by the second
     /// date's segments; times a projected size, a projected revenue.
     pub revenue_per_customer: Vec<f64>,
+    /// The archetype whose playbook each segment follows (summary,
+    /// strategies, KPI to watch), `None` for a segment named after its drivers.
+    pub playbooks: Vec<Option<Archetype>>,
 }
 
 impl SegmentationModel {
@@ -184,7 +191,15 @@ impl SegmentationModel {
             projection: project(sizes_now, &matrix, periods),
             flows,
             matrix,
+            playbooks: self.playbooks.iter().map(|name| self.playbook(name)).collect(),
         })
+    }
+
+    /// The archetype called `name` in the catalogues the segments were named by.
+    fn playbook(&self, name: &str) -> Option<Archetype> {
+        let catalogues = &self.settings.naming.catalogues;
+        let mut archetypes = catalogues.iter().flat_map(|c| &c.archetypes);
+        archetypes.find(|a| a.name == name).cloned()
     }
 }
 
@@ -213,12 +228,15 @@ impl Migration {
                     -1 => " (a downgrade)",
                     _ => "",
                 };
+                let share = if total > 0.0 { 100.0 * f.revenue / total } else { 0.0 };
+                // Returns can leave a flow a little below zero: "0%", not "-0%".
+                let share = match format!("{share:.0}") {
+                    minus_zero if minus_zero == "-0" => "0".to_owned(),
+                    shown => shown,
+                };
                 format!(
-                    "{} {} became {}{direction}, carrying {:.0}% of the period's revenue",
-                    f.customers,
-                    escape(&self.names[a]),
-                    escape(&self.names[b]),
-                    if total > 0.0 { 100.0 * f.revenue / total } else { 0.0 }
+                    "{} {} became {}{direction}, carrying {share}% of the period's revenue",
+                    f.customers, self.names[a], self.names[b],
                 )
             })
             .collect()
@@ -228,11 +246,19 @@ impl Migration {
 impl Migration {
     /// Writes `transitions.csv` (long form: from and to segment with their
     /// names, customers, revenue, direction; `new` and `unplaced` places), `matrix.csv`,
-    /// `projection.csv` and `migration.md` into `dir`; returns their paths.
+    /// `projection.csv`, `migration.md` and the dashboard `report.html` into
+    /// `dir`; returns their paths.
     pub fn write_files(&self, dir: impl AsRef<Path>, cells: FormulaCells) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let files = ["transitions.csv", "matrix.csv", "projection.csv", "migration.md"].map(|f| dir.join(f));
+        let files = [
+            "transitions.csv",
+            "matrix.csv",
+            "projection.csv",
+            "migration.md",
+            "report.html",
+        ]
+        .map(|f| dir.join(f));
         let name = |p: Place| p.segment().map_or(String::new(), |s| self.names[s].clone());
         let mut transitions = vec![vec![
             "from_segment".into(),
@@ -290,10 +316,11 @@ impl Migration {
             let header: Vec<&str> = header.iter().map(String::as_str).collect();
             write_csv(path, &header, body.iter().cloned(), cells)?;
         }
-        let text = self.to_markdown();
-        write_atomically(&files[3], |file| {
-            file.write_all(text.as_bytes()).map_err(|e| Error::io(&files[3], e))
-        })?;
+        for (path, text) in files[3..].iter().zip([self.to_markdown(), self.to_html()?]) {
+            write_atomically(path, |file| {
+                file.write_all(text.as_bytes()).map_err(|e| Error::io(path, e))
+            })?;
+        }
         Ok(files.to_vec())
     }
 
@@ -301,7 +328,7 @@ impl Migration {
     pub fn to_markdown(&self) -> String {
         let mut text = format!("# Segment migration from {} to {}\n\n", self.from, self.to);
         for line in self.headlines(5) {
-            text += &format!("- {line}\n");
+            text += &format!("- {}\n", escape(&line));
         }
         text += "\n## Transition matrix (share of each row's segment found in each column's)\n\n| from \\ to |";
         for name in &self.names {
