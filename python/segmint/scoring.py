@@ -76,7 +76,7 @@ class SegmentationModel:
         :func:`segmint.segment` does (``order_col``, ``quantity_col`` …).
         """
         args = _snapshot(transactions, customer_col, date_col, amount_col, **columns)
-        out = _native.score(self.json, **args, as_of=as_of_seconds(as_of))
+        out = _native.score(self.json, args, as_of=as_of_seconds(as_of))
         index = pd.Index(out["ids"], name=customer_col)
         segments = np.asarray(out["segments"])
         frame = pd.DataFrame(
@@ -173,9 +173,7 @@ def migration(
     with ``model`` and measure their movement between its segments; the
     sizes are projected ``periods`` periods of the same length ahead."""
     args = _snapshot(transactions, customer_col, date_col, amount_col, **columns)
-    out = _native.migration(
-        model.json, **args, start=as_of_seconds(start), end=as_of_seconds(end), periods=periods
-    )
+    out = _native.migration(model.json, args, start=as_of_seconds(start), end=as_of_seconds(end), periods=periods)
     document = json.loads(out["json"])
     names = document["names"]
 

@@ -37,26 +37,60 @@ impl Snapshot {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn snapshot<'py>(
-    py: Python<'py>,
+/// The snapshot's columns as `segment` receives them, passed as one dict
+/// (the keys are the field names).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct SnapshotColumns<'py> {
     customer_ids: Vec<String>,
     customer_codes: PyReadonlyArray1<'py, i64>,
     timestamps: PyReadonlyArray1<'py, i64>,
     amounts: PyReadonlyArray1<'py, f64>,
+    #[pyo3(default)]
     order_codes: Option<PyReadonlyArray1<'py, i64>>,
-    lines: LineColumns<'py>,
+    #[pyo3(default)]
     customers: Option<CustomersTable>,
+    #[pyo3(default)]
     launches: Option<LaunchColumns>,
+    #[pyo3(default)]
     interactions: Option<InteractionColumns>,
-) -> PyResult<Snapshot> {
-    let tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
-    Ok(Snapshot {
-        tx: lines.attach(py, tx)?,
-        customers: customers.map(attributes),
-        products: launches.map(products_from),
-        interactions: interactions.map(interactions_from),
-    })
+    #[pyo3(default)]
+    quantities: Option<PyReadonlyArray1<'py, f64>>,
+    #[pyo3(default)]
+    products: Option<CodedColumn<'py>>,
+    #[pyo3(default)]
+    categories: Option<CodedColumn<'py>>,
+    #[pyo3(default)]
+    sales_channels: Option<CodedColumn<'py>>,
+    #[pyo3(default)]
+    discount_flags: Option<PyReadonlyArray1<'py, bool>>,
+}
+
+impl<'py> SnapshotColumns<'py> {
+    fn into_snapshot(self, py: Python<'py>) -> PyResult<Snapshot> {
+        let c = self;
+        let tx = transactions_from(
+            py,
+            c.customer_ids,
+            c.customer_codes,
+            c.timestamps,
+            c.amounts,
+            c.order_codes,
+        )?;
+        let lines = LineColumns {
+            quantities: c.quantities,
+            products: c.products,
+            categories: c.categories,
+            sales_channels: c.sales_channels,
+            discount_flags: c.discount_flags,
+        };
+        Ok(Snapshot {
+            tx: lines.attach(py, tx)?,
+            customers: c.customers.map(attributes),
+            products: c.launches.map(products_from),
+            interactions: c.interactions.map(interactions_from),
+        })
+    }
 }
 
 fn model_of(py: Python<'_>, model_json: &str) -> PyResult<SegmentationModel> {
@@ -72,46 +106,15 @@ pub fn check_model(py: Python<'_>, model_json: &str) -> PyResult<()> {
 /// Places the customers of a snapshot in the segments of `model_json`:
 /// ids, segments, distances, the customers not placed and the drift as JSON.
 #[pyfunction]
-#[pyo3(signature = (model_json, customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, as_of=None, customers=None, launches=None, interactions=None, quantities=None, products=None, categories=None, sales_channels=None, discount_flags=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (model_json, snapshot, *, as_of=None))]
 pub fn score<'py>(
     py: Python<'py>,
     model_json: &str,
-    customer_ids: Vec<String>,
-    customer_codes: PyReadonlyArray1<'py, i64>,
-    timestamps: PyReadonlyArray1<'py, i64>,
-    amounts: PyReadonlyArray1<'py, f64>,
-    order_codes: Option<PyReadonlyArray1<'py, i64>>,
+    snapshot: SnapshotColumns<'py>,
     as_of: Option<i64>,
-    customers: Option<CustomersTable>,
-    launches: Option<LaunchColumns>,
-    interactions: Option<InteractionColumns>,
-    quantities: Option<PyReadonlyArray1<'py, f64>>,
-    products: Option<CodedColumn<'py>>,
-    categories: Option<CodedColumn<'py>>,
-    sales_channels: Option<CodedColumn<'py>>,
-    discount_flags: Option<PyReadonlyArray1<'py, bool>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let model = model_of(py, model_json)?;
-    let lines = LineColumns {
-        quantities,
-        products,
-        categories,
-        sales_channels,
-        discount_flags,
-    };
-    let snapshot = snapshot(
-        py,
-        customer_ids,
-        customer_codes,
-        timestamps,
-        amounts,
-        order_codes,
-        lines,
-        customers,
-        launches,
-        interactions,
-    )?;
+    let snapshot = snapshot.into_snapshot(py)?;
     let scores = detached(py, || model.score(snapshot.data(), as_of))?;
     let out = PyDict::new(py);
     let segments: Vec<i64> = scores.segments.iter().map(|&s| s as i64).collect();
@@ -129,50 +132,19 @@ pub fn score<'py>(
 }
 
 /// The migration of a log's customers between two dates (seconds) under
-/// `model_json`, as JSON, with its Markdown.
+/// `model_json`, as JSON, with its Markdown and dashboard page.
 #[pyfunction]
-#[pyo3(signature = (model_json, customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, start, end, periods=4, customers=None, launches=None, interactions=None, quantities=None, products=None, categories=None, sales_channels=None, discount_flags=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (model_json, snapshot, *, start, end, periods=4))]
 pub fn migration<'py>(
     py: Python<'py>,
     model_json: &str,
-    customer_ids: Vec<String>,
-    customer_codes: PyReadonlyArray1<'py, i64>,
-    timestamps: PyReadonlyArray1<'py, i64>,
-    amounts: PyReadonlyArray1<'py, f64>,
-    order_codes: Option<PyReadonlyArray1<'py, i64>>,
+    snapshot: SnapshotColumns<'py>,
     start: i64,
     end: i64,
     periods: usize,
-    customers: Option<CustomersTable>,
-    launches: Option<LaunchColumns>,
-    interactions: Option<InteractionColumns>,
-    quantities: Option<PyReadonlyArray1<'py, f64>>,
-    products: Option<CodedColumn<'py>>,
-    categories: Option<CodedColumn<'py>>,
-    sales_channels: Option<CodedColumn<'py>>,
-    discount_flags: Option<PyReadonlyArray1<'py, bool>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let model = model_of(py, model_json)?;
-    let lines = LineColumns {
-        quantities,
-        products,
-        categories,
-        sales_channels,
-        discount_flags,
-    };
-    let snapshot = snapshot(
-        py,
-        customer_ids,
-        customer_codes,
-        timestamps,
-        amounts,
-        order_codes,
-        lines,
-        customers,
-        launches,
-        interactions,
-    )?;
+    let snapshot = snapshot.into_snapshot(py)?;
     let (migration, html) = detached(py, || {
         let migration = model.migration(snapshot.data(), start, end, periods)?;
         let html = migration.to_html()?;
