@@ -11,6 +11,7 @@ mod mixtures;
 mod model;
 mod pipeline;
 mod reduce;
+mod state;
 mod validate;
 
 use pyo3::prelude::*;

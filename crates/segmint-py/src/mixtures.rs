@@ -10,18 +10,11 @@ use segmint::cluster::{
     CovarianceType, Covariances, GaussianMixture, GaussianMixtureInit, KPrototypes, KPrototypesInit, Ward,
 };
 
-use crate::error::{cancellable, detached, raise};
+use crate::error::{cancellable, detached, raise, to_json};
+use crate::state::{apply_state, from_state};
 
 fn parameter_error(py: Python<'_>, message: String) -> PyErr {
     raise(py, "ParameterError", message)
-}
-
-fn to_json<T: serde::Serialize>(py: Python<'_>, model: &T) -> PyResult<String> {
-    serde_json::to_string(model).map_err(|e| raise(py, "InternalError", format!("cannot save the model state: {e}")))
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(py: Python<'_>, state: &str) -> PyResult<T> {
-    serde_json::from_str(state).map_err(|e| parameter_error(py, format!("invalid parameter state: {e}")))
 }
 
 fn covariance_type(py: Python<'_>, name: &str) -> PyResult<CovarianceType> {
@@ -156,9 +149,7 @@ pub fn gmm_predict<'py>(
     state: &str,
     x: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-    let model: GaussianMixture = from_json(py, state)?;
-    let x = x.as_array();
-    let labels = detached(py, || model.predict(x))?;
+    let labels = apply_state(py, state, x, |m: &GaussianMixture, x| m.predict(x))?;
     Ok(labels.mapv(|l| l as i64).into_pyarray(py))
 }
 
@@ -169,9 +160,7 @@ pub fn gmm_predict_proba<'py>(
     state: &str,
     x: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let model: GaussianMixture = from_json(py, state)?;
-    let x = x.as_array();
-    Ok(detached(py, || model.predict_proba(x))?.into_pyarray(py))
+    Ok(apply_state(py, state, x, |m: &GaussianMixture, x| m.predict_proba(x))?.into_pyarray(py))
 }
 
 /// Log-likelihood of each row.
@@ -181,17 +170,15 @@ pub fn gmm_score_samples<'py>(
     state: &str,
     x: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let model: GaussianMixture = from_json(py, state)?;
-    let x = x.as_array();
-    Ok(detached(py, || model.score_samples(x))?.into_pyarray(py))
+    Ok(apply_state(py, state, x, |m: &GaussianMixture, x| m.score_samples(x))?.into_pyarray(py))
 }
 
 /// `(mean log-likelihood, BIC, AIC)` of `x`.
 #[pyfunction]
 pub fn gmm_criteria(py: Python<'_>, state: &str, x: PyReadonlyArray2<'_, f64>) -> PyResult<(f64, f64, f64)> {
-    let model: GaussianMixture = from_json(py, state)?;
-    let x = x.as_array();
-    detached(py, || Ok((model.score(x)?, model.bic(x)?, model.aic(x)?)))
+    apply_state(py, state, x, |m: &GaussianMixture, x| {
+        Ok((m.score(x)?, m.bic(x)?, m.aic(x)?))
+    })
 }
 
 /// `(state, numeric_centroids, categorical_modes, labels, cost, n_iter, gamma, converged, constant_categorical)`.
@@ -272,7 +259,7 @@ pub fn kprototypes_predict<'py>(
     numeric: PyReadonlyArray2<'py, f64>,
     categorical: PyReadonlyArray2<'py, u32>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-    let model: KPrototypes = from_json(py, state)?;
+    let model: KPrototypes = from_state(py, state)?;
     let (numeric, categorical) = (numeric.as_array(), categorical.as_array());
     let labels = detached(py, || model.predict(numeric, categorical))?;
     Ok(labels.mapv(|l| l as i64).into_pyarray(py))

@@ -8,6 +8,7 @@ use pyo3::types::PyDict;
 use segmint::reduce::{self, FactorAnalysis, FactorMethod, ParallelAnalysisParams, Pca, Rotation, SvdSolver};
 
 use crate::error::{detached, raise, to_json};
+use crate::state::apply_state;
 
 fn parameter_error(py: Python<'_>, name: &str, value: &str, expected: &str) -> PyErr {
     raise(
@@ -97,10 +98,6 @@ pub enum Components {
 }
 
 /// A fitted model from the `state` its fit returned.
-fn model_of<T: serde::de::DeserializeOwned>(py: Python<'_>, state: &str) -> PyResult<T> {
-    serde_json::from_str(state).map_err(|e| raise(py, "ParameterError", format!("invalid parameter state: {e}")))
-}
-
 /// Scores of `x` on the components of the PCA of `state`.
 #[pyfunction]
 pub fn pca_transform<'py>(
@@ -108,9 +105,7 @@ pub fn pca_transform<'py>(
     state: &str,
     x: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let model: Pca = model_of(py, state)?;
-    let x = x.as_array();
-    Ok(detached(py, || model.transform(x))?.into_pyarray(py))
+    Ok(apply_state(py, state, x, |m: &Pca, x| m.transform(x))?.into_pyarray(py))
 }
 
 /// `scores` back in the feature space of the PCA of `state`.
@@ -120,9 +115,7 @@ pub fn pca_inverse_transform<'py>(
     state: &str,
     scores: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let model: Pca = model_of(py, state)?;
-    let scores = scores.as_array();
-    Ok(detached(py, || model.inverse_transform(scores))?.into_pyarray(py))
+    Ok(apply_state(py, state, scores, |m: &Pca, scores| m.inverse_transform(scores))?.into_pyarray(py))
 }
 
 fn factor_method(py: Python<'_>, name: &str) -> PyResult<FactorMethod> {
@@ -213,9 +206,7 @@ pub fn factor_analysis_transform<'py>(
     state: &str,
     x: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let model: FactorAnalysis = model_of(py, state)?;
-    let x = x.as_array();
-    Ok(detached(py, || model.transform(x))?.into_pyarray(py))
+    Ok(apply_state(py, state, x, |m: &FactorAnalysis, x| m.transform(x))?.into_pyarray(py))
 }
 
 /// KMO: (overall, per item, band name, singular, n_obs, n_rows_dropped).
