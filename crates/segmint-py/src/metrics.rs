@@ -1,5 +1,6 @@
 //! Validity indices for `segmint.metrics` (labels arrive as codes 0..k).
 
+use ndarray::ArrayView2;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use std::borrow::Cow;
 
@@ -17,6 +18,28 @@ pub(crate) fn values<'a>(labels: &'a PyReadonlyArray1<'_, i64>) -> Cow<'a, [i64]
     }
 }
 
+/// `index` of the rows of `x` grouped by `labels` (as codes), off the GIL.
+fn grouped<T: Send>(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    labels: PyReadonlyArray1<'_, i64>,
+    index: impl FnOnce(ArrayView2<'_, f64>, &metrics::LabelCodes<'_>) -> segmint::Result<T> + Send,
+) -> PyResult<T> {
+    let (x, labels) = (x.as_array(), values(&labels));
+    detached(py, || index(x, &metrics::label_codes(&labels)))
+}
+
+/// `index` of two labellings (as codes), off the GIL.
+fn compared(
+    py: Python<'_>,
+    a: PyReadonlyArray1<'_, i64>,
+    b: PyReadonlyArray1<'_, i64>,
+    index: impl FnOnce(&metrics::LabelCodes<'_>, &metrics::LabelCodes<'_>) -> segmint::Result<f64> + Send,
+) -> PyResult<f64> {
+    let (a, b) = (values(&a), values(&b));
+    detached(py, || index(&metrics::label_codes(&a), &metrics::label_codes(&b)))
+}
+
 /// Mean silhouette (of a seeded random subset when `sample_size` is given).
 #[pyfunction]
 #[pyo3(signature = (x, labels, sample_size=None, seed=0))]
@@ -27,9 +50,8 @@ pub fn silhouette_score(
     sample_size: Option<usize>,
     seed: u64,
 ) -> PyResult<f64> {
-    let (x, labels) = (x.as_array(), values(&labels));
-    detached(py, || {
-        metrics::silhouette_score(x, &metrics::label_codes(&labels), sample_size, seed)
+    grouped(py, x, labels, |x, codes| {
+        metrics::silhouette_score(x, codes, sample_size, seed)
     })
 }
 
@@ -40,8 +62,7 @@ pub fn silhouette_samples<'py>(
     x: PyReadonlyArray2<'py, f64>,
     labels: PyReadonlyArray1<'py, i64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (x, labels) = (x.as_array(), values(&labels));
-    Ok(detached(py, || metrics::silhouette_samples(x, &metrics::label_codes(&labels)))?.into_pyarray(py))
+    Ok(grouped(py, x, labels, |x, codes| metrics::silhouette_samples(x, codes))?.into_pyarray(py))
 }
 
 /// Calinski–Harabasz index.
@@ -51,10 +72,7 @@ pub fn calinski_harabasz(
     x: PyReadonlyArray2<'_, f64>,
     labels: PyReadonlyArray1<'_, i64>,
 ) -> PyResult<f64> {
-    let (x, labels) = (x.as_array(), values(&labels));
-    detached(py, || {
-        metrics::calinski_harabasz_of_codes(x, &metrics::label_codes(&labels))
-    })
+    grouped(py, x, labels, metrics::calinski_harabasz_of_codes)
 }
 
 /// Davies–Bouldin index.
@@ -64,10 +82,7 @@ pub fn davies_bouldin(
     x: PyReadonlyArray2<'_, f64>,
     labels: PyReadonlyArray1<'_, i64>,
 ) -> PyResult<f64> {
-    let (x, labels) = (x.as_array(), values(&labels));
-    detached(py, || {
-        metrics::davies_bouldin_of_codes(x, &metrics::label_codes(&labels))
-    })
+    grouped(py, x, labels, metrics::davies_bouldin_of_codes)
 }
 
 /// Adjusted Rand index of two labellings.
@@ -77,19 +92,13 @@ pub fn adjusted_rand_index(
     a: PyReadonlyArray1<'_, i64>,
     b: PyReadonlyArray1<'_, i64>,
 ) -> PyResult<f64> {
-    let (a, b) = (values(&a), values(&b));
-    detached(py, || {
-        metrics::adjusted_rand_index(&metrics::label_codes(&a), &metrics::label_codes(&b))
-    })
+    compared(py, a, b, |a, b| metrics::adjusted_rand_index(a, b))
 }
 
 /// Pair-counting Jaccard index of two labellings.
 #[pyfunction]
 pub fn pair_jaccard(py: Python<'_>, a: PyReadonlyArray1<'_, i64>, b: PyReadonlyArray1<'_, i64>) -> PyResult<f64> {
-    let (a, b) = (values(&a), values(&b));
-    detached(py, || {
-        metrics::pair_jaccard(&metrics::label_codes(&a), &metrics::label_codes(&b))
-    })
+    compared(py, a, b, |a, b| metrics::pair_jaccard(a, b))
 }
 
 /// Gap statistic over `k_min..=k_max` (JSON of `metrics::GapStatistic`).
