@@ -141,21 +141,35 @@ def test_recent_columns_count_the_trailing_window_only():
 
     lines = pd.DataFrame(
         {
-            "customer_id": ["a", "a", "a", "a", "b"],
-            "date": pd.to_datetime(["2024-01-01", "2024-02-20", "2024-04-05", "2024-04-06", "2024-01-10"]),
-            "amount": [10.0, 20.0, 30.0, -5.0, 40.0],
-            "order_id": ["o1", "o2", "o3", "r3", "o4"],
+            "customer_id": ["a", "a", "a", "a", "b", "b", "c", "c"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-01 12:00:00",
+                    "2024-02-20 12:00:00",
+                    "2024-04-05 12:00:00",
+                    "2024-04-06 12:00:00",
+                    "2024-01-10 12:00:00",
+                    "2024-01-20 12:00:00",
+                    "2024-03-11 00:00:00",
+                    "2024-03-11 00:00:01",
+                ]
+            ),
+            "amount": [10.0, 20.0, 30.0, -5.0, 40.0, 20.0, 7.0, 9.0],
+            "order_id": ["o1", "o2", "o3", "r3", "o4", "o5", "o6", "o7"],
         }
     )
     kwargs = dict(customer_col="customer_id", date_col="date", amount_col="amount", order_col="order_id")
     table = customer_features(lines, **kwargs, as_of="2024-04-10", recent_days=30)
-    # a: one order (o3) and its return inside the 30 days; b: nothing recent, so its usual basket stands.
+    # a: one order (o3) and its return inside the 30 days; b: nothing recent, so its
+    # average basket (40 + 20) / 2 stands; c: an order exactly 30 days before as_of is out, one a second later in.
     assert table.loc["a", "recent_frequency"] == 1
     assert table.loc["a", "recent_monetary"] == 25.0
     assert table.loc["a", "recent_aov"] == 25.0
     assert table.loc["b", "recent_frequency"] == 0
     assert table.loc["b", "recent_monetary"] == 0.0
-    assert table.loc["b", "recent_aov"] == 40.0
+    assert table.loc["b", "recent_aov"] == 30.0
+    assert table.loc["c", "recent_frequency"] == 1
+    assert table.loc["c", "recent_monetary"] == 9.0
     wide = customer_features(lines, **kwargs, as_of="2024-04-10")
     assert wide.loc["a", "recent_frequency"] == 3
     with pytest.raises(ParameterError, match="recent_days"):

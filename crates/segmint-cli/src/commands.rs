@@ -97,7 +97,7 @@ pub(crate) fn demo(out: PathBuf, customers: usize, model: &ModelArgs) -> Result<
 
 /// How the demo's customers move in the third year (rows: loyalists, new,
 /// budget-conscious, at-risk; columns the same): an illustration, not a
-/// published figure.
+/// published figure (tests/movement.rs draws its data with the same one).
 const DEMO_MOVEMENT: [[f64; 4]; 4] = [
     [0.70, 0.0, 0.10, 0.20],
     [0.30, 0.0, 0.45, 0.25],
@@ -112,7 +112,7 @@ pub(crate) fn demo_migration(out: PathBuf, customers: usize, model: &ModelArgs) 
     let mut params = SynthParams::new(customers, model.seed);
     params.movement = Some(Movement::yearly(DEMO_MOVEMENT));
     let base = generate(&params)?;
-    let first_end = params.start + i64::from(params.days) * 86_400;
+    let first_end = base.first_period.as_ref().map_or(base.as_of, |first| first.end);
     let result = model
         .segmentation()?
         .as_of(first_end)
@@ -125,20 +125,12 @@ pub(crate) fn demo_migration(out: PathBuf, customers: usize, model: &ModelArgs) 
     };
     let migration = result.model.migration(data, first_end, base.as_of, 4)?;
     let files = migration.write_files(out.join("migration"), FormulaCells::default())?;
-    println!(
-        "
-Segment migration from {} to {}",
-        migration.from, migration.to
-    );
+    println!("\nSegment migration from {} to {}", migration.from, migration.to);
     for line in migration.headlines(5) {
         println!("  {line}");
     }
     let written: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    println!(
-        "
-wrote {}",
-        written.join(", ")
-    );
+    println!("\nwrote {}", written.join(", "));
     Ok(())
 }
 

@@ -91,7 +91,7 @@ enum Command {
     },
     /// Score the same customers at two dates with a saved model and measure
     /// their movement between segments: DIR/transitions.csv, matrix.csv,
-    /// projection.csv and migration.md.
+    /// projection.csv, migration.md and the dashboard report.html.
     Migrate {
         /// The model.json written by `run`.
         #[arg(long)]

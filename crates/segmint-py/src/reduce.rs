@@ -97,7 +97,6 @@ pub enum Components {
     Fraction(f64),
 }
 
-/// A fitted model from the `state` its fit returned.
 /// Scores of `x` on the components of the PCA of `state`.
 #[pyfunction]
 pub fn pca_transform<'py>(

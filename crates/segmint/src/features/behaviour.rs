@@ -348,7 +348,7 @@ fn purchase_features(
         gross,
         recent_frequency,
         recent_net,
-        // Without a recent order, the last basket known.
+        // Without a recent order, the usual basket of the whole history (aov).
         if recent_frequency > 0.0 {
             recent_net / recent_frequency
         } else {

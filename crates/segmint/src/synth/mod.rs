@@ -117,7 +117,7 @@ impl SynthParams {
             return Err(Error::invalid_parameter(
                 "n_customers",
                 self.n_customers,
-                "between 1 and 4294967295",
+                "between 1 and 4294967295, counting the customers a second period acquires",
             ));
         }
         if self.days < 120 {
@@ -502,7 +502,9 @@ impl Customer {
         let rhythm = Rhythm::draw(rng, b);
         let mut orders = Orders::default();
         let mut day = first;
-        orders.buy(rng, params, catalogue, &rhythm, &mut day, active_until, end);
+        // Returns of the first period stay in it, as without a second period,
+        // so that its lines are those of the same seed without one.
+        orders.buy(rng, params, catalogue, &rhythm, &mut day, active_until, until);
         let mut last = (b, active_until);
         // The second period: the first archetype's rhythm goes on, another's starts.
         let moves_on = first_archetype.is_some() && params.movement.is_some();

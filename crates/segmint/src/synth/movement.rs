@@ -102,21 +102,46 @@ mod tests {
 
     #[test]
     fn the_first_period_is_the_base_without_movement() {
-        let plain = generate(&SynthParams::new(300, 4)).unwrap();
-        let mut params = SynthParams::new(300, 4);
-        params.movement = Some(Movement::yearly(STAY));
-        let moved = generate(&params).unwrap();
-        let first = moved.first_period.as_ref().unwrap();
-        assert_eq!(first.end, plain.as_of);
-        assert_eq!(moved.as_of, plain.as_of + 365 * 86_400);
-        let earlier = moved.transactions.up_to(first.end);
-        // The acquired customers come after the first period's, so its codes are unchanged.
-        assert_eq!(earlier.timestamps(), plain.transactions.timestamps());
-        assert_eq!(earlier.amounts(), plain.transactions.amounts());
-        assert_eq!(moved.archetypes.len(), 330);
-        assert_eq!(first.archetypes[300..], [None; 30]);
-        let plain_first: Vec<Option<Archetype>> = plain.archetypes.iter().copied().map(Some).collect();
-        assert_eq!(first.archetypes[..300], plain_first[..]);
+        let moving = [
+            [0.7, 0.0, 0.1, 0.2],
+            [0.3, 0.0, 0.45, 0.25],
+            [0.1, 0.0, 0.8, 0.1],
+            [0.05, 0.0, 0.2, 0.75],
+        ];
+        for seed in [4, 5, 6] {
+            let plain = generate(&SynthParams::new(3000, seed)).unwrap();
+            let mut params = SynthParams::new(3000, seed);
+            params.movement = Some(Movement::yearly(moving));
+            let moved = generate(&params).unwrap();
+            let first = moved.first_period.as_ref().unwrap();
+            assert_eq!(first.end, plain.as_of);
+            assert_eq!(moved.as_of, plain.as_of + 365 * 86_400);
+            let earlier = moved.transactions.up_to(first.end);
+            // The acquired customers come after the first period's, so its codes are unchanged.
+            assert_eq!(earlier.customer_codes(), plain.transactions.customer_codes());
+            assert_eq!(earlier.timestamps(), plain.transactions.timestamps());
+            assert_eq!(earlier.amounts(), plain.transactions.amounts());
+            // Order numbers run on through the second period, but the lines of an order stay together.
+            let pairs: std::collections::BTreeSet<(u32, u32)> = plain
+                .transactions
+                .order_codes()
+                .unwrap()
+                .iter()
+                .copied()
+                .zip(earlier.order_codes().unwrap().iter().copied())
+                .collect();
+            let orders = plain
+                .transactions
+                .order_codes()
+                .unwrap()
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>();
+            assert_eq!(pairs.len(), orders.len(), "seed {seed}");
+            assert_eq!(moved.archetypes.len(), 3300);
+            assert_eq!(first.archetypes[3000..], [None; 300]);
+            let plain_first: Vec<Option<Archetype>> = plain.archetypes.iter().copied().map(Some).collect();
+            assert_eq!(first.archetypes[..3000], plain_first[..]);
+        }
     }
 
     #[test]

@@ -60,6 +60,7 @@ struct ProjectionRow {
 struct Sankey {
     width: f64,
     height: f64,
+    node_width: f64,
     nodes: Vec<Node>,
     links: Vec<Link>,
 }
@@ -304,6 +305,7 @@ fn sankey(m: &Migration) -> Sankey {
     Sankey {
         width: SANKEY_WIDTH,
         height: SANKEY_HEIGHT,
+        node_width: NODE_WIDTH,
         nodes,
         links,
     }
@@ -395,13 +397,13 @@ mod tests {
         assert!(!page.contains("<b>&"), "a name is printed unescaped");
         assert!(!page.contains("<script"));
         assert_eq!(page.matches("<path d=").count(), 4);
-        // 60 of the 100 placed at both dates stayed: 60 + 10 of 110.
+        // Of the 110 placed at both dates, 60 + 10 stayed.
         assert!(page.contains("63.6%"), "stayed share");
         assert!(page.contains("Lapsed: 40 customers moved in"));
     }
 
     #[test]
-    fn the_bands_of_a_node_fill_it_exactly() {
+    fn nodes_are_as_tall_as_their_customers() {
         let m = migration();
         let chart = sankey(&m);
         // Left: segment 0 (100), segment 1 (10), new (5); right: segment 0 (65), segment 1 (50).

@@ -230,12 +230,9 @@ impl Migration {
                 };
                 let share = if total > 0.0 { 100.0 * f.revenue / total } else { 0.0 };
                 // Returns can leave a flow a little below zero: "0%", not "-0%".
-                let share = match format!("{share:.0}") {
-                    minus_zero if minus_zero == "-0" => "0".to_owned(),
-                    shown => shown,
-                };
+                let share = if share.round() == 0.0 { 0.0 } else { share };
                 format!(
-                    "{} {} became {}{direction}, carrying {share}% of the period's revenue",
+                    "{} {} became {}{direction}, carrying {share:.0}% of the period's revenue",
                     f.customers, self.names[a], self.names[b],
                 )
             })
