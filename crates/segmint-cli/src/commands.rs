@@ -11,7 +11,7 @@ use segmint::pipeline::{AttitudinalSegmentation, CustomerData, SegmentationModel
 use segmint::synth::{Archetype, Movement, SynthParams, archetype_counts, generate, generate_survey};
 
 use crate::args::{Basis, BasisArgs, ColumnArgs, ModelArgs, SourceArgs};
-use crate::output::{finish, print_measurement, print_true_attitudes, scoring_summary};
+use crate::output::{finish, print_measurement, print_migration, print_true_attitudes, scoring_summary};
 
 pub(crate) fn features(path: &Path, columns: &ColumnArgs, sources: &SourceArgs, out: &Path) -> Result<()> {
     refuse_overwriting_input("--out", out, &[path])?;
@@ -125,12 +125,8 @@ pub(crate) fn demo_migration(out: PathBuf, customers: usize, model: &ModelArgs) 
     };
     let migration = result.model.migration(data, first_end, base.as_of, 4)?;
     let files = migration.write_files(out.join("migration"), FormulaCells::default())?;
-    println!("\nSegment migration from {} to {}", migration.from, migration.to);
-    for line in migration.headlines(5) {
-        println!("  {line}");
-    }
-    let written: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    println!("\nwrote {}", written.join(", "));
+    println!();
+    print_migration(&migration, &files);
     Ok(())
 }
 
@@ -254,12 +250,7 @@ pub(crate) fn migrate(
     };
     let migration = model.migration(data, from, to, periods)?;
     let files = migration.write_files(out, columns.cells())?;
-    println!("Segment migration from {} to {}", migration.from, migration.to);
-    for line in migration.headlines(5) {
-        println!("  {line}");
-    }
-    let written: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    println!("\nwrote {}", written.join(", "));
+    print_migration(&migration, &files);
     Ok(())
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use segmint::data::{FormulaCells, IngestAudit};
-use segmint::pipeline::{DriftVerdict, Scores, SegmentationModel, SegmentationResult};
+use segmint::pipeline::{DriftVerdict, Migration, Scores, SegmentationModel, SegmentationResult};
 use segmint::report::{render_text, write_report_files_with};
 use segmint::synth::Attitude;
 
@@ -54,6 +54,16 @@ pub(crate) fn finish(out: &PathBuf, result: &SegmentationResult, cells: FormulaC
         model.display()
     );
     Ok(())
+}
+
+/// The biggest movements of a migration and the files written.
+pub(crate) fn print_migration(migration: &Migration, files: &[PathBuf]) {
+    println!("Segment migration from {} to {}", migration.from, migration.to);
+    for line in migration.headlines(5) {
+        println!("  {line}");
+    }
+    let written: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    println!("\nwrote {}", written.join(", "));
 }
 
 /// Customers scored, left out, and each segment's size at training and now.
