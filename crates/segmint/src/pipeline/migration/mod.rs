@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{CustomerData, SegmentationModel};
+use super::{CustomerData, Scores, SegmentationModel};
 use crate::data::output::write_csv;
 use crate::data::{FormulaCells, Transactions, format_timestamp, write_atomically};
 use crate::error::{Error, Result};
@@ -139,20 +139,8 @@ impl SegmentationModel {
         let revenue = revenue_between(tx, from, to);
         let k = self.names.len();
         let mut counts = vec![vec![0usize; k]; k];
-        let mut place_then: HashMap<&str, Place> = before
-            .ids
-            .iter()
-            .map(String::as_str)
-            .zip(before.segments.iter().map(|&s| Place::Segment(s)))
-            .collect();
-        place_then.extend(before.unplaced.iter().map(|d| (d.id.as_str(), Place::Unplaced)));
-        let mut place_now: Vec<(&str, Place)> = after
-            .ids
-            .iter()
-            .map(String::as_str)
-            .zip(after.segments.iter().map(|&s| Place::Segment(s)))
-            .collect();
-        place_now.extend(after.unplaced.iter().map(|d| (d.id.as_str(), Place::Unplaced)));
+        let place_then: HashMap<&str, Place> = places(&before).collect();
+        let place_now: Vec<(&str, Place)> = places(&after).collect();
         let mut flows: HashMap<(Place, Place), Flow> = HashMap::new();
         let mut period_revenue = vec![0.0; k];
         for (id, to) in place_now {
@@ -353,6 +341,16 @@ impl Migration {
         }
         text
     }
+}
+
+/// Every scored customer with their place: a segment, or unplaced.
+fn places(scores: &Scores) -> impl Iterator<Item = (&str, Place)> {
+    let placed = scores
+        .ids
+        .iter()
+        .zip(&scores.segments)
+        .map(|(id, &s)| (id.as_str(), Place::Segment(s)));
+    placed.chain(scores.unplaced.iter().map(|d| (d.id.as_str(), Place::Unplaced)))
 }
 
 /// Each customer's revenue (signed amounts) in (from, to].
