@@ -2,13 +2,15 @@
 //! and an amount per line, as a DataFrame holds them) without building a
 //! [`Transactions`](crate::data::Transactions) table. Customers come out in
 //! order of first appearance, and two paths give the same rows: a log of
-//! dense integer keys in time order, the usual case, takes the
-//! [`ordered`](super::ordered) path; anything else takes the
-//! [`general`](super::general) one, which also names the first row with a
-//! missing time or a non-finite amount.
+//! dense integer keys, the usual case, takes the [`dense`](super::dense)
+//! path; anything else takes the [`general`](super::general) one, which also
+//! names the first row with a missing time or a non-finite amount. Both
+//! tally each customer's purchases by period, within a period in line order
+//! (the order in which lifetimes' `groupby` sums them), whatever the order
+//! of the periods in the log.
 
+use super::dense::dense_summary;
 use super::general::dispatch;
-use super::ordered::sorted_dense;
 use super::{
     CalibrationHoldout, HoldoutTally, Period, RfmSummary, SummaryOptions, Tally, check_multiplier, duration_holdout,
     holdout_end,
@@ -62,7 +64,7 @@ pub fn rfm_summary_columns(columns: &SummaryColumns<'_>, options: &SummaryOption
             what: "no transactions: the summary needs at least one purchase".into(),
         });
     }
-    match sorted_dense(columns, options) {
+    match dense_summary(columns, options) {
         Some(out) => Ok(out),
         None => general_summary(columns, options),
     }
@@ -129,28 +131,28 @@ pub(super) fn push_row(out: &mut RfmSummary<i64>, key: i64, [frequency, recency,
     out.monetary_value.push(monetary);
 }
 
-/// A customer's tally and the time of its latest counted line.
+/// A customer's tally and the period of its latest counted line.
 #[derive(Debug, Clone)]
 pub(super) struct Timed<T> {
-    pub(super) latest: i64,
+    pub(super) last_period: i64,
     pub(super) inner: T,
 }
 
 impl<T: Default> Default for Timed<T> {
     fn default() -> Self {
         Timed {
-            latest: i64::MIN,
+            last_period: i64::MIN,
             inner: T::default(),
         }
     }
 }
 
 impl<T> Timed<T> {
-    /// Records a counted line at `t`; false when it is earlier than the previous one.
+    /// Records a counted line in period `p`; false when it is earlier than the previous one.
     #[inline]
-    fn advance(&mut self, t: i64) -> bool {
-        let in_order = t >= self.latest;
-        self.latest = t;
+    fn advance(&mut self, p: i64) -> bool {
+        let in_order = p >= self.last_period;
+        self.last_period = p;
         in_order
     }
 }
@@ -159,8 +161,10 @@ impl<T> Timed<T> {
 pub(super) trait Sink: Sync {
     type Tally: Default + Clone + Send;
     /// Feeds one line (`t` in ticks of `1 / TPS` s); false when it is a
-    /// counted line earlier than the customer's previous counted line.
+    /// counted line in an earlier period than the customer's previous one.
     fn add<const TPS: i64>(&self, state: &mut Timed<Self::Tally>, t: i64, amount: f64) -> bool;
+    /// The period that holds `t`.
+    fn period<const TPS: i64>(&self, t: i64) -> i64;
 }
 
 /// Purchases up to the end period.
@@ -179,7 +183,11 @@ impl Sink for SummarySink {
             return true;
         }
         state.inner.push(p, amount);
-        state.advance(t)
+        state.advance(p)
+    }
+
+    fn period<const TPS: i64>(&self, t: i64) -> i64 {
+        self.period.index_in::<TPS>(t)
     }
 }
 
@@ -204,7 +212,11 @@ impl Sink for SplitSink {
         } else {
             state.inner.1.push(p, amount);
         }
-        state.advance(t)
+        state.advance(p)
+    }
+
+    fn period<const TPS: i64>(&self, t: i64) -> i64 {
+        self.period.index_in::<TPS>(t)
     }
 }
 

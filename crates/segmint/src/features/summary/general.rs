@@ -2,10 +2,10 @@
 //! direct table for dense integer keys, a hash map otherwise) in order of
 //! first appearance, the lines are copied into blocks of customers (line
 //! order kept within a block) and the blocks are tallied in parallel, each
-//! block's tallies sized for the L2 cache. Only when some customer's counted
-//! lines are out of time order are its lines sorted by time and tallied
-//! again, so the result never depends on the line order beyond that of
-//! [`rfm_summary`](super::rfm_summary).
+//! block's tallies sized for the L2 cache. Only a block in which some
+//! customer's counted lines go back in time is sorted by customer and
+//! period (its lines are contiguous, so the sort stays in cache) and tallied
+//! again.
 
 use hashbrown::HashMap;
 use rayon::prelude::*;
@@ -13,7 +13,6 @@ use rustc_hash::FxBuildHasher;
 
 use super::columns::{Sink, SummaryColumns, Timed};
 use crate::error::{Error, Result};
-use crate::features::behaviour::CustomerLines;
 
 /// Each customer's key (first-appearance order) and tally, and the latest time.
 pub(super) struct Tallied<T> {
@@ -105,8 +104,8 @@ struct Line {
 
 /// Codes every line by customer (first appearance), groups the lines by
 /// block of customers (line order kept) and tallies the blocks in parallel,
-/// each within cache; regroups when some customer's counted lines are out
-/// of time order.
+/// each within cache; a block with a customer whose purchases go back in
+/// time is sorted and tallied again.
 fn stream<S: Sink, const TPS: i64, L: Slots>(
     columns: &SummaryColumns<'_>,
     sink: &S,
@@ -133,9 +132,15 @@ fn stream<S: Sink, const TPS: i64, L: Slots>(
     for b in 1..start.len() {
         start[b] += start[b - 1];
     }
-    let lines = scatter(columns, &codes, &start);
+    let mut lines = scatter(columns, &codes, &start);
     let mut states = vec![Timed::<S::Tally>::default(); keys.len()];
-    let blocks: Vec<&[Line]> = start.windows(2).map(|w| &lines[w[0]..w[1]]).collect();
+    let mut blocks = Vec::with_capacity(start.len() - 1);
+    let mut rest = &mut lines[..];
+    for w in start.windows(2) {
+        let (block, tail) = rest.split_at_mut(w[1] - w[0]);
+        blocks.push(block);
+        rest = tail;
+    }
     let runs: Vec<BlockRun> = states
         .par_chunks_mut(1 << BLOCK_SHIFT)
         .zip(blocks)
@@ -144,9 +149,6 @@ fn stream<S: Sink, const TPS: i64, L: Slots>(
         .collect();
     if let Some(row) = runs.iter().filter_map(|r| r.bad_row).min() {
         check_line(row, columns.times[row], columns.amounts[row])?;
-    }
-    if !runs.iter().all(|r| r.in_order) {
-        states = regroup::<S, TPS>(columns, sink, &codes, keys.len());
     }
     let latest = runs.iter().map(|r| r.latest).max().unwrap_or(i64::MIN);
     Ok(Tallied { keys, states, latest })
@@ -178,8 +180,64 @@ struct BlockRun {
     bad_row: Option<usize>,
 }
 
-/// Tallies one block's lines into its customers' states (`first` is its first customer).
+/// Tallies one block's lines into its customers' states (`first` is its
+/// first customer); when some customer's counted lines are out of time
+/// order, orders the block's lines by customer and period and tallies again.
 fn tally_block<S: Sink, const TPS: i64>(
+    sink: &S,
+    first: usize,
+    states: &mut [Timed<S::Tally>],
+    lines: &mut [Line],
+) -> BlockRun {
+    let run = tally_lines::<S, TPS>(sink, first, states, lines);
+    if run.in_order || run.bad_row.is_some() {
+        return run;
+    }
+    states.fill(Timed::default());
+    sort_block::<S, TPS>(sink, lines, first, states.len());
+    tally_lines::<S, TPS>(sink, first, states, lines)
+}
+
+/// Lines of one customer above which their sort runs in parallel (one
+/// customer may hold a fifth of a log).
+const PARALLEL_SORT_LINES: usize = 1 << 16;
+
+/// Orders a block's lines by customer (a counting sort over the block's
+/// `n_customers`, which keeps line order), then each customer's by period,
+/// within a period in line order.
+fn sort_block<S: Sink, const TPS: i64>(sink: &S, lines: &mut [Line], first: usize, n_customers: usize) {
+    let mut start = vec![0usize; n_customers + 1];
+    for line in lines.iter() {
+        start[line.code as usize - first + 1] += 1;
+    }
+    for c in 1..start.len() {
+        start[c] += start[c - 1];
+    }
+    let mut grouped = vec![Line::default(); lines.len()];
+    let mut cursor = start.clone();
+    for line in lines.iter() {
+        let at = &mut cursor[line.code as usize - first];
+        grouped[*at] = *line;
+        *at += 1;
+    }
+    for w in start.windows(2) {
+        let customer = &mut grouped[w[0]..w[1]];
+        let key = |l: &Line| (sink.period::<TPS>(l.t), l.row);
+        if customer.is_sorted_by_key(key) {
+            continue;
+        }
+        // (period, row) pairs are distinct, so an unstable sort gives one order.
+        if customer.len() >= PARALLEL_SORT_LINES {
+            customer.par_sort_unstable_by_key(key);
+        } else {
+            customer.sort_unstable_by_key(key);
+        }
+    }
+    lines.copy_from_slice(&grouped);
+}
+
+/// Feeds a block's lines, in their order, to their customers' states.
+fn tally_lines<S: Sink, const TPS: i64>(
     sink: &S,
     first: usize,
     states: &mut [Timed<S::Tally>],
@@ -219,25 +277,4 @@ fn check_line(row: usize, t: i64, amount: f64) -> Result<()> {
         });
     }
     Ok(())
-}
-
-/// Tallies again with each customer's lines grouped and in time order (ties in line order).
-fn regroup<S: Sink, const TPS: i64>(
-    columns: &SummaryColumns<'_>,
-    sink: &S,
-    codes: &[u32],
-    n_customers: usize,
-) -> Vec<Timed<S::Tally>> {
-    let groups = CustomerLines::from_codes(codes, n_customers, columns.times);
-    (0..n_customers)
-        .into_par_iter()
-        .map(|c| {
-            let mut state = Timed::default();
-            for &l in groups.lines(c) {
-                let l = l as usize;
-                sink.add::<TPS>(&mut state, columns.times[l], columns.amounts[l]);
-            }
-            state
-        })
-        .collect()
 }

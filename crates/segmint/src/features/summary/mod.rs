@@ -13,8 +13,8 @@ use crate::data::Transactions;
 use crate::error::{Error, Result};
 
 mod columns;
+mod dense;
 mod general;
-mod ordered;
 
 pub use columns::{SummaryColumns, calibration_holdout_columns, rfm_summary_columns};
 
@@ -109,7 +109,7 @@ pub struct RfmSummary<I = String> {
 /// period counts.
 pub fn rfm_summary(tx: &Transactions, options: &SummaryOptions) -> Result<RfmSummary> {
     let end = observation_end(tx, options)?;
-    let groups = CustomerLines::new(tx);
+    let groups = CustomerLines::by_period(tx, options.period);
     let (summary, _) = summarise(
         tx,
         &groups,
@@ -142,7 +142,7 @@ pub fn calibration_holdout(
     options: &SummaryOptions,
 ) -> Result<CalibrationHoldout> {
     let end = holdout_end(calibration_end, options)?;
-    let groups = CustomerLines::new(tx);
+    let groups = CustomerLines::by_period(tx, options.period);
     let (calibration, customers) = summarise(tx, &groups, options, |t| t <= calibration_end, calibration_end);
     let (frequency_holdout, monetary_value_holdout): (Vec<f64>, Vec<f64>) = customers
         .par_iter()
@@ -190,7 +190,7 @@ pub(super) fn duration_holdout(calibration_end: i64, end: i64, options: &Summary
     (p.index(end) - p.index(calibration_end)) as f64 / options.multiplier
 }
 
-/// One customer's purchases, fed in time order, so each period's lines are consecutive.
+/// One customer's purchases, fed in period order, so each period's lines are consecutive.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Tally {
     first: i64,
@@ -232,6 +232,12 @@ impl Tally {
         self.current = either(opens, 0.0, self.current) + amount;
     }
 
+    /// True when `p` is earlier than the latest period pushed.
+    #[inline]
+    pub(super) fn is_after(&self, p: i64) -> bool {
+        (self.periods > 0) & (p < self.last)
+    }
+
     /// `[frequency, recency, T, monetary_value]` observed until period
     /// `end_period`, in units of `multiplier` periods; `None` without a purchase.
     pub(super) fn finish(&self, end_period: i64, multiplier: f64) -> Option<[f64; 4]> {
@@ -263,7 +269,7 @@ fn either(pick_a: bool, a: f64, b: f64) -> f64 {
     f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
-/// One customer's holdout purchases, fed in time order.
+/// One customer's holdout purchases, fed in period order.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct HoldoutTally {
     periods: f64,

@@ -1,6 +1,6 @@
 use super::*;
 use crate::data::Transactions;
-use crate::features::summary::ordered::DENSE_BLOCK_SHIFT;
+use crate::features::summary::dense::DENSE_BLOCK_SHIFT;
 use crate::features::{calibration_holdout, rfm_summary};
 use crate::synth::{SynthParams, generate};
 
@@ -83,7 +83,7 @@ fn equals_the_table_summary_for_dense_and_sparse_keys_in_any_order() {
 }
 
 #[test]
-fn the_time_ordered_path_equals_the_general_path() {
+fn the_dense_path_equals_the_general_path() {
     let (tx, _) = synthetic(1);
     let mut order: Vec<usize> = (0..tx.timestamps().len()).collect();
     order.sort_by_key(|&i| tx.timestamps()[i]);
@@ -110,51 +110,101 @@ fn the_time_ordered_path_equals_the_general_path() {
                 multiplier,
                 observation_end: end,
             };
-            let fast = sorted_dense(&cols, &options).expect("a time-ordered log of dense keys");
+            let fast = dense_summary(&cols, &options).expect("a log of dense keys");
             assert!(!fast.ids.is_empty());
             assert_eq!(fast, general_summary(&cols, &options).unwrap());
         }
     }
-    // Out of time order: the general path.
-    let mut swapped = secs.clone();
-    swapped.swap(10, 11_000.min(secs.len() - 1));
-    let cols = SummaryColumns {
-        keys: &keys,
-        times: &swapped,
-        ticks_per_second: 1,
-        amounts: &amounts,
-    };
-    assert!(sorted_dense(&cols, &SummaryOptions::default()).is_none());
 }
 
 #[test]
-fn a_nat_anywhere_or_disorder_between_chunks_leaves_the_time_ordered_path() {
+fn a_shuffled_log_gives_the_summary_of_the_log_in_time_order() {
+    let (tx, _) = synthetic(1);
+    let n = tx.timestamps().len();
+    let mut by_time: Vec<usize> = (0..n).collect();
+    by_time.sort_by_key(|&i| tx.timestamps()[i]);
+    // A fixed shuffle (a multiplicative step coprime with n), then the lines in time order.
+    let step = (1..).map(|s| 7_919 * s + 1).find(|s| gcd(*s, n) == 1).unwrap();
+    let shuffled: Vec<usize> = (0..n).map(|i| i * step % n).collect();
+    let codes = tx.customer_codes();
+    let log = |order: &[usize]| {
+        let keys: Vec<i64> = order.iter().map(|&i| 3 + i64::from(codes[i])).collect();
+        let times: Vec<i64> = order.iter().map(|&i| tx.timestamps()[i]).collect();
+        let amounts: Vec<f64> = order.iter().map(|&i| tx.amounts()[i]).collect();
+        (keys, times, amounts)
+    };
+    let by_key = |s: RfmSummary<i64>| {
+        let mut rows: Vec<_> = (0..s.ids.len())
+            .map(|i| (s.ids[i], [s.frequency[i], s.recency[i], s.t[i], s.monetary_value[i]]))
+            .collect();
+        rows.sort_by_key(|r| r.0);
+        rows
+    };
+    let (keys, times, amounts) = log(&by_time);
+    let ordered = dense_summary(&seconds(&keys, &times, &amounts), &SummaryOptions::default()).unwrap();
+    let (keys, times, amounts) = log(&shuffled);
+    for period in [Period::Day, Period::Week] {
+        let options = SummaryOptions {
+            period,
+            ..Default::default()
+        };
+        let cols = seconds(&keys, &times, &amounts);
+        let dense = dense_summary(&cols, &options).expect("dense keys in any order");
+        // The same rows on both paths, customers in order of first appearance.
+        assert_eq!(dense, general_summary(&cols, &options).unwrap());
+        if period == Period::Day {
+            // A period's amounts are summed in line order: the last bits may differ.
+            for ((k1, a), (k2, b)) in by_key(dense).into_iter().zip(by_key(ordered.clone())) {
+                assert_eq!(k1, k2);
+                assert_eq!(a[..3], b[..3]);
+                assert!(
+                    (a[3] - b[3]).abs() <= 1e-12 * b[3].abs(),
+                    "customer {k1}: {} vs {}",
+                    a[3],
+                    b[3]
+                );
+            }
+        }
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+#[test]
+fn a_nat_anywhere_leaves_the_dense_path_and_disorder_between_chunks_does_not() {
     // 100,000 lines: chunks of 32,768 lines on any thread count.
     let n = 100_000;
     let keys: Vec<i64> = (0..n as i64).map(|i| (i * 7_919) % 20_000).collect();
     let times: Vec<i64> = (0..n as i64).map(|i| 1_600_000_000 + i * 600).collect();
     let amounts = vec![1.5; n];
     let options = SummaryOptions::default();
-    assert!(sorted_dense(&seconds(&keys, &times, &amounts), &options).is_some());
+    assert!(dense_summary(&seconds(&keys, &times, &amounts), &options).is_some());
     for row in [0, n / 2, n - 1] {
         let mut with_nat = times.clone();
         with_nat[row] = i64::MIN;
         let cols = seconds(&keys, &with_nat, &amounts);
-        assert!(sorted_dense(&cols, &options).is_none(), "NaT at row {row}");
+        assert!(dense_summary(&cols, &options).is_none(), "NaT at row {row}");
         let err = rfm_summary_columns(&cols, &options).unwrap_err();
         assert!(matches!(err, Error::MissingValue { row: r, .. } if r == row), "{err}");
     }
-    // Each chunk in time order, the second one earlier than the first.
+    // Each chunk in time order, the second one earlier than the first: the
+    // dense path still, equal to the general one.
     let mut shifted = times.clone();
     for t in &mut shifted[1 << 15..1 << 16] {
         *t -= 10_000_000;
     }
-    assert!(sorted_dense(&seconds(&keys, &shifted, &amounts), &options).is_none());
+    let cols = seconds(&keys, &shifted, &amounts);
+    assert_eq!(
+        dense_summary(&cols, &options).unwrap(),
+        general_summary(&cols, &options).unwrap()
+    );
 }
 
 #[test]
 fn many_blocks_of_customers_give_the_table_summary() {
-    // 3 blocks of customers on the time-ordered path (5 on the general one); each customer's
+    // 3 blocks of customers on the dense path (5 on the general one); each customer's
     // lines spread over the log, a bad line late in block 0.
     let n = 2 * (1 << DENSE_BLOCK_SHIFT) + 500;
     let rows: Vec<(u32, i64, f64)> = (0..6 * n)
@@ -187,9 +237,22 @@ fn many_blocks_of_customers_give_the_table_summary() {
         rows
     };
     assert_eq!(rows(with_ids(ours, &tx, 1)), rows(rfm_summary(&tx, &options).unwrap()));
-    // The time-ordered path across blocks, customers in order of first appearance.
-    let fast = sorted_dense(&columns(&keys, &tx), &options).expect("a time-ordered log of dense keys");
+    // The dense path across blocks, customers in order of first appearance.
+    let fast = dense_summary(&columns(&keys, &tx), &options).expect("a log of dense keys");
     assert_eq!(fast, general_summary(&columns(&keys, &tx), &options).unwrap());
+    // Reversed, with one customer holding a third of the lines (so that the
+    // general path sorts that customer's lines in parallel): both paths agree.
+    let mut heavy_keys: Vec<i64> = keys.iter().rev().copied().collect();
+    for k in heavy_keys.iter_mut().step_by(3) {
+        *k = 7;
+    }
+    let rev_times: Vec<i64> = times.iter().rev().copied().collect();
+    let rev_amounts: Vec<f64> = amounts.iter().rev().copied().collect();
+    let cols = seconds(&heavy_keys, &rev_times, &rev_amounts);
+    assert_eq!(
+        dense_summary(&cols, &options).unwrap(),
+        general_summary(&cols, &options).unwrap()
+    );
     let mut bad = amounts;
     let (late, early) = (6 * n - 5, 4 * n);
     bad[late] = f64::NAN;
@@ -206,7 +269,7 @@ fn many_blocks_of_customers_give_the_table_summary() {
 }
 
 #[test]
-fn the_time_ordered_path_leaves_out_customers_without_a_purchase() {
+fn the_dense_path_leaves_out_customers_without_a_purchase() {
     // 100,000 lines in time order (several chunks), the end half-way:
     // customer 3 only returns, customers 5 and 7 first appear after the end.
     let n = 100_000;
@@ -222,7 +285,7 @@ fn the_time_ordered_path_leaves_out_customers_without_a_purchase() {
         observation_end: Some(times[n / 2]),
         ..Default::default()
     };
-    let fast = sorted_dense(&cols, &options).expect("a time-ordered log of dense keys");
+    let fast = dense_summary(&cols, &options).expect("a log of dense keys");
     for left_out in [3, 5, 7] {
         assert!(!fast.ids.contains(&left_out), "customer {left_out}");
     }
@@ -239,7 +302,7 @@ fn a_period_whose_spend_overflows_is_summed_as_the_branching_form_sums_it() {
     let amounts = [1e308, 1e308, 1.0, 5.0, 1e308, 1e308, 3.0];
     let cols = seconds(&keys, &times, &amounts);
     let options = SummaryOptions::default();
-    let fast = sorted_dense(&cols, &options).expect("a time-ordered log of dense keys");
+    let fast = dense_summary(&cols, &options).expect("a log of dense keys");
     assert_eq!(fast.ids, [1, 2]);
     assert_eq!(fast.frequency, [1.0, 2.0]);
     assert_eq!(fast.monetary_value, [5.0, f64::INFINITY]);
@@ -247,7 +310,7 @@ fn a_period_whose_spend_overflows_is_summed_as_the_branching_form_sums_it() {
 }
 
 #[test]
-fn the_time_ordered_path_is_the_same_on_any_thread_count_and_at_the_edges() {
+fn the_dense_path_is_the_same_on_any_thread_count_and_at_the_edges() {
     // 200,000 lines: many chunks and blocks; some amounts are -0.0 (a purchase of nothing).
     let n = 200_000;
     let keys: Vec<i64> = (0..n as i64).map(|i| -5_000 + (i * 7_919) % 30_000).collect();
@@ -259,13 +322,30 @@ fn the_time_ordered_path_is_the_same_on_any_thread_count_and_at_the_edges() {
     let options = SummaryOptions::default();
     let on = |threads: usize, options: &SummaryOptions| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| sorted_dense(&cols, options).expect("a time-ordered log of dense keys"))
+        pool.install(|| dense_summary(&cols, options).expect("a log of dense keys"))
     };
     let one = on(1, &options);
     assert_eq!(one, general_summary(&cols, &options).unwrap());
     for threads in [2, 8] {
         assert_eq!(on(threads, &options), one, "{threads} threads");
     }
+    // Lines in reverse, one customer holding half of them: sorted on any thread count alike.
+    let heavy: Vec<i64> = keys
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &k)| if i % 2 == 0 { -5_000 } else { k })
+        .collect();
+    let back: Vec<i64> = times.iter().rev().copied().collect();
+    let reversed = seconds(&heavy, &back, &amounts);
+    let on_reversed = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| dense_summary(&reversed, &options).expect("a log of dense keys"))
+    };
+    let one = on_reversed(1);
+    assert_eq!(one, general_summary(&reversed, &options).unwrap());
+    assert_eq!(on_reversed(2), one);
+    assert_eq!(on_reversed(8), one);
     // An end before every line: nobody has a purchase.
     let early = SummaryOptions {
         observation_end: Some(times[0] - 2 * 86_400),

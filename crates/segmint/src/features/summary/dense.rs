@@ -1,13 +1,16 @@
-//! The summary of a log of dense integer keys in time order (no `NaT`,
-//! finite amounts, under 65,536 periods), every pass parallel: blocks by key
-//! range, each line packed to 16 bytes; the tally marks each purchasing
+//! The summary of a log of dense integer keys (no `NaT`, finite amounts,
+//! under 65,536 periods) in any line order, every pass parallel: blocks by
+//! key range, each line packed to 16 bytes; the tally marks each purchasing
 //! customer's first line in a bitset over the lines, and the order of first
 //! appearance is read off it.
 //!
 //! Blocks hold 16,384 customers, so that a block's tallies fit a 1 MiB L2;
-//! each is tallied by the branch-free `Tally::push`. Each stretch of the
-//! bitset then fills its own stretch of the output columns in parallel, the
-//! scattered block rows prefetched ahead of the gather.
+//! each is tallied by the branch-free `Tally::push`. A block in which some
+//! customer's purchases go back in time is put in order by two counting
+//! sorts (by period, then by customer: no comparisons, however many lines
+//! one customer holds) and tallied again. Each stretch of the bitset then
+//! fills its own stretch of the output columns in parallel, the scattered
+//! block rows prefetched ahead of the gather.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
@@ -18,8 +21,8 @@ use super::SummaryOptions;
 use super::columns::SummaryColumns;
 use super::{RfmSummary, Tally};
 
-/// A line of a time-ordered log in its block of customers: its row, its
-/// customer's offset in the block, its period after the log's first one.
+/// A line in its block of customers: its row, its customer's offset in the
+/// block, its period after the log's first one.
 #[derive(Debug, Clone, Copy, Default)]
 struct Packed {
     row: u32,
@@ -28,21 +31,21 @@ struct Packed {
     amount: f64,
 }
 
-/// The summary of a log of dense integer keys in time order, every pass
-/// parallel; `None` when the log is not such (the general path then runs, and
-/// names any bad row). Equal to the general path's rows: each customer's
-/// lines are tallied in line order, which is time order.
-pub(super) fn sorted_dense(columns: &SummaryColumns<'_>, options: &SummaryOptions) -> Option<RfmSummary<i64>> {
+/// The summary of a log of dense integer keys, every pass parallel; `None`
+/// when the log is not such (the general path then runs, and names any bad
+/// row). Equal to the general path's rows: each customer's purchases are
+/// tallied by period, within a period in line order.
+pub(super) fn dense_summary(columns: &SummaryColumns<'_>, options: &SummaryOptions) -> Option<RfmSummary<i64>> {
     match columns.ticks_per_second {
-        1 => sorted_dense_in::<1>(columns, options),
-        1_000 => sorted_dense_in::<1_000>(columns, options),
-        1_000_000 => sorted_dense_in::<1_000_000>(columns, options),
-        1_000_000_000 => sorted_dense_in::<1_000_000_000>(columns, options),
+        1 => dense_summary_in::<1>(columns, options),
+        1_000 => dense_summary_in::<1_000>(columns, options),
+        1_000_000 => dense_summary_in::<1_000_000>(columns, options),
+        1_000_000_000 => dense_summary_in::<1_000_000_000>(columns, options),
         _ => None,
     }
 }
 
-fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &SummaryOptions) -> Option<RfmSummary<i64>> {
+fn dense_summary_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &SummaryOptions) -> Option<RfmSummary<i64>> {
     let SummaryColumns {
         keys, times, amounts, ..
     } = *columns;
@@ -50,23 +53,22 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
     if u32::try_from(n).is_err() {
         return None; // rows are packed as u32
     }
-    // The times of a log in time order lie between its ends (pass 3 checks
-    // the order, and a NaT, i64::MIN, can only come first).
-    let (&tmin, &tmax) = (times.first()?, times.last()?);
+    let chunk = n.div_ceil(4 * rayon::current_num_threads()).max(1 << 15);
+    // Pass 1: the key range and the time range.
+    let ((kmin, kmax), (tmin, tmax)) = keys
+        .par_chunks(chunk)
+        .zip(times.par_chunks(chunk))
+        .map(|(k, t)| (min_max(k), min_max(t)))
+        .reduce(
+            || ((i64::MAX, i64::MIN), (i64::MAX, i64::MIN)),
+            |(k1, t1), (k2, t2)| (widest(k1, k2), widest(t1, t2)),
+        );
     let period = options.period;
     let first_period = period.index_in::<TPS>(tmin);
+    // A NaT is i64::MIN: the general path names its row.
     if tmin == i64::MIN || period.index_in::<TPS>(tmax) - first_period > i64::from(u16::MAX) {
         return None;
     }
-    let chunk = n.div_ceil(4 * rayon::current_num_threads()).max(1 << 15);
-    // Pass 1: the key range.
-    let (kmin, kmax) = keys
-        .par_chunks(chunk)
-        .map(|k| {
-            k.iter()
-                .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
-        })
-        .reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)));
     let span = (i128::from(kmax) - i128::from(kmin)).max(0) as u128;
     // Key offsets are stored as u32: the span must stay under u32::MAX.
     if span >= (2 * n as u128).max(1 << 16).min(u128::from(u32::MAX)) {
@@ -91,7 +93,7 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
     }
     // Pass 3: each chunk copies its lines into its own piece of every block
     // (blocks hold chunk 0's lines, then chunk 1's …: line order), checking
-    // the time order and the amounts on the way.
+    // the amounts on the way.
     // Filled in parallel: 16 bytes a line is too much to write on one thread.
     let mut lines: Vec<Packed> = (0..n).into_par_iter().map(|_| Packed::default()).collect();
     let mut pieces: Vec<Vec<&mut [Packed]>> = counts.iter().map(|_| Vec::with_capacity(n_blocks)).collect();
@@ -99,7 +101,7 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
     for (i, piece) in split_lengths(&mut lines, block_major).into_iter().enumerate() {
         pieces[i % counts.len()].push(piece);
     }
-    let chunks: Vec<(bool, i64, i64)> = pieces
+    let finite = pieces
         .into_par_iter()
         .zip(keys.par_chunks(chunk))
         .zip(times.par_chunks(chunk))
@@ -107,11 +109,9 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
         .enumerate()
         .map(|(c, (((mut pieces, ks), ts), am))| {
             let mut cursor = vec![0usize; n_blocks];
-            let mut good = true;
-            let mut previous = ts[0];
+            let mut finite = true;
             for (i, ((&k, &t), &amount)) in ks.iter().zip(ts).zip(am).enumerate() {
-                good &= (t >= previous) & amount.is_finite();
-                previous = t;
+                finite &= amount.is_finite();
                 let offset = k.wrapping_sub(kmin) as usize;
                 let b = offset >> DENSE_BLOCK_SHIFT;
                 pieces[b][cursor[b]] = Packed {
@@ -122,11 +122,10 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
                 };
                 cursor[b] += 1;
             }
-            (good, ts[0], previous)
+            finite
         })
-        .collect();
-    let in_order = chunks.windows(2).all(|w| w[0].2 <= w[1].1);
-    if !in_order || !chunks.iter().all(|c| c.0) {
+        .reduce(|| true, |a, b| a & b);
+    if !finite {
         return None;
     }
     // Pass 4: tally the blocks: each customer's row of the summary, by key
@@ -137,19 +136,22 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
         - first_period;
     let multiplier = options.multiplier;
     let first_lines: Vec<AtomicU64> = (0..n.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
-    let blocks: Vec<Vec<[f64; 4]>> = (0..n_blocks)
+    let n_periods = (period.index_in::<TPS>(tmax) - first_period) as usize + 1;
+    let blocks: Vec<Vec<[f64; 4]>> = split_lengths(&mut lines, start.windows(2).map(|w| w[1] - w[0]))
         .into_par_iter()
-        .map(|b| {
+        .enumerate()
+        .map(|(b, lines)| {
             let size = (width - (b << DENSE_BLOCK_SHIFT)).min(1 << DENSE_BLOCK_SHIFT);
             let mut tallies = vec![Tally::default(); size];
+            if !tally_block(lines, &mut tallies, end_period) {
+                sort_block(lines, size, n_periods);
+                tallies.fill(Tally::default());
+                tally_block(lines, &mut tallies, end_period);
+            }
             let mut first_row = vec![u32::MAX; size];
-            for line in &lines[start[b]..start[b + 1]] {
+            for line in lines.iter() {
                 let i = line.local as usize;
                 first_row[i] = first_row[i].min(line.row);
-                let p = i64::from(line.period);
-                if line.amount >= 0.0 && p <= end_period {
-                    tallies[i].push(p, line.amount);
-                }
             }
             let rows = tallies.iter().zip(&first_row).map(|(tally, &row)| {
                 let finished = tally.finish(end_period, multiplier);
@@ -216,6 +218,55 @@ fn sorted_dense_in<const TPS: i64>(columns: &SummaryColumns<'_>, options: &Summa
             }
         });
     Some(out)
+}
+
+/// Tallies a block's purchases up to `end_period` in line order; false when
+/// some customer's purchase falls in an earlier period than their previous one.
+fn tally_block(lines: &[Packed], tallies: &mut [Tally], end_period: i64) -> bool {
+    let mut in_order = true;
+    for line in lines {
+        let p = i64::from(line.period);
+        if line.amount >= 0.0 && p <= end_period {
+            let tally = &mut tallies[line.local as usize];
+            in_order &= !tally.is_after(p);
+            tally.push(p, line.amount);
+        }
+    }
+    in_order
+}
+
+/// Orders a block's lines by customer, then period, then line: a stable
+/// counting sort by period, then one by customer.
+fn sort_block(lines: &mut [Packed], n_customers: usize, n_periods: usize) {
+    let mut by_period = vec![Packed::default(); lines.len()];
+    counting_sort(lines, &mut by_period, n_periods, |l| l.period as usize);
+    counting_sort(&by_period, lines, n_customers, |l| l.local as usize);
+}
+
+/// Copies `from` into `to` ordered by `bucket` (< `n_buckets`), keeping the order within a bucket.
+fn counting_sort(from: &[Packed], to: &mut [Packed], n_buckets: usize, bucket: impl Fn(&Packed) -> usize) {
+    let mut next = vec![0usize; n_buckets + 1];
+    for line in from {
+        next[bucket(line) + 1] += 1;
+    }
+    for b in 1..next.len() {
+        next[b] += next[b - 1];
+    }
+    for line in from {
+        let at = &mut next[bucket(line)];
+        to[*at] = *line;
+        *at += 1;
+    }
+}
+
+fn min_max(values: &[i64]) -> (i64, i64) {
+    values
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+}
+
+fn widest((lo1, hi1): (i64, i64), (lo2, hi2): (i64, i64)) -> (i64, i64) {
+    (lo1.min(lo2), hi1.max(hi2))
 }
 
 /// `values` cut into consecutive pieces of the given lengths (which sum to at most its length).
