@@ -142,6 +142,32 @@ pub enum Error {
         expected: String,
     },
 
+    /// A column of an Arrow table or Parquet file has a type that cannot fill its role.
+    #[error("{path}: column {column:?} ({parameter}) holds {found}; expected {expected}")]
+    ColumnType {
+        /// The file (or a description of the table).
+        path: PathBuf,
+        /// The column name.
+        column: String,
+        /// The mapping parameter that named the column (`amount_col` …).
+        parameter: &'static str,
+        /// The column's type.
+        found: String,
+        /// The types it could hold.
+        expected: &'static str,
+    },
+
+    /// A binary file (Parquet, Arrow) cannot be decoded: a corrupt footer, a truncated page …
+    #[error("{path}: not a readable {format} file: {message}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The format expected.
+        format: &'static str,
+        /// The decoder's explanation.
+        message: String,
+    },
+
     /// The CSV itself is malformed (bad quoting, invalid UTF-8 …).
     #[error("{path} line {line}: malformed CSV: {message}")]
     Csv {
@@ -239,7 +265,11 @@ impl Error {
                 std::io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
                 _ => ErrorKind::Io,
             },
-            Error::Parse { .. } | Error::Csv { .. } | Error::EmptyInput { .. } => ErrorKind::Parse,
+            Error::Parse { .. }
+            | Error::Csv { .. }
+            | Error::EmptyInput { .. }
+            | Error::ColumnType { .. }
+            | Error::Malformed { .. } => ErrorKind::Parse,
             Error::NumericalFailure { .. } => ErrorKind::Numerical,
             Error::TooLarge { .. } => ErrorKind::TooLarge,
             Error::Cancelled => ErrorKind::Cancelled,

@@ -135,7 +135,8 @@ impl TransactionColumns {
     }
 }
 
-/// Reads a transaction CSV (`.gz` files are decompressed on the fly).
+/// Reads a transaction CSV (`.gz` files are decompressed on the fly); with
+/// the `parquet` feature, a `.parquet` file or a directory of them.
 ///
 /// Returns the kept lines and an audit that accounts for every data row.
 pub fn read_transactions(
@@ -182,6 +183,10 @@ fn read_file(
     options: &ReadOptions,
     progress: Option<Progress<'_>>,
 ) -> Result<(Transactions, IngestAudit)> {
+    #[cfg(feature = "parquet")]
+    if super::parquet::is_parquet(path) {
+        return super::parquet::read_transactions_parquet(path, columns, options);
+    }
     let mut kept = Kept::new(columns);
     let audit = scan_reporting(
         path,
@@ -196,7 +201,7 @@ fn read_file(
 
 impl TransactionColumns {
     /// The mapped columns in the order [`Collector::take`] reads them.
-    fn wanted(&self) -> [Wanted<'_>; 10] {
+    pub(crate) fn wanted(&self) -> [Wanted<'_>; 10] {
         let (amount, price) = match &self.amount {
             AmountColumns::Amount(a) => (("amount_col", a.as_str()), None),
             AmountColumns::QuantityPrice { quantity, price } => {
@@ -222,7 +227,7 @@ impl TransactionColumns {
         ]
     }
 
-    fn fields(&self) -> LineFields {
+    pub(crate) fn fields(&self) -> LineFields {
         LineFields {
             order: self.order.is_some(),
             quantity: self.quantity.is_some() || matches!(self.amount, AmountColumns::QuantityPrice { .. }),
@@ -386,7 +391,7 @@ impl Kept {
 }
 
 /// A discount field (trimmed): a number (> 0 is discounted) or a yes/no flag; empty is no.
-fn flag_text(s: &str) -> Option<bool> {
+pub(crate) fn flag_text(s: &str) -> Option<bool> {
     let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(s));
     match s {
         // The usual 0/1 flags first, without allocating.

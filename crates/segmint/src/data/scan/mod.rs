@@ -374,7 +374,7 @@ fn resolve(names: &[String], wanted: &[Wanted<'_>], path: &Path) -> Result<Vec<O
         .collect()
 }
 
-fn expected_for(reason: DropReason, dates: &DateParser) -> String {
+pub(crate) fn expected_for(reason: DropReason, dates: &DateParser) -> String {
     match reason {
         DropReason::TooFewFields => "a row with a field for every mapped column".into(),
         DropReason::MissingCustomer => "a customer id".into(),
@@ -402,7 +402,7 @@ fn parse_error(source: &Path, reason: DropReason, issue: &RowIssue, dates: &Date
 }
 
 /// When every row was dropped, the most frequent reason's first example becomes the error.
-fn no_row_survived(source: &Path, audit: &IngestAudit, dates: &DateParser) -> Error {
+pub(crate) fn no_row_survived(source: &Path, audit: &IngestAudit, dates: &DateParser) -> Error {
     let (reason, rows) = audit
         .dropped
         .iter()
