@@ -56,7 +56,7 @@ enum Command {
     /// Segment customers from a transaction log, a customer table, a survey,
     /// or any mix of them joined on the customer id (CSV/TSV, plain or .gz).
     Run {
-        /// Transaction file.
+        /// Transaction file: CSV (plain or .gz), a .parquet file or a directory of Parquet files.
         #[arg(long, required_unless_present_any = ["customers", "survey"])]
         transactions: Option<PathBuf>,
         #[command(flatten)]
@@ -116,9 +116,9 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Write the feature table (one row per customer) of a transaction CSV.
+    /// Write the feature table (one row per customer) of a transaction file.
     Features {
-        /// Transaction file.
+        /// Transaction file: CSV (plain or .gz), a .parquet file or a directory of Parquet files.
         #[arg(long)]
         transactions: PathBuf,
         #[command(flatten)]
