@@ -194,7 +194,7 @@ def masda_scorecard(
     options_json: str | None = None,
 ) -> str: ...
 def read_transactions(
-    path: str,
+    source: Any,
     *,
     customer_col: str,
     date_col: str,

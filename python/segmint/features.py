@@ -9,6 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _native
+from ._arrow import ArrowTable, as_polars, feature_inputs, is_arrow_table, is_polars, read_lines
 from ._base import count
 from ._frames import (
     as_of_seconds,
@@ -22,7 +23,7 @@ from ._frames import (
     table_frame,
     transaction_arrays,
 )
-from .exceptions import DataError
+from .exceptions import DataError, ParameterError
 
 __all__ = ["calibration_and_holdout_data", "customer_features", "rfm", "rfm_summary"]
 
@@ -62,7 +63,7 @@ def rfm(
 
 
 def rfm_summary(
-    df: pd.DataFrame,
+    df: pd.DataFrame | ArrowTable,
     *,
     customer_col: str,
     date_col: str,
@@ -78,8 +79,10 @@ def rfm_summary(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per transaction line.
+    df : pandas.DataFrame, or an Arrow table (polars, pyarrow, DuckDB …)
+        One row per transaction line. An Arrow table (which needs
+        ``amount_col``) is read by segmint's reader without a copy; its ids
+        come back as text, and a polars frame gives a polars frame.
     customer_col, date_col : str
         Customer id and date columns.
     amount_col : str, optional
@@ -105,13 +108,14 @@ def rfm_summary(
     native = _summary(df, customer_col, date_col, amount_col, time_unit, observation_end, freq_multiplier, None)
     columns = ["frequency", "recency", "T"] + (["monetary_value"] if amount_col is not None else [])
     # The arrays are this frame's alone: no copy (pandas would otherwise copy them into one block).
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {c: native[c] for c in columns}, index=pd.Index(native["index"], name=str(customer_col)), copy=False
     )
+    return as_polars(frame) if is_polars(df) else frame
 
 
 def calibration_and_holdout_data(
-    df: pd.DataFrame,
+    df: pd.DataFrame | ArrowTable,
     *,
     customer_col: str,
     date_col: str,
@@ -139,11 +143,11 @@ def calibration_and_holdout_data(
         {c: native[c] for c in columns}, index=pd.Index(native["index"], name=str(customer_col)), copy=False
     )
     out["duration_holdout"] = native["duration_holdout"]
-    return out
+    return as_polars(out) if is_polars(df) else out
 
 
 def _summary(
-    df: pd.DataFrame,
+    df: pd.DataFrame | ArrowTable,
     customer_col: str,
     date_col: str,
     amount_col: str | None,
@@ -153,10 +157,18 @@ def _summary(
     calibration_end: Any,
 ) -> dict[str, Any]:
     """The native summary of ``df``'s columns, its ``index`` holding the customer ids."""
-    require_columns(df, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
-    keys, labels = customer_keys(df, customer_col)
-    times, ticks_per_second = line_times(df, date_col)
-    amounts = np.ones(len(df)) if amount_col is None else line_amounts(df, amount_col)
+    if is_arrow_table(df):
+        if amount_col is None:
+            raise ParameterError("amount_col: an Arrow table's summary needs the amount column; expected a column name")
+        lines = read_lines(df, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+        ids = np.asarray(lines["customer_ids"], dtype=object)
+        keys, times, ticks_per_second, amounts = lines["customer_codes"], lines["timestamps"], 1, lines["amounts"]
+        labels = ids.take
+    else:
+        require_columns(df, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+        keys, labels = customer_keys(df, customer_col)
+        times, ticks_per_second = line_times(df, date_col)
+        amounts = np.ones(len(df)) if amount_col is None else line_amounts(df, amount_col)
     try:
         native = _native.rfm_summary(
             keys,
@@ -170,16 +182,17 @@ def _summary(
         )
     except DataError:
         # The native pass stops at the first NaT or non-finite amount: name its row, index and value.
-        check_lines(df, date_col, amount_col)
+        if not is_arrow_table(df):
+            check_lines(df, date_col, amount_col)
         raise
     native["index"] = labels(native["index"])
-    _check_summary(native, df, calibration_end)
+    _check_summary(native, len(keys), calibration_end)
     return native
 
 
-def _check_summary(native: dict[str, Any], df: pd.DataFrame, calibration_end: Any) -> None:
+def _check_summary(native: dict[str, Any], n_lines: int, calibration_end: Any) -> None:
     """An empty calibration period or an overflowing mean spend is an error, never a silent frame."""
-    if calibration_end is not None and len(df) > 0 and len(native["index"]) == 0:
+    if calibration_end is not None and n_lines > 0 and len(native["index"]) == 0:
         raise DataError(
             f"no customer has a purchase at or before calibration_end={calibration_end!r}: the calibration "
             "period is empty; expected a calibration_end after the first transaction"
@@ -198,7 +211,7 @@ def _check_summary(native: dict[str, Any], df: pd.DataFrame, calibration_end: An
 
 
 def customer_features(
-    df: pd.DataFrame,
+    df: pd.DataFrame | ArrowTable,
     *,
     customer_col: str,
     date_col: str,
@@ -237,8 +250,11 @@ def customer_features(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per transaction line; negative amounts are returns.
+    df : pandas.DataFrame, or an Arrow table (polars, pyarrow, DuckDB …)
+        One row per transaction line; negative amounts are returns. An Arrow
+        table is read by segmint's reader without a copy, column types taken
+        from the table; a polars frame gives a polars frame back, the
+        customer id as its first column.
     channel_col : str, optional
         The sales channel of each line (store, web, app ...).
     discount_col : str, optional
@@ -263,16 +279,31 @@ def customer_features(
     pandas.DataFrame
         Indexed by customer id in order of first appearance.
     """
-    inputs = _feature_inputs(
-        df,
-        customer_col,
-        date_col,
-        amount_col,
-        order_col,
-        quantity_col,
-        {"product_col": product_col, "category_col": category_col, "channel_col": channel_col},
-        discount_col,
-    )
+    if is_arrow_table(df):
+        lines = read_lines(
+            df,
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+            order_col=order_col,
+            quantity_col=quantity_col,
+            product_col=product_col,
+            category_col=category_col,
+            channel_col=channel_col,
+            discount_col=discount_col,
+        )
+        inputs = feature_inputs(lines)
+    else:
+        inputs = _feature_inputs(
+            df,
+            customer_col,
+            date_col,
+            amount_col,
+            order_col,
+            quantity_col,
+            {"product_col": product_col, "category_col": category_col, "channel_col": channel_col},
+            discount_col,
+        )
     if products is not None:
         inputs["launches"] = launch_dates(products, product_id_col, launch_col)
     if interactions is not None:
@@ -286,7 +317,8 @@ def customer_features(
         new_product_days=int(new_product_days),
         recent_days=count(recent_days, "recent_days"),
     )
-    return table_frame(table, index_name=str(customer_col))
+    frame = table_frame(table, index_name=str(customer_col))
+    return as_polars(frame) if is_polars(df) else frame
 
 
 # The native argument that takes each coded column.

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _native
+from ._arrow import ArrowTable, is_arrow_table
 from ._base import count_or_auto, seed_from
 from ._frames import (
     as_of_seconds,
@@ -359,7 +360,7 @@ def _customers_table(customers: pd.DataFrame | None) -> tuple[Any, ...] | None:
 
 
 def read_transactions(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | ArrowTable,
     *,
     customer_col: str,
     date_col: str,
@@ -375,7 +376,8 @@ def read_transactions(
     delimiter: str = ",",
     on_bad_row: str = "drop",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read a transaction CSV (``.gz`` too) with segmint's reader.
+    """Read a transaction CSV (``.gz`` too), or an Arrow table (polars, pyarrow,
+    DuckDB …: column types taken from the table), with segmint's reader.
 
     Returns the kept lines as a DataFrame (``customer_id``, ``order_id``,
     ``date``, ``amount``, and ``quantity``, ``product_id``, ``category``,
@@ -428,8 +430,8 @@ def segment_csv(
     return _segment(native, k, min_share, random_state, n_init, as_of, title, audit_json=audit_json)
 
 
-def _read_native(path: str | os.PathLike[str], options: dict[str, Any]) -> dict[str, Any]:
-    return _native.read_transactions(os.fspath(path), **options)
+def _read_native(path: str | os.PathLike[str] | ArrowTable, options: dict[str, Any]) -> dict[str, Any]:
+    return _native.read_transactions(path if is_arrow_table(path) else os.fspath(path), **options)
 
 
 def _segment(

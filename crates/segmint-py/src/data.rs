@@ -3,10 +3,11 @@
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use pyo3_arrow::input::AnyRecordBatch;
 use rayon::prelude::*;
 use segmint::data::{
     AmountColumns, BadRowPolicy, CustomerTable, DateFormat, IngestAudit, ReadOptions, TransactionColumns, Transactions,
-    read_transactions as read_csv,
+    read_transactions as read_csv, read_transactions_arrow,
 };
 
 use crate::error::{detached, raise, to_py};
@@ -137,14 +138,16 @@ pub fn transactions_to_py<'py>(py: Python<'py>, tx: &Transactions) -> PyResult<B
     Ok(out)
 }
 
-/// Reads a transaction CSV through the core reader; returns the columns and
-/// the ingest audit as JSON.
+/// Reads transactions through the core reader, from a CSV file or from an
+/// Arrow table (anything with `__arrow_c_stream__`: polars, pyarrow, DuckDB
+/// …, read without a copy of its columns); returns the columns and the
+/// ingest audit as JSON.
 #[pyfunction]
-#[pyo3(signature = (path, *, customer_col, date_col, amount_col=None, quantity_col=None, price_col=None, order_col=None, product_col=None, category_col=None, channel_col=None, discount_col=None, date_format=None, delimiter=",", on_bad_row="drop"))]
+#[pyo3(signature = (source, *, customer_col, date_col, amount_col=None, quantity_col=None, price_col=None, order_col=None, product_col=None, category_col=None, channel_col=None, discount_col=None, date_format=None, delimiter=",", on_bad_row="drop"))]
 #[allow(clippy::too_many_arguments)]
 pub fn read_transactions<'py>(
     py: Python<'py>,
-    path: std::path::PathBuf,
+    source: &Bound<'py, PyAny>,
     customer_col: String,
     date_col: String,
     amount_col: Option<String>,
@@ -197,7 +200,18 @@ pub fn read_transactions<'py>(
         on_bad_row: on_bad_row.parse::<BadRowPolicy>().map_err(|e| to_py(py, e))?,
         ..Default::default()
     };
-    let (tx, audit) = detached(py, || read_csv(&path, &columns, &options))?;
+    let (tx, audit) = if source.hasattr("__arrow_c_stream__")? {
+        let table: AnyRecordBatch = source.extract()?;
+        let name = std::path::PathBuf::from(format!("<{} table>", source.get_type().fully_qualified_name()?));
+        let batches = table.into_reader()?;
+        let schema = batches.schema();
+        detached(py, || {
+            read_transactions_arrow(&schema, batches, &name, &columns, &options)
+        })?
+    } else {
+        let path: std::path::PathBuf = source.extract()?;
+        detached(py, || read_csv(&path, &columns, &options))?
+    };
     let out = transactions_to_py(py, &tx)?;
     out.set_item("audit_json", audit_json(&audit))?;
     Ok(out)

@@ -16,13 +16,14 @@ use arrow_array::types::{Date32Type, Date64Type, Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray};
 use arrow_cast::{CastOptions, cast_with_options};
 use arrow_schema::{DataType, Schema, TimeUnit};
+use rayon::prelude::*;
 
 use super::audit::{DropReason, IngestAudit, RowIssue};
 use super::dates::{DateParser, SECONDS_PER_DAY};
 use super::io::{TransactionColumns, flag_text};
 use super::options::{BadRowPolicy, ReadOptions};
 use super::scan::{expected_for, no_row_survived};
-use super::transactions::{Line, Transactions, TransactionsBuilder};
+use super::transactions::{IdHashes, Line, Transactions, TransactionsBuilder};
 use crate::error::{Error, Result};
 
 /// Reads transactions from Arrow record batches that share `schema`;
@@ -57,6 +58,7 @@ pub(crate) struct Resolved {
 
 impl Resolved {
     /// The positions of the mapped columns, for a Parquet projection.
+    #[cfg(feature = "parquet")]
     pub(crate) fn positions(&self) -> impl Iterator<Item = usize> + '_ {
         self.positions.iter().flatten().copied()
     }
@@ -141,50 +143,77 @@ impl<'a> ArrowReader<'a> {
     pub(crate) fn add(&mut self, table: &Resolved, batch: &RecordBatch, source: &Path) -> Result<()> {
         self.builder.check_room(batch.num_rows(), source)?;
         let columns = BatchColumns::new(table, batch)?;
-        for i in 0..batch.num_rows() {
-            self.row += 1;
-            self.audit.rows_read += 1;
-            match columns.line(i, &mut self.dates, self.options.not_after) {
-                Ok(line) => {
-                    if self.is_duplicate(&line) && self.options.drop_duplicate_lines {
-                        let issue = columns.issue(table, CUSTOMER, i, self.row);
-                        self.audit.drop_row(DropReason::DuplicateLine, issue);
-                        continue;
-                    }
-                    self.audit.rows_kept += 1;
-                    self.audit.return_rows += u64::from(line.amount < 0.0);
-                    self.builder.push_line(&line);
-                }
-                Err((reason, slot)) => {
-                    let issue = columns.issue(table, slot, i, self.row);
-                    if self.options.on_bad_row == BadRowPolicy::Fail {
-                        return Err(Error::Parse {
-                            path: source.to_path_buf(),
-                            line: issue.line,
-                            column: issue.column,
-                            value: issue.value,
-                            expected: expected_for(reason, &self.dates),
-                        });
-                    }
-                    self.audit.drop_row(reason, issue);
+        for start in (0..batch.num_rows()).step_by(PARSE_ROWS) {
+            let rows = start..(start + PARSE_ROWS).min(batch.num_rows());
+            let parsed = self.parse(&columns, rows.clone());
+            for (group, first) in parsed.chunks(WARM_LINES).zip((rows.start..).step_by(WARM_LINES)) {
+                self.builder
+                    .warm(group.iter().filter_map(|p| p.as_ref().ok()).map(|p| p.hashes));
+                for (i, outcome) in (first..).zip(group) {
+                    self.take(table, &columns, i, outcome, source)?;
                 }
             }
         }
         Ok(())
     }
 
-    /// Whether the line repeats an earlier kept one field for field (counted in the audit).
-    fn is_duplicate(&mut self, line: &Line<'_>) -> bool {
-        let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
-        line.customer.hash(&mut hasher);
-        line.timestamp.hash(&mut hasher);
-        line.amount.to_bits().hash(&mut hasher);
-        line.order.hash(&mut hasher);
-        line.quantity.map(f64::to_bits).hash(&mut hasher);
-        (line.product, line.category, line.channel, line.discounted).hash(&mut hasher);
-        let repeat = !self.seen.insert(hasher.finish());
-        self.audit.duplicate_rows += u64::from(repeat);
-        repeat
+    /// Rows `rows` of a batch as lines, in parallel (reading a row has no side effect).
+    fn parse<'c>(&self, columns: &'c BatchColumns, rows: std::ops::Range<usize>) -> Vec<Parsed<'c>> {
+        let not_after = self.options.not_after;
+        rows.into_par_iter()
+            .map_init(
+                || self.dates.clone(),
+                |dates, i| {
+                    let line = columns.line(i, dates, not_after)?;
+                    Ok(ParsedLine {
+                        hashes: IdHashes::of(&line),
+                        repeat: repeat_hash(&line),
+                        line,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Keeps one parsed row, or drops it with its reason (an error in strict mode).
+    fn take(
+        &mut self,
+        table: &Resolved,
+        columns: &BatchColumns,
+        i: usize,
+        outcome: &Parsed<'_>,
+        source: &Path,
+    ) -> Result<()> {
+        self.row += 1;
+        self.audit.rows_read += 1;
+        match outcome {
+            Ok(parsed) => {
+                let repeat = !self.seen.insert(parsed.repeat);
+                self.audit.duplicate_rows += u64::from(repeat);
+                if repeat && self.options.drop_duplicate_lines {
+                    let issue = columns.issue(table, CUSTOMER, i, self.row);
+                    self.audit.drop_row(DropReason::DuplicateLine, issue);
+                    return Ok(());
+                }
+                self.audit.rows_kept += 1;
+                self.audit.return_rows += u64::from(parsed.line.amount < 0.0);
+                self.builder.push_hashed(&parsed.line, parsed.hashes);
+            }
+            Err((reason, slot)) => {
+                let issue = columns.issue(table, *slot, i, self.row);
+                if self.options.on_bad_row == BadRowPolicy::Fail {
+                    return Err(Error::Parse {
+                        path: source.to_path_buf(),
+                        line: issue.line,
+                        column: issue.column,
+                        value: issue.value,
+                        expected: expected_for(*reason, &self.dates),
+                    });
+                }
+                self.audit.drop_row(*reason, issue);
+            }
+        }
+        Ok(())
     }
 
     /// The transactions and their audit; an error when no row could be kept.
@@ -198,6 +227,34 @@ impl<'a> ArrowReader<'a> {
         }
         Ok((self.builder.finish(), self.audit))
     }
+}
+
+/// Rows read ahead in parallel before they are kept in order.
+const PARSE_ROWS: usize = 1 << 16;
+
+/// Lines whose id lookups [`TransactionsBuilder::warm`] reads ahead at once.
+const WARM_LINES: usize = 16;
+
+/// A row read as a line with its id hashes and the hash that finds repeats,
+/// or why it cannot be one and the slot at fault.
+type Parsed<'c> = std::result::Result<ParsedLine<'c>, (DropReason, usize)>;
+
+struct ParsedLine<'c> {
+    line: Line<'c>,
+    hashes: IdHashes,
+    repeat: u64,
+}
+
+/// The hash of every field of a line, to count exact repeats.
+fn repeat_hash(line: &Line<'_>) -> u64 {
+    let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
+    line.customer.hash(&mut hasher);
+    line.timestamp.hash(&mut hasher);
+    line.amount.to_bits().hash(&mut hasher);
+    line.order.hash(&mut hasher);
+    line.quantity.map(f64::to_bits).hash(&mut hasher);
+    (line.product, line.category, line.channel, line.discounted).hash(&mut hasher);
+    hasher.finish()
 }
 
 const CUSTOMER: usize = 0;

@@ -1,0 +1,88 @@
+"""Arrow tables in: polars and pyarrow frames give the pandas frame's features and summary."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import segmint
+from conftest import FIXTURES, shared_data
+from segmint.exceptions import ParseError
+
+pl = pytest.importorskip("polars")
+pa = pytest.importorskip("pyarrow")
+
+
+@pytest.fixture(scope="module")
+def tiny() -> pd.DataFrame:
+    df = pd.read_csv(FIXTURES / "tiny_transactions.csv", parse_dates=["date"])
+    return df.assign(customer_id=df["customer_id"].astype(str))
+
+
+def bits(frame: pd.DataFrame) -> np.ndarray:
+    return frame.to_numpy(dtype=np.float64).view(np.uint64)
+
+
+def test_polars_and_pyarrow_tables_give_the_pandas_feature_table(tiny: pd.DataFrame) -> None:
+    options = dict(customer_col="customer_id", date_col="date", amount_col="amount")
+    ours = segmint.features.customer_features(tiny, **options)
+    from_polars = segmint.features.customer_features(pl.from_pandas(tiny), **options)
+    assert isinstance(from_polars, pl.DataFrame)
+    assert from_polars["customer_id"].to_list() == list(ours.index)
+    np.testing.assert_array_equal(bits(from_polars.drop("customer_id").to_pandas()), bits(ours))
+    from_arrow = segmint.features.customer_features(pa.Table.from_pandas(tiny), **options)
+    assert isinstance(from_arrow, pd.DataFrame)
+    np.testing.assert_array_equal(bits(from_arrow), bits(ours))
+
+
+def test_a_polars_frame_gives_the_pandas_summary(tiny: pd.DataFrame) -> None:
+    options = dict(customer_col="customer_id", date_col="date", amount_col="amount")
+    ours = segmint.features.rfm_summary(tiny, **options)
+    theirs = segmint.features.rfm_summary(pl.from_pandas(tiny).sample(fraction=1.0, shuffle=True, seed=3), **options)
+    theirs = theirs.to_pandas().set_index("customer_id").loc[ours.index]
+    pd.testing.assert_frame_equal(theirs, ours, rtol=1e-12)
+    split = segmint.features.calibration_and_holdout_data(
+        pa.Table.from_pandas(tiny), calibration_end="2021-08-31", observation_end="2021-12-31", **options
+    )
+    expected = segmint.features.calibration_and_holdout_data(
+        tiny, calibration_end="2021-08-31", observation_end="2021-12-31", **options
+    )
+    pd.testing.assert_frame_equal(split, expected)
+
+
+def test_nulls_are_errors_naming_row_and_column_or_counted_drops() -> None:
+    table = pl.DataFrame(
+        {
+            "customer_id": ["a", None, "b"],
+            "date": pl.Series([1_600_000_000_000, 1_600_086_400_000, None]).cast(pl.Datetime("ms")),
+            "amount": [10.0, 5.0, 2.5],
+        }
+    )
+    options = dict(customer_col="customer_id", date_col="date", amount_col="amount")
+    with pytest.raises(ParseError, match=r"line 2, column \"customer_id\""):
+        segmint.features.customer_features(table, **options)
+    lines, audit = segmint.read_transactions(table, **options)
+    assert (audit["rows_read"], audit["rows_kept"]) == (3, 1)
+    assert audit["dropped"]["missing_customer"]["examples"][0]["line"] == 2
+    assert audit["dropped"]["missing_date"]["count"] == 1
+    assert len(lines) == 1
+    with pytest.raises(ParseError, match="holds Boolean; expected numbers"):
+        segmint.read_transactions(table.with_columns(pl.lit(True).alias("amount")), **options)
+
+
+def test_online_retail_from_parquet_through_polars_equals_the_csv() -> None:
+    path = shared_data("online_retail/online_retail.csv.gz")
+    options = dict(
+        customer_col="CustomerID", date_col="InvoiceDate", quantity_col="Quantity", price_col="UnitPrice",
+        order_col="InvoiceNo",
+    )
+    from_csv, csv_audit = segmint.read_transactions(path, **options)
+    frame = pl.read_csv(path, schema_overrides={"InvoiceNo": pl.String, "CustomerID": pl.Int64}, try_parse_dates=True)
+    from_table, audit = segmint.read_transactions(frame, **options)
+    assert audit["rows_read"] == csv_audit["rows_read"] == 541_909
+    assert audit["dropped"]["missing_customer"]["count"] == csv_audit["dropped"]["missing_customer"]["count"]
+    pd.testing.assert_frame_equal(from_table, from_csv)
+    assert json.dumps(audit["dropped"], sort_keys=True).count("count") >= 1
