@@ -115,6 +115,8 @@ fn synthetic_pair(dir: &Path) -> (PathBuf, PathBuf) {
     write_parquet(
         &parquet,
         vec![
+            // An unmapped column first: the reader must find the mapped ones by name.
+            ("note", Arc::new(StringArray::from(vec!["x"; tx.len()])) as ArrayRef),
             ("customer_id", Arc::new(customer.finish_cloned()) as ArrayRef),
             ("order_id", Arc::new(StringArray::from(orders))),
             (

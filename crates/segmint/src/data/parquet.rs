@@ -6,6 +6,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use arrow_array::RecordBatchReader;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -49,13 +50,17 @@ pub fn read_transactions_parquet(
         };
         let opened = File::open(file).map_err(|e| Error::io(file, e))?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(opened).map_err(malformed)?;
-        let table = reader.resolve(builder.schema(), file)?;
-        let mask = ProjectionMask::roots(builder.parquet_schema(), table.positions());
+        let mask = ProjectionMask::roots(
+            builder.parquet_schema(),
+            reader.resolve(builder.schema(), file)?.positions(),
+        );
         let batches = builder
             .with_projection(mask)
             .with_batch_size(BATCH_ROWS)
             .build()
             .map_err(malformed)?;
+        // The batches hold the mapped columns alone: find them again there.
+        let table = reader.resolve(&batches.schema(), file)?;
         for batch in batches {
             let batch = batch.map_err(|e| Error::Malformed {
                 path: file.clone(),
