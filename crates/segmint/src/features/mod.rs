@@ -2,6 +2,7 @@
 
 mod behaviour;
 pub mod clv;
+mod lines;
 mod predictive;
 mod rfm;
 mod summary;

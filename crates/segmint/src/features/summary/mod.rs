@@ -8,7 +8,7 @@ use std::hint::black_box;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::behaviour::CustomerLines;
+use super::lines::CustomerLines;
 use crate::data::Transactions;
 use crate::error::{Error, Result};
 
