@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,6 +81,8 @@ def test_online_retail_from_parquet_through_polars_equals_the_csv() -> None:
     frame = pl.read_csv(path, schema_overrides={"InvoiceNo": pl.String, "CustomerID": pl.Int64}, try_parse_dates=True)
     from_table, audit = segmint.read_transactions(frame, **options)
     assert audit["rows_read"] == csv_audit["rows_read"] == 541_909
-    assert audit["dropped"]["missing_customer"]["count"] == csv_audit["dropped"]["missing_customer"]["count"]
+    # Row numbers differ (a CSV counts its header line), the reasons and their counts do not.
+    counts = {reason: drop["count"] for reason, drop in audit["dropped"].items()}
+    assert counts == {reason: drop["count"] for reason, drop in csv_audit["dropped"].items()}
+    assert counts["missing_customer"] > 0
     pd.testing.assert_frame_equal(from_table, from_csv)
-    assert json.dumps(audit["dropped"], sort_keys=True).count("count") >= 1

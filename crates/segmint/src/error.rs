@@ -301,4 +301,13 @@ impl Error {
             source,
         }
     }
+
+    /// Shorthand for [`Error::Malformed`]: `path` cannot be decoded as `format`.
+    pub fn malformed(path: impl Into<PathBuf>, format: &'static str, why: impl std::fmt::Display) -> Self {
+        Error::Malformed {
+            path: path.into(),
+            format,
+            message: why.to_string(),
+        }
+    }
 }

@@ -38,11 +38,7 @@ pub fn read_transactions_arrow(
     let mut reader = ArrowReader::new(columns, options, source);
     let table = reader.resolve(schema, source)?;
     for batch in batches {
-        let batch = batch.map_err(|e| Error::Malformed {
-            path: source.to_path_buf(),
-            format: "Arrow",
-            message: e.to_string(),
-        })?;
+        let batch = batch.map_err(|e| Error::malformed(source, "Arrow", e))?;
         reader.add(&table, &batch, source)?;
     }
     reader.finish()

@@ -43,11 +43,7 @@ pub fn read_transactions_parquet(
     let files = parquet_files(path)?;
     let mut reader = ArrowReader::new(columns, options, path);
     for file in &files {
-        let malformed = |e: parquet::errors::ParquetError| Error::Malformed {
-            path: file.clone(),
-            format: "Parquet",
-            message: e.to_string(),
-        };
+        let malformed = |e: parquet::errors::ParquetError| Error::malformed(file, "Parquet", e);
         let opened = File::open(file).map_err(|e| Error::io(file, e))?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(opened).map_err(malformed)?;
         let mask = ProjectionMask::roots(
@@ -62,11 +58,7 @@ pub fn read_transactions_parquet(
         // The batches hold the mapped columns alone: find them again there.
         let table = reader.resolve(&batches.schema(), file)?;
         for batch in batches {
-            let batch = batch.map_err(|e| Error::Malformed {
-                path: file.clone(),
-                format: "Parquet",
-                message: e.to_string(),
-            })?;
+            let batch = batch.map_err(|e| Error::malformed(file, "Parquet", e))?;
             reader.add(&table, &batch, file)?;
         }
     }
