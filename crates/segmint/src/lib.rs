@@ -40,6 +40,9 @@
 //! file, line, column and value at fault. Results for a fixed seed do not
 //! depend on the number of threads.
 
+#[macro_use]
+mod setters;
+
 pub mod cancel;
 mod check;
 pub mod cluster;

@@ -197,28 +197,18 @@ impl Segmentation {
         Self::default()
     }
 
-    /// Sets the number of segments.
-    pub fn k(mut self, k: usize) -> Self {
-        self.k = k;
-        self
-    }
+    setters! {
+        /// Sets the number of segments.
+        k: usize;
 
-    /// Declares the survey's answer scale: an answer outside it is an error.
-    pub fn survey_scale(mut self, scale: AnswerScale) -> Self {
-        self.survey_scale = Some(scale);
-        self
-    }
+        /// Declares the survey's answer scale: an answer outside it is an error.
+        survey_scale: Some(AnswerScale);
 
-    /// Sets the seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
+        /// Sets the seed.
+        seed: u64;
 
-    /// Sets the number of clustering runs.
-    pub fn n_init(mut self, n_init: usize) -> Self {
-        self.n_init = Some(n_init);
-        self
+        /// Sets the number of clustering runs.
+        n_init: Some(usize);
     }
 
     /// Sets the end of the observation window (seconds since the epoch).

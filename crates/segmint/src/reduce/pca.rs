@@ -62,43 +62,27 @@ impl PcaParams {
         }
     }
 
-    /// Keep the fewest components, up to `n_components`, whose cumulative
-    /// explained-variance ratio reaches `fraction` (in (0, 1); scikit-learn's
-    /// float `n_components`). The automatic solver is then the full SVD.
-    pub fn variance_fraction(mut self, fraction: f64) -> Self {
-        self.variance_fraction = Some(fraction);
-        self
-    }
+    setters! {
+        /// Keep the fewest components, up to `n_components`, whose cumulative
+        /// explained-variance ratio reaches `fraction` (in (0, 1); scikit-learn's
+        /// float `n_components`). The automatic solver is then the full SVD.
+        variance_fraction: Some(f64);
 
-    /// Scale the scores to unit variance.
-    pub fn whiten(mut self, whiten: bool) -> Self {
-        self.whiten = whiten;
-        self
-    }
+        /// Scale the scores to unit variance.
+        whiten: bool;
 
-    /// The decomposition.
-    pub fn svd_solver(mut self, svd_solver: SvdSolver) -> Self {
-        self.svd_solver = svd_solver;
-        self
-    }
+        /// The decomposition.
+        svd_solver: SvdSolver;
 
-    /// Seed of the randomized solver's sketch.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
+        /// Seed of the randomized solver's sketch.
+        seed: u64;
 
-    /// Extra sketch columns of the randomized solver (default 10).
-    pub fn n_oversamples(mut self, n_oversamples: usize) -> Self {
-        self.n_oversamples = n_oversamples;
-        self
-    }
+        /// Extra sketch columns of the randomized solver (default 10).
+        n_oversamples: usize;
 
-    /// Power iterations of the randomized solver (default: scikit-learn's
-    /// "auto", 7 when fewer than 10% of the components are kept, else 4).
-    pub fn power_iterations(mut self, power_iterations: usize) -> Self {
-        self.power_iterations = Some(power_iterations);
-        self
+        /// Power iterations of the randomized solver (default: scikit-learn's
+        /// "auto", 7 when fewer than 10% of the components are kept, else 4).
+        power_iterations: Some(usize);
     }
 
     /// Number of components.

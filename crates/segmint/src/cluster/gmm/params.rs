@@ -75,72 +75,41 @@ impl GaussianMixtureParams {
         }
     }
 
-    /// Shape of the component covariances.
-    pub fn covariance_type(mut self, covariance_type: CovarianceType) -> Self {
-        self.covariance_type = covariance_type;
-        self
-    }
+    setters! {
+        /// Shape of the component covariances.
+        covariance_type: CovarianceType;
 
-    /// Stop when the mean per-sample log-likelihood changes by less than this.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
+        /// Stop when the mean per-sample log-likelihood changes by less than this.
+        tol: f64;
 
-    /// Added to the diagonal of every covariance, so that they stay positive definite.
-    pub fn reg_covar(mut self, reg_covar: f64) -> Self {
-        self.reg_covar = reg_covar;
-        self
-    }
+        /// Added to the diagonal of every covariance, so that they stay positive definite.
+        reg_covar: f64;
 
-    /// Maximum EM iterations per run.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
+        /// Maximum EM iterations per run.
+        max_iter: usize;
 
-    /// Independent runs (in parallel); the highest lower bound is kept.
-    pub fn n_init(mut self, n_init: usize) -> Self {
-        self.n_init = n_init;
-        self
-    }
+        /// Independent runs (in parallel); the highest lower bound is kept.
+        n_init: usize;
 
-    /// How the first responsibilities are made.
-    pub fn init(mut self, init: GaussianMixtureInit) -> Self {
-        self.init = init;
-        self
-    }
+        /// How the first responsibilities are made.
+        init: GaussianMixtureInit;
 
-    /// Initial mixing weights (`n_components`, non-negative, summing to 1).
-    pub fn weights_init(mut self, weights: Array1<f64>) -> Self {
-        self.weights_init = Some(weights);
-        self
-    }
+        /// Initial mixing weights (`n_components`, non-negative, summing to 1).
+        weights_init: Some(Array1<f64>);
 
-    /// Initial means (`n_components × n_features`).
-    pub fn means_init(mut self, means: Array2<f64>) -> Self {
-        self.means_init = Some(means);
-        self
-    }
+        /// Initial means (`n_components × n_features`).
+        means_init: Some(Array2<f64>);
 
-    /// Initial precision matrices (inverse covariances), shaped as the
-    /// covariance type requires.
-    pub fn precisions_init(mut self, precisions: Covariances) -> Self {
-        self.precisions_init = Some(precisions);
-        self
-    }
+        /// Initial precision matrices (inverse covariances), shaped as the
+        /// covariance type requires.
+        precisions_init: Some(Covariances);
 
-    /// Stops the fit with [`crate::Error::Cancelled`] once `token` is cancelled
-    /// (checked between iterations).
-    pub fn cancel(mut self, token: CancelToken) -> Self {
-        self.cancel = token;
-        self
-    }
+        /// Stops the fit with [`crate::Error::Cancelled`] once the token is cancelled
+        /// (checked between iterations).
+        cancel: CancelToken;
 
-    /// Random seed: the same seed gives the same result on any thread count.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
+        /// Random seed: the same seed gives the same result on any thread count.
+        seed: u64;
     }
 
     /// Number of components.

@@ -76,48 +76,29 @@ impl KMeansParams {
         }
     }
 
-    /// How the iterations are computed.
-    pub fn algorithm(mut self, algorithm: KMeansAlgorithm) -> Self {
-        self.algorithm = algorithm;
-        self
-    }
+    setters! {
+        /// How the iterations are computed.
+        algorithm: KMeansAlgorithm;
 
-    /// Number of independent runs; the run with the lowest inertia is kept.
-    pub fn n_init(mut self, n_init: usize) -> Self {
-        self.n_init = Some(n_init);
-        self
-    }
+        /// Number of independent runs; the run with the lowest inertia is kept.
+        n_init: Some(usize);
 
-    /// Maximum Lloyd iterations per run.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
+        /// Maximum Lloyd iterations per run.
+        max_iter: usize;
 
-    /// Convergence tolerance, relative to the mean per-feature variance of X,
-    /// on the sum of squared centre shifts.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
+        /// Convergence tolerance, relative to the mean per-feature variance of X,
+        /// on the sum of squared centre shifts.
+        tol: f64;
 
-    /// Stops the fit with [`crate::Error::Cancelled`] once `token` is cancelled
-    /// (checked between iterations).
-    pub fn cancel(mut self, token: CancelToken) -> Self {
-        self.cancel = token;
-        self
-    }
+        /// Stops the fit with [`crate::Error::Cancelled`] once the token is cancelled
+        /// (checked between iterations).
+        cancel: CancelToken;
 
-    /// Random seed: the same seed gives the same result on any thread count.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
+        /// Random seed: the same seed gives the same result on any thread count.
+        seed: u64;
 
-    /// Initialisation method.
-    pub fn init(mut self, init: KMeansInit) -> Self {
-        self.init = init;
-        self
+        /// Initialisation method.
+        init: KMeansInit;
     }
 
     /// Number of clusters.

@@ -66,42 +66,26 @@ impl KPrototypesParams {
         }
     }
 
-    /// Stops the fit with [`crate::Error::Cancelled`] once `token` is cancelled
-    /// (checked before each iteration of each run).
-    pub fn cancel(mut self, token: CancelToken) -> Self {
-        self.cancel = token;
-        self
-    }
+    setters! {
+        /// Stops the fit with [`crate::Error::Cancelled`] once the token is cancelled
+        /// (checked before each iteration of each run).
+        cancel: CancelToken;
 
-    /// Weight of one categorical mismatch against squared Euclidean distance.
-    pub fn gamma(mut self, gamma: f64) -> Self {
-        self.gamma = Some(gamma);
-        self
-    }
+        /// Weight of one categorical mismatch against squared Euclidean distance.
+        gamma: Some(f64);
 
-    /// Initialisation method.
-    pub fn init(mut self, init: KPrototypesInit) -> Self {
-        self.init = init;
-        self
-    }
+        /// Initialisation method.
+        init: KPrototypesInit;
 
-    /// Independent runs (in parallel); the lowest cost is kept. Given
-    /// centroids make one run.
-    pub fn n_init(mut self, n_init: usize) -> Self {
-        self.n_init = n_init;
-        self
-    }
+        /// Independent runs (in parallel); the lowest cost is kept. Given
+        /// centroids make one run.
+        n_init: usize;
 
-    /// Maximum passes over the data per run.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
+        /// Maximum passes over the data per run.
+        max_iter: usize;
 
-    /// Random seed: the same seed gives the same result on any thread count.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
+        /// Random seed: the same seed gives the same result on any thread count.
+        seed: u64;
     }
 
     /// Number of clusters.

@@ -54,69 +54,41 @@ impl MiniBatchKMeansParams {
         }
     }
 
-    /// Rows per batch.
-    pub fn batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
+    setters! {
+        /// Rows per batch.
+        batch_size: usize;
 
-    /// Maximum passes over the data (epochs).
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
+        /// Maximum passes over the data (epochs).
+        max_iter: usize;
 
-    /// Stop when the squared centre shift of one batch falls to `tol` × mean
-    /// feature variance (0 disables it, the default).
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
+        /// Stop when the squared centre shift of one batch falls to `tol` × mean
+        /// feature variance (0 disables it, the default).
+        tol: f64;
 
-    /// Stop after this many batches without improvement of the smoothed
-    /// batch inertia (`None` disables it).
-    pub fn max_no_improvement(mut self, batches: Option<usize>) -> Self {
-        self.max_no_improvement = batches;
-        self
-    }
+        /// Stop after this many batches without improvement of the smoothed
+        /// batch inertia (`None` disables it).
+        max_no_improvement: Option<usize>;
 
-    /// Initialisation.
-    pub fn init(mut self, init: KMeansInit) -> Self {
-        self.init = init;
-        self
-    }
+        /// Initialisation.
+        init: KMeansInit;
 
-    /// Rows sampled for the initialisation (default 3 × batch_size, at least k).
-    pub fn init_size(mut self, init_size: usize) -> Self {
-        self.init_size = Some(init_size);
-        self
-    }
+        /// Rows sampled for the initialisation (default 3 × batch_size, at least k).
+        init_size: Some(usize);
 
-    /// Initialisations tried (default 1 for k-means++, 3 for random), the
-    /// best on a validation batch kept.
-    pub fn n_init(mut self, n_init: usize) -> Self {
-        self.n_init = Some(n_init);
-        self
-    }
+        /// Initialisations tried (default 1 for k-means++, 3 for random), the
+        /// best on a validation batch kept.
+        n_init: Some(usize);
 
-    /// Centres whose weight falls below this share of the largest are moved
-    /// to random rows of the batch from time to time.
-    pub fn reassignment_ratio(mut self, ratio: f64) -> Self {
-        self.reassignment_ratio = ratio;
-        self
-    }
+        /// Centres whose weight falls below this share of the largest are moved
+        /// to random rows of the batch from time to time.
+        reassignment_ratio: f64;
 
-    /// Seed: batches, initialisation and reassignments depend only on it.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
+        /// Seed: batches, initialisation and reassignments depend only on it.
+        seed: u64;
 
-    /// Stops the fit with [`crate::Error::Cancelled`] once `token` is cancelled
-    /// (checked before each batch).
-    pub fn cancel(mut self, token: CancelToken) -> Self {
-        self.cancel = token;
-        self
+        /// Stops the fit with [`crate::Error::Cancelled`] once the token is cancelled
+        /// (checked before each batch).
+        cancel: CancelToken;
     }
 
     pub(super) fn effective_n_init(&self) -> usize {

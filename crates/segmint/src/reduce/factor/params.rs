@@ -51,31 +51,21 @@ impl FactorAnalysisParams {
         }
     }
 
-    /// The extraction method.
-    pub fn method(mut self, method: FactorMethod) -> Self {
-        self.method = method;
-        self
-    }
+    setters! {
+        /// The extraction method.
+        method: FactorMethod;
 
-    /// The rotation.
-    pub fn rotation(mut self, rotation: Rotation) -> Self {
-        self.rotation = rotation;
-        self
-    }
+        /// The rotation.
+        rotation: Rotation;
 
-    /// Iteration limit of the optimiser (minres, ML) or of the communality
-    /// iteration (principal axes).
-    pub fn max_iter(mut self, max_iter: u64) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
+        /// Iteration limit of the optimiser (minres, ML) or of the communality
+        /// iteration (principal axes).
+        max_iter: u64;
 
-    /// Minres and ML stop when the norm of the gradient (in the optimiser's
-    /// unbounded coordinates) is at most `tol`; principal axes when the sum
-    /// of communalities changes by less than `tol`.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
+        /// Minres and ML stop when the norm of the gradient (in the optimiser's
+        /// unbounded coordinates) is at most `tol`; principal axes when the sum
+        /// of communalities changes by less than `tol`.
+        tol: f64;
     }
 
     /// Number of factors.
