@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{DistinctValues, MergedRfm, RfmData, check_history, check_horizon, check_positive};
-use super::fit::{FitOptions, LogLikelihood, add, chunked_sums};
-use super::model::{Fitted, ModelParams};
+use super::data::{DistinctValues, RfmData, check_history, check_horizon};
+use super::fit::{FitOptions, add, chunked_sums, likelihood_from_sums};
+use super::model::{Fitted, positive_params};
 use super::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1};
 use super::value::TransactionModel;
 use crate::error::{Error, Result};
@@ -25,22 +25,7 @@ pub struct BetaGeoParams {
     pub b: f64,
 }
 
-impl ModelParams for BetaGeoParams {
-    const LEN: usize = 4;
-
-    fn from_slice(p: &[f64]) -> Self {
-        BetaGeoParams {
-            r: p[0],
-            alpha: p[1],
-            a: p[2],
-            b: p[3],
-        }
-    }
-
-    fn check(&self) -> Result<()> {
-        check_positive(&[("r", self.r), ("alpha", self.alpha), ("a", self.a), ("b", self.b)])
-    }
-}
+positive_params!(BetaGeoParams { r, alpha, a, b });
 
 /// A BG/NBD model: given parameters, or fitted by maximum likelihood.
 ///
@@ -61,16 +46,7 @@ impl Fitted<BetaGeoParams> {
     /// Several deterministic starts (the purchase rate r/α set to Σx/ΣT);
     /// the best is kept. Non-convergence is reported in [`fit_report`](Fitted::fit_report).
     pub fn fit(data: &RfmData<'_>, options: &FitOptions) -> Result<Self> {
-        let total_weight = data.check()?;
-        let merged = MergedRfm::new(data);
-        let rows = merged.data();
-        Self::maximise(
-            &Likelihood::new(rows),
-            &starts(&rows),
-            total_weight,
-            data.len(),
-            options,
-        )
+        Self::fit_history(data, options, |rows| Box::new(Likelihood::new(rows)), starts)
     }
 
     /// Log-likelihood of `data` at these parameters (FHL 2005, section 7),
@@ -282,20 +258,7 @@ impl<'a> Likelihood<'a> {
     }
 }
 
-impl LogLikelihood for Likelihood<'_> {
-    fn value(&self, params: &[f64]) -> f64 {
-        self.sums(&BetaGeoParams::from_slice(params))[0]
-    }
-
-    fn has_gradient(&self) -> bool {
-        true
-    }
-
-    fn value_and_gradient(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {
-        let [value, gradient @ ..] = self.sums(&BetaGeoParams::from_slice(params));
-        Some((value, gradient.to_vec()))
-    }
-}
+likelihood_from_sums!(Likelihood<'_>, BetaGeoParams);
 
 /// Deterministic starts: the mean purchase rate r/α at Σx/ΣT, with spread-out shapes.
 fn starts(data: &RfmData<'_>) -> Vec<Vec<f64>> {
@@ -343,6 +306,7 @@ pub(crate) fn hyp(name: &'static str, value: f64, result: Option<(f64, f64)>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::clv::fit::assert_gradient_matches_differences;
 
     #[test]
     fn gradient_equals_central_differences() {
@@ -354,19 +318,6 @@ mod tests {
         let w = [3.0, 1.0, 2.0, 1.0, 0.5];
         let ll = Likelihood::new(RfmData::new(&x, &t_x, &t).with_weights(&w));
         let p = [0.243, 4.414, 0.793, 2.426];
-        let (value, gradient) = ll.value_and_gradient(&p).unwrap();
-        assert_eq!(value, ll.value(&p));
-        for i in 0..4 {
-            let h = 1e-6 * p[i];
-            let (mut up, mut down) = (p, p);
-            up[i] += h;
-            down[i] -= h;
-            let numeric = (ll.value(&up) - ll.value(&down)) / (2.0 * h);
-            assert!(
-                (gradient[i] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
-                "∂{i}: {} vs {numeric}",
-                gradient[i]
-            );
-        }
+        assert_gradient_matches_differences(&ll, &p);
     }
 }

@@ -202,6 +202,29 @@ pub(crate) trait LogLikelihood: Sync {
     }
 }
 
+/// [`LogLikelihood`] for a model's likelihood whose `sums(&params)` gives ℓ
+/// followed by its gradient, in one pass over the data.
+macro_rules! likelihood_from_sums {
+    ($likelihood:ty, $params:ty) => {
+        impl $crate::features::clv::fit::LogLikelihood for $likelihood {
+            fn value(&self, params: &[f64]) -> f64 {
+                self.sums(&<$params as $crate::features::clv::model::ModelParams>::from_slice(params))[0]
+            }
+
+            fn has_gradient(&self) -> bool {
+                true
+            }
+
+            fn value_and_gradient(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {
+                let [value, gradient @ ..] =
+                    self.sums(&<$params as $crate::features::clv::model::ModelParams>::from_slice(params));
+                Some((value, gradient.to_vec()))
+            }
+        }
+    };
+}
+pub(super) use likelihood_from_sums;
+
 impl<F: Fn(&[f64]) -> f64 + Sync> LogLikelihood for F {
     fn value(&self, params: &[f64]) -> f64 {
         self(params)
@@ -654,6 +677,27 @@ fn cholesky_inverse(h: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
         })
         .collect();
     Some(inverse)
+}
+
+/// Asserts that `likelihood`'s analytic gradient at `params` agrees with central
+/// differences of its value, and that the value is the one `value` gives.
+#[cfg(test)]
+pub(super) fn assert_gradient_matches_differences(likelihood: &dyn LogLikelihood, params: &[f64]) {
+    let (value, gradient) = likelihood.value_and_gradient(params).unwrap();
+    assert!(value.is_finite(), "{params:?}: ℓ = {value}");
+    assert_eq!(value, likelihood.value(params));
+    for i in 0..params.len() {
+        let h = 1e-6 * params[i];
+        let (mut up, mut down) = (params.to_vec(), params.to_vec());
+        up[i] += h;
+        down[i] -= h;
+        let numeric = (likelihood.value(&up) - likelihood.value(&down)) / (2.0 * h);
+        assert!(
+            (gradient[i] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+            "{params:?} ∂{i}: {} vs {numeric}",
+            gradient[i]
+        );
+    }
 }
 
 #[cfg(test)]

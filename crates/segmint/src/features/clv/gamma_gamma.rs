@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{DistinctValues, SpendData, check_count, check_positive, finite_scalar};
-use super::fit::{FitOptions, LogLikelihood, add, chunked_sums};
-use super::model::{Fitted, ModelParams};
+use super::data::{DistinctValues, SpendData, check_count, finite_scalar};
+use super::fit::{FitOptions, add, chunked_sums, likelihood_from_sums};
+use super::model::{Fitted, positive_params};
 use super::special::{digamma, ln_gamma};
 use super::value::{ClvHorizon, TransactionModel};
 use crate::error::{Error, Result};
@@ -23,21 +23,7 @@ pub struct GammaGammaParams {
     pub v: f64,
 }
 
-impl ModelParams for GammaGammaParams {
-    const LEN: usize = 3;
-
-    fn from_slice(p: &[f64]) -> Self {
-        GammaGammaParams {
-            p: p[0],
-            q: p[1],
-            v: p[2],
-        }
-    }
-
-    fn check(&self) -> Result<()> {
-        check_positive(&[("p", self.p), ("q", self.q), ("v", self.v)])
-    }
-}
+positive_params!(GammaGammaParams { p, q, v });
 
 /// A Gamma-Gamma spend model: given parameters, or fitted by maximum likelihood.
 pub type GammaGamma = Fitted<GammaGammaParams>;
@@ -181,20 +167,7 @@ impl<'a> Likelihood<'a> {
     }
 }
 
-impl LogLikelihood for Likelihood<'_> {
-    fn value(&self, params: &[f64]) -> f64 {
-        self.sums(&GammaGammaParams::from_slice(params))[0]
-    }
-
-    fn has_gradient(&self) -> bool {
-        true
-    }
-
-    fn value_and_gradient(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {
-        let [value, gradient @ ..] = self.sums(&GammaGammaParams::from_slice(params));
-        Some((value, gradient.to_vec()))
-    }
-}
+likelihood_from_sums!(Likelihood<'_>, GammaGammaParams);
 
 /// Deterministic starts with the population mean v·p/(q − 1) at the mean spend.
 fn starts(data: &SpendData<'_>) -> Vec<Vec<f64>> {
@@ -213,6 +186,7 @@ fn starts(data: &SpendData<'_>) -> Vec<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::clv::fit::assert_gradient_matches_differences;
 
     #[test]
     fn gradient_equals_central_differences() {
@@ -224,19 +198,6 @@ mod tests {
         let data = SpendData::new(&x, &m).with_weights(&w);
         let ll = Likelihood::new(&data);
         let p = [6.25, 3.74, 15.44];
-        let (value, gradient) = ll.value_and_gradient(&p).unwrap();
-        assert_eq!(value, ll.value(&p));
-        for i in 0..3 {
-            let h = 1e-6 * p[i];
-            let (mut up, mut down) = (p, p);
-            up[i] += h;
-            down[i] -= h;
-            let numeric = (ll.value(&up) - ll.value(&down)) / (2.0 * h);
-            assert!(
-                (gradient[i] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
-                "∂{i}: {} vs {numeric}",
-                gradient[i]
-            );
-        }
+        assert_gradient_matches_differences(&ll, &p);
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::data::{MergedRfm, RfmData};
 use super::fit::{FitOptions, FitReport, LogLikelihood, maximise};
 use crate::error::Result;
 
@@ -18,6 +19,26 @@ pub trait ModelParams: Copy {
     /// Every parameter finite and > 0, or an error naming the first that is not.
     fn check(&self) -> Result<()>;
 }
+
+/// [`ModelParams`] for a parameter struct of `f64` fields, each of which must be
+/// finite and > 0; the optimiser sees them in the order listed.
+macro_rules! positive_params {
+    ($params:ident { $($field:ident),+ }) => {
+        impl $crate::features::clv::model::ModelParams for $params {
+            const LEN: usize = [$(stringify!($field)),+].len();
+
+            fn from_slice(values: &[f64]) -> Self {
+                let mut values = values.iter().copied();
+                $params { $($field: values.next().expect("one value per parameter")),+ }
+            }
+
+            fn check(&self) -> $crate::Result<()> {
+                $crate::features::clv::data::check_positive(&[$((stringify!($field), self.$field)),+])
+            }
+        }
+    };
+}
+pub(super) use positive_params;
 
 /// A model: given parameters, or fitted by maximum likelihood with the report of its fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +62,26 @@ impl<P: ModelParams> Fitted<P> {
     /// How the fit went; `None` for a model made with `new`.
     pub fn fit_report(&self) -> Option<&FitReport<P>> {
         self.report.as_ref()
+    }
+
+    /// The maximum-likelihood fit of a purchase-history model on (x, t_x, T):
+    /// the rows with the same history merged into one weighted row first.
+    pub(super) fn fit_history(
+        data: &RfmData<'_>,
+        options: &FitOptions,
+        likelihood: impl for<'a> FnOnce(RfmData<'a>) -> Box<dyn LogLikelihood + 'a>,
+        starts: impl FnOnce(&RfmData<'_>) -> Vec<Vec<f64>>,
+    ) -> Result<Self> {
+        let total_weight = data.check()?;
+        let merged = MergedRfm::new(data);
+        let rows = merged.data();
+        Self::maximise(
+            likelihood(rows).as_ref(),
+            &starts(&rows),
+            total_weight,
+            data.len(),
+            options,
+        )
     }
 
     /// The best of `starts` by maximum likelihood (see [`maximise`](super::fit::maximise)).

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use rayon::prelude::*;
 
 use super::bgnbd::{hyp, mean_rate};
-use super::data::{DistinctValues, HistoryPoints, MergedRfm, RfmData, check_history, check_horizon, check_positive};
-use super::fit::{FitOptions, LogLikelihood, add, chunked_sum, chunked_sums};
-use super::model::{Fitted, ModelParams};
+use super::data::{DistinctValues, HistoryPoints, RfmData, check_history, check_horizon};
+use super::fit::{FitOptions, add, chunked_sum, chunked_sums, likelihood_from_sums};
+use super::model::{Fitted, ModelParams, positive_params};
 use super::special::{
     Hyp2f1, digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_hyp2f1_one_with_gradient, log_add_exp, log_sub_exp,
 };
@@ -35,22 +35,7 @@ pub struct ParetoNbdParams {
     pub beta: f64,
 }
 
-impl ModelParams for ParetoNbdParams {
-    const LEN: usize = 4;
-
-    fn from_slice(p: &[f64]) -> Self {
-        ParetoNbdParams {
-            r: p[0],
-            alpha: p[1],
-            s: p[2],
-            beta: p[3],
-        }
-    }
-
-    fn check(&self) -> Result<()> {
-        check_positive(&[("r", self.r), ("alpha", self.alpha), ("s", self.s), ("beta", self.beta)])
-    }
-}
+positive_params!(ParetoNbdParams { r, alpha, s, beta });
 
 /// A Pareto/NBD model: given parameters, or fitted by maximum likelihood.
 pub type ParetoNbd = Fitted<ParetoNbdParams>;
@@ -59,16 +44,7 @@ impl Fitted<ParetoNbdParams> {
     /// Maximum-likelihood fit on (x, t_x, T) with optional weights; several
     /// deterministic starts, the best kept. See [`fit_report`](Fitted::fit_report).
     pub fn fit(data: &RfmData<'_>, options: &FitOptions) -> Result<Self> {
-        let total_weight = data.check()?;
-        let merged = MergedRfm::new(data);
-        let rows = merged.data();
-        Self::maximise(
-            &Likelihood::new(rows),
-            &starts(&rows),
-            total_weight,
-            data.len(),
-            options,
-        )
+        Self::fit_history(data, options, |rows| Box::new(Likelihood::new(rows)), starts)
     }
 
     /// Log-likelihood of `data` at these parameters (note 009, eq. 22),
@@ -371,20 +347,7 @@ impl<'a> Likelihood<'a> {
     }
 }
 
-impl LogLikelihood for Likelihood<'_> {
-    fn value(&self, params: &[f64]) -> f64 {
-        self.sums(&ParetoNbdParams::from_slice(params))[0]
-    }
-
-    fn has_gradient(&self) -> bool {
-        true
-    }
-
-    fn value_and_gradient(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {
-        let [value, gradient @ ..] = self.sums(&ParetoNbdParams::from_slice(params));
-        Some((value, gradient.to_vec()))
-    }
-}
+likelihood_from_sums!(Likelihood<'_>, ParetoNbdParams);
 
 /// ln G(t) of [`ln_a0`] for customers with x purchases, and its gradient in
 /// (r, α, s, β); `None` where the ₂F₁ cannot be evaluated.
@@ -476,6 +439,7 @@ fn starts(data: &RfmData<'_>) -> Vec<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::clv::fit::{LogLikelihood, assert_gradient_matches_differences};
 
     /// CDNOW-like rows (weeks), weighted: x = 0 at t_x = 0, t_x = T, large x.
     fn rows() -> ([f64; 6], [f64; 6], [f64; 6], [f64; 6]) {
@@ -491,20 +455,7 @@ mod tests {
     fn check_gradient(p: [f64; 4]) {
         let (x, t_x, t, w) = rows();
         let ll = Likelihood::new(RfmData::new(&x, &t_x, &t).with_weights(&w));
-        let (value, gradient) = ll.value_and_gradient(&p).unwrap();
-        assert!(value.is_finite());
-        for i in 0..4 {
-            let h = 1e-6 * p[i];
-            let (mut up, mut down) = (p, p);
-            up[i] += h;
-            down[i] -= h;
-            let numeric = (ll.value(&up) - ll.value(&down)) / (2.0 * h);
-            assert!(
-                (gradient[i] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
-                "{p:?} ∂{i}: {} vs {numeric}",
-                gradient[i]
-            );
-        }
+        assert_gradient_matches_differences(&ll, &p);
     }
 
     #[test]
