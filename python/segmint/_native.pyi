@@ -22,6 +22,7 @@ __all__ = [
     "kmeans_predict",
     "kmeans_transform",
     "kmeans_score",
+    "kmeans_lloyd_step",
     "minibatch_fit",
     "gmm_fit",
     "gmm_predict",
@@ -90,6 +91,11 @@ def kmeans_score(
     centers: _Matrix,
     sample_weight: npt.NDArray[np.float64] | None = None,
 ) -> float: ...
+def kmeans_lloyd_step(
+    x: _Matrix,
+    centers: _Matrix,
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]: ...
 def minibatch_fit(
     x: _Matrix,
     n_clusters: int,

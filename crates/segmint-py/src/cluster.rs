@@ -1,10 +1,10 @@
 //! k-means for `segmint.cluster.KMeans`, on float64 or float32 arrays (no copy
 //! of C-contiguous input; float32 stays float32).
 
-use numpy::{Element as NumpyElement, IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{Element as NumpyElement, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use segmint::cluster::{
-    Element, KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, MiniBatchKMeans, MiniBatchKMeansParams,
+    Element, KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, MiniBatchKMeans, MiniBatchKMeansParams, lloyd_step,
 };
 
 use crate::error::{cancellable, detached, raise};
@@ -146,6 +146,46 @@ pub fn kmeans_score<'py>(
         }
         _ => Err(mixed_precision(py)),
     }
+}
+
+/// `(sums, weights, inertia)`: the k × d weighted sums of the rows nearest each centre,
+/// their total weight per centre, and their inertia.
+type LloydPartialOutput<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<f64>>, f64);
+
+/// One Lloyd step on a chunk of rows: the partial sums a distributed k-means merges,
+/// in a fixed order, into the next centres.
+#[pyfunction]
+#[pyo3(signature = (x, centers, sample_weight=None))]
+pub fn kmeans_lloyd_step<'py>(
+    py: Python<'py>,
+    x: Matrix<'py>,
+    centers: Matrix<'py>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+) -> PyResult<LloydPartialOutput<'py>> {
+    let w = sample_weight.map(|w| w.as_array().to_owned());
+    let partial = match (x, centers) {
+        (Matrix::F64(x), Matrix::F64(c)) => {
+            let (x, c) = (x.as_array(), c.as_array());
+            detached(py, || {
+                lloyd_step(x, w.as_ref().map(|w| w.view()), c, &mut vec![0; x.nrows()])
+            })?
+        }
+        (Matrix::F32(x), Matrix::F32(c)) => {
+            let (x, c) = (x.as_array(), c.as_array());
+            let w = w.map(|w| w.mapv(|v| v as f32));
+            detached(py, || {
+                lloyd_step(x, w.as_ref().map(|w| w.view()), c, &mut vec![0; x.nrows()])
+            })?
+        }
+        _ => return Err(mixed_precision(py)),
+    };
+    let k = partial.weights().len();
+    let sums = ndarray::Array2::from_shape_fn((k, partial.sum(0).len()), |(j, f)| partial.sum(j)[f]);
+    Ok((
+        sums.into_pyarray(py),
+        partial.weights().to_vec().into_pyarray(py),
+        partial.inertia(),
+    ))
 }
 
 fn with_model<'py, F: Element + NumpyElement, T: Send>(

@@ -25,6 +25,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cluster::kmeans_predict, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::kmeans_transform, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::kmeans_score, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::kmeans_lloyd_step, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::minibatch_fit, m)?)?;
     m.add_function(wrap_pyfunction!(mixtures::gmm_fit, m)?)?;
     m.add_function(wrap_pyfunction!(mixtures::gmm_predict, m)?)?;

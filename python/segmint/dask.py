@@ -1,0 +1,349 @@
+"""segmint on Dask: the aggregation of a transaction log and k-means beyond one machine.
+
+Install with ``pip install segmint[dask]``; nothing else in segmint imports Dask.
+
+The summaries partition the log by customer (a hash shuffle on the customer
+column), run the one-machine native aggregation on every partition with the
+GIL released, and return a Dask DataFrame with the one-machine columns and
+numbers. What depends on the whole log (the end of observation, the default
+``as_of``) is computed once, globally, before the partitions run.
+
+:class:`KMeans` runs Lloyd's algorithm with one task per block and iteration:
+every block returns its partial sums, weights and inertia
+(``_native.kmeans_lloyd_step``), and the driver merges them in block order, so
+a fit gives the same centres bit for bit on any number of workers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+try:
+    import dask
+    import dask.array as da
+    import dask.dataframe as dd
+except ImportError as missing:  # pragma: no cover - exercised only without the extra
+    raise ImportError("segmint.dask needs Dask: pip install 'segmint[dask]'") from missing
+
+from . import _native, features
+from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, seed_from
+from ._frames import as_of_seconds, line_times
+from .cluster import KMeans as _OneMachineKMeans
+from .exceptions import DataError, ParameterError
+
+__all__ = ["KMeans", "calibration_and_holdout_data", "customer_features", "date_range", "rfm_summary"]
+
+#: Rows of the seeded sample that k-means++ (then Lloyd) runs on to choose the initial centres.
+INIT_SAMPLE_ROWS = 100_000
+
+_NAT = np.iinfo(np.int64).min
+
+
+def date_range(ddf: dd.DataFrame, date_col: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The earliest and latest dates of ``date_col`` over every partition, parsed as the one-machine functions parse them."""
+    _require(ddf, date_col=date_col)
+
+    def first_and_last(part: pd.DataFrame) -> pd.DataFrame:
+        times, ticks = line_times(part, date_col)
+        times = times[times != _NAT]  # a missing date is the one-machine functions' to name
+        stamps = pd.to_datetime(times[[times.argmin(), times.argmax()]] * (1_000_000_000 // ticks)) if len(times) else []
+        return pd.DataFrame({"first": stamps[:1], "last": stamps[1:]}, dtype="datetime64[ns]")
+
+    meta = pd.DataFrame({"first": [], "last": []}, dtype="datetime64[ns]")
+    ends = ddf.map_partitions(first_and_last, meta=meta)
+    first, last = dask.compute(ends["first"].min(), ends["last"].max())
+    if pd.isna(last):
+        raise DataError(f"column {date_col!r} holds no date: the log is empty; expected at least one transaction")
+    return pd.Timestamp(first), pd.Timestamp(last)
+
+
+def rfm_summary(
+    ddf: dd.DataFrame,
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None = None,
+    time_unit: str = "D",
+    observation_end: Any = None,
+    freq_multiplier: float = 1.0,
+) -> dd.DataFrame:
+    """:func:`segmint.features.rfm_summary` of a Dask DataFrame, one partition of customers per task."""
+    _require(ddf, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+    end = date_range(ddf, date_col)[1] if observation_end is None else observation_end
+    options = dict(
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        time_unit=time_unit,
+        observation_end=end,
+        freq_multiplier=freq_multiplier,
+    )
+    return _per_customer(ddf, customer_col, features.rfm_summary, options)
+
+
+def calibration_and_holdout_data(
+    ddf: dd.DataFrame,
+    *,
+    customer_col: str,
+    date_col: str,
+    calibration_end: Any,
+    observation_end: Any,
+    amount_col: str | None = None,
+    time_unit: str = "D",
+    freq_multiplier: float = 1.0,
+) -> dd.DataFrame:
+    """:func:`segmint.features.calibration_and_holdout_data` of a Dask DataFrame.
+
+    A partition without a calibration purchase gives no rows; the calibration
+    period is an error only when it is empty for the whole log.
+    """
+    _require(ddf, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+    first, _ = date_range(ddf, date_col)
+    if first > pd.Timestamp(calibration_end):
+        raise DataError(
+            f"no customer has a purchase at or before calibration_end={calibration_end!r}: the calibration "
+            "period is empty; expected a calibration_end after the first transaction"
+        )
+    options = dict(
+        customer_col=customer_col,
+        date_col=date_col,
+        calibration_end=calibration_end,
+        observation_end=observation_end,
+        amount_col=amount_col,
+        time_unit=time_unit,
+        freq_multiplier=freq_multiplier,
+    )
+    calibration_seconds = as_of_seconds(calibration_end)
+
+    def calibrate(part: pd.DataFrame, **options: Any) -> pd.DataFrame | None:
+        times, ticks = line_times(part, date_col)
+        # A partition of customers who all came later has no calibration period of its own.
+        if not (times == _NAT).any() and not (times <= calibration_seconds * ticks).any():
+            return None
+        return features.calibration_and_holdout_data(part, **options)
+
+    return _per_customer(ddf, customer_col, calibrate, options)
+
+
+def customer_features(
+    ddf: dd.DataFrame,
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str,
+    as_of: Any = None,
+    products: pd.DataFrame | None = None,
+    interactions: pd.DataFrame | None = None,
+    interaction_customer_col: str = "customer_id",
+    **options: Any,
+) -> dd.DataFrame:
+    """:func:`segmint.features.customer_features` of a Dask DataFrame, one partition of customers per task.
+
+    ``as_of`` defaults to the latest date of the whole log. With ``product_col``,
+    new products are judged by the launch dates of ``products``: a product's
+    first sale is global knowledge that no partition of customers holds, so
+    the table is required. ``interactions`` (a pandas frame) is sent to every
+    partition, which keeps the rows of its own customers.
+    """
+    _require(ddf, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+    if options.get("product_col") is not None and products is None:
+        raise ParameterError(
+            "products: with product_col, the Dask path needs the products table with launch dates "
+            "(a product's first sale spans every partition); expected a pandas DataFrame"
+        )
+    end = date_range(ddf, date_col)[1] if as_of is None else as_of
+    settings = dict(
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        as_of=end,
+        products=products,
+        interaction_customer_col=interaction_customer_col,
+        **options,
+    )
+    if interactions is None:
+        return _per_customer(ddf, customer_col, features.customer_features, settings)
+
+    def with_interactions(part: pd.DataFrame, **settings: Any) -> pd.DataFrame:
+        own = interactions[interactions[interaction_customer_col].isin(part[customer_col].unique())]
+        return features.customer_features(part, interactions=own, **settings)
+
+    return _per_customer(ddf, customer_col, with_interactions, settings)
+
+
+def _per_customer(ddf: dd.DataFrame, customer_col: str, summarise: Any, options: dict[str, Any]) -> dd.DataFrame:
+    """``summarise`` on every partition of the log shuffled by customer: each customer's lines in one partition."""
+    meta = summarise(_sample(ddf), **options).iloc[:0]
+
+    def per_partition(part: pd.DataFrame, **options: Any) -> pd.DataFrame:
+        out = summarise(part, **options) if len(part) else None
+        return meta if out is None else out
+
+    return ddf.shuffle(on=customer_col).map_partitions(per_partition, meta=meta, **options)
+
+
+def _sample(ddf: dd.DataFrame) -> pd.DataFrame:
+    """A few real lines, from which the one-machine function gives the output's columns and dtypes."""
+    head = ddf.head(64, npartitions=1)
+    return head if len(head) else ddf.head(64, npartitions=-1)
+
+
+def _require(ddf: Any, **columns: str | None) -> None:
+    if not isinstance(ddf, dd.DataFrame):
+        raise ParameterError(f"ddf: expected a dask.dataframe.DataFrame, got {type(ddf).__name__}")
+    missing = {parameter: name for parameter, name in columns.items() if name is not None and name not in ddf.columns}
+    if missing:
+        named = ", ".join(f"{parameter}={name!r}" for parameter, name in missing.items())
+        raise DataError(f"the Dask DataFrame has no column {named}; its columns are {list(ddf.columns)}")
+
+
+class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
+    """k-means (Lloyd) on a Dask array or DataFrame, with scikit-learn's interface.
+
+    Each iteration runs the native assignment kernel on every block with the
+    current centres (sent once per iteration) and merges the blocks' partial
+    sums in block order: the same chunks give the same centres bit for bit on
+    any number of workers, and the one-machine :class:`segmint.cluster.KMeans`
+    Lloyd centres from the same initial centres to within rounding.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    init : "k-means++" or array of shape (n_clusters, n_features), default="k-means++"
+        "k-means++": the one-machine k-means (k-means++ seeding, then Lloyd) on a
+        seeded sample of ``init_sample`` rows gives the initial centres.
+    max_iter : int, default=300
+    tol : float, default=1e-4
+        Stop when the sum of squared centre shifts is at most ``tol`` times the
+        mean per-feature variance of X (scikit-learn's rule).
+    init_sample : int, default=100_000
+    random_state : None, int, RandomState or Generator
+
+    Attributes
+    ----------
+    cluster_centers_, labels_ (a Dask array), inertia_, n_iter_, n_features_in_
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: Any = "k-means++",
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        init_sample: int = INIT_SAMPLE_ROWS,
+        random_state: Any = None,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.init_sample = init_sample
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any = None) -> "KMeans":
+        """Cluster the rows of ``X``; returns ``self``. ``X`` is persisted in the cluster's memory while it runs."""
+        X = _dask_matrix(X).persist()
+        k = count(self.n_clusters, "n_clusters", minimum=1)
+        max_iter = count(self.max_iter, "max_iter", minimum=1)
+        centers = self._initial_centers(X, k)
+        variance = _mean_variance(X)
+        n_iter, shift = 0, np.inf
+        while n_iter < max_iter and shift > float(self.tol) * variance:
+            new, _ = _lloyd_pass(X, centers)
+            shift = float(((new - centers) ** 2).sum())
+            centers, n_iter = new, n_iter + 1
+        _, inertia = _lloyd_pass(X, centers)
+        self.cluster_centers_ = centers
+        self.inertia_ = inertia
+        self.n_iter_ = n_iter
+        self.n_features_in_ = X.shape[1]
+        self.labels_ = self.predict(X)
+        return self
+
+    def fit_predict(self, X: Any, y: Any = None) -> Any:
+        """Fit and return the cluster of each row (a Dask array)."""
+        return self.fit(X).labels_
+
+    def predict(self, X: Any) -> Any:
+        """The nearest centre of each row: a Dask array for Dask input, else a numpy array."""
+        return self._blockwise(X, _native.kmeans_predict, drop_axis=1, dtype=np.int64)
+
+    def transform(self, X: Any) -> Any:
+        """Euclidean distance of each row to each centre, block by block."""
+        return self._blockwise(X, _native.kmeans_transform, chunks_of=self.n_clusters, dtype=np.float64)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Opposite of the inertia of ``X`` against the centres."""
+        check_is_fitted(self, "cluster_centers_")
+        return -_lloyd_pass(_dask_matrix(X), self.cluster_centers_)[1]
+
+    def _blockwise(self, X: Any, kernel: Any, *, drop_axis: int | None = None, chunks_of: int | None = None,
+                   dtype: Any) -> Any:
+        check_is_fitted(self, "cluster_centers_")
+        centers = self.cluster_centers_
+        if not isinstance(X, (da.Array, dd.DataFrame)):
+            return kernel(np.ascontiguousarray(X, dtype=np.float64), centers)
+        X = _dask_matrix(X)
+        if X.shape[1] != centers.shape[1]:
+            raise DataError(f"X has {X.shape[1]} features; the model was fitted on {centers.shape[1]}")
+        if drop_axis is not None:
+            return X.map_blocks(kernel, centers, drop_axis=drop_axis, dtype=dtype)
+        return X.map_blocks(kernel, centers, chunks=(X.chunks[0], (chunks_of,)), dtype=dtype)
+
+    def _initial_centers(self, X: da.Array, k: int) -> np.ndarray:
+        if not isinstance(self.init, str):
+            centers = np.array(self.init, dtype=np.float64, order="C")
+            if centers.shape != (k, X.shape[1]):
+                raise ParameterError(
+                    f"init: expected an array of shape ({k}, {X.shape[1]}) (n_clusters, n_features), "
+                    f"got {centers.shape}"
+                )
+            return centers
+        if self.init != "k-means++":
+            raise ParameterError(f"invalid parameter init={self.init!r}: expected \"k-means++\" or an array of centres")
+        seed = seed_from(self.random_state)
+        n = X.shape[0]
+        if n < k:
+            raise DataError(f"X has {n} rows; n_clusters={k} needs at least {k}")
+        m = min(n, max(count(self.init_sample, "init_sample", minimum=1), k))
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=m, replace=False))
+        sample = X[rows].compute()
+        return _OneMachineKMeans(k, n_init=1, random_state=seed).fit(sample).cluster_centers_
+
+
+def _dask_matrix(X: Any) -> da.Array:
+    """``X`` as a float64 Dask array with known row chunks and one chunk of columns."""
+    if isinstance(X, dd.DataFrame):
+        X = X.to_dask_array(lengths=True)
+    elif not isinstance(X, da.Array):
+        X = da.from_array(np.asarray(X))
+    if X.ndim != 2:
+        raise DataError(f"X must be 2-D (rows × features); got {X.ndim} dimensions")
+    if any(np.isnan(c) for c in X.chunks[0]):
+        X = X.compute_chunk_sizes()
+    return X.astype(np.float64).rechunk({1: -1})
+
+
+def _lloyd_pass(X: da.Array, centers: np.ndarray) -> tuple[np.ndarray, float]:
+    """The next centres and the inertia at ``centers``: one task per block, merged in block order."""
+    shared = dask.delayed(centers)
+    steps = [dask.delayed(_native.kmeans_lloyd_step)(block, shared) for block in X.to_delayed().ravel()]
+    partials = dask.compute(*steps)
+    sums, weights, inertia = partials[0][0].copy(), partials[0][1].copy(), float(partials[0][2])
+    for block_sums, block_weights, block_inertia in partials[1:]:
+        sums += block_sums
+        weights += block_weights
+        inertia += block_inertia
+    filled = weights > 0
+    new = centers.copy()
+    new[filled] = sums[filled] / weights[filled, None]
+    return new, inertia
+
+
+def _mean_variance(X: da.Array) -> float:
+    """Mean per-feature variance of X, the scale of ``tol``."""
+    return float(X.var(axis=0).mean().compute())

@@ -1,0 +1,143 @@
+"""segmint.dask on a LocalCluster of two worker processes: the one-machine answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+dask = pytest.importorskip("dask")
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+
+import segmint  # noqa: E402
+import segmint.dask as sd  # noqa: E402
+from segmint.exceptions import DataError, ParameterError  # noqa: E402
+
+COLUMNS = dict(customer_col="customer_id", date_col="date", amount_col="amount")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def log() -> tuple[dd.DataFrame, pd.DataFrame]:
+    """A synthetic log in 5 partitions, and the same lines as one pandas frame (Dask's dtypes)."""
+    transactions, _ = segmint.datasets.make_customers(2_000, seed=3)
+    ddf = dd.from_pandas(transactions, npartitions=5)
+    return ddf, ddf.compute()
+
+
+def by_customer(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_index()
+
+
+def test_rfm_summary_equals_one_machine(client, log) -> None:
+    ddf, frame = log
+    for options in (dict(COLUMNS), dict(COLUMNS, time_unit="W", amount_col=None)):
+        expected = segmint.features.rfm_summary(frame, **options)
+        got = sd.rfm_summary(ddf, **options)
+        assert isinstance(got, dd.DataFrame)
+        assert got.npartitions == ddf.npartitions
+        pd.testing.assert_frame_equal(by_customer(got.compute()), by_customer(expected))
+
+
+def test_customer_features_equals_one_machine(client, log) -> None:
+    ddf, frame = log
+    options = dict(COLUMNS, order_col="order_id", category_col="category", channel_col="channel", recent_days=90)
+    expected = segmint.features.customer_features(frame, **options)
+    got = sd.customer_features(ddf, **options).compute()
+    assert len(got) == len(expected) == frame["customer_id"].nunique()
+    pd.testing.assert_frame_equal(by_customer(got), by_customer(expected))
+
+
+def test_calibration_and_holdout_equals_one_machine(client, log) -> None:
+    ddf, frame = log
+    dates = pd.to_datetime(frame["date"])
+    ends = dict(calibration_end=dates.min() + (dates.max() - dates.min()) * 0.6, observation_end=dates.max())
+    expected = segmint.features.calibration_and_holdout_data(frame, **COLUMNS, **ends)
+    got = sd.calibration_and_holdout_data(ddf, **COLUMNS, **ends).compute()
+    pd.testing.assert_frame_equal(by_customer(got), by_customer(expected))
+    with pytest.raises(DataError, match="calibration period is empty"):
+        sd.calibration_and_holdout_data(ddf, **COLUMNS, calibration_end="1990-01-01", observation_end=dates.max())
+
+
+def test_the_end_of_observation_is_global(client, log) -> None:
+    ddf, frame = log
+    first, last = sd.date_range(ddf, "date")
+    dates = pd.to_datetime(frame["date"])
+    assert (first, last) == (dates.min(), dates.max())
+    # Every partition's T counts from the one global end, not from its own latest line.
+    summary = sd.rfm_summary(ddf, **COLUMNS).compute()
+    expected_t = (last.normalize() - dates.groupby(frame["customer_id"]).min().dt.normalize()).dt.days
+    np.testing.assert_array_equal(summary["T"].sort_index(), expected_t.sort_index().to_numpy(dtype=float))
+
+
+def test_bad_logs_are_named(client, log) -> None:
+    ddf, _ = log
+    with pytest.raises(DataError, match=r"no column date_col='when'"):
+        sd.rfm_summary(ddf, customer_col="customer_id", date_col="when")
+    with pytest.raises(ParameterError, match="dask.dataframe.DataFrame"):
+        sd.rfm_summary(ddf.compute(), **COLUMNS)
+    with pytest.raises(ParameterError, match="products"):
+        sd.customer_features(ddf, **COLUMNS, product_col="product_id")
+    broken = ddf.compute()
+    broken["date"] = broken["date"].astype(str)
+    broken.iloc[len(broken) - 3, broken.columns.get_loc("date")] = "not a date"
+    with pytest.raises(DataError, match="not a date"):
+        sd.rfm_summary(dd.from_pandas(broken, npartitions=4), **COLUMNS, observation_end="2026-01-01").compute()
+
+
+@pytest.fixture(scope="module")
+def blobs() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    centres = rng.normal(scale=6.0, size=(5, 6))
+    X = centres[rng.integers(0, 5, size=40_000)] + rng.normal(size=(40_000, 6))
+    return X, X[rng.choice(len(X), 5, replace=False)]
+
+
+def test_kmeans_gives_the_one_machine_centres_from_the_same_start(client, blobs) -> None:
+    X, start = blobs
+    model = sd.KMeans(5, init=start, tol=1e-6).fit(da.from_array(X, chunks=(7_000, 6)))
+    reference = segmint.cluster.KMeans(5, init=start, n_init=1, tol=1e-6).fit(X)
+    np.testing.assert_allclose(model.cluster_centers_, reference.cluster_centers_, rtol=1e-12, atol=1e-12)
+    assert model.n_iter_ == reference.n_iter_
+    assert model.inertia_ == pytest.approx(reference.inertia_, rel=1e-12)
+    labels = model.labels_
+    assert isinstance(labels, da.Array)
+    np.testing.assert_array_equal(labels.compute(), reference.labels_)
+    np.testing.assert_array_equal(model.predict(X[:100]), reference.predict(X[:100]))
+    np.testing.assert_allclose(model.transform(da.from_array(X[:100])).compute(), reference.transform(X[:100]))
+    assert model.score(X) == pytest.approx(reference.score(X), rel=1e-12)
+
+
+def test_kmeans_is_bit_identical_on_any_number_of_workers(client, blobs) -> None:
+    X, _ = blobs
+    chunks = da.from_array(X, chunks=(6_000, 6))
+    on_cluster = sd.KMeans(5, random_state=11).fit(chunks)
+    with dask.config.set(scheduler="synchronous"):
+        in_process = sd.KMeans(5, random_state=11).fit(chunks)
+    assert on_cluster.cluster_centers_.tobytes() == in_process.cluster_centers_.tobytes()
+    assert on_cluster.inertia_ == in_process.inertia_
+    # A seeded k-means++ start on the sample finds the five blobs.
+    assert np.bincount(on_cluster.labels_.compute(), minlength=5).min() > 6_000
+
+
+def test_kmeans_takes_a_dask_dataframe_and_names_bad_input(client, blobs) -> None:
+    X, start = blobs
+    frame = dd.from_pandas(pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]), npartitions=3)
+    model = sd.KMeans(5, init=start).fit(frame)
+    assert model.n_features_in_ == 6
+    assert model.labels_.shape == (len(X),)
+    with pytest.raises(ParameterError, match=r"shape \(5, 6\)"):
+        sd.KMeans(5, init=start[:, :3]).fit(frame)
+    with pytest.raises(DataError, match="3 features"):
+        model.predict(da.from_array(X[:, :3]))
+    with pytest.raises(DataError, match="at least 50"):
+        sd.KMeans(50).fit(da.from_array(X[:10]))
