@@ -251,12 +251,13 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         max_iter = count(self.max_iter, "max_iter", minimum=1)
         centers = self._initial_centers(X, k)
         variance = _mean_variance(X)
+        blocks = _Blocks(X)
         n_iter, shift = 0, np.inf
         while n_iter < max_iter and shift > float(self.tol) * variance:
-            new, _ = _lloyd_pass(X, centers)
+            new, _ = blocks.lloyd(centers)
             shift = float(((new - centers) ** 2).sum())
             centers, n_iter = new, n_iter + 1
-        _, inertia = _lloyd_pass(X, centers)
+        _, inertia = blocks.lloyd(centers)
         self.cluster_centers_ = centers
         self.inertia_ = inertia
         self.n_iter_ = n_iter
@@ -279,7 +280,7 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
     def score(self, X: Any, y: Any = None) -> float:
         """Opposite of the inertia of ``X`` against the centres."""
         check_is_fitted(self, "cluster_centers_")
-        return -_lloyd_pass(_dask_matrix(X), self.cluster_centers_)[1]
+        return -_Blocks(_dask_matrix(X).persist()).lloyd(self.cluster_centers_)[1]
 
     def _blockwise(self, X: Any, kernel: Any, *, drop_axis: int | None = None, chunks_of: int | None = None,
                    dtype: Any) -> Any:
@@ -328,20 +329,52 @@ def _dask_matrix(X: Any) -> da.Array:
     return X.astype(np.float64).rechunk({1: -1})
 
 
-def _lloyd_pass(X: da.Array, centers: np.ndarray) -> tuple[np.ndarray, float]:
-    """The next centres and the inertia at ``centers``: one task per block, merged in block order."""
-    shared = dask.delayed(centers)
-    steps = [dask.delayed(_native.kmeans_lloyd_step)(block, shared) for block in X.to_delayed().ravel()]
-    partials = dask.compute(*steps)
-    sums, weights, inertia = partials[0][0].copy(), partials[0][1].copy(), float(partials[0][2])
-    for block_sums, block_weights, block_inertia in partials[1:]:
-        sums += block_sums
-        weights += block_weights
-        inertia += block_inertia
-    filled = weights > 0
-    new = centers.copy()
-    new[filled] = sums[filled] / weights[filled, None]
-    return new, inertia
+class _Blocks:
+    """The blocks of a persisted array, where they live, and one Lloyd pass over them.
+
+    With a distributed client the blocks stay futures on the workers and a pass
+    is one task per block, the centres scattered to every worker once; without
+    one, the pass is a delayed graph run by the current scheduler.
+    """
+
+    def __init__(self, X: da.Array) -> None:
+        self.client = _client()
+        blocks = list(X.to_delayed().ravel())
+        self.blocks = self.client.compute(blocks) if self.client is not None else blocks
+
+    def lloyd(self, centers: np.ndarray) -> tuple[np.ndarray, float]:
+        """The next centres and the inertia at ``centers``, the blocks' partials merged in block order."""
+        if self.client is not None:
+            shared = self.client.scatter(centers, broadcast=True, hash=False)
+            partials = self.client.gather(
+                [self.client.submit(_native.kmeans_lloyd_step, block, shared, pure=False) for block in self.blocks]
+            )
+        else:
+            shared = dask.delayed(centers)
+            partials = dask.compute(*[dask.delayed(_native.kmeans_lloyd_step)(b, shared) for b in self.blocks])
+        sums, weights, inertia = partials[0][0].copy(), partials[0][1].copy(), float(partials[0][2])
+        for block_sums, block_weights, block_inertia in partials[1:]:
+            sums += block_sums
+            weights += block_weights
+            inertia += block_inertia
+        filled = weights > 0
+        new = centers.copy()
+        new[filled] = sums[filled] / weights[filled, None]
+        return new, inertia
+
+
+def _client() -> Any:
+    """The distributed client the current scheduler is, if any."""
+    try:
+        from distributed import default_client
+    except ImportError:  # pragma: no cover - Dask without distributed
+        return None
+    if dask.config.get("scheduler", None) is not None:
+        return None  # an explicit scheduler (such as "synchronous") wins over the client
+    try:
+        return default_client()
+    except ValueError:
+        return None
 
 
 def _mean_variance(X: da.Array) -> float:
