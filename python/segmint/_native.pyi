@@ -95,6 +95,8 @@ def kmeans_lloyd_step(
     x: _Matrix,
     centers: _Matrix,
     sample_weight: npt.NDArray[np.float64] | None = None,
+    *,
+    first: bool = True,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]: ...
 def minibatch_fit(
     x: _Matrix,

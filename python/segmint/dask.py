@@ -27,6 +27,10 @@ try:
     import dask.dataframe as dd
 except ImportError as missing:  # pragma: no cover - exercised only without the extra
     raise ImportError("segmint.dask needs Dask: pip install 'segmint[dask]'") from missing
+try:
+    import distributed
+except ImportError:  # pragma: no cover - Dask on its local schedulers
+    distributed = None
 
 from . import _native, features
 from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, seed_from
@@ -250,14 +254,14 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         k = count(self.n_clusters, "n_clusters", minimum=1)
         max_iter = count(self.max_iter, "max_iter", minimum=1)
         centers = self._initial_centers(X, k)
-        variance = _mean_variance(X)
+        tol = float(self.tol) * _mean_variance(X) if self.tol else 0.0
         blocks = _Blocks(X)
         n_iter, shift = 0, np.inf
-        while n_iter < max_iter and shift > float(self.tol) * variance:
-            new, _ = blocks.lloyd(centers)
+        while n_iter < max_iter and shift > tol:
+            new, _ = blocks.lloyd(centers, first=n_iter == 0)
             shift = float(((new - centers) ** 2).sum())
             centers, n_iter = new, n_iter + 1
-        _, inertia = blocks.lloyd(centers)
+        _, inertia = blocks.lloyd(centers, first=True)
         self.cluster_centers_ = centers
         self.inertia_ = inertia
         self.n_iter_ = n_iter
@@ -280,7 +284,7 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
     def score(self, X: Any, y: Any = None) -> float:
         """Opposite of the inertia of ``X`` against the centres."""
         check_is_fitted(self, "cluster_centers_")
-        return -_Blocks(_dask_matrix(X).persist()).lloyd(self.cluster_centers_)[1]
+        return -_Blocks(_dask_matrix(X).persist()).lloyd(self.cluster_centers_, first=True)[1]
 
     def _blockwise(self, X: Any, kernel: Any, *, drop_axis: int | None = None, chunks_of: int | None = None,
                    dtype: Any) -> Any:
@@ -332,26 +336,49 @@ def _dask_matrix(X: Any) -> da.Array:
 class _Blocks:
     """The blocks of a persisted array, where they live, and one Lloyd pass over them.
 
-    With a distributed client the blocks stay futures on the workers and a pass
-    is one task per block, the centres scattered to every worker once; without
-    one, the pass is a delayed graph run by the current scheduler.
+    With a distributed client the blocks stay futures on the workers, and a pass
+    is one task per worker over the blocks it holds, the centres scattered to
+    every worker once (a task costs the scheduler milliseconds; a block's step
+    costs about as much); without one, the pass is a delayed graph run by the
+    current scheduler. Either way the partials come back one per block and are
+    merged in block order.
     """
 
     def __init__(self, X: da.Array) -> None:
         self.client = _client()
         blocks = list(X.to_delayed().ravel())
-        self.blocks = self.client.compute(blocks) if self.client is not None else blocks
+        if self.client is None:
+            self.blocks = blocks
+            return
+        self.blocks = self.client.compute(blocks)
+        distributed.wait(self.blocks)
+        holders = self.client.who_has(self.blocks)
+        self.by_worker: dict[str, list[int]] = {}
+        for i, block in enumerate(self.blocks):
+            self.by_worker.setdefault(sorted(holders[block.key])[0], []).append(i)
 
-    def lloyd(self, centers: np.ndarray) -> tuple[np.ndarray, float]:
-        """The next centres and the inertia at ``centers``, the blocks' partials merged in block order."""
+    def lloyd(self, centers: np.ndarray, *, first: bool) -> tuple[np.ndarray, float]:
+        """The next centres, the blocks' partials merged in block order, and the inertia at ``centers``.
+
+        ``first`` checks the blocks for NaN and infinity and sums the inertia; the later
+        iterations skip both (the inertia is then 0).
+        """
         if self.client is not None:
             shared = self.client.scatter(centers, broadcast=True, hash=False)
-            partials = self.client.gather(
-                [self.client.submit(_native.kmeans_lloyd_step, block, shared, pure=False) for block in self.blocks]
-            )
+            tasks = {
+                worker: self.client.submit(
+                    _steps, shared, first, *[self.blocks[i] for i in held],
+                    workers=[worker], allow_other_workers=True, pure=False,
+                )
+                for worker, held in self.by_worker.items()
+            }
+            partials: list[Any] = [None] * len(self.blocks)
+            for worker, steps in zip(tasks, self.client.gather(list(tasks.values()))):
+                for i, partial in zip(self.by_worker[worker], steps):
+                    partials[i] = partial
         else:
             shared = dask.delayed(centers)
-            partials = dask.compute(*[dask.delayed(_native.kmeans_lloyd_step)(b, shared) for b in self.blocks])
+            partials = list(dask.compute(*[dask.delayed(_steps)(shared, first, block)[0] for block in self.blocks]))
         sums, weights, inertia = partials[0][0].copy(), partials[0][1].copy(), float(partials[0][2])
         for block_sums, block_weights, block_inertia in partials[1:]:
             sums += block_sums
@@ -363,16 +390,19 @@ class _Blocks:
         return new, inertia
 
 
+def _steps(centers: np.ndarray, first: bool, *blocks: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """The Lloyd partial of each block, in order."""
+    return [_native.kmeans_lloyd_step(block, centers, first=first) for block in blocks]
+
+
 def _client() -> Any:
     """The distributed client the current scheduler is, if any."""
-    try:
-        from distributed import default_client
-    except ImportError:  # pragma: no cover - Dask without distributed
+    if distributed is None:  # pragma: no cover - Dask without distributed
         return None
-    if dask.config.get("scheduler", None) is not None:
+    if dask.config.get("scheduler", None) not in (None, "dask.distributed"):
         return None  # an explicit scheduler (such as "synchronous") wins over the client
     try:
-        return default_client()
+        return distributed.default_client()
     except ValueError:
         return None
 

@@ -4,7 +4,8 @@
 use numpy::{Element as NumpyElement, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use segmint::cluster::{
-    Element, KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, MiniBatchKMeans, MiniBatchKMeansParams, lloyd_step,
+    Element, KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, LloydPartial, MiniBatchKMeans, MiniBatchKMeansParams,
+    lloyd_step, lloyd_sums,
 };
 
 use crate::error::{cancellable, detached, raise};
@@ -153,30 +154,21 @@ pub fn kmeans_score<'py>(
 type LloydPartialOutput<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<f64>>, f64);
 
 /// One Lloyd step on a chunk of rows: the partial sums a distributed k-means merges,
-/// in a fixed order, into the next centres.
+/// in a fixed order, into the next centres. `first` checks the chunk for NaN and
+/// infinity and sums its inertia; the later iterations skip both (the inertia is 0).
 #[pyfunction]
-#[pyo3(signature = (x, centers, sample_weight=None))]
+#[pyo3(signature = (x, centers, sample_weight=None, *, first=true))]
 pub fn kmeans_lloyd_step<'py>(
     py: Python<'py>,
     x: Matrix<'py>,
     centers: Matrix<'py>,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    first: bool,
 ) -> PyResult<LloydPartialOutput<'py>> {
     let w = sample_weight.map(|w| w.as_array().to_owned());
     let partial = match (x, centers) {
-        (Matrix::F64(x), Matrix::F64(c)) => {
-            let (x, c) = (x.as_array(), c.as_array());
-            detached(py, || {
-                lloyd_step(x, w.as_ref().map(|w| w.view()), c, &mut vec![0; x.nrows()])
-            })?
-        }
-        (Matrix::F32(x), Matrix::F32(c)) => {
-            let (x, c) = (x.as_array(), c.as_array());
-            let w = w.map(|w| w.mapv(|v| v as f32));
-            detached(py, || {
-                lloyd_step(x, w.as_ref().map(|w| w.view()), c, &mut vec![0; x.nrows()])
-            })?
-        }
+        (Matrix::F64(x), Matrix::F64(c)) => step(py, x, c, w, first)?,
+        (Matrix::F32(x), Matrix::F32(c)) => step(py, x, c, w.map(|w| w.mapv(|v| v as f32)), first)?,
         _ => return Err(mixed_precision(py)),
     };
     let k = partial.weights().len();
@@ -186,6 +178,25 @@ pub fn kmeans_lloyd_step<'py>(
         partial.weights().to_vec().into_pyarray(py),
         partial.inertia(),
     ))
+}
+
+fn step<'py, F: Element + NumpyElement>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, F>,
+    centers: PyReadonlyArray2<'py, F>,
+    w: Option<ndarray::Array1<F>>,
+    first: bool,
+) -> PyResult<LloydPartial> {
+    let (x, centers) = (x.as_array(), centers.as_array());
+    let w = w.as_ref().map(|w| w.view());
+    let mut labels = vec![0; x.nrows()];
+    detached(py, || {
+        if first {
+            lloyd_step(x, w, centers, &mut labels)
+        } else {
+            lloyd_sums(x, w, centers, &mut labels)
+        }
+    })
 }
 
 fn with_model<'py, F: Element + NumpyElement, T: Send>(

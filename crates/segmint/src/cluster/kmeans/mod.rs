@@ -19,7 +19,9 @@
 //! [`lloyd_step`] runs one assignment step on a chunk of rows and returns a
 //! [`LloydPartial`]; partials of disjoint chunks [`LloydPartial::merge`] into
 //! the partial of the whole, whose [`LloydPartial::centers`] are the next
-//! centres — the same kernel `fit` uses.
+//! centres — the same kernel `fit` uses. [`lloyd_sums`] is the step for the
+//! later iterations, once `lloyd_step` has checked the chunk: it skips the
+//! finiteness scan and the inertia (`segmint.dask.KMeans` runs on these two).
 //!
 //! ## Parallelisation
 //! Rows are processed in fixed blocks of [`BLOCK_ROWS`] on the rayon pool and
@@ -36,5 +38,5 @@ mod simd;
 
 pub use algorithm::KMeans;
 pub(crate) use algorithm::{mean_variance, weights_of};
-pub use kernel::{BLOCK_ROWS, LloydPartial, lloyd_step};
+pub use kernel::{BLOCK_ROWS, LloydPartial, lloyd_step, lloyd_sums};
 pub use params::{KMeansAlgorithm, KMeansInit, KMeansParams};

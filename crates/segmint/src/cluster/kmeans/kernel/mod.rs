@@ -289,9 +289,34 @@ pub fn lloyd_step<F: Element>(
     centers: ArrayView2<'_, F>,
     labels: &mut [usize],
 ) -> Result<LloydPartial> {
+    step(x, sample_weight, centers, labels, true)
+}
+
+/// [`lloyd_step`] for the iterations of a distributed fit, whose chunks an
+/// earlier [`lloyd_step`] has checked: `x` is not scanned for NaN and infinity
+/// again, and the inertia, which only the last pass needs, is left at 0.
+pub fn lloyd_sums<F: Element>(
+    x: ArrayView2<'_, F>,
+    sample_weight: Option<ArrayView1<'_, F>>,
+    centers: ArrayView2<'_, F>,
+    labels: &mut [usize],
+) -> Result<LloydPartial> {
+    step(x, sample_weight, centers, labels, false)
+}
+
+/// The step; `first` checks `x` for NaN and infinity and sums the exact inertia.
+fn step<F: Element>(
+    x: ArrayView2<'_, F>,
+    sample_weight: Option<ArrayView1<'_, F>>,
+    centers: ArrayView2<'_, F>,
+    labels: &mut [usize],
+    first: bool,
+) -> Result<LloydPartial> {
     check::non_empty("centers", centers)?;
     check::n_features("X", x, centers.ncols())?;
-    check::finite("X", x)?;
+    if first {
+        check::finite("X", x)?;
+    }
     check::finite("centers", centers)?;
     if labels.len() != x.nrows() || sample_weight.is_some_and(|w| w.len() != x.nrows()) {
         return Err(Error::ShapeMismatch {
@@ -308,7 +333,7 @@ pub fn lloyd_step<F: Element>(
         &PackedCenters::new(centers),
         labels,
         Sums::All,
-        true,
+        first,
     );
     Ok(pass.0)
 }
