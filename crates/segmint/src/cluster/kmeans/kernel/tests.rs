@@ -1,5 +1,5 @@
 use super::*;
-use ndarray::Array2;
+use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -267,4 +267,38 @@ fn simd_kernels_refuse_mismatched_shapes() {
     assert!(!add(&rows, Some(&[1.0; 3]), &labels, &mut sums));
     assert!(!add(&rows, None, &labels, &mut sums[..4]));
     assert!(!add(&rows, None, &[0, 1, 2, 3], &mut sums));
+}
+
+#[test]
+fn chunk_partials_merge_into_the_whole_and_lloyd_sums_skips_only_the_inertia() {
+    let x = Array2::from_shape_fn((3 * BLOCK_ROWS + 17, 5), |(i, j)| ((i * 7 + j * 13) % 29) as f64 - 14.0);
+    let w = Array1::from_shape_fn(x.nrows(), |i| 1.0 + (i % 3) as f64);
+    let centers = x.slice(ndarray::s![..4, ..]).to_owned();
+    let mut labels = vec![0; x.nrows()];
+    let whole = lloyd_step(x.view(), Some(w.view()), centers.view(), &mut labels).unwrap();
+    let mut merged = LloydPartial::zeros(4, 5);
+    for start in (0..x.nrows()).step_by(1000) {
+        let rows = ndarray::s![start..(start + 1000).min(x.nrows()), ..];
+        let mut chunk_labels = vec![0; x.slice(rows).nrows()];
+        let w_rows = w.slice(ndarray::s![start..(start + 1000).min(x.nrows())]);
+        let step = lloyd_step(x.slice(rows), Some(w_rows), centers.view(), &mut chunk_labels).unwrap();
+        let sums = lloyd_sums(x.slice(rows), Some(w_rows), centers.view(), &mut chunk_labels).unwrap();
+        assert_eq!(
+            (sums.weights(), sums.sum(2), sums.inertia()),
+            (step.weights(), step.sum(2), 0.0)
+        );
+        assert_eq!(chunk_labels, labels[start..start + chunk_labels.len()]);
+        merged.merge(&step).unwrap();
+    }
+    assert_eq!(merged.weights(), whole.weights());
+    assert_eq!(merged.n_rows(), x.nrows());
+    for j in 0..4 {
+        for (a, b) in merged.sum(j).iter().zip(whole.sum(j)) {
+            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "centre {j}: {a} vs {b}");
+        }
+    }
+    assert!((merged.inertia() - whole.inertia()).abs() <= 1e-12 * whole.inertia());
+    let mut nan = x.clone();
+    nan[[5, 1]] = f64::NAN;
+    assert!(lloyd_step(nan.view(), None, centers.view(), &mut labels).is_err());
 }
