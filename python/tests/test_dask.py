@@ -79,6 +79,43 @@ def test_the_end_of_observation_is_global(client, log) -> None:
     np.testing.assert_array_equal(summary["T"].sort_index(), expected_t.sort_index().to_numpy(dtype=float))
 
 
+def test_a_log_stored_as_many_files(client, log, tmp_path) -> None:
+    """A directory of Parquet partitions and a glob of CSV files give the one-machine summary."""
+    ddf, frame = log
+    expected = segmint.features.rfm_summary(frame, **COLUMNS)
+    stored = frame.assign(month=pd.to_datetime(frame["date"]).dt.month)
+    stored.attrs = {}  # the generator's attrs hold timestamps, which Parquet metadata cannot
+    stored.to_parquet(tmp_path / "log", partition_cols=["month"])
+    from_parquet = dd.read_parquet(tmp_path / "log")
+    got = sd.rfm_summary(from_parquet, **COLUMNS).compute()
+    pd.testing.assert_frame_equal(by_customer(got), by_customer(expected), check_index_type=False)
+    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
+        frame.iloc[rows].to_csv(tmp_path / f"log-{i}.csv", index=False)
+    from_csv = dd.read_csv(tmp_path / "log-*.csv", dtype={"customer_id": str})
+    got = sd.rfm_summary(from_csv, **COLUMNS).compute()
+    pd.testing.assert_frame_equal(by_customer(got), by_customer(expected), check_index_type=False)
+
+
+def _exit_once(part: pd.DataFrame, marker: str) -> pd.DataFrame:
+    """Kills the worker that first runs it (the marker file remembers), as a crash would."""
+    import os
+
+    if len(part) and not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(1)
+    return part
+
+
+def test_a_worker_that_dies_changes_nothing(client, log, tmp_path) -> None:
+    ddf, frame = log
+    marker = str(tmp_path / "died")
+    fragile = ddf.map_partitions(_exit_once, marker, meta=ddf._meta)
+    got = sd.rfm_summary(fragile, **COLUMNS, observation_end=pd.to_datetime(frame["date"]).max()).compute()
+    assert (tmp_path / "died").exists()
+    pd.testing.assert_frame_equal(by_customer(got), by_customer(segmint.features.rfm_summary(frame, **COLUMNS)))
+    client.wait_for_workers(2)
+
+
 def test_bad_logs_are_named(client, log) -> None:
     ddf, _ = log
     with pytest.raises(DataError, match=r"no column date_col='when'"):
