@@ -32,13 +32,25 @@ try:
 except ImportError:  # pragma: no cover - Dask on its local schedulers
     distributed = None
 
-from . import _native, features
+from . import _native, features, metrics
 from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, seed_from
 from ._frames import as_of_seconds, line_times
 from .cluster import KMeans as _OneMachineKMeans
 from .exceptions import DataError, ParameterError
 
-__all__ = ["KMeans", "calibration_and_holdout_data", "customer_features", "date_range", "rfm_summary"]
+__all__ = [
+    "KMeans",
+    "calibration_and_holdout_data",
+    "calinski_harabasz_score",
+    "customer_features",
+    "date_range",
+    "davies_bouldin_score",
+    "rfm_summary",
+    "silhouette_score",
+]
+
+#: Rows of the seeded sample the silhouette is computed on (it is quadratic in the rows).
+SILHOUETTE_SAMPLE_ROWS = 10_000
 
 #: Rows of the seeded sample that k-means++ (then Lloyd) runs on to choose the initial centres.
 INIT_SAMPLE_ROWS = 100_000
@@ -318,6 +330,63 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         rows = np.sort(np.random.default_rng(seed).choice(n, size=m, replace=False))
         sample = X[rows].compute()
         return _OneMachineKMeans(k, n_init=1, random_state=seed).fit(sample).cluster_centers_
+
+
+def calinski_harabasz_score(X: Any, labels: Any) -> float:
+    """Calinski–Harabasz index of a Dask array or DataFrame: one pass over the blocks, their cluster moments merged."""
+    return _indices(X, labels, davies=False)[0]
+
+
+def davies_bouldin_score(X: Any, labels: Any) -> float:
+    """Davies–Bouldin index of a Dask array or DataFrame: the blocks' cluster moments, then their distances to the centroids."""
+    davies_bouldin = _indices(X, labels, davies=True)[1]
+    assert davies_bouldin is not None
+    return davies_bouldin
+
+
+def silhouette_score(X: Any, labels: Any, *, sample_size: int = SILHOUETTE_SAMPLE_ROWS, random_state: Any = None) -> float:
+    """Mean silhouette of a seeded sample of ``sample_size`` rows (all rows when there are fewer)."""
+    X, labels = _aligned(X, labels)
+    n = X.shape[0]
+    m = min(n, count(sample_size, "sample_size", minimum=2))
+    rows = np.sort(np.random.default_rng(seed_from(random_state)).choice(n, size=m, replace=False))
+    sample, sample_labels = dask.compute(X[rows], labels[rows])
+    return metrics.silhouette_score(sample, sample_labels)
+
+
+def _indices(X: Any, labels: Any, *, davies: bool) -> tuple[float, float | None]:
+    """Calinski–Harabasz, and Davies–Bouldin when asked, from the blocks' partials merged in block order."""
+    X, labels = _aligned(X, labels)
+    clusters = np.unique(da.unique(labels).compute())
+    pairs = list(zip(X.to_delayed().ravel(), labels.to_delayed().ravel()))
+    parts = dask.compute(*[dask.delayed(_moments)(x, codes, clusters) for x, codes in pairs])
+    moments, centroids = _native.merge_cluster_moments(list(parts))
+    if not davies:
+        return _native.indices_of_moments(moments)
+    shared = dask.delayed(centroids)
+    totals = np.zeros(len(clusters))
+    for part in dask.compute(*[dask.delayed(_distances)(x, codes, clusters, shared) for x, codes in pairs]):
+        totals += part
+    return _native.indices_of_moments(moments, totals)
+
+
+def _moments(x: np.ndarray, labels: np.ndarray, clusters: np.ndarray) -> str:
+    return _native.cluster_moments(x, np.searchsorted(clusters, labels).astype(np.int64), len(clusters))
+
+
+def _distances(x: np.ndarray, labels: np.ndarray, clusters: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    return _native.cluster_distance_totals(x, np.searchsorted(clusters, labels).astype(np.int64), centroids)
+
+
+def _aligned(X: Any, labels: Any) -> tuple[da.Array, da.Array]:
+    """``X`` as a Dask matrix and ``labels`` as a Dask vector chunked as its rows."""
+    X = _dask_matrix(X)
+    if isinstance(labels, (dd.Series, dd.DataFrame)):
+        labels = labels.to_dask_array(lengths=True)
+    labels = labels if isinstance(labels, da.Array) else da.from_array(np.asarray(labels))
+    if labels.shape != (X.shape[0],):
+        raise DataError(f"labels: expected one per row of X ({X.shape[0]}), got shape {labels.shape}")
+    return X, labels.rechunk((X.chunks[0],))
 
 
 def _dask_matrix(X: Any) -> da.Array:

@@ -178,3 +178,23 @@ def test_kmeans_takes_a_dask_dataframe_and_names_bad_input(client, blobs) -> Non
         model.predict(da.from_array(X[:, :3]))
     with pytest.raises(DataError, match="at least 50"):
         sd.KMeans(50).fit(da.from_array(X[:10]))
+
+
+def test_validity_indices_from_block_partials(client, blobs) -> None:
+    X, start = blobs
+    labels = segmint.cluster.KMeans(5, init=start, n_init=1).fit(X).labels_ * 3 + 1  # any integer labels
+    blocks, block_labels = da.from_array(X, chunks=(9_000, 6)), da.from_array(labels, chunks=4_000)
+    ch = segmint.metrics.calinski_harabasz_score(X, labels)
+    db = segmint.metrics.davies_bouldin_score(X, labels)
+    assert sd.calinski_harabasz_score(blocks, block_labels) == pytest.approx(ch, rel=1e-12)
+    assert sd.davies_bouldin_score(blocks, labels) == pytest.approx(db, rel=1e-12)
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    assert sd.calinski_harabasz_score(blocks, block_labels) == pytest.approx(
+        sklearn_metrics.calinski_harabasz_score(X, labels), rel=1e-10
+    )
+    assert sd.davies_bouldin_score(blocks, labels) == pytest.approx(sklearn_metrics.davies_bouldin_score(X, labels), rel=1e-10)
+    rows = np.sort(np.random.default_rng(5).choice(len(X), size=3_000, replace=False))
+    expected = segmint.metrics.silhouette_score(X[rows], labels[rows])
+    assert sd.silhouette_score(blocks, block_labels, sample_size=3_000, random_state=5) == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(DataError, match="one per row"):
+        sd.calinski_harabasz_score(blocks, labels[:-1])

@@ -39,6 +39,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics::silhouette_samples, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::calinski_harabasz, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::davies_bouldin, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::cluster_moments, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::merge_cluster_moments, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::cluster_distance_totals, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::indices_of_moments, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::adjusted_rand_index, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::pair_jaccard, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::gap_statistic, m)?)?;

@@ -179,3 +179,84 @@ pub fn feature_effects(
     })?;
     to_json(py, &effects)
 }
+
+/// Cluster codes 0..k as row indices; a negative code is named.
+fn cluster_codes(py: Python<'_>, codes: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
+    values(codes)
+        .iter()
+        .map(|&c| usize::try_from(c))
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            crate::error::raise(
+                py,
+                "ParameterError",
+                "invalid parameter labels: a negative cluster code; expected codes 0..k".into(),
+            )
+        })
+}
+
+/// The cluster moments (counts, sums, scatter) of a chunk of rows, as their JSON state.
+#[pyfunction]
+pub fn cluster_moments(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    codes: PyReadonlyArray1<'_, i64>,
+    n_clusters: usize,
+) -> PyResult<String> {
+    let (x, codes) = (x.as_array(), cluster_codes(py, &codes)?);
+    let moments = detached(py, || metrics::ClusterMoments::of_rows(x, &codes, n_clusters))?;
+    to_json(py, &moments)
+}
+
+/// The moments of chunks merged in the order given: `(state, centroids)`.
+#[pyfunction]
+pub fn merge_cluster_moments<'py>(
+    py: Python<'py>,
+    parts: Vec<String>,
+) -> PyResult<(String, Bound<'py, numpy::PyArray2<f64>>)> {
+    let mut parts = parts.iter();
+    let first = parts.next().ok_or_else(|| {
+        crate::error::raise(
+            py,
+            "ParameterError",
+            "invalid parameter parts: no moments to merge; expected one per chunk".into(),
+        )
+    })?;
+    let mut merged: metrics::ClusterMoments = crate::state::from_state(py, first)?;
+    for part in parts {
+        let part = crate::state::from_state(py, part)?;
+        merged.merge(&part).map_err(|e| crate::error::to_py(py, e))?;
+    }
+    let centroids = merged.centroids();
+    Ok((to_json(py, &merged)?, centroids.into_pyarray(py)))
+}
+
+/// Each cluster's total distance to its centroid over a chunk of rows.
+#[pyfunction]
+pub fn cluster_distance_totals<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    codes: PyReadonlyArray1<'py, i64>,
+    centroids: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (x, codes, centroids) = (x.as_array(), cluster_codes(py, &codes)?, centroids.as_array());
+    let totals = detached(py, || metrics::distance_totals(x, &codes, centroids))?;
+    Ok(totals.into_pyarray(py))
+}
+
+/// `(calinski_harabasz, davies_bouldin)` of merged moments; Davies–Bouldin (`None`
+/// without them) needs the clusters' distance totals too.
+#[pyfunction]
+#[pyo3(signature = (moments, distance_totals=None))]
+pub fn indices_of_moments(
+    py: Python<'_>,
+    moments: &str,
+    distance_totals: Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<(f64, Option<f64>)> {
+    let moments: metrics::ClusterMoments = crate::state::from_state(py, moments)?;
+    let totals = distance_totals.map(|t| t.as_array().to_vec());
+    detached(py, || {
+        let davies_bouldin = totals.map(|t| moments.davies_bouldin(&t)).transpose()?;
+        Ok((moments.calinski_harabasz()?, davies_bouldin))
+    })
+}

@@ -8,19 +8,20 @@
 //! `*_of_codes` forms take k from [`LabelCodes`] instead of a pass over the labels.
 
 use multiversion::multiversion;
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, ArrayView2, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::distance_sums::cluster_distance_sums;
+use super::partials::ClusterMoments;
 use super::{LabelCodes, check_label_count, check_sizes, cluster_count, count_clusters};
 use crate::check;
 use crate::error::{Error, Result};
 
 /// Bytes of X per block: a block stays in L2 (512 KiB per core here) between
-/// its two touches in [`ClusterMoments::of_block`].
+/// its two touches in `ClusterMoments::of_block`.
 const BLOCK_BYTES: usize = 256 * 1024;
 /// Blocks computed in parallel before they are merged, so that the per-block
 /// results held at once stay small even for many clusters: at least this many…
@@ -37,7 +38,7 @@ fn block_rows(d: usize) -> usize {
 /// Squared Euclidean distance with four independent partial sums, so the
 /// compiler can vectorise it (a single running sum would be one long chain).
 #[inline(always)]
-fn squared(a: &[f64], b: &[f64]) -> f64 {
+pub(super) fn squared(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0f64; 4];
     let (quads_a, tail_a) = a.as_chunks::<4>();
     let (quads_b, tail_b) = b.as_chunks::<4>();
@@ -52,73 +53,8 @@ fn squared(a: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
-/// Per-cluster row counts, feature sums and scatter Σ‖row − mean‖² (the
-/// cluster's mean over the same rows), of a block or of merged blocks.
-#[derive(Clone)]
-struct ClusterMoments {
-    counts: Vec<usize>,
-    sums: Vec<f64>,
-    scatter: Vec<f64>,
-}
-
-impl ClusterMoments {
-    fn zero(k: usize, d: usize) -> Self {
-        ClusterMoments {
-            counts: vec![0; k],
-            sums: vec![0.0; k * d],
-            scatter: vec![0.0; k],
-        }
-    }
-
-    /// Moments of one block. The scatter is taken about the block's own
-    /// means in a second touch of the block (still in L2): two passes over
-    /// the block, as accurate as two passes over X, for one read of memory.
-    fn of_block(rows: &[f64], labels: &[usize], k: usize, d: usize, with_scatter: bool) -> Self {
-        let mut m = ClusterMoments::zero(k, d);
-        add_rows(rows, labels, d, &mut m.counts, &mut m.sums);
-        if with_scatter {
-            let means: Vec<f64> = m
-                .sums
-                .iter()
-                .enumerate()
-                .map(|(i, s)| s / m.counts[i / d].max(1) as f64)
-                .collect();
-            add_squared_distances(rows, labels, d, &means, &mut m.scatter);
-        }
-        m
-    }
-
-    /// Adds `other`'s rows (Chan, Golub & LeVeque's pairwise update: the
-    /// scatters add, plus n_a n_b / (n_a + n_b) ‖mean_a − mean_b‖²).
-    fn merge(&mut self, other: &ClusterMoments, d: usize) {
-        for l in 0..self.counts.len() {
-            let (n_a, n_b) = (self.counts[l] as f64, other.counts[l] as f64);
-            let (sum_a, sum_b) = (&mut self.sums[l * d..(l + 1) * d], &other.sums[l * d..(l + 1) * d]);
-            if n_a > 0.0 && n_b > 0.0 {
-                let gap: f64 = sum_a.iter().zip(sum_b).map(|(a, b)| (a / n_a - b / n_b).powi(2)).sum();
-                self.scatter[l] += gap * (n_a * n_b / (n_a + n_b));
-            }
-            self.scatter[l] += other.scatter[l];
-            sum_a.iter_mut().zip(sum_b).for_each(|(a, b)| *a += b);
-            self.counts[l] += other.counts[l];
-        }
-    }
-
-    fn is_finite(&self) -> bool {
-        self.sums.iter().chain(&self.scatter).all(|v| v.is_finite())
-    }
-
-    fn centroids(&self, d: usize) -> Vec<f64> {
-        self.sums
-            .iter()
-            .enumerate()
-            .map(|(i, s)| s / self.counts[i / d] as f64)
-            .collect()
-    }
-}
-
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
-fn add_rows(rows: &[f64], labels: &[usize], d: usize, counts: &mut [usize], sums: &mut [f64]) {
+pub(super) fn add_rows(rows: &[f64], labels: &[usize], d: usize, counts: &mut [usize], sums: &mut [f64]) {
     for (row, &l) in rows.chunks_exact(d).zip(labels) {
         counts[l] += 1;
         sums[l * d..(l + 1) * d].iter_mut().zip(row).for_each(|(s, v)| *s += v);
@@ -126,7 +62,7 @@ fn add_rows(rows: &[f64], labels: &[usize], d: usize, counts: &mut [usize], sums
 }
 
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
-fn add_squared_distances(rows: &[f64], labels: &[usize], d: usize, centers: &[f64], totals: &mut [f64]) {
+pub(super) fn add_squared_distances(rows: &[f64], labels: &[usize], d: usize, centers: &[f64], totals: &mut [f64]) {
     for (row, &l) in rows.chunks_exact(d).zip(labels) {
         totals[l] += squared(row, &centers[l * d..(l + 1) * d]);
     }
@@ -188,7 +124,7 @@ fn dealt<T: Send>(count: usize, from_the_end: bool, work: impl Fn(usize) -> T + 
 
 /// Moments of all rows in one read of X: blocks in parallel, merged in
 /// block order (the same order on any number of threads).
-fn moments(data: &[f64], labels: &[usize], k: usize, d: usize, with_scatter: bool) -> ClusterMoments {
+pub(super) fn moments(data: &[f64], labels: &[usize], k: usize, d: usize, with_scatter: bool) -> ClusterMoments {
     let rows = block_rows(d);
     let per_group = group_blocks(k, d);
     let mut total = ClusterMoments::zero(k, d);
@@ -199,7 +135,7 @@ fn moments(data: &[f64], labels: &[usize], k: usize, d: usize, with_scatter: boo
             let start = first + b * rows;
             ClusterMoments::of_block(block, &labels[start..start + block.len() / d], k, d, with_scatter)
         });
-        blocks.iter().for_each(|b| total.merge(b, d));
+        blocks.iter().for_each(|b| total.add(b));
     }
     total
 }
@@ -207,7 +143,7 @@ fn moments(data: &[f64], labels: &[usize], k: usize, d: usize, with_scatter: boo
 /// Per-cluster Σ‖row − centre‖. Both threads start from the last block: the
 /// end of X, read last by [`moments`], may still be in the shared cache.
 /// Block totals are added from the last block to the first.
-fn distance_totals(data: &[f64], labels: &[usize], k: usize, d: usize, centers: &[f64]) -> Vec<f64> {
+pub(super) fn distance_totals(data: &[f64], labels: &[usize], k: usize, d: usize, centers: &[f64]) -> Vec<f64> {
     let rows = block_rows(d);
     let blocks = dealt(data.len().div_ceil(rows * d), true, |b| {
         let block = &data[b * rows * d..((b + 1) * rows * d).min(data.len())];
@@ -252,7 +188,7 @@ fn checked_moments(
         None => cluster_count(labels, x.nrows())?,
     };
     let m = moments(data, labels, k, x.ncols(), with_scatter);
-    check_sizes(&m.counts, x.nrows())?;
+    check_sizes(m.counts(), x.nrows())?;
     if !m.is_finite() {
         check::finite("X", x)?;
     }
@@ -274,22 +210,8 @@ pub fn calinski_harabasz_of_codes(x: ArrayView2<'_, f64>, labels: &LabelCodes<'_
 
 fn calinski_harabasz_counted(x: ArrayView2<'_, f64>, labels: &[usize], clusters: Option<usize>) -> Result<f64> {
     let x = x.as_standard_layout();
-    let (n, d) = x.dim();
     let data = x.as_slice().expect("standard layout");
-    let m = checked_moments(x.view(), data, labels, clusters, true)?;
-    let (k, sizes) = (m.counts.len(), &m.counts);
-    let centers = m.centroids(d);
-    let mean: Vec<f64> = (0..d)
-        .map(|f| (0..k).map(|j| m.sums[j * d + f]).sum::<f64>() / n as f64)
-        .collect();
-    let between: f64 = (0..k)
-        .map(|j| sizes[j] as f64 * squared(&centers[j * d..(j + 1) * d], &mean))
-        .sum();
-    let within: f64 = m.scatter.iter().sum();
-    if within == 0.0 {
-        return Ok(1.0);
-    }
-    Ok(between * (n - k) as f64 / (within * (k - 1) as f64))
+    Ok(checked_moments(x.view(), data, labels, clusters, true)?.calinski_harabasz_value())
 }
 
 /// Davies–Bouldin index (lower is better): the mean over clusters of
@@ -310,34 +232,8 @@ fn davies_bouldin_counted(x: ArrayView2<'_, f64>, labels: &[usize], clusters: Op
     let d = x.ncols();
     let data = x.as_slice().expect("standard layout");
     let m = checked_moments(x.view(), data, labels, clusters, false)?;
-    let (k, centers) = (m.counts.len(), m.centroids(d));
-    let spread: Vec<f64> = distance_totals(data, labels, k, d, &centers)
-        .iter()
-        .zip(&m.counts)
-        .map(|(s, &n)| s / n as f64)
-        .collect();
-    let center = |j: usize| &centers[j * d..(j + 1) * d];
-    let gaps = Array2::from_shape_fn((k, k), |(i, j)| squared(center(i), center(j)).sqrt());
-    let tiny = |v: f64| v.abs() < f64::EPSILON;
-    if spread.iter().all(|&s| tiny(s)) || gaps.iter().all(|&g| tiny(g)) {
-        return Ok(0.0);
-    }
-    let worst: f64 = (0..k)
-        .map(|i| {
-            (0..k)
-                .filter(|&j| j != i)
-                .map(|j| {
-                    let gap = if gaps[[i, j]] == 0.0 {
-                        f64::INFINITY
-                    } else {
-                        gaps[[i, j]]
-                    };
-                    (spread[i] + spread[j]) / gap
-                })
-                .fold(f64::NEG_INFINITY, f64::max)
-        })
-        .sum();
-    Ok(worst / k as f64)
+    let totals = distance_totals(data, labels, m.counts().len(), d, &m.centroid_values());
+    Ok(m.davies_bouldin_value(&totals))
 }
 
 /// Silhouette of every row: (b − a) / max(a, b), a being the mean distance to
@@ -422,7 +318,7 @@ pub fn silhouette_score(
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
-    use ndarray::array;
+    use ndarray::{Array2, array};
 
     #[test]
     fn silhouette_by_hand() {

@@ -18,6 +18,7 @@ mod distance_sums;
 mod effect;
 mod gap;
 mod internal;
+mod partials;
 mod stability;
 
 pub use compare::{adjusted_rand_index, pair_jaccard, set_jaccard};
@@ -27,6 +28,7 @@ pub use internal::{
     calinski_harabasz, calinski_harabasz_of_codes, davies_bouldin, davies_bouldin_of_codes, silhouette_samples,
     silhouette_score,
 };
+pub use partials::{ClusterMoments, distance_totals};
 pub use stability::{
     FitPlace, MethodResampling, PredictionStrength, Refit, Stability, bootstrap_stability, cancellable_kmeans_refit,
     kmeans_fit_place, kmeans_refit, method_refit, prediction_strength, prediction_strength_with,
