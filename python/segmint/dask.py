@@ -36,10 +36,12 @@ from . import _native, features, metrics
 from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, seed_from
 from ._frames import as_of_seconds, line_times
 from .cluster import KMeans as _OneMachineKMeans
+from .cluster import MiniBatchKMeans as _OneMachineMiniBatchKMeans
 from .exceptions import DataError, ParameterError
 
 __all__ = [
     "KMeans",
+    "MiniBatchKMeans",
     "calibration_and_holdout_data",
     "calinski_harabasz_score",
     "customer_features",
@@ -302,11 +304,9 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
                    dtype: Any) -> Any:
         check_is_fitted(self, "cluster_centers_")
         centers = self.cluster_centers_
-        if not isinstance(X, (da.Array, dd.DataFrame)):
+        if not _is_dask(X):
             return kernel(np.ascontiguousarray(X, dtype=np.float64), centers)
-        X = _dask_matrix(X)
-        if X.shape[1] != centers.shape[1]:
-            raise DataError(f"X has {X.shape[1]} features; the model was fitted on {centers.shape[1]}")
+        X = _checked(X, centers)
         if drop_axis is not None:
             return X.map_blocks(kernel, centers, drop_axis=drop_axis, dtype=dtype)
         return X.map_blocks(kernel, centers, chunks=(X.chunks[0], (chunks_of,)), dtype=dtype)
@@ -387,6 +387,72 @@ def _aligned(X: Any, labels: Any) -> tuple[da.Array, da.Array]:
     if labels.shape != (X.shape[0],):
         raise DataError(f"labels: expected one per row of X ({X.shape[0]}), got shape {labels.shape}")
     return X, labels.rechunk((X.chunks[0],))
+
+
+class MiniBatchKMeans(_OneMachineMiniBatchKMeans):
+    """Mini-batch k-means fed from the blocks of a Dask array or DataFrame, one block at a time.
+
+    The parameters are :class:`segmint.cluster.MiniBatchKMeans`'. ``partial_fit``
+    of Dask input takes each block in order as one ``partial_fit`` batch (a block
+    is brought to this process, the rest stay where they are); ``fit`` makes
+    ``max_iter`` such passes over the blocks. ``predict`` and ``transform`` of
+    Dask input run block by block where the blocks live.
+    """
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "MiniBatchKMeans":
+        """``max_iter`` passes of :meth:`partial_fit` over the blocks of Dask input; as one machine otherwise."""
+        if not _is_dask(X):
+            return super().fit(X, y, sample_weight)
+        if sample_weight is not None:
+            raise ParameterError("sample_weight: not supported with Dask input; expected None")
+        for attribute in ("_state", "cluster_centers_"):
+            self.__dict__.pop(attribute, None)
+        for _ in range(count(self.max_iter, "max_iter", minimum=1)):
+            self.partial_fit(X)
+        self.labels_ = self.predict(X)
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "MiniBatchKMeans":
+        """One batch per block of Dask input, in block order; one batch otherwise."""
+        if not _is_dask(X):
+            return super().partial_fit(X, y, sample_weight)
+        if sample_weight is not None:
+            raise ParameterError("sample_weight: not supported with Dask input; expected None")
+        for block in _dask_matrix(X).to_delayed().ravel():
+            super().partial_fit(block.compute())
+        return self
+
+    def predict(self, X: Any) -> Any:
+        """The nearest centre of each row: block by block for Dask input."""
+        if not _is_dask(X):
+            return super().predict(X)
+        check_is_fitted(self, "cluster_centers_")
+        return _checked(X, self.cluster_centers_).map_blocks(
+            _native.kmeans_predict, self.cluster_centers_, drop_axis=1, dtype=np.int64
+        )
+
+    def transform(self, X: Any) -> Any:
+        """Distances to the centres: block by block for Dask input."""
+        if not _is_dask(X):
+            return super().transform(X)
+        check_is_fitted(self, "cluster_centers_")
+        blocks = _checked(X, self.cluster_centers_)
+        k = self.cluster_centers_.shape[0]
+        return blocks.map_blocks(
+            _native.kmeans_transform, self.cluster_centers_, chunks=(blocks.chunks[0], (k,)), dtype=np.float64
+        )
+
+
+def _is_dask(X: Any) -> bool:
+    return isinstance(X, (da.Array, dd.DataFrame))
+
+
+def _checked(X: Any, centers: np.ndarray) -> da.Array:
+    """``X`` as a Dask matrix with as many features as the centres."""
+    X = _dask_matrix(X).astype(centers.dtype)
+    if X.shape[1] != centers.shape[1]:
+        raise DataError(f"X has {X.shape[1]} features; the model was fitted on {centers.shape[1]}")
+    return X
 
 
 def _dask_matrix(X: Any) -> da.Array:

@@ -198,3 +198,19 @@ def test_validity_indices_from_block_partials(client, blobs) -> None:
     assert sd.silhouette_score(blocks, block_labels, sample_size=3_000, random_state=5) == pytest.approx(expected, rel=1e-12)
     with pytest.raises(DataError, match="one per row"):
         sd.calinski_harabasz_score(blocks, labels[:-1])
+
+
+def test_minibatch_kmeans_takes_the_blocks_in_order(client, blobs) -> None:
+    X, start = blobs
+    blocks = da.from_array(X, chunks=(10_000, 6))
+    streamed = sd.MiniBatchKMeans(5, init=start, batch_size=2_048, random_state=3).partial_fit(blocks)
+    by_hand = segmint.cluster.MiniBatchKMeans(5, init=start, batch_size=2_048, random_state=3)
+    for first in range(0, len(X), 10_000):
+        by_hand.partial_fit(X[first : first + 10_000])
+    np.testing.assert_array_equal(streamed.cluster_centers_, by_hand.cluster_centers_)
+    fitted = sd.MiniBatchKMeans(5, init=start, max_iter=2, random_state=3).fit(blocks)
+    labels = fitted.labels_
+    assert isinstance(labels, da.Array)
+    np.testing.assert_array_equal(labels.compute(), fitted.predict(X))
+    assert np.bincount(labels.compute(), minlength=5).min() > 6_000
+    np.testing.assert_allclose(fitted.transform(blocks).compute(), fitted.transform(X))
