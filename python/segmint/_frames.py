@@ -260,6 +260,14 @@ def as_of_seconds(as_of: Any) -> int | None:
     return int(stamp.value // 1_000_000_000)
 
 
+def empty_calibration(calibration_end: Any) -> DataError:
+    """The error of a calibration period that holds no purchase."""
+    return DataError(
+        f"no customer has a purchase at or before calibration_end={calibration_end!r}: the calibration "
+        "period is empty; expected a calibration_end after the first transaction"
+    )
+
+
 def table_frame(table: dict[str, Any], index_name: str = "customer_id") -> pd.DataFrame:
     """A native customer table as a DataFrame indexed by customer id."""
     index = pd.Index(table["index"], name=index_name)

@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover - Dask on its local schedulers
 
 from . import _native, features, metrics
 from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, seed_from
-from ._frames import as_of_seconds, line_times
+from ._frames import as_of_seconds, empty_calibration, line_times, require_columns
 from .cluster import KMeans as _OneMachineKMeans
 from .cluster import MiniBatchKMeans as _OneMachineMiniBatchKMeans
 from .exceptions import DataError, ParameterError
@@ -119,12 +119,10 @@ def calibration_and_holdout_data(
     period is an error only when it is empty for the whole log.
     """
     _require(ddf, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+    calibration_seconds = as_of_seconds(calibration_end)
     first, _ = date_range(ddf, date_col)
-    if first > pd.Timestamp(calibration_end):
-        raise DataError(
-            f"no customer has a purchase at or before calibration_end={calibration_end!r}: the calibration "
-            "period is empty; expected a calibration_end after the first transaction"
-        )
+    if first > pd.Timestamp(calibration_seconds, unit="s"):
+        raise empty_calibration(calibration_end)
     options = dict(
         customer_col=customer_col,
         date_col=date_col,
@@ -134,7 +132,6 @@ def calibration_and_holdout_data(
         time_unit=time_unit,
         freq_multiplier=freq_multiplier,
     )
-    calibration_seconds = as_of_seconds(calibration_end)
 
     def calibrate(part: pd.DataFrame, **options: Any) -> pd.DataFrame | None:
         times, ticks = line_times(part, date_col)
@@ -212,10 +209,7 @@ def _sample(ddf: dd.DataFrame) -> pd.DataFrame:
 def _require(ddf: Any, **columns: str | None) -> None:
     if not isinstance(ddf, dd.DataFrame):
         raise ParameterError(f"ddf: expected a dask.dataframe.DataFrame, got {type(ddf).__name__}")
-    missing = {parameter: name for parameter, name in columns.items() if name is not None and name not in ddf.columns}
-    if missing:
-        named = ", ".join(f"{parameter}={name!r}" for parameter, name in missing.items())
-        raise DataError(f"the Dask DataFrame has no column {named}; its columns are {list(ddf.columns)}")
+    require_columns(ddf._meta, **columns)
 
 
 class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
@@ -324,9 +318,7 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
             raise ParameterError(f"invalid parameter init={self.init!r}: expected \"k-means++\" or an array of centres")
         seed = seed_from(self.random_state)
         n = X.shape[0]
-        if n < k:
-            raise DataError(f"X has {n} rows; n_clusters={k} needs at least {k}")
-        m = min(n, max(count(self.init_sample, "init_sample", minimum=1), k))
+        m = min(n, max(count(self.init_sample, "init_sample", minimum=1), k))  # fewer than k rows: the fit says so
         rows = np.sort(np.random.default_rng(seed).choice(n, size=m, replace=False))
         sample = X[rows].compute()
         return _OneMachineKMeans(k, n_init=1, random_state=seed).fit(sample).cluster_centers_
@@ -403,8 +395,7 @@ class MiniBatchKMeans(_OneMachineMiniBatchKMeans):
         """``max_iter`` passes of :meth:`partial_fit` over the blocks of Dask input; as one machine otherwise."""
         if not _is_dask(X):
             return super().fit(X, y, sample_weight)
-        if sample_weight is not None:
-            raise ParameterError("sample_weight: not supported with Dask input; expected None")
+        _no_weights(sample_weight)
         for attribute in ("_state", "cluster_centers_"):
             self.__dict__.pop(attribute, None)
         for _ in range(count(self.max_iter, "max_iter", minimum=1)):
@@ -416,8 +407,7 @@ class MiniBatchKMeans(_OneMachineMiniBatchKMeans):
         """One batch per block of Dask input, in block order; one batch otherwise."""
         if not _is_dask(X):
             return super().partial_fit(X, y, sample_weight)
-        if sample_weight is not None:
-            raise ParameterError("sample_weight: not supported with Dask input; expected None")
+        _no_weights(sample_weight)
         for block in _dask_matrix(X).to_delayed().ravel():
             super().partial_fit(block.compute())
         return self
@@ -441,6 +431,11 @@ class MiniBatchKMeans(_OneMachineMiniBatchKMeans):
         return blocks.map_blocks(
             _native.kmeans_transform, self.cluster_centers_, chunks=(blocks.chunks[0], (k,)), dtype=np.float64
         )
+
+
+def _no_weights(sample_weight: Any) -> None:
+    if sample_weight is not None:
+        raise ParameterError("sample_weight: not supported with Dask input; expected None")
 
 
 def _is_dask(X: Any) -> bool:

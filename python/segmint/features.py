@@ -15,6 +15,7 @@ from ._frames import (
     as_of_seconds,
     check_lines,
     customer_keys,
+    empty_calibration,
     interaction_columns,
     launch_dates,
     line_amounts,
@@ -193,10 +194,7 @@ def _summary(
 def _check_summary(native: dict[str, Any], n_lines: int, calibration_end: Any) -> None:
     """An empty calibration period or an overflowing mean spend is an error, never a silent frame."""
     if calibration_end is not None and n_lines > 0 and len(native["index"]) == 0:
-        raise DataError(
-            f"no customer has a purchase at or before calibration_end={calibration_end!r}: the calibration "
-            "period is empty; expected a calibration_end after the first transaction"
-        )
+        raise empty_calibration(calibration_end)
     for column in ("monetary_value", "monetary_value_cal", "monetary_value_holdout"):
         values = native.get(column)
         if values is None:

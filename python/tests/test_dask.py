@@ -13,7 +13,7 @@ dd = pytest.importorskip("dask.dataframe")
 
 import segmint  # noqa: E402
 import segmint.dask as sd  # noqa: E402
-from segmint.exceptions import DataError, ParameterError  # noqa: E402
+from segmint.exceptions import ColumnNotFoundError, DataError, ParameterError  # noqa: E402
 
 COLUMNS = dict(customer_col="customer_id", date_col="date", amount_col="amount")
 
@@ -118,7 +118,7 @@ def test_a_worker_that_dies_changes_nothing(client, log, tmp_path) -> None:
 
 def test_bad_logs_are_named(client, log) -> None:
     ddf, _ = log
-    with pytest.raises(DataError, match=r"no column date_col='when'"):
+    with pytest.raises(ColumnNotFoundError, match=r"no column 'when' \(parameter date_col\)"):
         sd.rfm_summary(ddf, customer_col="customer_id", date_col="when")
     with pytest.raises(ParameterError, match="dask.dataframe.DataFrame"):
         sd.rfm_summary(ddf.compute(), **COLUMNS)
@@ -176,7 +176,7 @@ def test_kmeans_takes_a_dask_dataframe_and_names_bad_input(client, blobs) -> Non
         sd.KMeans(5, init=start[:, :3]).fit(frame)
     with pytest.raises(DataError, match="3 features"):
         model.predict(da.from_array(X[:, :3]))
-    with pytest.raises(DataError, match="at least 50"):
+    with pytest.raises(ParameterError, match="n_clusters=50: expected at most n_samples=10"):
         sd.KMeans(50).fit(da.from_array(X[:10]))
 
 
