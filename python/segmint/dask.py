@@ -467,10 +467,9 @@ class _Blocks:
     """The blocks of a persisted array, where they live, and one Lloyd pass over them.
 
     With a distributed client the blocks stay futures on the workers, and a pass
-    is one task per worker over the blocks it holds, the centres scattered to
-    every worker once (a task costs the scheduler milliseconds; a block's step
-    costs about as much); without one, the pass is a delayed graph run by the
-    current scheduler. Either way the partials come back one per block and are
+    is one task per worker over the blocks it holds, the centres sent with it (a
+    task costs the scheduler milliseconds, about as much as a block's step);
+    without one, the pass is a delayed graph run by the current scheduler. Either way the partials come back one per block and are
     merged in block order.
     """
 
@@ -494,10 +493,10 @@ class _Blocks:
         iterations skip both (the inertia is then 0).
         """
         if self.client is not None:
-            shared = self.client.scatter(centers, broadcast=True, hash=False)
+            # The centres (k × d) travel inside the two tasks: cheaper than a scatter's round trip.
             tasks = {
                 worker: self.client.submit(
-                    _steps, shared, first, *[self.blocks[i] for i in held],
+                    _steps, centers, first, *[self.blocks[i] for i in held],
                     workers=[worker], allow_other_workers=True, pure=False,
                 )
                 for worker, held in self.by_worker.items()
