@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .exceptions import ColumnNotFoundError, DataError
+from .exceptions import ColumnNotFoundError, DataError, EmptyPeriodError
 
 
 def require_columns(df: pd.DataFrame, **columns: str | Sequence[str] | None) -> None:
@@ -260,9 +260,9 @@ def as_of_seconds(as_of: Any) -> int | None:
     return int(stamp.value // 1_000_000_000)
 
 
-def empty_calibration(calibration_end: Any) -> DataError:
+def empty_calibration(calibration_end: Any) -> EmptyPeriodError:
     """The error of a calibration period that holds no purchase."""
-    return DataError(
+    return EmptyPeriodError(
         f"no customer has a purchase at or before calibration_end={calibration_end!r}: the calibration "
         "period is empty; expected a calibration_end after the first transaction"
     )

@@ -8,14 +8,15 @@ GIL released, and return a Dask DataFrame with the one-machine columns and
 numbers. What depends on the whole log (the end of observation, the default
 ``as_of``) is computed once, globally, before the partitions run.
 
-:class:`KMeans` runs Lloyd's algorithm with one task per block and iteration:
-every block returns its partial sums, weights and inertia
-(``_native.kmeans_lloyd_step``), and the driver merges them in block order, so
-a fit gives the same centres bit for bit on any number of workers.
+:class:`KMeans` runs Lloyd's algorithm with one task per worker and iteration:
+each returns the partial sums, weights and inertia of every block the worker
+holds (``_native.kmeans_lloyd_step``), and the driver merges them in block
+order, so a fit gives the same centres bit for bit on any number of workers.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitte
 from ._frames import as_of_seconds, empty_calibration, line_times, require_columns
 from .cluster import KMeans as _OneMachineKMeans
 from .cluster import MiniBatchKMeans as _OneMachineMiniBatchKMeans
-from .exceptions import DataError, ParameterError
+from .exceptions import ConvergenceWarning, DataError, EmptyPeriodError, ParameterError
 
 __all__ = [
     "KMeans",
@@ -134,13 +135,18 @@ def calibration_and_holdout_data(
     )
 
     def calibrate(part: pd.DataFrame, **options: Any) -> pd.DataFrame | None:
-        times, ticks = line_times(part, date_col)
-        # A partition of customers who all came later has no calibration period of its own.
-        if not (times == _NAT).any() and not (times <= calibration_seconds * ticks).any():
-            return None
-        return features.calibration_and_holdout_data(part, **options)
+        try:
+            return features.calibration_and_holdout_data(part, **options)
+        except EmptyPeriodError:
+            return None  # a partition of customers who all came later has no calibration period of its own
 
-    return _per_customer(ddf, customer_col, calibrate, options)
+    # The columns do not depend on the dates: any period the sample fills gives them.
+    sample = _sample(ddf)
+    times, ticks = line_times(sample, date_col)
+    last = pd.Timestamp(int(times[times != _NAT].max()) * (1_000_000_000 // ticks), unit="ns")
+    period = {"calibration_end": last, "observation_end": last + pd.Timedelta(days=1)}
+    meta = features.calibration_and_holdout_data(sample, **{**options, **period})
+    return _per_customer(ddf, customer_col, calibrate, options, meta.iloc[:0])
 
 
 def customer_features(
@@ -183,15 +189,23 @@ def customer_features(
         return _per_customer(ddf, customer_col, features.customer_features, settings)
 
     def with_interactions(part: pd.DataFrame, **settings: Any) -> pd.DataFrame:
-        own = interactions[interactions[interaction_customer_col].isin(part[customer_col].unique())]
+        # Ids match as text, as the native join matches them.
+        ids = part[customer_col].astype(str).unique()
+        own = interactions[interactions[interaction_customer_col].astype(str).isin(ids)]
         return features.customer_features(part, interactions=own, **settings)
 
     return _per_customer(ddf, customer_col, with_interactions, settings)
 
 
-def _per_customer(ddf: dd.DataFrame, customer_col: str, summarise: Any, options: dict[str, Any]) -> dd.DataFrame:
-    """``summarise`` on every partition of the log shuffled by customer: each customer's lines in one partition."""
-    meta = summarise(_sample(ddf), **options).iloc[:0]
+def _per_customer(
+    ddf: dd.DataFrame, customer_col: str, summarise: Any, options: dict[str, Any], meta: pd.DataFrame | None = None
+) -> dd.DataFrame:
+    """``summarise`` on every partition of the log shuffled by customer: each customer's lines in one partition.
+
+    ``meta`` (the output's columns) defaults to ``summarise`` of a few real lines.
+    """
+    if meta is None:
+        meta = summarise(_sample(ddf), **options).iloc[:0]
 
     def per_partition(part: pd.DataFrame, **options: Any) -> pd.DataFrame:
         out = summarise(part, **options) if len(part) else None
@@ -257,8 +271,13 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any = None) -> "KMeans":
-        """Cluster the rows of ``X``; returns ``self``. ``X`` is persisted in the cluster's memory while it runs."""
-        X = _dask_matrix(X).persist()
+        """Cluster the rows of ``X``; returns ``self``.
+
+        ``X`` is persisted in the cluster's memory while the fit runs; ``labels_``
+        is computed from ``X`` again when it is asked for.
+        """
+        source = _dask_matrix(X)
+        X = source.persist()
         k = count(self.n_clusters, "n_clusters", minimum=1)
         max_iter = count(self.max_iter, "max_iter", minimum=1)
         centers = self._initial_centers(X, k)
@@ -266,15 +285,25 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         blocks = _Blocks(X)
         n_iter, shift = 0, np.inf
         while n_iter < max_iter and shift > tol:
-            new, _ = blocks.lloyd(centers, first=n_iter == 0)
+            new, _, _ = blocks.lloyd(centers, first=n_iter == 0)
             shift = float(((new - centers) ** 2).sum())
             centers, n_iter = new, n_iter + 1
-        _, inertia = blocks.lloyd(centers, first=True)
+        _, inertia, weights = blocks.lloyd(centers, first=True)
+        del blocks, X
+        found = int(np.count_nonzero(weights))
+        if found < k:
+            # An empty cluster keeps its centre here; the one-machine fit moves it to far rows.
+            warnings.warn(
+                f"Number of distinct clusters ({found}) found smaller than n_clusters ({k}). "
+                "Possibly due to duplicate points in X.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         self.cluster_centers_ = centers
         self.inertia_ = inertia
         self.n_iter_ = n_iter
-        self.n_features_in_ = X.shape[1]
-        self.labels_ = self.predict(X)
+        self.n_features_in_ = source.shape[1]
+        self.labels_ = self.predict(source)
         return self
 
     def fit_predict(self, X: Any, y: Any = None) -> Any:
@@ -287,15 +316,14 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
 
     def transform(self, X: Any) -> Any:
         """Euclidean distance of each row to each centre, block by block."""
-        return self._blockwise(X, _native.kmeans_transform, chunks_of=self.n_clusters, dtype=np.float64)
+        return self._blockwise(X, _native.kmeans_transform, dtype=np.float64)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Opposite of the inertia of ``X`` against the centres."""
         check_is_fitted(self, "cluster_centers_")
-        return -_Blocks(_dask_matrix(X).persist()).lloyd(self.cluster_centers_, first=True)[1]
+        return _score(X, self.cluster_centers_)
 
-    def _blockwise(self, X: Any, kernel: Any, *, drop_axis: int | None = None, chunks_of: int | None = None,
-                   dtype: Any) -> Any:
+    def _blockwise(self, X: Any, kernel: Any, *, drop_axis: int | None = None, dtype: Any) -> Any:
         check_is_fitted(self, "cluster_centers_")
         centers = self.cluster_centers_
         if not _is_dask(X):
@@ -303,7 +331,7 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         X = _checked(X, centers)
         if drop_axis is not None:
             return X.map_blocks(kernel, centers, drop_axis=drop_axis, dtype=dtype)
-        return X.map_blocks(kernel, centers, chunks=(X.chunks[0], (chunks_of,)), dtype=dtype)
+        return X.map_blocks(kernel, centers, chunks=(X.chunks[0], (centers.shape[0],)), dtype=dtype)
 
     def _initial_centers(self, X: da.Array, k: int) -> np.ndarray:
         if not isinstance(self.init, str):
@@ -348,7 +376,7 @@ def silhouette_score(X: Any, labels: Any, *, sample_size: int = SILHOUETTE_SAMPL
 
 def _indices(X: Any, labels: Any, *, davies: bool) -> tuple[float, float | None]:
     """Calinski–Harabasz, and Davies–Bouldin when asked, from the blocks' partials merged in block order."""
-    X, labels = _aligned(X, labels)
+    X, labels = dask.persist(*_aligned(X, labels))  # read two or three times
     clusters = np.unique(da.unique(labels).compute())
     pairs = list(zip(X.to_delayed().ravel(), labels.to_delayed().ravel()))
     parts = dask.compute(*[dask.delayed(_moments)(x, codes, clusters) for x, codes in pairs])
@@ -376,6 +404,8 @@ def _aligned(X: Any, labels: Any) -> tuple[da.Array, da.Array]:
     if isinstance(labels, (dd.Series, dd.DataFrame)):
         labels = labels.to_dask_array(lengths=True)
     labels = labels if isinstance(labels, da.Array) else da.from_array(np.asarray(labels))
+    if any(np.isnan(c) for c in labels.chunks[0]):
+        labels = labels.compute_chunk_sizes()
     if labels.shape != (X.shape[0],):
         raise DataError(f"labels: expected one per row of X ({X.shape[0]}), got shape {labels.shape}")
     return X, labels.rechunk((X.chunks[0],))
@@ -398,18 +428,30 @@ class MiniBatchKMeans(_OneMachineMiniBatchKMeans):
         _no_weights(sample_weight)
         for attribute in ("_state", "cluster_centers_"):
             self.__dict__.pop(attribute, None)
+        source = _dask_matrix(X)
+        persisted = source.persist()  # every pass reads every block
         for _ in range(count(self.max_iter, "max_iter", minimum=1)):
-            self.partial_fit(X)
-        self.labels_ = self.predict(X)
+            self.partial_fit(persisted)
+        self.labels_ = self.predict(source)
         return self
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Opposite of the inertia of ``X`` against the centres; block by block for Dask input."""
+        if not _is_dask(X):
+            return super().score(X, y, sample_weight)
+        _no_weights(sample_weight)
+        check_is_fitted(self, "cluster_centers_")
+        return _score(X, self.cluster_centers_)
 
     def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "MiniBatchKMeans":
         """One batch per block of Dask input, in block order; one batch otherwise."""
         if not _is_dask(X):
             return super().partial_fit(X, y, sample_weight)
         _no_weights(sample_weight)
-        for block in _dask_matrix(X).to_delayed().ravel():
-            super().partial_fit(block.compute())
+        X = _dask_matrix(X)
+        for block, rows in zip(X.to_delayed().ravel(), X.chunks[0]):
+            if rows:
+                super().partial_fit(block.compute())
         return self
 
     def predict(self, X: Any) -> Any:
@@ -431,6 +473,11 @@ class MiniBatchKMeans(_OneMachineMiniBatchKMeans):
         return blocks.map_blocks(
             _native.kmeans_transform, self.cluster_centers_, chunks=(blocks.chunks[0], (k,)), dtype=np.float64
         )
+
+
+def _score(X: Any, centers: np.ndarray) -> float:
+    """Opposite of the inertia of Dask input against ``centers``, from the blocks' partials."""
+    return -_Blocks(_checked(X, centers).persist()).lloyd(centers, first=True)[1]
 
 
 def _no_weights(sample_weight: Any) -> None:
@@ -482,12 +529,14 @@ class _Blocks:
         self.blocks = self.client.compute(blocks)
         distributed.wait(self.blocks)
         holders = self.client.who_has(self.blocks)
-        self.by_worker: dict[str, list[int]] = {}
+        self.by_worker: dict[str | None, list[int]] = {}
         for i, block in enumerate(self.blocks):
-            self.by_worker.setdefault(sorted(holders[block.key])[0], []).append(i)
+            held_by = sorted(holders.get(block.key) or [None])[0]  # None: wherever the scheduler likes
+            self.by_worker.setdefault(held_by, []).append(i)
 
-    def lloyd(self, centers: np.ndarray, *, first: bool) -> tuple[np.ndarray, float]:
-        """The next centres, the blocks' partials merged in block order, and the inertia at ``centers``.
+    def lloyd(self, centers: np.ndarray, *, first: bool) -> tuple[np.ndarray, float, np.ndarray]:
+        """The next centres (the blocks' partials merged in block order), the inertia at ``centers``
+        and the weight of each centre's rows.
 
         ``first`` checks the blocks for NaN and infinity and sums the inertia; the later
         iterations skip both (the inertia is then 0).
@@ -497,7 +546,7 @@ class _Blocks:
             tasks = {
                 worker: self.client.submit(
                     _steps, centers, first, *[self.blocks[i] for i in held],
-                    workers=[worker], allow_other_workers=True, pure=False,
+                    workers=None if worker is None else [worker], allow_other_workers=True, pure=False,
                 )
                 for worker, held in self.by_worker.items()
             }
@@ -516,7 +565,7 @@ class _Blocks:
         filled = weights > 0
         new = centers.copy()
         new[filled] = sums[filled] / weights[filled, None]
-        return new, inertia
+        return new, inertia, weights
 
 
 def _steps(centers: np.ndarray, first: bool, *blocks: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]]:
@@ -528,7 +577,7 @@ def _client() -> Any:
     """The distributed client the current scheduler is, if any."""
     if distributed is None:  # pragma: no cover - Dask without distributed
         return None
-    if dask.config.get("scheduler", None) not in (None, "dask.distributed"):
+    if dask.config.get("scheduler", None) not in (None, "dask.distributed", "distributed"):
         return None  # an explicit scheduler (such as "synchronous") wins over the client
     try:
         return distributed.default_client()

@@ -29,6 +29,7 @@ __all__ = [
     "NumericalError",
     "InputTooLargeError",
     "CancelledError",
+    "EmptyPeriodError",
     "SegmintFileNotFoundError",
     "SegmintPermissionError",
     "InternalError",
@@ -77,6 +78,10 @@ class NumericalError(DataError):
 
 class InputTooLargeError(DataError):
     """An input holds more rows or ids than segmint's 32-bit codes can index."""
+
+
+class EmptyPeriodError(DataError):
+    """A calibration period holds no purchase of any customer."""
 
 
 class CancelledError(DataError):

@@ -96,11 +96,15 @@ def test_a_log_stored_as_many_files(client, log, tmp_path) -> None:
     pd.testing.assert_frame_equal(by_customer(got), by_customer(expected), check_index_type=False)
 
 
-def _exit_once(part: pd.DataFrame, marker: str) -> pd.DataFrame:
-    """Kills the worker that first runs it (the marker file remembers), as a crash would."""
+def _exit_once(part: pd.DataFrame, marker: str, partition_info: dict | None = None) -> pd.DataFrame:
+    """Kills the worker that first reads the last partition (the marker file remembers), as a crash would.
+
+    The sample that gives the output's columns reads the first partition only,
+    so the death falls in the aggregation itself.
+    """
     import os
 
-    if len(part) and not os.path.exists(marker):
+    if partition_info is not None and partition_info["number"] == 4 and not os.path.exists(marker):
         open(marker, "w").close()
         os._exit(1)
     return part
@@ -114,6 +118,27 @@ def test_a_worker_that_dies_changes_nothing(client, log, tmp_path) -> None:
     assert (tmp_path / "died").exists()
     pd.testing.assert_frame_equal(by_customer(got), by_customer(segmint.features.rfm_summary(frame, **COLUMNS)))
     client.wait_for_workers(2)
+
+
+def _empty_first(part: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
+    return part.iloc[:0] if partition_info is not None and partition_info["number"] == 0 else part
+
+
+def test_empty_partitions_and_a_late_first_partition(client, log) -> None:
+    ddf, frame = log
+    holed = ddf.map_partitions(_empty_first, meta=ddf._meta)
+    kept = holed.compute()
+    pd.testing.assert_frame_equal(
+        by_customer(sd.rfm_summary(holed, **COLUMNS).compute()), by_customer(segmint.features.rfm_summary(kept, **COLUMNS))
+    )
+    # Latest lines first: the first partition, which gives the columns, holds no calibration purchase.
+    late_first = dd.from_pandas(frame.sort_values("date", ascending=False, ignore_index=True), npartitions=5)
+    dates = pd.to_datetime(frame["date"])
+    calibration_end = (dates.min() + (dates.max() - dates.min()) * 0.3).tz_localize("UTC")  # an aware end reads as UTC
+    ends = dict(calibration_end=calibration_end, observation_end=dates.max())
+    got = sd.calibration_and_holdout_data(late_first, **COLUMNS, **ends).compute()
+    expected = segmint.features.calibration_and_holdout_data(late_first.compute(), **COLUMNS, **ends)
+    pd.testing.assert_frame_equal(by_customer(got), by_customer(expected))
 
 
 def test_bad_logs_are_named(client, log) -> None:
@@ -172,6 +197,10 @@ def test_kmeans_takes_a_dask_dataframe_and_names_bad_input(client, blobs) -> Non
     model = sd.KMeans(5, init=start).fit(frame)
     assert model.n_features_in_ == 6
     assert model.labels_.shape == (len(X),)
+    single = sd.KMeans(5, init=start).fit(frame.astype("float32"))  # float32 rows are clustered in float64
+    np.testing.assert_allclose(single.cluster_centers_, model.cluster_centers_, rtol=1e-5)
+    with pytest.warns(segmint.exceptions.ConvergenceWarning, match="distinct clusters"):
+        sd.KMeans(2, init=np.array([[0.0] * 6, [1e6] * 6])).fit(frame)
     with pytest.raises(ParameterError, match=r"shape \(5, 6\)"):
         sd.KMeans(5, init=start[:, :3]).fit(frame)
     with pytest.raises(DataError, match="3 features"):
@@ -196,6 +225,15 @@ def test_validity_indices_from_block_partials(client, blobs) -> None:
     rows = np.sort(np.random.default_rng(5).choice(len(X), size=3_000, replace=False))
     expected = segmint.metrics.silhouette_score(X[rows], labels[rows])
     assert sd.silhouette_score(blocks, block_labels, sample_size=3_000, random_state=5) == pytest.approx(expected, rel=1e-12)
+    # A sample at least as large as X is X: scikit-learn's exact silhouette.
+    small = da.from_array(X[:2_000], chunks=700)
+    unknown = dd.from_pandas(pd.Series(labels[:2_000]), npartitions=3).values  # chunk sizes unknown
+    assert sd.silhouette_score(small, unknown, sample_size=5_000) == pytest.approx(
+        sklearn_metrics.silhouette_score(X[:2_000], labels[:2_000]), rel=1e-10
+    )
+    assert sd.calinski_harabasz_score(small, unknown) == pytest.approx(
+        sklearn_metrics.calinski_harabasz_score(X[:2_000], labels[:2_000]), rel=1e-10
+    )
     with pytest.raises(DataError, match="one per row"):
         sd.calinski_harabasz_score(blocks, labels[:-1])
 

@@ -43,13 +43,18 @@ def test_the_recipe_gives_the_one_machine_summary(spark) -> None:
     log = spark.createDataFrame(lines)
 
     # The recipe, as docs/scaling.md gives it.
-    end = log.agg(F.max("date")).first()[0]  # the end of observation, once, for the whole log
+    # The end of observation, once, for the whole log (as UTC seconds: collect() would use the driver's zone).
+    end = pd.Timestamp(log.agg(F.max("date").cast("long")).first()[0], unit="s")
 
     def summarise(batches):
-        part = pd.concat(list(batches))  # every batch of this partition: whole customers
-        if len(part):
+        batches = list(batches)  # every batch of this partition: whole customers
+        if batches:
             yield segmint.features.rfm_summary(
-                part, customer_col="customer_id", date_col="date", amount_col="amount", observation_end=end
+                pd.concat(batches),
+                customer_col="customer_id",
+                date_col="date",
+                amount_col="amount",
+                observation_end=end,
             ).reset_index()
 
     schema = "customer_id string, frequency double, recency double, T double, monetary_value double"
