@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _native
-from ._arrow import ArrowTable, as_polars, feature_inputs, is_arrow_table, is_polars, read_lines
+from ._arrow import ArrowTable, as_polars, feature_inputs, is_arrow_table, is_polars, plain_frame, read_lines, text_index
 from ._base import count
 from ._frames import (
     as_of_seconds,
@@ -112,6 +112,8 @@ def rfm_summary(
     frame = pd.DataFrame(
         {c: native[c] for c in columns}, index=pd.Index(native["index"], name=str(customer_col)), copy=False
     )
+    if is_arrow_table(df):
+        frame = text_index(frame)
     return as_polars(frame) if is_polars(df) else frame
 
 
@@ -144,6 +146,8 @@ def calibration_and_holdout_data(
         {c: native[c] for c in columns}, index=pd.Index(native["index"], name=str(customer_col)), copy=False
     )
     out["duration_holdout"] = native["duration_holdout"]
+    if is_arrow_table(df):
+        out = text_index(out)
     return as_polars(out) if is_polars(df) else out
 
 
@@ -158,7 +162,8 @@ def _summary(
     calibration_end: Any,
 ) -> dict[str, Any]:
     """The native summary of ``df``'s columns, its ``index`` holding the customer ids."""
-    if is_arrow_table(df):
+    plain = plain_frame(df, customer_col=customer_col, date_col=date_col, amount_col=amount_col) if is_arrow_table(df) else df
+    if plain is None:
         if amount_col is None:
             raise ParameterError("amount_col: an Arrow table's summary needs the amount column; expected a column name")
         lines = read_lines(df, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
@@ -166,6 +171,7 @@ def _summary(
         keys, times, ticks_per_second, amounts = lines["customer_codes"], lines["timestamps"], 1, lines["amounts"]
         labels = ids.take
     else:
+        df = plain
         require_columns(df, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
         keys, labels = customer_keys(df, customer_col)
         times, ticks_per_second = line_times(df, date_col)
@@ -277,23 +283,23 @@ def customer_features(
     pandas.DataFrame
         Indexed by customer id in order of first appearance.
     """
-    if is_arrow_table(df):
-        lines = read_lines(
-            df,
-            customer_col=customer_col,
-            date_col=date_col,
-            amount_col=amount_col,
-            order_col=order_col,
-            quantity_col=quantity_col,
-            product_col=product_col,
-            category_col=category_col,
-            channel_col=channel_col,
-            discount_col=discount_col,
-        )
-        inputs = feature_inputs(lines)
+    line_columns = dict(
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        order_col=order_col,
+        quantity_col=quantity_col,
+        product_col=product_col,
+        category_col=category_col,
+        channel_col=channel_col,
+        discount_col=discount_col,
+    )
+    plain = plain_frame(df, **line_columns) if is_arrow_table(df) else df
+    if plain is None:
+        inputs = feature_inputs(read_lines(df, **line_columns))
     else:
         inputs = _feature_inputs(
-            df,
+            plain,
             customer_col,
             date_col,
             amount_col,
@@ -316,6 +322,8 @@ def customer_features(
         recent_days=count(recent_days, "recent_days"),
     )
     frame = table_frame(table, index_name=str(customer_col))
+    if is_arrow_table(df):
+        frame = text_index(frame)
     return as_polars(frame) if is_polars(df) else frame
 
 

@@ -86,3 +86,21 @@ def test_online_retail_from_parquet_through_polars_equals_the_csv() -> None:
     assert counts == {reason: drop["count"] for reason, drop in csv_audit["dropped"].items()}
     assert counts["missing_customer"] > 0
     pd.testing.assert_frame_equal(from_table, from_csv)
+
+
+def test_the_numpy_shortcut_and_the_reader_agree() -> None:
+    """Integer ids and timestamps without nulls go through numpy; text dates through the core's reader."""
+    rng = np.random.default_rng(4)
+    n = 5_000
+    dates = (np.datetime64("2024-01-01T00:00:00") + rng.integers(0, 400 * 86_400, size=n).astype("timedelta64[s]")).astype("datetime64[us]")
+    table = pl.DataFrame(
+        {"customer_id": rng.integers(1, 300, size=n), "date": dates, "amount": np.round(rng.lognormal(3, 1, n), 2)}
+    )
+    as_text = table.with_columns(pl.col("date").dt.strftime("%Y-%m-%d %H:%M:%S"))
+    options = dict(customer_col="customer_id", date_col="date", amount_col="amount")
+    shortcut = segmint.features.customer_features(table, **options)
+    reader = segmint.features.customer_features(as_text, **options)
+    assert shortcut["customer_id"].dtype == pl.String
+    assert shortcut.equals(reader)
+    summary = segmint.features.rfm_summary(table.to_arrow(), **options)
+    pd.testing.assert_frame_equal(summary, segmint.features.rfm_summary(as_text.to_arrow(), **options))
