@@ -201,6 +201,10 @@ def test_kmeans_takes_a_dask_dataframe_and_names_bad_input(client, blobs) -> Non
     np.testing.assert_allclose(single.cluster_centers_, model.cluster_centers_, rtol=1e-5)
     with pytest.warns(segmint.exceptions.ConvergenceWarning, match="distinct clusters"):
         sd.KMeans(2, init=np.array([[0.0] * 6, [1e6] * 6])).fit(frame)
+    holed = X.copy()
+    holed[12_345, 2] = np.nan
+    with pytest.raises(DataError, match="NaN"):  # raised on a worker, re-raised here
+        sd.KMeans(5, init=start).fit(da.from_array(holed, chunks=(10_000, 6)))
     with pytest.raises(ParameterError, match=r"shape \(5, 6\)"):
         sd.KMeans(5, init=start[:, :3]).fit(frame)
     with pytest.raises(DataError, match="3 features"):
