@@ -523,6 +523,7 @@ class _Blocks:
     def __init__(self, X: da.Array) -> None:
         self.client = _client()
         blocks = list(X.to_delayed().ravel())
+        self.starts = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(int).tolist()
         if self.client is None:
             self.blocks = blocks
             return
@@ -545,7 +546,7 @@ class _Blocks:
             # The centres (k × d) travel inside the two tasks: cheaper than a scatter's round trip.
             tasks = {
                 worker: self.client.submit(
-                    _steps, centers, first, *[self.blocks[i] for i in held],
+                    _steps, centers, first, [self.starts[i] for i in held], *[self.blocks[i] for i in held],
                     workers=None if worker is None else [worker], allow_other_workers=True, pure=False,
                 )
                 for worker, held in self.by_worker.items()
@@ -556,7 +557,8 @@ class _Blocks:
                     partials[i] = partial
         else:
             shared = dask.delayed(centers)
-            partials = list(dask.compute(*[dask.delayed(_steps)(shared, first, block)[0] for block in self.blocks]))
+            steps = [dask.delayed(_steps)(shared, first, [start], block)[0] for start, block in zip(self.starts, self.blocks)]
+            partials = list(dask.compute(*steps))
         sums, weights, inertia = partials[0][0].copy(), partials[0][1].copy(), float(partials[0][2])
         for block_sums, block_weights, block_inertia in partials[1:]:
             sums += block_sums
@@ -568,9 +570,17 @@ class _Blocks:
         return new, inertia, weights
 
 
-def _steps(centers: np.ndarray, first: bool, *blocks: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]]:
-    """The Lloyd partial of each block, in order."""
-    return [_native.kmeans_lloyd_step(block, centers, first=first) for block in blocks]
+def _steps(
+    centers: np.ndarray, first: bool, starts: list[int], *blocks: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """The Lloyd partial of each block, in order; ``starts`` are their first rows in X, for errors."""
+    partials = []
+    for start, block in zip(starts, blocks):
+        try:
+            partials.append(_native.kmeans_lloyd_step(block, centers, first=first))
+        except DataError as error:
+            raise type(error)(f"in the block of X that starts at row {start}: {error} (counted in the block)") from None
+    return partials
 
 
 def _client() -> Any:
