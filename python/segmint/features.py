@@ -81,9 +81,10 @@ def rfm_summary(
     Parameters
     ----------
     df : pandas.DataFrame, or an Arrow table (polars, pyarrow, DuckDB …)
-        One row per transaction line. An Arrow table (which needs
-        ``amount_col``) is read by segmint's reader without a copy; its ids
-        come back as text, and a polars frame gives a polars frame.
+        One row per transaction line. An Arrow table is read without a copy
+        where its column types allow (one with nulls or text dates goes through
+        segmint's reader, which needs ``amount_col``); its ids come back as
+        text, and a polars frame gives a polars frame.
     customer_col, date_col : str
         Customer id and date columns.
     amount_col : str, optional
@@ -256,9 +257,10 @@ def customer_features(
     ----------
     df : pandas.DataFrame, or an Arrow table (polars, pyarrow, DuckDB …)
         One row per transaction line; negative amounts are returns. An Arrow
-        table is read by segmint's reader without a copy, column types taken
-        from the table; a polars frame gives a polars frame back, the
-        customer id as its first column.
+        table is read without a copy where its column types allow, else by
+        segmint's reader, column types taken from the table; its ids come back
+        as text, and a polars frame gives a polars frame back, the customer id
+        as its first column.
     channel_col : str, optional
         The sales channel of each line (store, web, app ...).
     discount_col : str, optional
