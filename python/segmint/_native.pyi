@@ -23,6 +23,7 @@ __all__ = [
     "kmeans_transform",
     "kmeans_score",
     "kmeans_lloyd_step",
+    "kmeans_farthest_rows",
     "minibatch_fit",
     "gmm_fit",
     "gmm_predict",
@@ -102,6 +103,9 @@ def kmeans_lloyd_step(
     *,
     first: bool = True,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]: ...
+def kmeans_farthest_rows(
+    x: _Matrix, centers: _Matrix, m: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
 def minibatch_fit(
     x: _Matrix,
     n_clusters: int,

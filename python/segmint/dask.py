@@ -292,7 +292,6 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         del blocks, X
         found = int(np.count_nonzero(weights))
         if found < k:
-            # An empty cluster keeps its centre here; the one-machine fit moves it to far rows.
             warnings.warn(
                 f"Number of distinct clusters ({found}) found smaller than n_clusters ({k}). "
                 "Possibly due to duplicate points in X.",
@@ -521,6 +520,7 @@ class _Blocks:
     """
 
     def __init__(self, X: da.Array) -> None:
+        self.X = X
         self.client = _client()
         blocks = list(X.to_delayed().ravel())
         self.starts = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(int).tolist()
@@ -536,8 +536,8 @@ class _Blocks:
             self.by_worker.setdefault(held_by, []).append(i)
 
     def lloyd(self, centers: np.ndarray, *, first: bool) -> tuple[np.ndarray, float, np.ndarray]:
-        """The next centres (the blocks' partials merged in block order), the inertia at ``centers``
-        and the weight of each centre's rows.
+        """The next centres (the blocks' partials merged in block order, empty clusters
+        relocated), the inertia at ``centers`` and the weight of the rows nearest each.
 
         ``first`` checks the blocks for NaN and infinity and sums the inertia; the later
         iterations skip both (the inertia is then 0).
@@ -564,10 +564,35 @@ class _Blocks:
             sums += block_sums
             weights += block_weights
             inertia += block_inertia
+        assigned = weights.copy()
+        if not weights.all():
+            self._relocate(centers, sums, weights)
         filled = weights > 0
         new = centers.copy()
         new[filled] = sums[filled] / weights[filled, None]
-        return new, inertia, weights
+        return new, inertia, assigned
+
+    def _relocate(self, centers: np.ndarray, sums: np.ndarray, weights: np.ndarray) -> None:
+        """Moves the rows farthest from their centres into the empty clusters, as one machine does.
+
+        Each block gives its own farthest rows; the farthest overall (ties to the
+        earlier row) go to the empty clusters in order, leaving their old ones.
+        """
+        empty = np.flatnonzero(weights == 0)
+        blocks = self.X.to_delayed().ravel()
+        found = dask.compute(*[dask.delayed(_native.kmeans_farthest_rows)(b, centers, len(empty)) for b in blocks])
+        rows = np.concatenate([start + part[0] for start, part in zip(self.starts, found)])
+        distances = np.concatenate([part[1] for part in found])
+        labels = np.concatenate([part[2] for part in found])
+        far = np.lexsort((rows, -distances))[: len(empty)]
+        if distances[far[0]] == 0.0:
+            return  # every row sits on its centre
+        values = self.X[rows[far]].compute()
+        for cluster, pick, row in zip(empty, far, values):
+            sums[labels[pick]] -= row
+            weights[labels[pick]] -= 1.0
+            sums[cluster] = row
+            weights[cluster] = 1.0
 
 
 def _steps(

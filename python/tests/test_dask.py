@@ -179,6 +179,22 @@ def test_kmeans_gives_the_one_machine_centres_from_the_same_start(client, blobs)
     assert model.score(X) == pytest.approx(reference.score(X), rel=1e-12)
 
 
+def test_an_empty_cluster_moves_to_the_farthest_rows_as_on_one_machine(client, blobs) -> None:
+    X, start = blobs
+    stranded = np.vstack([start[:4], np.full((1, 6), 1e3)])  # no row is nearest the last centre
+    model = sd.KMeans(5, init=stranded, tol=1e-6).fit(da.from_array(X, chunks=(7_000, 6)))
+    reference = segmint.cluster.KMeans(5, init=stranded, n_init=1, tol=1e-6).fit(X)
+    np.testing.assert_allclose(model.cluster_centers_, reference.cluster_centers_, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(model.labels_.compute(), reference.labels_)
+    # Three distinct points for five clusters: every row sits on a centre, none moves, both warn.
+    points = np.repeat(start[:3], 400, axis=0)
+    with pytest.warns(segmint.exceptions.ConvergenceWarning, match="distinct clusters"):
+        one = segmint.cluster.KMeans(5, init=np.vstack([start[:3], stranded[4:], -stranded[4:]]), n_init=1).fit(points)
+    with pytest.warns(segmint.exceptions.ConvergenceWarning, match="distinct clusters"):
+        many = sd.KMeans(5, init=np.vstack([start[:3], stranded[4:], -stranded[4:]])).fit(da.from_array(points, chunks=500))
+    np.testing.assert_allclose(many.cluster_centers_, one.cluster_centers_, rtol=1e-12)
+
+
 def test_kmeans_is_bit_identical_on_any_number_of_workers(client, blobs) -> None:
     X, _ = blobs
     chunks = da.from_array(X, chunks=(6_000, 6))
@@ -199,8 +215,6 @@ def test_kmeans_takes_a_dask_dataframe_and_names_bad_input(client, blobs) -> Non
     assert model.labels_.shape == (len(X),)
     single = sd.KMeans(5, init=start).fit(frame.astype("float32"))  # float32 rows are clustered in float64
     np.testing.assert_allclose(single.cluster_centers_, model.cluster_centers_, rtol=1e-5)
-    with pytest.warns(segmint.exceptions.ConvergenceWarning, match="distinct clusters"):
-        sd.KMeans(2, init=np.array([[0.0] * 6, [1e6] * 6])).fit(frame)
     holed = X.copy()
     holed[12_345, 2] = np.nan
     with pytest.raises(DataError, match="block of X that starts at row 10000: .*NaN.* row 2345"):  # from a worker

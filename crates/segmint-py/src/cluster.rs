@@ -5,7 +5,7 @@ use numpy::{Element as NumpyElement, IntoPyArray, PyArray1, PyArray2, PyReadonly
 use pyo3::prelude::*;
 use segmint::cluster::{
     Element, KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, LloydPartial, MiniBatchKMeans, MiniBatchKMeansParams,
-    lloyd_step, lloyd_sums,
+    farthest_rows, lloyd_step, lloyd_sums,
 };
 
 use crate::error::{cancellable, detached, raise};
@@ -177,6 +177,39 @@ pub fn kmeans_lloyd_step<'py>(
         sums.into_pyarray(py),
         partial.weights().to_vec().into_pyarray(py),
         partial.inertia(),
+    ))
+}
+
+/// `(rows, squared distances, labels)`.
+type FarRowsOutput<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<i64>>);
+
+/// The `m` rows of a chunk farthest from their nearest centre, the farthest
+/// first: the candidates to relocate an empty cluster.
+#[pyfunction]
+pub fn kmeans_farthest_rows<'py>(
+    py: Python<'py>,
+    x: Matrix<'py>,
+    centers: Matrix<'py>,
+    m: usize,
+) -> PyResult<FarRowsOutput<'py>> {
+    let far = match (x, centers) {
+        (Matrix::F64(x), Matrix::F64(c)) => {
+            let (x, c) = (x.as_array(), c.as_array());
+            detached(py, || farthest_rows(x, c, m))?
+        }
+        (Matrix::F32(x), Matrix::F32(c)) => {
+            let (x, c) = (x.as_array(), c.as_array());
+            detached(py, || farthest_rows(x, c, m))?
+        }
+        _ => return Err(mixed_precision(py)),
+    };
+    let rows: Vec<i64> = far.iter().map(|f| f.row as i64).collect();
+    let distances: Vec<f64> = far.iter().map(|f| f.distance).collect();
+    let labels: Vec<i64> = far.iter().map(|f| f.label as i64).collect();
+    Ok((
+        rows.into_pyarray(py),
+        distances.into_pyarray(py),
+        labels.into_pyarray(py),
     ))
 }
 

@@ -26,6 +26,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cluster::kmeans_transform, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::kmeans_score, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::kmeans_lloyd_step, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::kmeans_farthest_rows, m)?)?;
     m.add_function(wrap_pyfunction!(cluster::minibatch_fit, m)?)?;
     m.add_function(wrap_pyfunction!(mixtures::gmm_fit, m)?)?;
     m.add_function(wrap_pyfunction!(mixtures::gmm_predict, m)?)?;

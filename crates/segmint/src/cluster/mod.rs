@@ -14,7 +14,9 @@ pub mod ward;
 pub use crate::element::Element;
 pub use contract::{ClusterModel, Clusterer, Method, MethodSettings, MixedRows, Segments, WardCut};
 pub use gmm::{CovarianceType, Covariances, GaussianMixture, GaussianMixtureInit, GaussianMixtureParams};
-pub use kmeans::{KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, LloydPartial, lloyd_step, lloyd_sums};
+pub use kmeans::{
+    FarRow, KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, LloydPartial, farthest_rows, lloyd_step, lloyd_sums,
+};
 pub use kprototypes::{KPrototypes, KPrototypesInit, KPrototypesParams};
 pub use minibatch::{MiniBatchKMeans, MiniBatchKMeansParams};
 pub use ward::{Ward, WardParams};

@@ -415,19 +415,66 @@ pub(super) fn relocate_empty_clusters<F: Element>(
     if empty.is_empty() {
         return;
     }
+    let far = farthest(x, centers, labels, empty.len());
+    if far.iter().all(|row| row.distance == 0.0) {
+        return;
+    }
+    for (&cluster, row) in empty.iter().zip(&far) {
+        let weight = w.map_or(1.0, |w| w[row.row].to_f64());
+        pass.relocate(x.row(row.row), weight, row.label, cluster);
+    }
+}
+
+/// A row far from its centre: where a Lloyd pass relocates an empty cluster.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FarRow {
+    /// The row's index in the chunk.
+    pub row: usize,
+    /// Its squared distance to its centre.
+    pub distance: f64,
+    /// Its centre (the nearest, as the Lloyd pass assigns it).
+    pub label: usize,
+}
+
+/// The `m` rows of `x` farthest from their nearest centre, the farthest first
+/// and ties to the earlier row: the rows one machine moves into the empty
+/// clusters of a Lloyd pass. A distributed fit takes them from every chunk,
+/// keeps the `m` farthest overall in the same order, and relocates as one
+/// machine does (all distances 0: no relocation).
+pub fn farthest_rows<F: Element>(x: ArrayView2<'_, F>, centers: ArrayView2<'_, F>, m: usize) -> Result<Vec<FarRow>> {
+    check::non_empty("centers", centers)?;
+    check::n_features("X", x, centers.ncols())?;
+    check::finite("X", x)?;
+    check::finite("centers", centers)?;
+    let x = x.as_standard_layout();
+    let mut labels = vec![UNASSIGNED; x.nrows()];
+    assign(
+        x.view(),
+        None,
+        &PackedCenters::new(centers),
+        &mut labels,
+        Sums::Skip,
+        false,
+    );
+    Ok(farthest(x.view(), centers, &labels, m))
+}
+
+fn farthest<F: Element>(x: ArrayView2<'_, F>, centers: ArrayView2<'_, F>, labels: &[usize], m: usize) -> Vec<FarRow> {
     let dist: Vec<f64> = (0..x.nrows())
         .into_par_iter()
         .map(|i| squared_distance(x.row(i), centers.row(labels[i])))
         .collect();
-    if dist.iter().all(|&d| d == 0.0) {
-        return;
-    }
     let mut order: Vec<usize> = (0..x.nrows()).collect();
     order.par_sort_by(|&a, &b| dist[b].total_cmp(&dist[a]).then(a.cmp(&b)));
-    for (&cluster, &far) in empty.iter().zip(&order) {
-        let weight = w.map_or(1.0, |w| w[far].to_f64());
-        pass.relocate(x.row(far), weight, labels[far], cluster);
-    }
+    order
+        .into_iter()
+        .take(m)
+        .map(|row| FarRow {
+            row,
+            distance: dist[row],
+            label: labels[row],
+        })
+        .collect()
 }
 
 #[cfg(test)]

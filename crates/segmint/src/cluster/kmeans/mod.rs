@@ -36,7 +36,7 @@ pub(crate) mod kernel;
 mod params;
 mod simd;
 
-pub use algorithm::KMeans;
+pub use algorithm::{FarRow, KMeans, farthest_rows};
 pub(crate) use algorithm::{mean_variance, weights_of};
 pub use kernel::{BLOCK_ROWS, LloydPartial, lloyd_step, lloyd_sums};
 pub use params::{KMeansAlgorithm, KMeansInit, KMeansParams};
