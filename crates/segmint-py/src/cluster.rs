@@ -181,7 +181,11 @@ pub fn kmeans_lloyd_step<'py>(
 }
 
 /// `(rows, squared distances, labels)`.
-type FarRowsOutput<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<i64>>);
+type FarRowsOutput<'py> = (
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<i64>>,
+);
 
 /// The `m` rows of a chunk farthest from their nearest centre, the farthest
 /// first: the candidates to relocate an empty cluster.
