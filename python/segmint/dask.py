@@ -68,7 +68,7 @@ def date_range(ddf: dd.DataFrame, date_col: str) -> tuple[pd.Timestamp, pd.Times
     def first_and_last(part: pd.DataFrame) -> pd.DataFrame:
         times, ticks = line_times(part, date_col)
         times = times[times != _NAT]  # a missing date is the one-machine functions' to name
-        stamps = pd.to_datetime(times[[times.argmin(), times.argmax()]] * (1_000_000_000 // ticks)) if len(times) else []
+        stamps = _timestamps(times[[times.argmin(), times.argmax()]], ticks) if len(times) else []
         return pd.DataFrame({"first": stamps[:1], "last": stamps[1:]}, dtype="datetime64[ns]")
 
     meta = pd.DataFrame({"first": [], "last": []}, dtype="datetime64[ns]")
@@ -77,6 +77,11 @@ def date_range(ddf: dd.DataFrame, date_col: str) -> tuple[pd.Timestamp, pd.Times
     if pd.isna(last):
         raise DataError(f"column {date_col!r} holds no date: the log is empty; expected at least one transaction")
     return pd.Timestamp(first), pd.Timestamp(last)
+
+
+def _timestamps(times: np.ndarray, ticks_per_second: int) -> pd.DatetimeIndex:
+    """``line_times``' ticks as timestamps."""
+    return pd.to_datetime(times * (1_000_000_000 // ticks_per_second))
 
 
 def rfm_summary(
@@ -143,7 +148,7 @@ def calibration_and_holdout_data(
     # The columns do not depend on the dates: any period the sample fills gives them.
     sample = _sample(ddf)
     times, ticks = line_times(sample, date_col)
-    last = pd.Timestamp(int(times[times != _NAT].max()) * (1_000_000_000 // ticks), unit="ns")
+    last = _timestamps(times[times != _NAT].max(keepdims=True), ticks)[0]
     period = {"calibration_end": last, "observation_end": last + pd.Timedelta(days=1)}
     meta = features.calibration_and_holdout_data(sample, **{**options, **period})
     return _per_customer(ddf, customer_col, calibrate, options, meta.iloc[:0])
@@ -311,26 +316,22 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
 
     def predict(self, X: Any) -> Any:
         """The nearest centre of each row: a Dask array for Dask input, else a numpy array."""
-        return self._blockwise(X, _native.kmeans_predict, drop_axis=1, dtype=np.int64)
+        check_is_fitted(self, "cluster_centers_")
+        if not _is_dask(X):
+            return _native.kmeans_predict(np.ascontiguousarray(X, dtype=np.float64), self.cluster_centers_)
+        return _labels_of(X, self.cluster_centers_)
 
     def transform(self, X: Any) -> Any:
         """Euclidean distance of each row to each centre, block by block."""
-        return self._blockwise(X, _native.kmeans_transform, dtype=np.float64)
+        check_is_fitted(self, "cluster_centers_")
+        if not _is_dask(X):
+            return _native.kmeans_transform(np.ascontiguousarray(X, dtype=np.float64), self.cluster_centers_)
+        return _distances_to(X, self.cluster_centers_)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Opposite of the inertia of ``X`` against the centres."""
         check_is_fitted(self, "cluster_centers_")
         return _score(X, self.cluster_centers_)
-
-    def _blockwise(self, X: Any, kernel: Any, *, drop_axis: int | None = None, dtype: Any) -> Any:
-        check_is_fitted(self, "cluster_centers_")
-        centers = self.cluster_centers_
-        if not _is_dask(X):
-            return kernel(np.ascontiguousarray(X, dtype=np.float64), centers)
-        X = _checked(X, centers)
-        if drop_axis is not None:
-            return X.map_blocks(kernel, centers, drop_axis=drop_axis, dtype=dtype)
-        return X.map_blocks(kernel, centers, chunks=(X.chunks[0], (centers.shape[0],)), dtype=dtype)
 
     def _initial_centers(self, X: da.Array, k: int) -> np.ndarray:
         if not isinstance(self.init, str):
@@ -458,20 +459,26 @@ class MiniBatchKMeans(_OneMachineMiniBatchKMeans):
         if not _is_dask(X):
             return super().predict(X)
         check_is_fitted(self, "cluster_centers_")
-        return _checked(X, self.cluster_centers_).map_blocks(
-            _native.kmeans_predict, self.cluster_centers_, drop_axis=1, dtype=np.int64
-        )
+        return _labels_of(X, self.cluster_centers_)
 
     def transform(self, X: Any) -> Any:
         """Distances to the centres: block by block for Dask input."""
         if not _is_dask(X):
             return super().transform(X)
         check_is_fitted(self, "cluster_centers_")
-        blocks = _checked(X, self.cluster_centers_)
-        k = self.cluster_centers_.shape[0]
-        return blocks.map_blocks(
-            _native.kmeans_transform, self.cluster_centers_, chunks=(blocks.chunks[0], (k,)), dtype=np.float64
-        )
+        return _distances_to(X, self.cluster_centers_)
+
+
+def _labels_of(X: Any, centers: np.ndarray) -> da.Array:
+    """The nearest centre of each row of Dask input, block by block."""
+    return _checked(X, centers).map_blocks(_native.kmeans_predict, centers, drop_axis=1, dtype=np.int64)
+
+
+def _distances_to(X: Any, centers: np.ndarray) -> da.Array:
+    """The distance of each row of Dask input to each centre, block by block."""
+    blocks = _checked(X, centers)
+    chunks = (blocks.chunks[0], (centers.shape[0],))
+    return blocks.map_blocks(_native.kmeans_transform, centers, chunks=chunks, dtype=np.float64)
 
 
 def _score(X: Any, centers: np.ndarray) -> float:
