@@ -316,6 +316,7 @@ fn the_attitudinal_study_names_the_four_attitudes_and_profiles_their_behaviour()
         .as_of(base.as_of)
         .fit_data(CustomerData {
             transactions: Some(&base.transactions),
+            aggregated: None,
             audit: None,
             sources: base.sources(),
             survey: Some(&items),

@@ -12,11 +12,17 @@ resident memory of the workers and of this process, with the CPU.
 With --one-machine it times the one-machine path on the same files instead
 (``pd.read_parquet`` of the directory, then ``segmint.features.rfm_summary``)
 and its peak resident memory.
+
+With --segment it times the whole segmentation instead of the summary
+(``segmint.dask.segment``, or ``segmint.segment`` with --one-machine, k = --k)
+and prints a digest of the report: the same digest is the same report.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import platform
 import resource
 import shutil
@@ -28,8 +34,11 @@ import numpy as np
 import pandas as pd
 from distributed import Client, LocalCluster
 
+import segmint
 import segmint.dask
 import segmint.features
+
+COLUMNS = dict(customer_col="customer_id", date_col="date", amount_col="amount")
 
 START = np.datetime64("2022-01-01T00:00:00", "s")
 
@@ -63,12 +72,17 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="8GiB")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/segmint_dask_log"))
     parser.add_argument("--one-machine", action="store_true")
+    parser.add_argument("--segment", action="store_true", help="time the whole segmentation, not the summary")
+    parser.add_argument("--k", type=int, default=4)
     args = parser.parse_args()
     log = args.dir / f"log-{args.lines}"
     if not log.exists():
         started = time.perf_counter()
         write_log(log, args.lines, args.files, args.customers)
         print(f"wrote {args.lines:,} lines in {args.files} files in {time.perf_counter() - started:.0f} s")
+    if args.segment:
+        time_segmentation(log, args)
+        return
     if args.one_machine:
         started = time.perf_counter()
         frame = pd.read_parquet(log)
@@ -96,6 +110,30 @@ def main() -> None:
     print(f"{args.lines:,} lines, {customers:,} customers summarised in {seconds:.0f} s")
     print(f"peak RSS: {workers:.2f} GiB per worker (limit {args.memory_limit}), {driver:.2f} GiB in the driver")
     print(f"CPU: {platform.processor() or platform.machine()}, 2 worker processes of 1 thread")
+
+
+def time_segmentation(log: Path, args: argparse.Namespace) -> None:
+    """``segment`` of the log on one machine or on the cluster, with the report's digest."""
+    cpu = platform.processor() or platform.machine()
+    if args.one_machine:
+        started = time.perf_counter()
+        result = segmint.segment(pd.read_parquet(log), **COLUMNS, k=args.k)
+        seconds = time.perf_counter() - started
+        workers = None
+    else:
+        with LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, memory_limit=args.memory_limit, dashboard_address=None
+        ) as cluster, Client(cluster) as client:
+            started = time.perf_counter()
+            result = segmint.dask.segment(dd.read_parquet(log), **COLUMNS, k=args.k)
+            seconds = time.perf_counter() - started
+            workers = peak_worker_rss(client)
+    driver = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    digest = hashlib.sha256(json.dumps(result.report, sort_keys=True).encode()).hexdigest()[:16]
+    path = "one machine" if args.one_machine else "segmint.dask"
+    print(f"{path}: {args.lines:,} lines, {len(result.labels):,} customers segmented (k = {args.k}) in {seconds:.0f} s")
+    memory = f"{driver:.2f} GiB in this process" + ("" if workers is None else f", {workers:.2f} GiB per worker")
+    print(f"peak RSS: {memory}; report digest {digest}; CPU: {cpu}")
 
 
 if __name__ == "__main__":

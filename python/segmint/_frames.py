@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .exceptions import ColumnNotFoundError, DataError, EmptyPeriodError
+from .exceptions import ColumnNotFoundError, DataError, EmptyPeriodError, ParameterError
 
 
 def require_columns(df: pd.DataFrame, **columns: str | Sequence[str] | None) -> None:
@@ -272,3 +272,31 @@ def table_frame(table: dict[str, Any], index_name: str = "customer_id") -> pd.Da
     """A native customer table as a DataFrame indexed by customer id."""
     index = pd.Index(table["index"], name=index_name)
     return pd.DataFrame(table["values"], index=index, columns=table["columns"])
+
+
+def answer_scale(scale: Any, name: str = "survey_scale") -> tuple[float, float] | None:
+    """``(lowest, highest)`` answer as floats; the core checks their order."""
+    if scale is None:
+        return None
+    if not isinstance(scale, str):  # text would unpack: "15" is not (1, 5)
+        try:
+            lowest, highest = scale
+            return float(lowest), float(highest)
+        except (TypeError, ValueError):
+            pass
+    raise ParameterError(
+        f"invalid parameter {name}={scale!r}: expected the lowest and the highest answer, such as (1, 5)"
+    )
+
+
+def customers_table(customers: pd.DataFrame | None) -> tuple[Any, ...] | None:
+    """(ids, numeric columns, text columns) as the native pipeline takes them."""
+    if customers is None:
+        return None
+    numeric, text = [], []
+    for name, column in customers.items():
+        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+            numeric.append((str(name), column.astype(np.float64).tolist()))
+        else:
+            text.append((str(name), column.fillna("").astype(str).tolist()))
+    return [str(i) for i in customers.index], numeric, text

@@ -59,6 +59,7 @@ __all__ = [
     "make_survey",
     "segment_survey",
     "segment_table",
+    "segment_aggregated",
     "pca_fit",
     "pca_transform",
     "pca_inverse_transform",
@@ -330,6 +331,25 @@ def segment_table(
     log: bool = True,
     channels: list[str] | None = None,
     survey_scale: tuple[float, float] | None = None,
+) -> dict[str, Any]: ...
+def segment_aggregated(
+    features: tuple[list[str], list[str], npt.NDArray[np.float64]],
+    daily_summary: tuple[list[str], npt.NDArray[np.float64]],
+    span: tuple[int, int],
+    n_transactions: int,
+    *,
+    k: int | None = None,
+    min_share: float = 0.0,
+    seed: int = 0,
+    n_init: int | None = None,
+    as_of: int | None = None,
+    title: str | None = None,
+    customers: tuple[list[str], list[tuple[str, list[float]]], list[tuple[str, list[str]]]] | None = None,
+    channels: list[str] | None = None,
+    survey: tuple[list[str], list[tuple[str, list[float]]], list[tuple[str, list[str]]]] | None = None,
+    survey_scale: tuple[float, float] | None = None,
+    basis: list[str] | None = None,
+    method: str = "auto",
 ) -> dict[str, Any]: ...
 def report_html(report_json: str) -> str: ...
 def make_customers(n_customers: int, seed: int = 0) -> dict[str, Any]: ...

@@ -34,11 +34,12 @@ except ImportError:  # pragma: no cover - Dask on its local schedulers
     distributed = None
 
 from . import _native, features, metrics
-from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, seed_from
-from ._frames import as_of_seconds, empty_calibration, line_times, require_columns
+from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, count_or_auto, seed_from
+from ._frames import answer_scale, as_of_seconds, customers_table, empty_calibration, line_times, require_columns
 from .cluster import KMeans as _OneMachineKMeans
 from .cluster import MiniBatchKMeans as _OneMachineMiniBatchKMeans
 from .exceptions import ConvergenceWarning, DataError, EmptyPeriodError, ParameterError
+from .pipeline import SegmentationResult
 
 __all__ = [
     "KMeans",
@@ -49,34 +50,52 @@ __all__ = [
     "date_range",
     "davies_bouldin_score",
     "rfm_summary",
+    "segment",
     "silhouette_score",
 ]
 
 #: Rows of the seeded sample the silhouette is computed on (it is quadratic in the rows).
 SILHOUETTE_SAMPLE_ROWS = 10_000
 
+#: The most customers :func:`segment` collects onto one machine by default:
+#: their feature table (about 30 float64 columns) and the segmentation's
+#: copies of it take some 4 GB at this size.
+MAX_COLLECTED_CUSTOMERS = 10_000_000
+
 #: Rows of the seeded sample that k-means++ (then Lloyd) runs on to choose the initial centres.
 INIT_SAMPLE_ROWS = 100_000
 
 _NAT = np.iinfo(np.int64).min
 
+# Internal columns of :func:`segment`'s aggregation.
+_LINE = "__segmint_line"
+_FIRST_LINE = "__segmint_first_line"
+_DAILY = ("__segmint_frequency", "__segmint_recency", "__segmint_T", "__segmint_monetary_value")
+
 
 def date_range(ddf: dd.DataFrame, date_col: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The earliest and latest dates of ``date_col`` over every partition, parsed as the one-machine functions parse them."""
+    extents = _extents(ddf, date_col)
+    return extents["first"].min(), extents["last"].max()
+
+
+def _extents(ddf: dd.DataFrame, date_col: str) -> pd.DataFrame:
+    """Per partition, in order: its lines and its earliest and latest dates (one pass over the log)."""
     _require(ddf, date_col=date_col)
 
-    def first_and_last(part: pd.DataFrame) -> pd.DataFrame:
+    def extent(part: pd.DataFrame) -> pd.DataFrame:
         times, ticks = line_times(part, date_col)
         times = times[times != _NAT]  # a missing date is the one-machine functions' to name
-        stamps = _timestamps(times[[times.argmin(), times.argmax()]], ticks) if len(times) else []
-        return pd.DataFrame({"first": stamps[:1], "last": stamps[1:]}, dtype="datetime64[ns]")
+        stamps = _timestamps(times[[times.argmin(), times.argmax()]], ticks) if len(times) else [pd.NaT] * 2
+        return pd.DataFrame({"lines": [len(part)], "first": stamps[:1], "last": stamps[1:]})
 
-    meta = pd.DataFrame({"first": [], "last": []}, dtype="datetime64[ns]")
-    ends = ddf.map_partitions(first_and_last, meta=meta)
-    first, last = dask.compute(ends["first"].min(), ends["last"].max())
-    if pd.isna(last):
+    meta = pd.DataFrame({"lines": pd.Series(dtype=np.int64), "first": [], "last": []}).astype(
+        {"first": "datetime64[ns]", "last": "datetime64[ns]"}
+    )
+    extents = ddf.map_partitions(extent, meta=meta).compute().reset_index(drop=True)
+    if extents["last"].isna().all():
         raise DataError(f"column {date_col!r} holds no date: the log is empty; expected at least one transaction")
-    return pd.Timestamp(first), pd.Timestamp(last)
+    return extents
 
 
 def _timestamps(times: np.ndarray, ticks_per_second: int) -> pd.DatetimeIndex:
@@ -200,6 +219,141 @@ def customer_features(
         return features.customer_features(part, interactions=own, **settings)
 
     return _per_customer(ddf, customer_col, with_interactions, settings)
+
+
+def segment(
+    ddf: dd.DataFrame,
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str,
+    order_col: str | None = None,
+    k: int | str = "auto",
+    min_share: float = 0.0,
+    random_state: Any = 0,
+    n_init: int | None = None,
+    as_of: Any = None,
+    title: str | None = None,
+    customers: pd.DataFrame | None = None,
+    channels: list[str] | None = None,
+    interactions: pd.DataFrame | None = None,
+    products: pd.DataFrame | None = None,
+    product_col: str | None = None,
+    quantity_col: str | None = None,
+    category_col: str | None = None,
+    channel_col: str | None = None,
+    discount_col: str | None = None,
+    survey: pd.DataFrame | None = None,
+    survey_scale: tuple[float, float] | None = None,
+    basis: list[str] | None = None,
+    method: str = "auto",
+    max_customers: int = MAX_COLLECTED_CUSTOMERS,
+) -> SegmentationResult:
+    """:func:`segmint.segment` of a Dask DataFrame: the same result as one machine on the same log.
+
+    The log is aggregated on the cluster: each partition of customers gives
+    its feature table (:func:`customer_features`), its daily repeat-purchase
+    summary (for predictive CLV) and each customer's first line. The table of
+    one row per customer is then collected and segmented on this machine, in
+    the log's order of first appearance, as one machine orders it. It is
+    refused above ``max_customers`` rows (default
+    :data:`MAX_COLLECTED_CUSTOMERS`); beyond that, cluster the
+    :func:`customer_features` table with :class:`KMeans`. ``customers``,
+    ``survey``, ``interactions`` and ``products`` are pandas frames, as
+    :func:`segmint.segment` takes them.
+    """
+    _require(ddf, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+    count(max_customers, "max_customers")
+    extents = _extents(ddf, date_col)
+    span = (as_of_seconds(extents["first"].min()), as_of_seconds(extents["last"].max()))
+    end = extents["last"].max() if as_of is None else as_of
+    line_options = dict(
+        order_col=order_col,
+        quantity_col=quantity_col,
+        product_col=product_col,
+        category_col=category_col,
+        channel_col=channel_col,
+        discount_col=discount_col,
+    )
+    if products is not None and product_col is None:
+        raise ParameterError("invalid parameter products: give product_col, the product column of the transactions")
+    table = _aggregate(
+        _numbered(ddf, extents["lines"].to_numpy()),
+        dict(customer_col=customer_col, date_col=date_col, amount_col=amount_col, as_of=end, **line_options),
+        products,
+        interactions,
+    ).persist()
+    n_customers = len(table)
+    if n_customers > max_customers:
+        raise ParameterError(
+            f"invalid parameter max_customers={max_customers}: the log has {n_customers} customers, too many to "
+            "collect on one machine; raise max_customers if they fit in memory, or cluster the customer_features "
+            "table with segmint.dask.KMeans"
+        )
+    collected = table.compute().sort_values(_FIRST_LINE, kind="stable").drop(columns=_FIRST_LINE)
+    bought = collected[_DAILY[0]].notna().to_numpy()
+    ids = [str(i) for i in collected.index]
+    feature_columns = [c for c in collected.columns if c not in _DAILY]
+    out = _native.segment_aggregated(
+        (ids, feature_columns, collected[feature_columns].to_numpy(dtype=np.float64)),
+        ([i for i, b in zip(ids, bought) if b], collected.loc[bought, list(_DAILY)].to_numpy(dtype=np.float64)),
+        span,
+        int(extents["lines"].sum()),
+        k=count_or_auto(k, "k"),
+        min_share=float(min_share),
+        seed=seed_from(random_state),
+        n_init=n_init,
+        as_of=as_of_seconds(as_of),
+        title=title,
+        customers=customers_table(customers),
+        channels=channels,
+        survey=customers_table(survey),
+        survey_scale=answer_scale(survey_scale),
+        basis=None if basis is None else [str(b) for b in basis],
+        method=method,
+    )
+    return SegmentationResult.of_native(out, str(customer_col))
+
+
+def _numbered(ddf: dd.DataFrame, lines: np.ndarray) -> dd.DataFrame:
+    """The log with each line's number in the whole log, from the lines of each partition."""
+    starts = np.concatenate([[0], np.cumsum(lines)[:-1]]).astype(np.int64)
+
+    def number(part: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
+        start = starts[partition_info["number"]] if partition_info else 0
+        return part.assign(**{_LINE: np.arange(start, start + len(part), dtype=np.int64)})
+
+    return ddf.map_partitions(number, meta=ddf._meta.assign(**{_LINE: np.int64(0)}))
+
+
+def _aggregate(
+    numbered: dd.DataFrame,
+    settings: dict[str, Any],
+    products: pd.DataFrame | None,
+    interactions: pd.DataFrame | None,
+) -> dd.DataFrame:
+    """Per customer: the feature table of :func:`segmint.segment`, the daily
+    summary its predictive CLV is fitted on (absent without a purchase), and
+    the first line, from which the one-machine order is restored."""
+    customer_col = settings["customer_col"]
+    summary_options = {c: settings[c] for c in ("customer_col", "date_col", "amount_col")}
+
+    def per_partition(part: pd.DataFrame) -> pd.DataFrame:
+        lines = part.drop(columns=_LINE)
+        own = None
+        if interactions is not None:  # ids match as text, as the native join matches them
+            ids = lines[customer_col].astype(str).unique()
+            own = interactions[interactions[customer_col].astype(str).isin(ids)]
+        table = features.customer_features(
+            lines, products=products, interactions=own, interaction_customer_col=customer_col, **settings
+        )
+        daily = features.rfm_summary(lines, time_unit="D", observation_end=settings["as_of"], **summary_options)
+        daily = daily.set_axis(daily.index.astype(str)).set_axis(list(_DAILY), axis=1)
+        first = part.groupby(customer_col, sort=False)[_LINE].min()
+        table[_FIRST_LINE] = first.set_axis(first.index.astype(str)).reindex(table.index).to_numpy()
+        return table.join(daily)
+
+    return _per_customer(numbered, customer_col, per_partition, {})
 
 
 def _per_customer(

@@ -16,7 +16,9 @@ from . import _native
 from ._arrow import ArrowTable, is_arrow_table
 from ._base import count_or_auto, seed_from
 from ._frames import (
+    answer_scale,
     as_of_seconds,
+    customers_table,
     interaction_columns,
     launch_dates,
     line_columns,
@@ -95,6 +97,15 @@ class SegmentationResult:
     report: dict[str, Any]
     markdown: str = field(repr=False)
     model_json: str = field(default="", repr=False)
+
+    @classmethod
+    def of_native(cls, out: dict[str, Any], index_name: str) -> "SegmentationResult":
+        """The result of a native segmentation (of transactions, tables or an aggregated log)."""
+        features = table_frame(out["features"], index_name=index_name)
+        labels = pd.Series(out["labels"], index=features.index, name="segment")
+        return cls(
+            features, labels, out["centers"], json.loads(out["report_json"]), out["markdown"], out["model_json"]
+        )
 
     @property
     def model(self) -> "SegmentationModel":
@@ -242,8 +253,8 @@ def segment(
     """
     arrays = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
     arrays.update(line_columns(transactions, quantity_col, product_col, category_col, channel_col, discount_col))
-    extra = {"customers": _customers_table(customers), "channels": channels}
-    extra.update(survey=_customers_table(survey), survey_scale=_answer_scale(survey_scale))
+    extra = {"customers": customers_table(customers), "channels": channels}
+    extra.update(survey=customers_table(survey), survey_scale=answer_scale(survey_scale))
     extra.update(basis=None if basis is None else [str(b) for b in basis], method=method)
     extra.update(_side_sources(customer_col, interactions, products, product_col))
     return _segment(arrays, k, min_share, random_state, n_init, as_of, title, index_name=str(customer_col), **extra)
@@ -288,8 +299,8 @@ def segment_table(
         raise ParameterError("invalid parameter customers=None: expected a customer table, a survey or both")
     tables = [_keyed(frame, id_col) for frame in (customers, survey)]
     out = _native.segment_table(
-        _customers_table(tables[0]),
-        _customers_table(tables[1]),
+        customers_table(tables[0]),
+        customers_table(tables[1]),
         basis=None if basis is None else [str(b) for b in basis],
         method=method,
         k=count_or_auto(k, "k"),
@@ -300,25 +311,10 @@ def segment_table(
         missing=missing,
         log=bool(log),
         channels=channels,
-        survey_scale=_answer_scale(survey_scale),
+        survey_scale=answer_scale(survey_scale),
     )
     index_name = id_col or next((str(t.index.name) for t in tables if t is not None and t.index.name), "customer_id")
-    return _result(out, index_name)
-
-
-def _answer_scale(scale: Any, name: str = "survey_scale") -> tuple[float, float] | None:
-    """``(lowest, highest)`` answer as floats; the core checks their order."""
-    if scale is None:
-        return None
-    if not isinstance(scale, str):  # text would unpack: "15" is not (1, 5)
-        try:
-            lowest, highest = scale
-            return float(lowest), float(highest)
-        except (TypeError, ValueError):
-            pass
-    raise ParameterError(
-        f"invalid parameter {name}={scale!r}: expected the lowest and the highest answer, such as (1, 5)"
-    )
+    return SegmentationResult.of_native(out, index_name)
 
 
 def _keyed(frame: pd.DataFrame | None, id_col: str | None) -> pd.DataFrame | None:
@@ -344,19 +340,6 @@ def _side_sources(
             raise ParameterError("invalid parameter products: give product_col, the product column of the transactions")
         sources["launches"] = launch_dates(products, "product_id", "launch_date")
     return sources
-
-
-def _customers_table(customers: pd.DataFrame | None) -> tuple[Any, ...] | None:
-    """(ids, numeric columns, text columns) as the native pipeline takes them."""
-    if customers is None:
-        return None
-    numeric, text = [], []
-    for name, column in customers.items():
-        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
-            numeric.append((str(name), column.astype(np.float64).tolist()))
-        else:
-            text.append((str(name), column.fillna("").astype(str).tolist()))
-    return [str(i) for i in customers.index], numeric, text
 
 
 def read_transactions(
@@ -461,16 +444,7 @@ def _segment(
         channels=channels,
         **sources,
     )
-    return _result(out, index_name)
-
-
-def _result(out: dict[str, Any], index_name: str) -> SegmentationResult:
-    """The SegmentationResult of a native segmentation (of transactions or of a customer table)."""
-    features = table_frame(out["features"], index_name=index_name)
-    labels = pd.Series(out["labels"], index=features.index, name="segment")
-    return SegmentationResult(
-        features, labels, out["centers"], json.loads(out["report_json"]), out["markdown"], out["model_json"]
-    )
+    return SegmentationResult.of_native(out, index_name)
 
 
 def _transactions_frame(native: dict[str, Any]) -> pd.DataFrame:
@@ -572,7 +546,7 @@ def segment_survey(
         n_factors=n_factors,
         seed=seed_from(random_state),
         bootstrap=n_boot,
-        scale=_answer_scale(scale, "scale"),
+        scale=answer_scale(scale, "scale"),
     )
     scales = pd.DataFrame(json.loads(out["scales_json"]))
     names = [

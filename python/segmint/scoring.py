@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import _native
-from ._frames import as_of_seconds, line_columns, transaction_arrays
+from ._frames import as_of_seconds, customers_table, line_columns, transaction_arrays
 from .exceptions import SegmintIOError
 
 __all__ = ["SegmentationModel", "Migration", "load", "migration"]
@@ -220,10 +220,10 @@ def _snapshot(
     products: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The snapshot's columns and side tables as the native functions take them."""
-    from .pipeline import _customers_table, _side_sources
+    from .pipeline import _side_sources
 
     args = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
     args.update(line_columns(transactions, quantity_col, product_col, category_col, channel_col, discount_col))
-    args["customers"] = _customers_table(customers)
+    args["customers"] = customers_table(customers)
     args.update(_side_sources(customer_col, interactions, products, product_col))
     return args

@@ -79,6 +79,54 @@ def test_the_end_of_observation_is_global(client, log) -> None:
     np.testing.assert_array_equal(summary["T"].sort_index(), expected_t.sort_index().to_numpy(dtype=float))
 
 
+def assert_same_segmentation(got: segmint.SegmentationResult, expected: segmint.SegmentationResult) -> None:
+    assert got.report == expected.report
+    pd.testing.assert_frame_equal(got.features, expected.features)
+    pd.testing.assert_series_equal(got.labels, expected.labels)
+    np.testing.assert_array_equal(got.centers, expected.centers)
+    assert got.markdown == expected.markdown
+    assert got.model_json == expected.model_json
+
+
+def test_segment_gives_the_one_machine_result(client, log) -> None:
+    ddf, frame = log
+    options = dict(COLUMNS, order_col="order_id", category_col="category", channel_col="channel", random_state=5)
+    expected = segmint.segment(frame, **options)
+    got = sd.segment(ddf, **options)
+    assert got.report["data"]["n_transactions"] == len(frame)
+    assert "clv" in got.features.columns and got.report["k_selection"] is not None
+    assert_same_segmentation(got, expected)
+
+
+def test_segment_of_a_shuffled_log_with_customers_and_a_basis(client, log) -> None:
+    """Customers keep the log's order of first appearance though the shuffle scatters them."""
+    _, frame = log
+    shuffled = frame.sample(frac=1.0, random_state=2).reset_index(drop=True)
+    _, customers = segmint.datasets.make_customers(2_000, seed=3)
+    customers = customers.drop(columns="archetype")
+    options = dict(
+        COLUMNS,
+        k=3,
+        customers=customers,
+        basis=["behaviour", "age"],
+        as_of=pd.Timestamp(frame["date"].max()) + pd.Timedelta(days=10),
+        title="Dask",
+    )
+    expected = segmint.segment(shuffled, **options)
+    got = sd.segment(dd.from_pandas(shuffled, npartitions=7), **options)
+    assert_same_segmentation(got, expected)
+
+
+def test_segment_refuses_more_customers_than_it_may_collect(client, log) -> None:
+    ddf, frame = log
+    with pytest.raises(ParameterError, match=r"max_customers=100: the log has 2000 customers"):
+        sd.segment(ddf, **COLUMNS, k=3, max_customers=100)
+    with pytest.raises(ParameterError, match="product_col"):
+        sd.segment(ddf, **COLUMNS, products=pd.DataFrame({"product_id": [], "launch_date": []}))
+    with pytest.raises(ColumnNotFoundError, match="spend"):
+        sd.segment(ddf, customer_col="customer_id", date_col="date", amount_col="spend")
+
+
 def test_a_log_stored_as_many_files(client, log, tmp_path) -> None:
     """A directory of Parquet partitions and a glob of CSV files give the one-machine summary."""
     ddf, frame = log

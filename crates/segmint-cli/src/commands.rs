@@ -159,6 +159,7 @@ pub(crate) fn demo_attitudinal(out: PathBuf, customers: usize, basis: Basis, mod
         audit: None,
         sources: base.sources(),
         survey: Some(&items),
+        ..CustomerData::default()
     })?;
     finish(&out, &result, FormulaCells::default())?;
     print_true_attitudes(&survey, &result);
@@ -197,6 +198,7 @@ pub(crate) fn run(
         audit: read.as_ref().map(|(_, audit)| audit),
         sources: loaded.as_sources(),
         survey: loaded.survey.as_ref(),
+        ..CustomerData::default()
     })?;
     finish(&out, &result, columns.cells())
 }
@@ -218,6 +220,7 @@ pub(crate) fn score(
             audit: read.as_ref().map(|(_, audit)| audit),
             sources: loaded.as_sources(),
             survey: loaded.survey.as_ref(),
+            ..CustomerData::default()
         },
         columns.as_of()?,
     )?;
@@ -247,6 +250,7 @@ pub(crate) fn migrate(
         audit: Some(&audit),
         sources: loaded.as_sources(),
         survey: loaded.survey.as_ref(),
+        ..CustomerData::default()
     };
     let migration = model.migration(data, from, to, periods)?;
     let files = migration.write_files(out, columns.cells())?;

@@ -65,6 +65,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::customer_features, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment_table, m)?)?;
+    m.add_function(wrap_pyfunction!(pipeline::segment_aggregated, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::report_html, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::make_customers, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::make_survey, m)?)?;

@@ -26,6 +26,7 @@ impl Snapshot {
     fn data(&self) -> CustomerData<'_> {
         CustomerData {
             transactions: Some(&self.tx),
+            aggregated: None,
             audit: None,
             sources: Sources {
                 customers: self.customers.as_ref(),

@@ -3,11 +3,11 @@
 use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use segmint::data::Attributes;
 use segmint::data::IngestAudit;
-use segmint::features::{FeatureOptions, Sources, rfm as core_rfm};
+use segmint::data::{Attributes, CustomerTable};
+use segmint::features::{FeatureOptions, RfmSummary, Sources, rfm as core_rfm};
+use segmint::pipeline::{AggregatedLog, CustomerData, Segmentation, SegmentationResult};
 use segmint::pipeline::{AnswerScale, AttitudinalSegmentation, ClusterBasis};
-use segmint::pipeline::{CustomerData, Segmentation, SegmentationResult};
 use segmint::preprocess::{LogTransform, MissingValues};
 use segmint::report::SegmentReport;
 use segmint::select::SelectOptions;
@@ -15,7 +15,7 @@ use segmint::synth::{REGIONS, SynthParams, generate, generate_survey};
 use segmint::validate::ValidateOptions;
 
 use crate::data::{CodedColumn, LineColumns, table_to_py, transactions_from, transactions_to_py};
-use crate::error::{cancellable, detached, raise, to_json};
+use crate::error::{cancellable, detached, raise, to_json, to_py};
 use crate::features::{InteractionColumns, LaunchColumns, interactions_from, products_from};
 
 /// RFM, AOV and tenure per customer.
@@ -104,13 +104,7 @@ pub fn segment<'py>(
         .transpose()
         .map_err(|e| raise(py, "ParameterError", format!("invalid parameter audit_json: {e}")))?;
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
-    segmentation.survey_scale = answer_scale(py, survey_scale)?;
-    segmentation.n_init = n_init;
-    segmentation.features.as_of = as_of;
-    segmentation.channels = channels;
-    if let Some(title) = title {
-        segmentation = segmentation.title(title);
-    }
+    segmentation.configure(py, n_init, as_of, title, channels, survey_scale)?;
     let sources = Sources {
         customers: customers.as_ref(),
         products: launches.as_ref(),
@@ -121,7 +115,97 @@ pub fn segment<'py>(
         audit: audit.as_ref(),
         sources,
         survey: survey.as_ref(),
+        ..CustomerData::default()
     };
+    fitted(py, segmentation, data)
+}
+
+/// A feature table from Python: ids, column names and the `ids × columns` values.
+pub(crate) type FeatureTable<'py> = (Vec<String>, Vec<String>, PyReadonlyArray2<'py, f64>);
+
+/// A daily repeat-purchase summary from Python: ids and the `ids × 4`
+/// columns frequency, recency, T and monetary value.
+pub(crate) type DailySummary<'py> = (Vec<String>, PyReadonlyArray2<'py, f64>);
+
+/// Runs the whole pipeline on a log aggregated elsewhere (`segmint.dask`):
+/// its feature table, daily summary, first and latest transaction and line
+/// count. Returns what [`segment`] returns.
+#[pyfunction]
+#[pyo3(signature = (features, daily_summary, span, n_transactions, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, customers=None, channels=None, survey=None, survey_scale=None, basis=None, method="auto"))]
+#[allow(clippy::too_many_arguments)]
+pub fn segment_aggregated<'py>(
+    py: Python<'py>,
+    features: FeatureTable<'py>,
+    daily_summary: DailySummary<'py>,
+    span: (i64, i64),
+    n_transactions: usize,
+    k: Option<usize>,
+    min_share: f64,
+    seed: u64,
+    n_init: Option<usize>,
+    as_of: Option<i64>,
+    title: Option<String>,
+    customers: Option<CustomersTable>,
+    channels: Option<Vec<String>>,
+    survey: Option<CustomersTable>,
+    survey_scale: Option<(f64, f64)>,
+    basis: Option<Vec<String>>,
+    method: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (ids, columns, values) = features;
+    let features = CustomerTable::new(ids, columns, values.as_array().to_owned()).map_err(|e| to_py(py, e))?;
+    let daily_summary = summary_from(py, daily_summary)?;
+    let (customers, survey) = (customers.map(attributes), survey.map(attributes));
+    let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
+    segmentation.configure(py, n_init, as_of, title, channels, survey_scale)?;
+    let data = CustomerData {
+        aggregated: Some(AggregatedLog {
+            features: &features,
+            daily_summary: &daily_summary,
+            span,
+            n_transactions,
+        }),
+        sources: Sources {
+            customers: customers.as_ref(),
+            ..Sources::default()
+        },
+        survey: survey.as_ref(),
+        ..CustomerData::default()
+    };
+    fitted(py, segmentation, data)
+}
+
+fn summary_from(py: Python<'_>, (ids, columns): DailySummary<'_>) -> PyResult<RfmSummary> {
+    let columns = columns.as_array();
+    if columns.nrows() != ids.len() || columns.ncols() != 4 {
+        return Err(to_py(
+            py,
+            segmint::Error::ShapeMismatch {
+                what: "daily summary".into(),
+                expected: format!(
+                    "{} rows (one per id) x 4 columns (frequency, recency, T, monetary_value)",
+                    ids.len()
+                ),
+                found: format!("{} x {}", columns.nrows(), columns.ncols()),
+            },
+        ));
+    }
+    let column = |j: usize| columns.column(j).to_vec();
+    Ok(RfmSummary {
+        ids,
+        frequency: column(0),
+        recency: column(1),
+        t: column(2),
+        monetary_value: column(3),
+    })
+}
+
+/// Fits with the cancel token of the Python thread and converts the result.
+fn fitted<'py>(
+    py: Python<'py>,
+    mut segmentation: Segmentation,
+    data: CustomerData<'_>,
+) -> PyResult<Bound<'py, PyDict>> {
     let result = cancellable(py, |token| {
         segmentation.cancel = token;
         segmentation.fit_data(data)
@@ -153,7 +237,7 @@ pub fn segment_table<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let (customers, survey) = (customers.map(attributes), survey.map(attributes));
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
-    segmentation.survey_scale = answer_scale(py, survey_scale)?;
+    segmentation.configure(py, n_init, None, title, channels, survey_scale)?;
     segmentation.preparation.missing = match missing {
         "impute" => MissingValues::Impute,
         "drop" => MissingValues::DropRows,
@@ -168,11 +252,6 @@ pub fn segment_table<'py>(
     if !log {
         segmentation.preparation.log = LogTransform::Off;
     }
-    segmentation.n_init = n_init;
-    segmentation.channels = channels;
-    if let Some(title) = title {
-        segmentation = segmentation.title(title);
-    }
     let data = CustomerData {
         sources: Sources {
             customers: customers.as_ref(),
@@ -181,14 +260,10 @@ pub fn segment_table<'py>(
         survey: survey.as_ref(),
         ..CustomerData::default()
     };
-    let result = cancellable(py, |token| {
-        segmentation.cancel = token;
-        segmentation.fit_data(data)
-    })?;
-    result_to_py(py, &result)
+    fitted(py, segmentation, data)
 }
 
-/// The settings both entry points share: k (`None`: chosen over 2..=8
+/// The settings every entry point entry points share: k (`None`: chosen over 2..=8
 /// with the smallest segment's share), the seed, the basis and the method.
 fn segmentation_of(
     py: Python<'_>,
@@ -206,8 +281,42 @@ fn segmentation_of(
         }),
     };
     let mut segmentation = segmentation.seed(seed).basis(basis.unwrap_or_default());
-    segmentation.method = method.parse().map_err(|e: segmint::Error| crate::error::to_py(py, e))?;
+    segmentation.method = method.parse().map_err(|e: segmint::Error| to_py(py, e))?;
     Ok(segmentation)
+}
+
+/// The settings the entry points pass on as they are.
+trait Configure {
+    fn configure(
+        &mut self,
+        py: Python<'_>,
+        n_init: Option<usize>,
+        as_of: Option<i64>,
+        title: Option<String>,
+        channels: Option<Vec<String>>,
+        survey_scale: Option<(f64, f64)>,
+    ) -> PyResult<()>;
+}
+
+impl Configure for Segmentation {
+    fn configure(
+        &mut self,
+        py: Python<'_>,
+        n_init: Option<usize>,
+        as_of: Option<i64>,
+        title: Option<String>,
+        channels: Option<Vec<String>>,
+        survey_scale: Option<(f64, f64)>,
+    ) -> PyResult<()> {
+        self.survey_scale = answer_scale(py, survey_scale)?;
+        self.n_init = n_init;
+        self.features.as_of = as_of;
+        self.channels = channels;
+        if let Some(title) = title {
+            self.title = title;
+        }
+        Ok(())
+    }
 }
 
 /// A survey's answer scale from its lowest and highest answer.
@@ -215,7 +324,7 @@ fn answer_scale(py: Python<'_>, scale: Option<(f64, f64)>) -> PyResult<Option<An
     scale
         .map(|(min, max)| AnswerScale::new(min, max))
         .transpose()
-        .map_err(|e| crate::error::to_py(py, e))
+        .map_err(|e| to_py(py, e))
 }
 
 /// The features, labels, centres, report and Markdown of a segmentation.

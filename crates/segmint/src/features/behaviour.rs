@@ -388,7 +388,10 @@ fn channel_features(tx: &Transactions, lines: &[u32], row: &mut Vec<f64>) {
         .filter(|&i| amounts[i] > 0.0)
         .map(|i| (codes[i], amounts[i]))
         .collect();
-    spend.sort_unstable_by_key(|&(channel, _)| channel);
+    // Sums in line order, not in channel-code order: the codes depend on
+    // where the log was cut (a partition of customers codes its own channels).
+    let gross: f64 = spend.iter().map(|&(_, amount)| amount).sum();
+    spend.sort_by_key(|&(channel, _)| channel);
     let mut per_channel: Vec<f64> = Vec::new();
     for (k, &(channel, amount)) in spend.iter().enumerate() {
         if k == 0 || spend[k - 1].0 != channel {
@@ -396,7 +399,6 @@ fn channel_features(tx: &Transactions, lines: &[u32], row: &mut Vec<f64>) {
         }
         *per_channel.last_mut().expect("a channel was just pushed") += amount;
     }
-    let gross: f64 = per_channel.iter().sum();
     let main = per_channel.iter().copied().fold(0.0, f64::max);
     row.push(per_channel.len() as f64);
     row.push(if gross > 0.0 { main / gross } else { 0.0 });

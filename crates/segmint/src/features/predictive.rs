@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::clv::{
     BetaGeo, BetaGeoParams, ClvHorizon, FitOptions, FitReport, GammaGamma, GammaGammaParams, RfmData, SpendData,
 };
-use super::summary::{Period, SummaryOptions, rfm_summary};
+use super::summary::{Period, RfmSummary, SummaryOptions, rfm_summary};
 use crate::data::Transactions;
 use crate::error::Result;
 
@@ -93,6 +93,19 @@ pub fn predictive_value(tx: &Transactions, options: &PredictiveOptions) -> Resul
             observation_end: options.as_of,
         },
     )?;
+    predictive_value_of(&summary, tx.customer_ids(), options)
+}
+
+/// [`predictive_value`] from the daily repeat-purchase summary of a log
+/// (`Period::Day`, multiplier 1, in the log's order of first appearance),
+/// with one value per customer of `customer_ids`; a customer missing from
+/// the summary made no purchase. The summary may come from elsewhere, such
+/// as a log aggregated on a cluster.
+pub fn predictive_value_of(
+    summary: &RfmSummary,
+    customer_ids: &[String],
+    options: &PredictiveOptions,
+) -> Result<PredictiveValue> {
     let stride = summary.ids.len().div_ceil(options.max_fit_customers.max(1)).max(1);
     let fitted: Vec<usize> = (0..summary.ids.len()).step_by(stride).collect();
     let pick = |v: &[f64], rows: &[usize]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
@@ -158,7 +171,7 @@ pub fn predictive_value(tx: &Transactions, options: &PredictiveOptions) -> Resul
         .collect::<Result<_>>()?;
     let row_of: HashMap<&str, usize> = summary.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
     let column = |k: usize| -> Vec<f64> {
-        tx.customer_ids()
+        customer_ids
             .iter()
             .map(|id| row_of.get(id.as_str()).map_or(0.0, |&i| rows[i][k]))
             .collect()

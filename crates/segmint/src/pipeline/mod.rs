@@ -7,7 +7,8 @@
 //! column is a **descriptor** that profiles the segments.
 //!
 //! [`Segmentation::fit_data`] checks a survey against its declared
-//! [`AnswerScale`], computes the behavioural features of a log and measures a
+//! [`AnswerScale`], computes the behavioural features of a log (or takes
+//! those of an [`AggregatedLog`], aggregated elsewhere) and measures a
 //! survey ([`AttitudinalSegmentation::measure`]: its factor scores become
 //! descriptor columns), joins the sources (`join.rs`), prepares the basis
 //! (`BasisPreparation`), chooses k when asked (`select_k_for`) and clusters by
@@ -24,6 +25,7 @@ mod attitudinal;
 mod describe;
 mod drift;
 mod join;
+mod log;
 mod migration;
 mod model;
 
@@ -32,6 +34,7 @@ pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, 
 pub use describe::MAX_DESCRIBED_LEVELS;
 pub use drift::{Drift, DriftVerdict, FeatureBins, FeatureDrift};
 pub use join::{BEHAVIOUR, SURVEY};
+pub use log::AggregatedLog;
 pub use migration::{Flow, Migration, Place};
 pub use model::{MODEL_SCHEMA_VERSION, Scores, SegmentationModel, TrainingData};
 
@@ -43,7 +46,7 @@ use crate::CancelToken;
 use crate::cluster::{KMeans, KPrototypes, Method, MethodSettings, MixedRows, Segments};
 use crate::data::{Attributes, CustomerTable, IngestAudit, JoinReport, Transactions, format_timestamp};
 use crate::error::{Error, Result};
-use crate::features::{FeatureOptions, PredictiveOptions, Sources, customer_features, predictive_value};
+use crate::features::{FeatureOptions, PredictiveOptions, Sources};
 use crate::metrics::MethodResampling;
 use crate::preprocess::{BasisOptions, BasisPreparation, LogTransform};
 use crate::profile::{Catalogue, NamingOptions, name_segments, profile_segments, segment_composition};
@@ -52,6 +55,7 @@ use crate::select::{KSelection, SelectOptions, select_k_for};
 use crate::validate::{ScaleReliability, Scorecard, ValidateOptions, ValidationInput, validate};
 use describe::{described_table, feature_summary, profiled_table, snake_points, subset};
 use join::{Joined, Origin, Source};
+use log::Log;
 
 /// The default number of segments: one per behavioural archetype.
 pub const DEFAULT_K: usize = 4;
@@ -162,11 +166,14 @@ impl Default for Segmentation {
 }
 
 /// The customer data a segmentation reads, joined on the customer id: any
-/// non-empty combination of a transaction log, a customer table and a survey.
+/// non-empty combination of a transaction log (its lines or their
+/// aggregation), a customer table and a survey.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CustomerData<'a> {
     /// The transaction log.
     pub transactions: Option<&'a Transactions>,
+    /// A transaction log aggregated elsewhere, in place of `transactions`.
+    pub aggregated: Option<AggregatedLog<'a>>,
     /// The ingest audit of the file the transactions came from.
     pub audit: Option<&'a IngestAudit>,
     /// Side files: products and interactions (features of the log), and the
@@ -267,7 +274,7 @@ impl Segmentation {
             transactions: Some(tx),
             audit,
             sources,
-            survey: None,
+            ..CustomerData::default()
         })
     }
 
@@ -277,10 +284,10 @@ impl Segmentation {
         if let (Some(scale), Some(survey)) = (self.survey_scale, data.survey) {
             scale.check(survey)?;
         }
+        let log = Log::of(&data)?;
         let mut notes = Vec::new();
-        let behaviour = data
-            .transactions
-            .map(|tx| self.behaviour(tx, data.sources, &mut notes))
+        let behaviour = log
+            .map(|log| self.behaviour(log, data.sources, &mut notes))
             .transpose()?;
         self.cancel.check()?;
         let survey = data.survey.map(|s| measured_survey(s, self.seed, &mut notes));
@@ -306,7 +313,7 @@ impl Segmentation {
         for (segment, centre) in profiles.iter_mut().zip(snake_points(&segments, encoded.view()).rows()) {
             segment.centroid = centre.to_vec();
         }
-        let described = described_table(&kept, &joined, data.transactions.is_some(), &mut notes);
+        let described = described_table(&kept, &joined, log.is_some(), &mut notes);
         if !described.numeric.is_empty() || !described.categorical.is_empty() {
             let composition = segment_composition(&described, &kept.ids, &labels, k);
             for (segment, make_up) in profiles.iter_mut().zip(composition) {
@@ -348,7 +355,7 @@ impl Segmentation {
             schema_version: crate::report::REPORT_SCHEMA_VERSION,
             title: self.title.clone(),
             segmint_version: crate::VERSION.into(),
-            data: self.data_summary(&data, &joined, kept.ids.len()),
+            data: self.data_summary(&data, log, &joined, kept.ids.len()),
             features: feature_summary(&preparation, &prepared, notes),
             clustering: ClusteringSummary {
                 algorithm: segments.model.description().into(),
@@ -370,8 +377,7 @@ impl Segmentation {
             &distance,
             report.segments.iter().map(|s| s.size).collect(),
             (&report.data.period_start, &report.data.period_end),
-            data.transactions
-                .and_then(|tx| self.features.as_of.or(tx.time_span().map(|(_, latest)| latest))),
+            log.and_then(|log| self.features.as_of.or(log.span().map(|(_, latest)| latest))),
         );
         let model = SegmentationModel::new(self, preparation, segments, &report.segments, training);
         Ok(SegmentationResult {
@@ -380,27 +386,6 @@ impl Segmentation {
             model,
             report,
         })
-    }
-
-    /// The behavioural feature table of the log, with predictive CLV and
-    /// P(alive) when asked for.
-    fn behaviour(&self, tx: &Transactions, sources: Sources<'_>, notes: &mut Vec<String>) -> Result<CustomerTable> {
-        let mut features = customer_features(tx, &self.features, sources)?;
-        if let Some(options) = &self.predictive {
-            let options = PredictiveOptions {
-                as_of: self.features.as_of,
-                ..options.clone()
-            };
-            // Data the models cannot fit is a note in the report, not a failed segmentation.
-            match predictive_value(tx, &options) {
-                Ok(value) => {
-                    features = features.with_columns(value.columns)?;
-                    notes.extend(value.notes);
-                }
-                Err(e) => notes.push(format!("predictive CLV and P(alive) not computed: {e}")),
-            }
-        }
-        Ok(features)
     }
 
     /// The preparation options for this basis: the behavioural features
@@ -537,10 +522,16 @@ impl Segmentation {
         }
     }
 
-    fn data_summary(&self, data: &CustomerData<'_>, joined: &Joined, n_customers: usize) -> DataSummary {
-        let (start, end) = match data.transactions {
-            Some(tx) => {
-                let (start, latest) = tx.time_span().unwrap_or_default();
+    fn data_summary(
+        &self,
+        data: &CustomerData<'_>,
+        log: Option<Log<'_>>,
+        joined: &Joined,
+        n_customers: usize,
+    ) -> DataSummary {
+        let (start, end) = match log {
+            Some(log) => {
+                let (start, latest) = log.span().unwrap_or_default();
                 (
                     format_timestamp(start),
                     format_timestamp(self.features.as_of.unwrap_or(latest)),
@@ -551,7 +542,7 @@ impl Segmentation {
         let described: Vec<&str> = joined.joins.iter().map(|j| j.source.as_str()).collect();
         DataSummary {
             source: data.audit.map_or_else(|| described.join(" + "), |a| a.source.clone()),
-            n_transactions: data.transactions.map_or(0, Transactions::len),
+            n_transactions: log.map_or(0, |log| log.n_transactions()),
             n_customers,
             period_start: start,
             period_end: end,

@@ -10,6 +10,7 @@ use ndarray::{Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
 use super::drift::{Drift, FAR_QUANTILE, FeatureBins, quantile};
+use super::log::Log;
 use super::{CustomerData, Segmentation, sources_of};
 use crate::cluster::{ClusterModel, Segments};
 use crate::data::output::write_csv;
@@ -325,11 +326,8 @@ impl SegmentationModel {
                  saved with the segmentation, which model.json does not hold yet",
             ));
         }
-        let end = as_of.or_else(|| {
-            data.transactions
-                .and_then(|tx| tx.time_span())
-                .map(|(_, latest)| latest)
-        });
+        let log = Log::of(&data)?;
+        let end = as_of.or_else(|| log.and_then(|log| log.span()).map(|(_, latest)| latest));
         if let (Some(training), Some(now)) = (self.training.as_of, end)
             && now < training
         {
@@ -345,9 +343,8 @@ impl SegmentationModel {
         let mut settings = self.settings.clone();
         settings.features.as_of = as_of;
         let mut notes = Vec::new();
-        let behaviour = data
-            .transactions
-            .map(|tx| settings.behaviour(tx, data.sources, &mut notes))
+        let behaviour = log
+            .map(|log| settings.behaviour(log, data.sources, &mut notes))
             .transpose()?;
         let sources = sources_of(behaviour.as_ref(), &data, None);
         let joined = super::join::join(&sources, &settings.basis)?;
