@@ -359,8 +359,9 @@ def read_transactions(
     delimiter: str = ",",
     on_bad_row: str = "drop",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read a transaction CSV (``.gz`` too), or an Arrow table (polars, pyarrow,
-    DuckDB …: column types taken from the table), with segmint's reader.
+    """Read a transaction CSV (``.gz`` too), a Parquet file or directory of
+    them, or an Arrow table (polars, pyarrow, DuckDB …), with segmint's
+    reader; Parquet and Arrow column types are taken from the data.
 
     Returns the kept lines as a DataFrame (``customer_id``, ``order_id``,
     ``date``, ``amount``, and ``quantity``, ``product_id``, ``category``,
@@ -401,7 +402,7 @@ def segment_csv(
     as_of: Any = None,
     **read_options: Any,
 ) -> SegmentationResult:
-    """Read a transaction CSV and segment its customers.
+    """Read a transaction CSV or Parquet file and segment its customers.
 
     ``read_options`` are those of :func:`read_transactions` (``customer_col``,
     ``date_col``, ``amount_col`` or ``quantity_col`` and ``price_col``, …).

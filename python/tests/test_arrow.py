@@ -104,3 +104,30 @@ def test_the_numpy_shortcut_and_the_reader_agree() -> None:
     assert shortcut.equals(reader)
     summary = segmint.features.rfm_summary(table.to_arrow(), **options)
     pd.testing.assert_frame_equal(summary, segmint.features.rfm_summary(as_text.to_arrow(), **options))
+
+
+def test_a_parquet_file_or_directory_reads_as_the_csv(tmp_path) -> None:
+    """The wheel reads Parquet with the core's reader: the CSV's lines and audit, types taken from the file."""
+    options = dict(customer_col="customer_id", date_col="date", amount_col="amount")
+    csv = FIXTURES / "tiny_transactions.csv"
+    from_csv, csv_audit = segmint.read_transactions(csv, **options)
+    frame = pd.read_csv(csv, parse_dates=["date"])
+    frame.to_parquet(tmp_path / "log.parquet", index=False)
+    from_file, audit = segmint.read_transactions(tmp_path / "log.parquet", **options)
+    pd.testing.assert_frame_equal(from_file, from_csv)
+    assert audit["rows_read"] == csv_audit["rows_read"] == len(frame)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    half = len(frame) // 2
+    frame.iloc[:half].to_parquet(parts / "part-0.parquet", index=False)
+    frame.iloc[half:].to_parquet(parts / "part-1.parquet", index=False)
+    from_directory, _ = segmint.read_transactions(parts, **options)
+    pd.testing.assert_frame_equal(from_directory, from_csv)
+    segmented = segmint.segment_csv(tmp_path / "log.parquet", k=2, **options)
+    csv_segmented = segmint.segment_csv(csv, k=2, **options)
+    named = {key: segmented.report[key] for key in ("data", "title")}  # they name the file read
+    assert segmented.report == csv_segmented.report | named
+    pd.testing.assert_series_equal(segmented.labels, csv_segmented.labels)
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not a Parquet file PAR1")
+    with pytest.raises(ParseError, match="broken.parquet"):
+        segmint.read_transactions(tmp_path / "broken.parquet", **options)

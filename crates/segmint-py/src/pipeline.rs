@@ -104,7 +104,7 @@ pub fn segment<'py>(
         .transpose()
         .map_err(|e| raise(py, "ParameterError", format!("invalid parameter audit_json: {e}")))?;
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
-    segmentation.configure(py, n_init, as_of, title, channels, survey_scale)?;
+    configure(py, &mut segmentation, n_init, as_of, title, channels, survey_scale)?;
     let sources = Sources {
         customers: customers.as_ref(),
         products: launches.as_ref(),
@@ -157,7 +157,7 @@ pub fn segment_aggregated<'py>(
     let daily_summary = summary_from(py, daily_summary)?;
     let (customers, survey) = (customers.map(attributes), survey.map(attributes));
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
-    segmentation.configure(py, n_init, as_of, title, channels, survey_scale)?;
+    configure(py, &mut segmentation, n_init, as_of, title, channels, survey_scale)?;
     let data = CustomerData {
         aggregated: Some(AggregatedLog {
             features: &features,
@@ -237,7 +237,7 @@ pub fn segment_table<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let (customers, survey) = (customers.map(attributes), survey.map(attributes));
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
-    segmentation.configure(py, n_init, None, title, channels, survey_scale)?;
+    configure(py, &mut segmentation, n_init, None, title, channels, survey_scale)?;
     segmentation.preparation.missing = match missing {
         "impute" => MissingValues::Impute,
         "drop" => MissingValues::DropRows,
@@ -286,37 +286,23 @@ fn segmentation_of(
 }
 
 /// The settings the entry points pass on as they are.
-trait Configure {
-    fn configure(
-        &mut self,
-        py: Python<'_>,
-        n_init: Option<usize>,
-        as_of: Option<i64>,
-        title: Option<String>,
-        channels: Option<Vec<String>>,
-        survey_scale: Option<(f64, f64)>,
-    ) -> PyResult<()>;
-}
-
-impl Configure for Segmentation {
-    fn configure(
-        &mut self,
-        py: Python<'_>,
-        n_init: Option<usize>,
-        as_of: Option<i64>,
-        title: Option<String>,
-        channels: Option<Vec<String>>,
-        survey_scale: Option<(f64, f64)>,
-    ) -> PyResult<()> {
-        self.survey_scale = answer_scale(py, survey_scale)?;
-        self.n_init = n_init;
-        self.features.as_of = as_of;
-        self.channels = channels;
-        if let Some(title) = title {
-            self.title = title;
-        }
-        Ok(())
+fn configure(
+    py: Python<'_>,
+    segmentation: &mut Segmentation,
+    n_init: Option<usize>,
+    as_of: Option<i64>,
+    title: Option<String>,
+    channels: Option<Vec<String>>,
+    survey_scale: Option<(f64, f64)>,
+) -> PyResult<()> {
+    segmentation.survey_scale = answer_scale(py, survey_scale)?;
+    segmentation.n_init = n_init;
+    segmentation.features.as_of = as_of;
+    segmentation.channels = channels;
+    if let Some(title) = title {
+        segmentation.title = title;
     }
+    Ok(())
 }
 
 /// A survey's answer scale from its lowest and highest answer.
