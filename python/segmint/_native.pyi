@@ -1,5 +1,6 @@
 """Type stubs of the compiled core (segmint._native)."""
 
+import os
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -60,6 +61,8 @@ __all__ = [
     "segment_survey",
     "segment_table",
     "segment_aggregated",
+    "read_model",
+    "write_text",
     "pca_fit",
     "pca_transform",
     "pca_inverse_transform",
@@ -301,6 +304,8 @@ def segment(
     basis: list[str] | None = None,
     method: str = "auto",
 ) -> dict[str, Any]: ...
+def read_model(path: str | os.PathLike[str]) -> str: ...
+def write_text(path: str | os.PathLike[str], text: str) -> None: ...
 def check_model(model_json: str) -> None: ...
 def score(
     model_json: str,

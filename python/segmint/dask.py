@@ -35,7 +35,15 @@ except ImportError:  # pragma: no cover - Dask on its local schedulers
 
 from . import _native, features, metrics
 from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, count_or_auto, seed_from
-from ._frames import answer_scale, as_of_seconds, customers_table, empty_calibration, line_times, require_columns
+from ._frames import (
+    answer_scale,
+    as_of_seconds,
+    customers_table,
+    empty_calibration,
+    line_amounts,
+    line_times,
+    require_columns,
+)
 from .cluster import KMeans as _OneMachineKMeans
 from .cluster import MiniBatchKMeans as _OneMachineMiniBatchKMeans
 from .exceptions import ConvergenceWarning, DataError, EmptyPeriodError, ParameterError
@@ -79,19 +87,23 @@ def date_range(ddf: dd.DataFrame, date_col: str) -> tuple[pd.Timestamp, pd.Times
     return extents["first"].min(), extents["last"].max()
 
 
-def _extents(ddf: dd.DataFrame, date_col: str) -> pd.DataFrame:
-    """Per partition, in order: its lines and its earliest and latest dates (one pass over the log)."""
-    _require(ddf, date_col=date_col)
+def _extents(ddf: dd.DataFrame, date_col: str, amount_col: str | None = None) -> pd.DataFrame:
+    """Per partition, in order: its lines, its earliest and latest dates and
+    its earliest purchase (a line with ``amount_col`` >= 0, as the summaries
+    count purchases), in one pass over the log."""
+    _require(ddf, date_col=date_col, amount_col=amount_col)
 
     def extent(part: pd.DataFrame) -> pd.DataFrame:
         times, ticks = line_times(part, date_col)
-        times = times[times != _NAT]  # a missing date is the one-machine functions' to name
-        stamps = _timestamps(times[[times.argmin(), times.argmax()]], ticks) if len(times) else [pd.NaT] * 2
-        return pd.DataFrame({"lines": [len(part)], "first": stamps[:1], "last": stamps[1:]})
+        dated = times != _NAT  # a missing date is the one-machine functions' to name
+        bought = dated if amount_col is None else dated & (line_amounts(part, amount_col) >= 0)
+        valid = times[dated]
+        ends = _timestamps(np.array([valid.min(), valid.max()]), ticks) if len(valid) else [pd.NaT] * 2
+        purchase = _timestamps(times[bought].min(keepdims=True), ticks) if bought.any() else [pd.NaT]
+        return pd.DataFrame({"lines": [len(part)], "first": ends[:1], "last": ends[1:], "first_purchase": purchase})
 
-    meta = pd.DataFrame({"lines": pd.Series(dtype=np.int64), "first": [], "last": []}).astype(
-        {"first": "datetime64[ns]", "last": "datetime64[ns]"}
-    )
+    dates = {"first": "datetime64[ns]", "last": "datetime64[ns]", "first_purchase": "datetime64[ns]"}
+    meta = pd.DataFrame({"lines": pd.Series(dtype=np.int64), **{c: [] for c in dates}}).astype(dates)
     extents = ddf.map_partitions(extent, meta=meta).compute().reset_index(drop=True)
     if extents["last"].isna().all():
         raise DataError(f"column {date_col!r} holds no date: the log is empty; expected at least one transaction")
@@ -145,8 +157,8 @@ def calibration_and_holdout_data(
     """
     _require(ddf, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
     calibration_seconds = as_of_seconds(calibration_end)
-    first, _ = date_range(ddf, date_col)
-    if first > pd.Timestamp(calibration_seconds, unit="s"):
+    first_purchase = _extents(ddf, date_col, amount_col)["first_purchase"].min()
+    if not first_purchase <= pd.Timestamp(calibration_seconds, unit="s"):  # NaT: no purchase at all
         raise empty_calibration(calibration_end)
     options = dict(
         customer_col=customer_col,
@@ -275,8 +287,6 @@ def segment(
         channel_col=channel_col,
         discount_col=discount_col,
     )
-    if products is not None and product_col is None:
-        raise ParameterError("invalid parameter products: give product_col, the product column of the transactions")
     table = _aggregate(
         _numbered(ddf, extents["lines"].to_numpy()),
         dict(customer_col=customer_col, date_col=date_col, amount_col=amount_col, as_of=end, **line_options),

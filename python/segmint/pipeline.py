@@ -26,7 +26,7 @@ from ._frames import (
     table_frame,
     transaction_arrays,
 )
-from .exceptions import ParameterError, SegmintIOError
+from .exceptions import ParameterError
 from .validate import Scorecard
 
 if TYPE_CHECKING:
@@ -166,10 +166,7 @@ class SegmentationResult:
         """
         html = _native.report_html(json.dumps(self.report))
         if path is not None:
-            try:
-                Path(path).write_text(html, encoding="utf-8")
-            except OSError as exc:
-                raise SegmintIOError(f"cannot write the dashboard to {os.fspath(path)}: {exc.strerror}") from None
+            _native.write_text(path, html)
         return html
 
     def _repr_html_(self) -> str:
@@ -256,7 +253,7 @@ def segment(
     extra = {"customers": customers_table(customers), "channels": channels}
     extra.update(survey=customers_table(survey), survey_scale=answer_scale(survey_scale))
     extra.update(basis=None if basis is None else [str(b) for b in basis], method=method)
-    extra.update(_side_sources(customer_col, interactions, products, product_col))
+    extra.update(_side_sources(customer_col, interactions, products))
     return _segment(arrays, k, min_share, random_state, n_init, as_of, title, index_name=str(customer_col), **extra)
 
 
@@ -329,15 +326,12 @@ def _side_sources(
     customer_col: str,
     interactions: pd.DataFrame | None,
     products: pd.DataFrame | None,
-    product_col: str | None,
 ) -> dict[str, Any]:
     """Interactions and launch dates as the native pipeline takes them."""
     sources: dict[str, Any] = {}
     if interactions is not None:
         sources["interactions"] = interaction_columns(interactions, customer_col, "date", "kind", "satisfaction")
     if products is not None:
-        if product_col is None:
-            raise ParameterError("invalid parameter products: give product_col, the product column of the transactions")
         sources["launches"] = launch_dates(products, "product_id", "launch_date")
     return sources
 

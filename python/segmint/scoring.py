@@ -16,7 +16,6 @@ import pandas as pd
 
 from . import _native
 from ._frames import as_of_seconds, customers_table, line_columns, transaction_arrays
-from .exceptions import SegmintIOError
 
 __all__ = ["SegmentationModel", "Migration", "load", "migration"]
 
@@ -46,11 +45,7 @@ class SegmentationModel:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model as ``model.json`` at ``path``."""
-        try:
-            with open(path, "w", encoding="utf-8") as file:
-                file.write(self.json)
-        except OSError as exc:
-            raise SegmintIOError(f"cannot write the model to {os.fspath(path)}: {exc.strerror}") from None
+        _native.write_text(path, self.json)
 
     def score(
         self,
@@ -101,12 +96,7 @@ class SegmentationModel:
 
 def load(path: str | os.PathLike[str]) -> SegmentationModel:
     """The model saved at ``path`` (by :meth:`SegmentationModel.save` or ``segmint run``)."""
-    try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
-    except OSError as exc:
-        raise SegmintIOError(f"cannot read the model {os.fspath(path)}: {exc.strerror}") from None
-    return SegmentationModel(text)
+    return SegmentationModel(_native.read_model(path))
 
 
 @dataclass
@@ -225,5 +215,5 @@ def _snapshot(
     args = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
     args.update(line_columns(transactions, quantity_col, product_col, category_col, channel_col, discount_col))
     args["customers"] = customers_table(customers)
-    args.update(_side_sources(customer_col, interactions, products, product_col))
+    args.update(_side_sources(customer_col, interactions, products))
     return args

@@ -66,6 +66,12 @@ def test_calibration_and_holdout_equals_one_machine(client, log) -> None:
     pd.testing.assert_frame_equal(by_customer(got), by_customer(expected))
     with pytest.raises(DataError, match="calibration period is empty"):
         sd.calibration_and_holdout_data(ddf, **COLUMNS, calibration_end="1990-01-01", observation_end=dates.max())
+    # Lines in the calibration period that are all returns leave it as empty as no lines do.
+    returns = frame.assign(amount=frame["amount"].abs().where(dates > ends["calibration_end"], -1.0))
+    with pytest.raises(DataError, match="calibration period is empty"):
+        segmint.features.calibration_and_holdout_data(returns, **COLUMNS, **ends)
+    with pytest.raises(DataError, match="calibration period is empty"):
+        sd.calibration_and_holdout_data(dd.from_pandas(returns, npartitions=5), **COLUMNS, **ends)
 
 
 def test_the_end_of_observation_is_global(client, log) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 import segmint
 from segmint.datasets import make_customers
-from segmint.exceptions import ParameterError
+from segmint.exceptions import ParameterError, SegmintFileNotFoundError
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +77,16 @@ def test_a_model_of_another_version_and_a_date_before_training_are_refused(log, 
         segmint.load(path)
     with pytest.raises(ParameterError, match="as_of"):
         fitted.score(log, as_of=pd.Timestamp(log.attrs["as_of"]) - pd.Timedelta(days=30))
+
+
+def test_a_model_is_written_whole_where_the_path_allows(fitted, tmp_path):
+    """Saving goes through the core's staged write: no file, or the whole model; a missing folder is named."""
+    path = tmp_path / "model.json"
+    fitted.save(path)
+    fitted.save(path)  # over an existing model
+    assert segmint.load(path) == fitted.model
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]
+    with pytest.raises(SegmintFileNotFoundError, match="no_such_folder"):
+        fitted.save(tmp_path / "no_such_folder" / "model.json")
+    with pytest.raises(SegmintFileNotFoundError, match="absent.json"):
+        segmint.load(tmp_path / "absent.json")

@@ -71,6 +71,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pipeline::make_survey, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment_survey, m)?)?;
     m.add_function(wrap_pyfunction!(model::check_model, m)?)?;
+    m.add_function(wrap_pyfunction!(model::read_model, m)?)?;
+    m.add_function(wrap_pyfunction!(model::write_text, m)?)?;
     m.add_function(wrap_pyfunction!(model::score, m)?)?;
     m.add_function(wrap_pyfunction!(model::migration, m)?)?;
     m.add_function(wrap_pyfunction!(reduce::pca_fit, m)?)?;

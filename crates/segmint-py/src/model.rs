@@ -2,10 +2,13 @@
 //! measuring migration, for `segmint.load`, `Segmenter.score` and
 //! `segmint.migration`. The data arrive as `segment` takes them.
 
+use std::io::Write;
+use std::path::PathBuf;
+
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use segmint::data::Transactions;
+use segmint::data::{Transactions, write_atomically};
 use segmint::features::Sources;
 use segmint::pipeline::{CustomerData, SegmentationModel};
 
@@ -96,6 +99,23 @@ impl<'py> SnapshotColumns<'py> {
 
 fn model_of(py: Python<'_>, model_json: &str) -> PyResult<SegmentationModel> {
     SegmentationModel::from_json(model_json).map_err(|e| to_py(py, e))
+}
+
+/// The model saved at `path`, as JSON, checked as [`check_model`] checks it.
+#[pyfunction]
+pub fn read_model(py: Python<'_>, path: PathBuf) -> PyResult<String> {
+    detached(py, || SegmentationModel::load(&path)?.to_json())
+}
+
+/// Writes `text` (a model, a dashboard) at `path` whole or not at all.
+#[pyfunction]
+pub fn write_text(py: Python<'_>, path: PathBuf, text: &str) -> PyResult<()> {
+    detached(py, || {
+        write_atomically(&path, |file| {
+            file.write_all(text.as_bytes())
+                .map_err(|e| segmint::Error::io(&path, e))
+        })
+    })
 }
 
 /// Refuses a model file that is not one, or of another schema version.

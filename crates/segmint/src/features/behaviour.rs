@@ -160,6 +160,14 @@ pub fn customer_features(tx: &Transactions, options: &FeatureOptions, sources: S
     if options.recent_days == 0 {
         return Err(Error::invalid_parameter("recent_days", 0, "at least 1 day"));
     }
+    if sources.products.is_some() && tx.products().is_none() {
+        return Err(Error::invalid_parameter(
+            "products",
+            "a products table",
+            "the transactions' product column beside it (product_col, --product-col): \
+             the launch dates are matched to the products bought",
+        ));
+    }
     let groups = CustomerLines::new(tx);
     let launch = launch_times(tx, sources.products, options.new_product_days);
     let mut columns: Vec<String> = CORE_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
@@ -677,5 +685,26 @@ mod tests {
         };
         let err = customer_features(&sample(), &options, Sources::default()).unwrap_err();
         assert!(err.to_string().contains("margin"), "{err}");
+    }
+
+    #[test]
+    fn a_products_table_without_a_product_column_is_an_error() {
+        let mut b = TransactionsBuilder::with_fields(LineFields::default());
+        b.push_line(&line("a", 0, 10.0, "o1"));
+        let products = Products {
+            ids: vec!["p1".into()],
+            launch: vec![0],
+            price_tier: vec![String::new()],
+        };
+        let sources = Sources {
+            products: Some(&products),
+            ..Sources::default()
+        };
+        let err = customer_features(&b.finish(), &FeatureOptions::default(), sources).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidParameter);
+        assert!(
+            err.to_string().contains("product column beside it (product_col"),
+            "{err}"
+        );
     }
 }
