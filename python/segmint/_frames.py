@@ -9,6 +9,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ._base import count_or_auto, seed_from
 from .exceptions import ColumnNotFoundError, DataError, EmptyPeriodError, ParameterError
 
 
@@ -254,10 +255,13 @@ def as_of_seconds(as_of: Any) -> int | None:
     """Seconds since 1970 of a date-like (an aware one converted to UTC); None stays None."""
     if as_of is None:
         return None
-    stamp = pd.Timestamp(as_of)
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return int(stamp.value // 1_000_000_000)
+    return int(naive_utc(as_of).value // 1_000_000_000)
+
+
+def naive_utc(moment: Any) -> pd.Timestamp:
+    """A date-like as a timestamp without zone: an aware one converted to UTC, to the nanosecond."""
+    stamp = pd.Timestamp(moment)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def empty_calibration(calibration_end: Any) -> EmptyPeriodError:
@@ -300,3 +304,35 @@ def customers_table(customers: pd.DataFrame | None) -> tuple[Any, ...] | None:
         else:
             text.append((str(name), column.fillna("").astype(str).tolist()))
     return [str(i) for i in customers.index], numeric, text
+
+
+def segmentation_settings(
+    *,
+    k: int | str,
+    min_share: float,
+    random_state: Any,
+    n_init: int | None,
+    as_of: Any,
+    title: str | None,
+    customers: pd.DataFrame | None = None,
+    channels: list[str] | None = None,
+    survey: pd.DataFrame | None = None,
+    survey_scale: Any = None,
+    basis: list[str] | None = None,
+    method: str = "auto",
+) -> dict[str, Any]:
+    """The settings of a segmentation of transactions, as the native entry points take them."""
+    return dict(
+        k=count_or_auto(k, "k"),
+        min_share=float(min_share),
+        seed=seed_from(random_state),
+        n_init=n_init,
+        as_of=as_of_seconds(as_of),
+        title=title,
+        customers=customers_table(customers),
+        channels=channels,
+        survey=customers_table(survey),
+        survey_scale=answer_scale(survey_scale),
+        basis=None if basis is None else [str(b) for b in basis],
+        method=method,
+    )

@@ -34,19 +34,19 @@ except ImportError:  # pragma: no cover - Dask on its local schedulers
     distributed = None
 
 from . import _native, features, metrics
-from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, count_or_auto, seed_from
+from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, seed_from
 from ._frames import (
-    answer_scale,
     as_of_seconds,
-    customers_table,
     empty_calibration,
     line_amounts,
     line_times,
+    naive_utc,
     require_columns,
+    segmentation_settings,
 )
 from .cluster import KMeans as _OneMachineKMeans
 from .cluster import MiniBatchKMeans as _OneMachineMiniBatchKMeans
-from .exceptions import ConvergenceWarning, DataError, EmptyPeriodError, ParameterError
+from .exceptions import ConvergenceWarning, DataError, EmptyPeriodError, InternalError, ParameterError
 from .pipeline import SegmentationResult
 
 __all__ = [
@@ -156,9 +156,8 @@ def calibration_and_holdout_data(
     period is an error only when it is empty for the whole log.
     """
     _require(ddf, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
-    calibration_seconds = as_of_seconds(calibration_end)
     first_purchase = _extents(ddf, date_col, amount_col)["first_purchase"].min()
-    if not first_purchase <= pd.Timestamp(calibration_seconds, unit="s"):  # NaT: no purchase at all
+    if not first_purchase <= naive_utc(calibration_end):  # NaT: no purchase at all
         raise empty_calibration(calibration_end)
     options = dict(
         customer_col=customer_col,
@@ -206,11 +205,7 @@ def customer_features(
     partition, which keeps the rows of its own customers.
     """
     _require(ddf, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
-    if options.get("product_col") is not None and products is None:
-        raise ParameterError(
-            "products: with product_col, the Dask path needs the products table with launch dates "
-            "(a product's first sale spans every partition); expected a pandas DataFrame"
-        )
+    _require_launches(options.get("product_col"), products)
     end = date_range(ddf, date_col)[1] if as_of is None else as_of
     settings = dict(
         customer_col=customer_col,
@@ -225,12 +220,28 @@ def customer_features(
         return _per_customer(ddf, customer_col, features.customer_features, settings)
 
     def with_interactions(part: pd.DataFrame, **settings: Any) -> pd.DataFrame:
-        # Ids match as text, as the native join matches them.
-        ids = part[customer_col].astype(str).unique()
-        own = interactions[interactions[interaction_customer_col].astype(str).isin(ids)]
+        own = _own_interactions(part, customer_col, interactions, interaction_customer_col)
         return features.customer_features(part, interactions=own, **settings)
 
     return _per_customer(ddf, customer_col, with_interactions, settings)
+
+
+def _require_launches(product_col: str | None, products: pd.DataFrame | None) -> None:
+    if product_col is not None and products is None:
+        raise ParameterError(
+            "products: with product_col, the Dask path needs the products table with launch dates "
+            "(a product's first sale spans every partition); expected a pandas DataFrame"
+        )
+
+
+def _own_interactions(
+    part: pd.DataFrame, customer_col: str, interactions: pd.DataFrame | None, interaction_customer_col: str
+) -> pd.DataFrame | None:
+    """The interactions of the partition's customers; ids match as text, as the native join matches them."""
+    if interactions is None:
+        return None
+    ids = part[customer_col].astype(str).unique()
+    return interactions[interactions[interaction_customer_col].astype(str).isin(ids)]
 
 
 def segment(
@@ -275,6 +286,7 @@ def segment(
     :func:`segmint.segment` takes them.
     """
     _require(ddf, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+    _require_launches(product_col, products)
     count(max_customers, "max_customers")
     extents = _extents(ddf, date_col)
     span = (as_of_seconds(extents["first"].min()), as_of_seconds(extents["last"].max()))
@@ -301,26 +313,30 @@ def segment(
             "table with segmint.dask.KMeans"
         )
     collected = table.compute().sort_values(_FIRST_LINE, kind="stable").drop(columns=_FIRST_LINE)
+    del table  # the workers need not hold it while this machine segments
     bought = collected[_DAILY[0]].notna().to_numpy()
     ids = [str(i) for i in collected.index]
     feature_columns = [c for c in collected.columns if c not in _DAILY]
+    settings = segmentation_settings(
+        k=k,
+        min_share=min_share,
+        random_state=random_state,
+        n_init=n_init,
+        as_of=as_of,
+        title=title,
+        customers=customers,
+        channels=channels,
+        survey=survey,
+        survey_scale=survey_scale,
+        basis=basis,
+        method=method,
+    )
     out = _native.segment_aggregated(
         (ids, feature_columns, collected[feature_columns].to_numpy(dtype=np.float64)),
         ([i for i, b in zip(ids, bought) if b], collected.loc[bought, list(_DAILY)].to_numpy(dtype=np.float64)),
         span,
         int(extents["lines"].sum()),
-        k=count_or_auto(k, "k"),
-        min_share=float(min_share),
-        seed=seed_from(random_state),
-        n_init=n_init,
-        as_of=as_of_seconds(as_of),
-        title=title,
-        customers=customers_table(customers),
-        channels=channels,
-        survey=customers_table(survey),
-        survey_scale=answer_scale(survey_scale),
-        basis=None if basis is None else [str(b) for b in basis],
-        method=method,
+        **settings,
     )
     return SegmentationResult.of_native(out, str(customer_col))
 
@@ -330,8 +346,12 @@ def _numbered(ddf: dd.DataFrame, lines: np.ndarray) -> dd.DataFrame:
     starts = np.concatenate([[0], np.cumsum(lines)[:-1]]).astype(np.int64)
 
     def number(part: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
-        start = starts[partition_info["number"]] if partition_info else 0
-        return part.assign(**{_LINE: np.arange(start, start + len(part), dtype=np.int64)})
+        if partition_info is None:
+            raise InternalError("Dask gave no partition number: the lines of the log cannot be numbered")
+        i = partition_info["number"]
+        if len(part) != lines[i]:
+            raise InternalError(f"partition {i} of the log has {len(part)} lines, counted {lines[i]} before")
+        return part.assign(**{_LINE: np.arange(starts[i], starts[i] + len(part), dtype=np.int64)})
 
     return ddf.map_partitions(number, meta=ddf._meta.assign(**{_LINE: np.int64(0)}))
 
@@ -349,11 +369,9 @@ def _aggregate(
     summary_options = {c: settings[c] for c in ("customer_col", "date_col", "amount_col")}
 
     def per_partition(part: pd.DataFrame) -> pd.DataFrame:
+        part = part.sort_values(_LINE, kind="stable")  # each customer's lines in the log's order, as on one machine
         lines = part.drop(columns=_LINE)
-        own = None
-        if interactions is not None:  # ids match as text, as the native join matches them
-            ids = lines[customer_col].astype(str).unique()
-            own = interactions[interactions[customer_col].astype(str).isin(ids)]
+        own = _own_interactions(lines, customer_col, interactions, customer_col)
         table = features.customer_features(
             lines, products=products, interactions=own, interaction_customer_col=customer_col, **settings
         )

@@ -17,12 +17,12 @@ from ._arrow import ArrowTable, is_arrow_table
 from ._base import count_or_auto, seed_from
 from ._frames import (
     answer_scale,
-    as_of_seconds,
     customers_table,
     interaction_columns,
     launch_dates,
     line_columns,
     require_columns,
+    segmentation_settings,
     table_frame,
     transaction_arrays,
 )
@@ -250,11 +250,22 @@ def segment(
     """
     arrays = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
     arrays.update(line_columns(transactions, quantity_col, product_col, category_col, channel_col, discount_col))
-    extra = {"customers": customers_table(customers), "channels": channels}
-    extra.update(survey=customers_table(survey), survey_scale=answer_scale(survey_scale))
-    extra.update(basis=None if basis is None else [str(b) for b in basis], method=method)
-    extra.update(_side_sources(customer_col, interactions, products))
-    return _segment(arrays, k, min_share, random_state, n_init, as_of, title, index_name=str(customer_col), **extra)
+    settings = segmentation_settings(
+        k=k,
+        min_share=min_share,
+        random_state=random_state,
+        n_init=n_init,
+        as_of=as_of,
+        title=title,
+        customers=customers,
+        channels=channels,
+        survey=survey,
+        survey_scale=survey_scale,
+        basis=basis,
+        method=method,
+    )
+    out = _native.segment(**arrays, **settings, **_side_sources(customer_col, interactions, products))
+    return SegmentationResult.of_native(out, str(customer_col))
 
 
 def segment_table(
@@ -403,43 +414,15 @@ def segment_csv(
     The report includes the ingest audit.
     """
     native = _read_native(path, read_options)
-    audit_json = native.pop("audit_json")
     title = f"Customer segmentation of {Path(path).name}"
-    return _segment(native, k, min_share, random_state, n_init, as_of, title, audit_json=audit_json)
+    settings = segmentation_settings(
+        k=k, min_share=min_share, random_state=random_state, n_init=n_init, as_of=as_of, title=title
+    )
+    return SegmentationResult.of_native(_native.segment(**native, **settings), "customer_id")
 
 
 def _read_native(path: str | os.PathLike[str] | ArrowTable, options: dict[str, Any]) -> dict[str, Any]:
     return _native.read_transactions(path if is_arrow_table(path) else os.fspath(path), **options)
-
-
-def _segment(
-    arrays: dict[str, Any],
-    k: int | str,
-    min_share: float,
-    random_state: Any,
-    n_init: int | None,
-    as_of: Any,
-    title: str | None,
-    index_name: str = "customer_id",
-    audit_json: str | None = None,
-    customers: tuple[Any, ...] | None = None,
-    channels: list[str] | None = None,
-    **sources: Any,
-) -> SegmentationResult:
-    out = _native.segment(
-        **arrays,
-        k=count_or_auto(k, "k"),
-        min_share=float(min_share),
-        seed=seed_from(random_state),
-        n_init=n_init,
-        as_of=as_of_seconds(as_of),
-        title=title,
-        audit_json=audit_json,
-        customers=customers,
-        channels=channels,
-        **sources,
-    )
-    return SegmentationResult.of_native(out, index_name)
 
 
 def _transactions_frame(native: dict[str, Any]) -> pd.DataFrame:

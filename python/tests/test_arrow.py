@@ -125,8 +125,12 @@ def test_a_parquet_file_or_directory_reads_as_the_csv(tmp_path) -> None:
     pd.testing.assert_frame_equal(from_directory, from_csv)
     segmented = segmint.segment_csv(tmp_path / "log.parquet", k=2, **options)
     csv_segmented = segmint.segment_csv(csv, k=2, **options)
-    named = {key: segmented.report[key] for key in ("data", "title")}  # they name the file read
-    assert segmented.report == csv_segmented.report | named
+    # The title and the sources name the file read; all else is the CSV's.
+    source = str(tmp_path / "log.parquet")
+    expected = csv_segmented.report | {"title": "Customer segmentation of log.parquet"}
+    expected["data"] = expected["data"] | {"source": source}
+    expected["data"]["audit"] = expected["data"]["audit"] | {"source": source}
+    assert segmented.report == expected
     pd.testing.assert_series_equal(segmented.labels, csv_segmented.labels)
     (tmp_path / "broken.parquet").write_bytes(b"PAR1 not a Parquet file PAR1")
     with pytest.raises(ParseError, match="broken.parquet"):

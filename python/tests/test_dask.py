@@ -129,6 +129,8 @@ def test_segment_refuses_more_customers_than_it_may_collect(client, log) -> None
         sd.segment(ddf, **COLUMNS, k=3, max_customers=100)
     with pytest.raises(ParameterError, match="product_col"):
         sd.segment(ddf, **COLUMNS, products=pd.DataFrame({"product_id": [], "launch_date": []}))
+    with pytest.raises(ParameterError, match="needs the products table"):
+        sd.segment(ddf, **COLUMNS, product_col="category")
     with pytest.raises(ColumnNotFoundError, match="spend"):
         sd.segment(ddf, customer_col="customer_id", date_col="date", amount_col="spend")
 

@@ -2,13 +2,12 @@
 //! measuring migration, for `segmint.load`, `Segmenter.score` and
 //! `segmint.migration`. The data arrive as `segment` takes them.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use segmint::data::{Transactions, write_atomically};
+use segmint::data::{Transactions, write_text_atomically};
 use segmint::features::Sources;
 use segmint::pipeline::{CustomerData, SegmentationModel};
 
@@ -110,12 +109,7 @@ pub fn read_model(py: Python<'_>, path: PathBuf) -> PyResult<String> {
 /// Writes `text` (a model, a dashboard) at `path` whole or not at all.
 #[pyfunction]
 pub fn write_text(py: Python<'_>, path: PathBuf, text: &str) -> PyResult<()> {
-    detached(py, || {
-        write_atomically(&path, |file| {
-            file.write_all(text.as_bytes())
-                .map_err(|e| segmint::Error::io(&path, e))
-        })
-    })
+    detached(py, || write_text_atomically(&path, text))
 }
 
 /// Refuses a model file that is not one, or of another schema version.

@@ -263,7 +263,7 @@ pub fn segment_table<'py>(
     fitted(py, segmentation, data)
 }
 
-/// The settings every entry point entry points share: k (`None`: chosen over 2..=8
+/// The settings every entry point shares: k (`None`: chosen over 2..=8
 /// with the smallest segment's share), the seed, the basis and the method.
 fn segmentation_of(
     py: Python<'_>,

@@ -25,7 +25,7 @@ pub use dates::{AUTO_FORMATS, DateFormat, DateParser, SECONDS_PER_DAY, format_ti
 pub use io::{AmountColumns, TransactionColumns, read_transactions, read_transactions_reporting};
 pub use late::late_dates;
 pub use options::{BadRowPolicy, ReadOptions};
-pub use output::{FormulaCells, Staged, refuse_overwriting_input, write_atomically};
+pub use output::{FormulaCells, Staged, refuse_overwriting_input, write_atomically, write_text_atomically};
 #[cfg(feature = "parquet")]
 pub use parquet::{is_parquet, read_transactions_parquet};
 pub use scan::Progress;

@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -97,6 +97,14 @@ impl Drop for Staged {
 /// Writes `path` whole or not at all (see [`Staged`]).
 pub fn write_atomically(path: impl AsRef<Path>, fill: impl FnOnce(&mut BufWriter<File>) -> Result<()>) -> Result<()> {
     Staged::write(path, fill)?.commit()
+}
+
+/// Writes `text` at `path` whole or not at all: a model, a report page.
+pub fn write_text_atomically(path: impl AsRef<Path>, text: &str) -> Result<()> {
+    let path = path.as_ref();
+    write_atomically(path, |file| {
+        file.write_all(text.as_bytes()).map_err(|e| Error::io(path, e))
+    })
 }
 
 /// Writes `header` and `rows` as CSV at `path`, whole or not at all, each

@@ -163,7 +163,7 @@ pub fn customer_features(tx: &Transactions, options: &FeatureOptions, sources: S
     if sources.products.is_some() && tx.products().is_none() {
         return Err(Error::invalid_parameter(
             "products",
-            "a products table",
+            "a products table without a product column in the transactions",
             "the transactions' product column beside it (product_col, --product-col): \
              the launch dates are matched to the products bought",
         ));

@@ -26,7 +26,8 @@ pub struct AggregatedLog<'a> {
     /// (`Period::Day`, multiplier 1), in the same order; customers without a
     /// purchase are absent. Predictive CLV and P(alive) are fitted on it.
     pub daily_summary: &'a RfmSummary,
-    /// The first and the latest transaction, in seconds since the epoch.
+    /// The first and the latest transaction, in seconds since the epoch
+    /// (UTC wall-clock time, as the readers store timestamps).
     pub span: (i64, i64),
     /// The number of lines in the log.
     pub n_transactions: usize,
@@ -113,6 +114,14 @@ impl<'a> Log<'a> {
         }
     }
 
+    /// The customers of the log, in order of first appearance.
+    pub(super) fn customer_ids(&self) -> &'a [String] {
+        match self {
+            Log::Lines(tx) => tx.customer_ids(),
+            Log::Aggregated(aggregated) => aggregated.features.ids(),
+        }
+    }
+
     pub(super) fn n_transactions(&self) -> usize {
         match self {
             Log::Lines(tx) => tx.len(),
@@ -161,8 +170,10 @@ impl Segmentation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Attributes;
     use crate::error::ErrorKind;
     use crate::features::{FeatureOptions, Period, Sources, SummaryOptions, customer_features, rfm_summary};
+    use crate::preprocess::MissingValues;
     use crate::synth::{CustomerBase, SynthParams, generate};
 
     /// The aggregation `segmint.dask` makes: features with the side files, and the daily summary.
@@ -239,6 +250,54 @@ mod tests {
             );
             assert_eq!(scored.unwrap().segments, from_lines.labels);
         }
+    }
+
+    #[test]
+    fn customers_the_basis_leaves_out_are_counted_as_the_lines_count_them() {
+        let base = generate(&SynthParams::new(600, 2)).unwrap();
+        let (features, summary) = aggregation(&base, None);
+        let every_other = |values: &[f64]| values.iter().step_by(2).copied().collect::<Vec<_>>();
+        let half = Attributes {
+            ids: base.customers.ids.iter().step_by(2).cloned().collect(),
+            numeric: base
+                .customers
+                .numeric
+                .iter()
+                .map(|(n, v)| (n.clone(), every_other(v)))
+                .collect(),
+            categorical: Vec::new(),
+        };
+        let mut segmentation = Segmentation::new().seed(1).k(3).basis(["behaviour", "age"]);
+        segmentation.preparation.missing = MissingValues::DropRows;
+        let from_lines = segmentation
+            .fit_data(CustomerData {
+                transactions: Some(&base.transactions),
+                sources: Sources {
+                    customers: Some(&half),
+                    ..base.sources()
+                },
+                ..CustomerData::default()
+            })
+            .unwrap();
+        let from_aggregation = segmentation
+            .fit_data(CustomerData {
+                aggregated: Some(aggregated(&base, &features, &summary)),
+                sources: Sources {
+                    customers: Some(&half),
+                    ..Sources::default()
+                },
+                ..CustomerData::default()
+            })
+            .unwrap();
+        assert!(
+            from_lines
+                .report
+                .features
+                .notes
+                .iter()
+                .any(|n| n.contains("300 without a row"))
+        );
+        assert_eq!(from_aggregation.report, from_lines.report);
     }
 
     #[test]

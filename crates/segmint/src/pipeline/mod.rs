@@ -324,7 +324,7 @@ impl Segmentation {
         name_segments(&mut profiles, &self.naming_for(&joined))?;
         let strategies: Vec<String> = profiles.iter().map(|s| s.playbook_name().into()).collect();
         let reachable = match data.sources.customers {
-            Some(customers) => self.reachability(customers, &data, &kept.ids, &mut notes)?,
+            Some(customers) => self.reachability(customers, log, &kept.ids, &mut notes)?,
             None => None,
         };
         self.cancel.check()?;
@@ -649,15 +649,17 @@ impl Segmentation {
     fn reachability(
         &self,
         customers: &Attributes,
-        data: &CustomerData<'_>,
+        log: Option<Log<'_>>,
         ids: &[String],
         notes: &mut Vec<String>,
     ) -> Result<Option<Vec<bool>>> {
-        let table_ids = customers.ids.iter().map(String::as_str);
-        let join = match data.transactions {
-            Some(tx) => JoinReport::new("customers", table_ids, tx),
-            None => JoinReport::between("customers", table_ids, ids.iter().map(String::as_str)),
-        };
+        // Against the log's customers when there is a log: those the basis left out count too.
+        let base = log.map_or(ids, |log| log.customer_ids());
+        let join = JoinReport::between(
+            "customers",
+            customers.ids.iter().map(String::as_str),
+            base.iter().map(String::as_str),
+        );
         notes.push(format!(
             "customers table: {} customers matched, {} only in the table (ignored), {} without a row (counted as unreachable)",
             join.matched, join.only_in_source, join.missing_from_source

@@ -3,7 +3,6 @@
 //! the same basis preparation (imputation values, log transform, scaler,
 //! levels), the same clustering, the same segment names.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, ArrayView1};
@@ -14,7 +13,7 @@ use super::log::Log;
 use super::{CustomerData, Segmentation, sources_of};
 use crate::cluster::{ClusterModel, Segments};
 use crate::data::output::write_csv;
-use crate::data::{Attributes, FormulaCells, format_timestamp, write_atomically};
+use crate::data::{Attributes, FormulaCells, format_timestamp, write_text_atomically};
 use crate::error::{Error, Result};
 use crate::preprocess::{BasisPreparation, DroppedCustomer};
 
@@ -163,9 +162,7 @@ impl Scores {
             message: e.to_string(),
         })?;
         for (path, text) in [(&files[1], json), (&files[2], self.drift.to_markdown(names))] {
-            write_atomically(path, |file| {
-                file.write_all(text.as_bytes()).map_err(|e| Error::io(path, e))
-            })?;
+            write_text_atomically(path, &text)?;
         }
         Ok(files)
     }
@@ -240,9 +237,7 @@ impl SegmentationModel {
     /// Writes the model as JSON to `path`, whole or not at all.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let text = self.to_json()?;
-        write_atomically(path.as_ref(), |file| {
-            file.write_all(text.as_bytes()).map_err(|e| Error::io(path.as_ref(), e))
-        })
+        write_text_atomically(path, &text)
     }
 
     /// The model saved at `path` by [`save`](Self::save).

@@ -3,6 +3,39 @@
 use crate::error::{Error, Result};
 use crate::features::RfmSummary;
 
+/// The row methods both inputs share: rows of `frequency`, optionally weighted.
+macro_rules! weighted_rows {
+    ($input:ident) => {
+        impl<'a> $input<'a> {
+            /// The same rows, each standing for `weights[i]` customers.
+            pub fn with_weights(self, weights: &'a [f64]) -> Self {
+                $input {
+                    weights: Some(weights),
+                    ..self
+                }
+            }
+
+            /// Number of rows.
+            pub fn len(&self) -> usize {
+                self.frequency.len()
+            }
+
+            /// True when there are no rows.
+            pub fn is_empty(&self) -> bool {
+                self.frequency.is_empty()
+            }
+
+            /// The weight of row `i` (1 without weights).
+            pub(crate) fn weight(&self, i: usize) -> f64 {
+                self.weights.map_or(1.0, |w| w[i])
+            }
+        }
+    };
+}
+
+weighted_rows!(RfmData);
+weighted_rows!(SpendData);
+
 /// Repeat-purchase histories to fit [`BetaGeo`](super::BetaGeo) or
 /// [`ParetoNbd`](super::ParetoNbd) on: one row per customer (or per distinct
 /// history, with `weights` counting the customers who share it).
@@ -30,29 +63,6 @@ impl<'a> RfmData<'a> {
             t,
             weights: None,
         }
-    }
-
-    /// The same rows, each standing for `weights[i]` customers.
-    pub fn with_weights(self, weights: &'a [f64]) -> Self {
-        RfmData {
-            weights: Some(weights),
-            ..self
-        }
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.frequency.len()
-    }
-
-    /// True when there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.frequency.is_empty()
-    }
-
-    /// The weight of row `i` (1 without weights).
-    pub(crate) fn weight(&self, i: usize) -> f64 {
-        self.weights.map_or(1.0, |w| w[i])
     }
 
     /// Checks shapes and every row; returns the total weight.
@@ -116,29 +126,6 @@ impl<'a> SpendData<'a> {
             monetary,
             weights: None,
         }
-    }
-
-    /// The same rows, each standing for `weights[i]` customers.
-    pub fn with_weights(self, weights: &'a [f64]) -> Self {
-        SpendData {
-            weights: Some(weights),
-            ..self
-        }
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.frequency.len()
-    }
-
-    /// True when there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.frequency.is_empty()
-    }
-
-    /// The weight of row `i` (1 without weights).
-    pub(crate) fn weight(&self, i: usize) -> f64 {
-        self.weights.map_or(1.0, |w| w[i])
     }
 
     /// Checks shapes and rows; returns the total weight of the repeat rows.

@@ -7,14 +7,13 @@
 mod dashboard;
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::{CustomerData, Scores, SegmentationModel};
 use crate::data::output::write_csv;
-use crate::data::{FormulaCells, Transactions, format_timestamp, write_atomically};
+use crate::data::{FormulaCells, Transactions, format_timestamp, write_text_atomically};
 use crate::error::{Error, Result};
 use crate::profile::Archetype;
 use crate::report::markdown::escape;
@@ -302,9 +301,7 @@ impl Migration {
             write_csv(path, &header, body.iter().cloned(), cells)?;
         }
         for (path, text) in files[3..].iter().zip([self.to_markdown(), self.to_html()?]) {
-            write_atomically(path, |file| {
-                file.write_all(text.as_bytes()).map_err(|e| Error::io(path, e))
-            })?;
+            write_text_atomically(path, &text)?;
         }
         Ok(files.to_vec())
     }
