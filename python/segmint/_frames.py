@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ._base import count_or_auto, seed_from
+from ._base import count, count_or_auto, seed_from
 from .exceptions import ColumnNotFoundError, DataError, EmptyPeriodError, ParameterError
 
 
@@ -320,6 +320,7 @@ def segmentation_settings(
     survey_scale: Any = None,
     basis: list[str] | None = None,
     method: str = "auto",
+    recent_days: int = 365,
 ) -> dict[str, Any]:
     """The settings of a segmentation of transactions, as the native entry points take them."""
     return dict(
@@ -335,4 +336,5 @@ def segmentation_settings(
         survey_scale=answer_scale(survey_scale),
         basis=None if basis is None else [str(b) for b in basis],
         method=method,
+        recent_days=count(recent_days, "recent_days"),
     )

@@ -270,6 +270,7 @@ def segment(
     survey_scale: tuple[float, float] | None = None,
     basis: list[str] | None = None,
     method: str = "auto",
+    recent_days: int = 365,
     max_customers: int = MAX_COLLECTED_CUSTOMERS,
 ) -> SegmentationResult:
     """:func:`segmint.segment` of a Dask DataFrame: the same result as one machine on the same log.
@@ -301,7 +302,14 @@ def segment(
     )
     table = _aggregate(
         _numbered(ddf, extents["lines"].to_numpy()),
-        dict(customer_col=customer_col, date_col=date_col, amount_col=amount_col, as_of=end, **line_options),
+        dict(
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+            as_of=end,
+            recent_days=recent_days,
+            **line_options,
+        ),
         products,
         interactions,
     ).persist()
@@ -330,6 +338,7 @@ def segment(
         survey_scale=survey_scale,
         basis=basis,
         method=method,
+        recent_days=recent_days,
     )
     out = _native.segment_aggregated(
         (ids, feature_columns, collected[feature_columns].to_numpy(dtype=np.float64)),

@@ -220,6 +220,7 @@ def segment(
     survey_scale: tuple[float, float] | None = None,
     basis: list[str] | None = None,
     method: str = "auto",
+    recent_days: int = 365,
 ) -> SegmentationResult:
     """Segment the customers of a transaction DataFrame.
 
@@ -247,6 +248,9 @@ def segment(
     group words ``"customers"`` and ``"survey"`` may join them) and
     ``method`` the clustering method, as in :func:`segment_table`;
     ``survey_scale`` declares the survey's answer scale, as there.
+    ``recent_days`` is the trailing window of the ``recent_`` features, as in
+    :func:`segmint.features.customer_features` (the default basis counts
+    frequency and basket there).
     """
     arrays = transaction_arrays(transactions, customer_col, date_col, amount_col, order_col)
     arrays.update(line_columns(transactions, quantity_col, product_col, category_col, channel_col, discount_col))
@@ -263,6 +267,7 @@ def segment(
         survey_scale=survey_scale,
         basis=basis,
         method=method,
+        recent_days=recent_days,
     )
     out = _native.segment(**arrays, **settings, **_side_sources(customer_col, interactions, products))
     return SegmentationResult.of_native(out, str(customer_col))
@@ -405,6 +410,7 @@ def segment_csv(
     random_state: Any = 0,
     n_init: int | None = None,
     as_of: Any = None,
+    recent_days: int = 365,
     **read_options: Any,
 ) -> SegmentationResult:
     """Read a transaction CSV or Parquet file and segment its customers.
@@ -416,7 +422,13 @@ def segment_csv(
     native = _read_native(path, read_options)
     title = f"Customer segmentation of {Path(path).name}"
     settings = segmentation_settings(
-        k=k, min_share=min_share, random_state=random_state, n_init=n_init, as_of=as_of, title=title
+        k=k,
+        min_share=min_share,
+        random_state=random_state,
+        n_init=n_init,
+        as_of=as_of,
+        title=title,
+        recent_days=recent_days,
     )
     return SegmentationResult.of_native(_native.segment(**native, **settings), "customer_id")
 

@@ -64,6 +64,9 @@ class Segmenter(BaseEstimator):
         outside it is an error naming the respondent and the item.
     title : str, optional
         Title of the report.
+    recent_days : int
+        The trailing window, in days up to ``as_of``, of the ``recent_``
+        features (the default basis counts frequency and basket there).
 
     Attributes
     ----------
@@ -104,6 +107,7 @@ class Segmenter(BaseEstimator):
         basis: list[str] | None = None,
         method: str = "auto",
         survey_scale: tuple[float, float] | None = None,
+        recent_days: int = 365,
     ) -> None:
         self.k = k
         self.min_share = min_share
@@ -125,6 +129,7 @@ class Segmenter(BaseEstimator):
         self.basis = basis
         self.method = method
         self.survey_scale = survey_scale
+        self.recent_days = recent_days
 
     def fit(
         self,
@@ -191,6 +196,7 @@ class Segmenter(BaseEstimator):
             survey_scale=self.survey_scale if joint else None,
             basis=self.basis,
             method=self.method,
+            recent_days=self.recent_days,
         )
         separate = survey is not None and not joint
         self.survey_ = (

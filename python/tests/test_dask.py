@@ -97,6 +97,7 @@ def assert_same_segmentation(got: segmint.SegmentationResult, expected: segmint.
 def test_segment_gives_the_one_machine_result(client, log) -> None:
     ddf, frame = log
     options = dict(COLUMNS, order_col="order_id", category_col="category", channel_col="channel", random_state=5)
+    options.update(recent_days=90)
     expected = segmint.segment(frame, **options)
     got = sd.segment(ddf, **options)
     assert got.report["data"]["n_transactions"] == len(frame)

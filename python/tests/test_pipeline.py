@@ -11,7 +11,7 @@ from conftest import shared_data
 
 import segmint
 from segmint.datasets import make_customers
-from segmint.exceptions import DataError, SegmintIOError
+from segmint.exceptions import DataError, ParameterError, SegmintIOError
 
 COLUMNS = dict(customer_col="customer_id", date_col="date", amount_col="amount", order_col="order_id")
 
@@ -55,6 +55,22 @@ def test_csv_and_dataframe_give_the_same_segments(tmp_path):
     assert report["data"]["audit"]["rows_kept"] == len(tx)
     assert len(report["segments"]) == 4
     assert "| segment | customers |" in from_file.to_markdown()
+
+
+def test_recent_days_sets_the_window_of_the_recent_features_on_every_face(tmp_path):
+    tx, _ = make_customers(1500, seed=6)
+    path = tmp_path / "tx.csv"
+    tx.to_csv(path, index=False)
+    window = segmint.features.customer_features(tx, **COLUMNS, recent_days=60)["recent_frequency"]
+    assert not window.equals(segmint.features.customer_features(tx, **COLUMNS)["recent_frequency"])
+    from_frame = segmint.segment(tx, **COLUMNS, k=3, recent_days=60)
+    pd.testing.assert_series_equal(from_frame.features["recent_frequency"], window)
+    from_file = segmint.segment_csv(path, **COLUMNS, k=3, recent_days=60)
+    pd.testing.assert_series_equal(from_file.labels, from_frame.labels)
+    fitted = segmint.Segmenter(k=3, recent_days=60).fit(tx)
+    pd.testing.assert_series_equal(fitted.labels, from_frame.labels)
+    with pytest.raises(ParameterError, match="recent_days"):
+        segmint.segment(tx, **COLUMNS, k=3, recent_days=0)
 
 
 LINE_COLUMNS = dict(product_col="product_id", category_col="category", channel_col="channel", discount_col="discounted")

@@ -56,7 +56,7 @@ pub(crate) fn attributes((ids, numeric, categorical): CustomersTable) -> Attribu
 
 /// Runs the whole pipeline; returns features, labels, the model and the report JSON.
 #[pyfunction]
-#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None, customers=None, channels=None, launches=None, interactions=None, quantities=None, products=None, categories=None, sales_channels=None, discount_flags=None, survey=None, survey_scale=None, basis=None, method="auto"))]
+#[pyo3(signature = (customer_ids, customer_codes, timestamps, amounts, order_codes=None, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, audit_json=None, customers=None, channels=None, launches=None, interactions=None, quantities=None, products=None, categories=None, sales_channels=None, discount_flags=None, survey=None, survey_scale=None, basis=None, method="auto", recent_days=365))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment<'py>(
     py: Python<'py>,
@@ -85,6 +85,7 @@ pub fn segment<'py>(
     survey_scale: Option<(f64, f64)>,
     basis: Option<Vec<String>>,
     method: &str,
+    recent_days: u32,
 ) -> PyResult<Bound<'py, PyDict>> {
     let tx = transactions_from(py, customer_ids, customer_codes, timestamps, amounts, order_codes)?;
     let lines = LineColumns {
@@ -105,6 +106,7 @@ pub fn segment<'py>(
         .map_err(|e| raise(py, "ParameterError", format!("invalid parameter audit_json: {e}")))?;
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
     configure(py, &mut segmentation, n_init, as_of, title, channels, survey_scale)?;
+    segmentation.features.recent_days = recent_days;
     let sources = Sources {
         customers: customers.as_ref(),
         products: launches.as_ref(),
@@ -131,7 +133,7 @@ pub(crate) type DailySummary<'py> = (Vec<String>, PyReadonlyArray2<'py, f64>);
 /// its feature table, daily summary, first and latest transaction and line
 /// count. Returns what [`segment`] returns.
 #[pyfunction]
-#[pyo3(signature = (features, daily_summary, span, n_transactions, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, customers=None, channels=None, survey=None, survey_scale=None, basis=None, method="auto"))]
+#[pyo3(signature = (features, daily_summary, span, n_transactions, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, customers=None, channels=None, survey=None, survey_scale=None, basis=None, method="auto", recent_days=365))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment_aggregated<'py>(
     py: Python<'py>,
@@ -151,6 +153,7 @@ pub fn segment_aggregated<'py>(
     survey_scale: Option<(f64, f64)>,
     basis: Option<Vec<String>>,
     method: &str,
+    recent_days: u32,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (ids, columns, values) = features;
     let features = CustomerTable::new(ids, columns, values.as_array().to_owned()).map_err(|e| to_py(py, e))?;
@@ -158,6 +161,7 @@ pub fn segment_aggregated<'py>(
     let (customers, survey) = (customers.map(attributes), survey.map(attributes));
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
     configure(py, &mut segmentation, n_init, as_of, title, channels, survey_scale)?;
+    segmentation.features.recent_days = recent_days;
     let data = CustomerData {
         aggregated: Some(AggregatedLog {
             features: &features,
