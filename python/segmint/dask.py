@@ -46,7 +46,13 @@ from ._frames import (
 )
 from .cluster import KMeans as _OneMachineKMeans
 from .cluster import MiniBatchKMeans as _OneMachineMiniBatchKMeans
-from .exceptions import ConvergenceWarning, DataError, EmptyPeriodError, InternalError, ParameterError
+from .exceptions import (
+    ConvergenceWarning,
+    DataError,
+    EmptyPeriodError,
+    InternalError,
+    ParameterError,
+)
 from .pipeline import SegmentationResult
 
 __all__ = [
@@ -77,6 +83,7 @@ _NAT = np.iinfo(np.int64).min
 
 # Internal columns of :func:`segment`'s aggregation.
 _LINE = "__segmint_line"
+_ROW_BITS = 40  # a line's place: its partition's number above 2^40, its row in the partition below
 _FIRST_LINE = "__segmint_first_line"
 _DAILY = ("__segmint_frequency", "__segmint_recency", "__segmint_T", "__segmint_monetary_value")
 
@@ -104,7 +111,8 @@ def _extents(ddf: dd.DataFrame, date_col: str, amount_col: str | None = None) ->
 
     dates = {"first": "datetime64[ns]", "last": "datetime64[ns]", "first_purchase": "datetime64[ns]"}
     meta = pd.DataFrame({"lines": pd.Series(dtype=np.int64), **{c: [] for c in dates}}).astype(dates)
-    extents = ddf.map_partitions(extent, meta=meta).compute().reset_index(drop=True)
+    dates_and_amounts = ddf[[c for c in (date_col, amount_col) if c is not None]]  # only these columns are read
+    extents = dates_and_amounts.map_partitions(extent, meta=meta).compute().reset_index(drop=True)
     if extents["last"].isna().all():
         raise DataError(f"column {date_col!r} holds no date: the log is empty; expected at least one transaction")
     return extents
@@ -301,7 +309,7 @@ def segment(
         discount_col=discount_col,
     )
     table = _aggregate(
-        _numbered(ddf, extents["lines"].to_numpy()),
+        _numbered(ddf),
         dict(
             customer_col=customer_col,
             date_col=date_col,
@@ -350,17 +358,17 @@ def segment(
     return SegmentationResult.of_native(out, str(customer_col))
 
 
-def _numbered(ddf: dd.DataFrame, lines: np.ndarray) -> dd.DataFrame:
-    """The log with each line's number in the whole log, from the lines of each partition."""
-    starts = np.concatenate([[0], np.cumsum(lines)[:-1]]).astype(np.int64)
+def _numbered(ddf: dd.DataFrame) -> dd.DataFrame:
+    """The log with each line's place in it: its partition's number in the
+    high bits, its row in the partition in the low ones. The place orders
+    lines as the log does without counting any partition first, so it holds
+    however Dask cuts the files into partitions."""
 
     def number(part: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
         if partition_info is None:
             raise InternalError("Dask gave no partition number: the lines of the log cannot be numbered")
-        i = partition_info["number"]
-        if len(part) != lines[i]:
-            raise InternalError(f"partition {i} of the log has {len(part)} lines, counted {lines[i]} before")
-        return part.assign(**{_LINE: np.arange(starts[i], starts[i] + len(part), dtype=np.int64)})
+        start = partition_info["number"] << _ROW_BITS
+        return part.assign(**{_LINE: np.arange(start, start + len(part), dtype=np.int64)})
 
     return ddf.map_partitions(number, meta=ddf._meta.assign(**{_LINE: np.int64(0)}))
 

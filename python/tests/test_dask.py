@@ -105,7 +105,7 @@ def test_segment_gives_the_one_machine_result(client, log) -> None:
     assert_same_segmentation(got, expected)
 
 
-def test_segment_of_a_shuffled_log_with_customers_and_a_basis(client, log) -> None:
+def test_segment_of_a_shuffled_log_with_customers_and_a_basis(client, log, tmp_path) -> None:
     """Customers keep the log's order of first appearance though the shuffle scatters them."""
     _, frame = log
     shuffled = frame.sample(frac=1.0, random_state=2).reset_index(drop=True)
@@ -122,6 +122,9 @@ def test_segment_of_a_shuffled_log_with_customers_and_a_basis(client, log) -> No
     expected = segmint.segment(shuffled, **options)
     got = sd.segment(dd.from_pandas(shuffled, npartitions=7), **options)
     assert_same_segmentation(got, expected)
+    # Read back from Parquet files, which Dask may cut into partitions differently from pass to pass.
+    dd.from_pandas(shuffled, npartitions=7).to_parquet(tmp_path / "log")
+    assert_same_segmentation(sd.segment(dd.read_parquet(tmp_path / "log"), **options), expected)
 
 
 def test_segment_refuses_more_customers_than_it_may_collect(client, log) -> None:

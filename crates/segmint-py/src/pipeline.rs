@@ -169,14 +169,21 @@ pub fn segment_aggregated<'py>(
             span,
             n_transactions,
         }),
-        sources: Sources {
-            customers: customers.as_ref(),
-            ..Sources::default()
-        },
-        survey: survey.as_ref(),
-        ..CustomerData::default()
+        ..tables(customers.as_ref(), survey.as_ref())
     };
     fitted(py, segmentation, data)
+}
+
+/// A customer table and a survey, without a log.
+fn tables<'a>(customers: Option<&'a Attributes>, survey: Option<&'a Attributes>) -> CustomerData<'a> {
+    CustomerData {
+        sources: Sources {
+            customers,
+            ..Sources::default()
+        },
+        survey,
+        ..CustomerData::default()
+    }
 }
 
 fn summary_from(py: Python<'_>, (ids, columns): DailySummary<'_>) -> PyResult<RfmSummary> {
@@ -256,15 +263,7 @@ pub fn segment_table<'py>(
     if !log {
         segmentation.preparation.log = LogTransform::Off;
     }
-    let data = CustomerData {
-        sources: Sources {
-            customers: customers.as_ref(),
-            ..Sources::default()
-        },
-        survey: survey.as_ref(),
-        ..CustomerData::default()
-    };
-    fitted(py, segmentation, data)
+    fitted(py, segmentation, tables(customers.as_ref(), survey.as_ref()))
 }
 
 /// The settings every entry point shares: k (`None`: chosen over 2..=8
