@@ -61,6 +61,9 @@ __all__ = [
     "segment_survey",
     "segment_table",
     "segment_aggregated",
+    "predictive_models",
+    "profile_part",
+    "profile_whole_base",
     "read_model",
     "write_text",
     "pca_fit",
@@ -344,6 +347,7 @@ def segment_aggregated(
     span: tuple[int, int],
     n_transactions: int,
     *,
+    predictive_models: str | None = None,
     k: int | None = None,
     min_share: float = 0.0,
     seed: int = 0,
@@ -358,6 +362,18 @@ def segment_aggregated(
     method: str = "auto",
     recent_days: int = 365,
 ) -> dict[str, Any]: ...
+def predictive_models(daily_summary: tuple[list[str], npt.NDArray[np.float64]]) -> str: ...
+def profile_part(
+    model_json: str,
+    features: tuple[list[str], list[str], npt.NDArray[np.float64]],
+    daily_summary: tuple[list[str], npt.NDArray[np.float64]],
+    span: tuple[int, int],
+    n_transactions: int,
+    *,
+    predictive_models: str | None = None,
+    customers: tuple[list[str], list[tuple[str, list[float]]], list[tuple[str, list[str]]]] | None = None,
+) -> dict[str, Any]: ...
+def profile_whole_base(report_json: str, partials: list[str], unplaced: int) -> dict[str, Any]: ...
 def report_html(report_json: str) -> str: ...
 def make_customers(n_customers: int, seed: int = 0) -> dict[str, Any]: ...
 def btyd_fit(

@@ -37,6 +37,7 @@ from . import _native, features, metrics
 from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, seed_from
 from ._frames import (
     as_of_seconds,
+    customers_table,
     empty_calibration,
     line_amounts,
     line_times,
@@ -287,12 +288,20 @@ def segment(
     its feature table (:func:`customer_features`), its daily repeat-purchase
     summary (for predictive CLV) and each customer's first line. The table of
     one row per customer is then collected and segmented on this machine, in
-    the log's order of first appearance, as one machine orders it. It is
-    refused above ``max_customers`` rows (default
-    :data:`MAX_COLLECTED_CUSTOMERS`); beyond that, cluster the
-    :func:`customer_features` table with :class:`KMeans`. ``customers``,
-    ``survey``, ``interactions`` and ``products`` are pandas frames, as
-    :func:`segmint.segment` takes them.
+    the log's order of first appearance, as one machine orders it: the
+    result is the one-machine result.
+
+    Above ``max_customers`` customers (default
+    :data:`MAX_COLLECTED_CUSTOMERS`), the table is not collected: the
+    segmentation is fitted on a seeded sample of about ``max_customers`` of
+    them, every customer is placed with the fitted model on the cluster, and
+    the profiles' sizes, shares, means, indices and Cohen's d are those of
+    every customer, merged from per-segment sums; the report's notes say what
+    comes from the sample. ``labels`` is then a Dask Series of every
+    customer's segment and ``features`` the sample's table.
+
+    ``customers``, ``survey``, ``interactions`` and ``products`` are pandas
+    frames, as :func:`segmint.segment` takes them.
     """
     _require(ddf, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
     _require_launches(product_col, products)
@@ -321,18 +330,6 @@ def segment(
         products,
         interactions,
     ).persist()
-    n_customers = len(table)
-    if n_customers > max_customers:
-        raise ParameterError(
-            f"invalid parameter max_customers={max_customers}: the log has {n_customers} customers, too many to "
-            "collect on one machine; raise max_customers if they fit in memory, or cluster the customer_features "
-            "table with segmint.dask.KMeans"
-        )
-    collected = table.compute().sort_values(_FIRST_LINE, kind="stable").drop(columns=_FIRST_LINE)
-    del table  # the workers need not hold it while this machine segments
-    bought = collected[_DAILY[0]].notna().to_numpy()
-    ids = [str(i) for i in collected.index]
-    feature_columns = [c for c in collected.columns if c not in _DAILY]
     settings = segmentation_settings(
         k=k,
         min_share=min_share,
@@ -348,14 +345,95 @@ def segment(
         method=method,
         recent_days=recent_days,
     )
-    out = _native.segment_aggregated(
-        (ids, feature_columns, collected[feature_columns].to_numpy(dtype=np.float64)),
-        ([i for i, b in zip(ids, bought) if b], collected.loc[bought, list(_DAILY)].to_numpy(dtype=np.float64)),
-        span,
-        int(extents["lines"].sum()),
-        **settings,
-    )
+    log = (span, int(extents["lines"].sum()))
+    n_customers = len(table)
+    if n_customers > max_customers:
+        return _segment_by_sample(table, max_customers / n_customers, log, settings, customers, str(customer_col))
+    collected = _in_log_order(table.compute())
+    del table  # the workers need not hold it while this machine segments
+    out = _native.segment_aggregated(*_native_tables(collected), *log, **settings)
     return SegmentationResult.of_native(out, str(customer_col))
+
+
+def _segment_by_sample(
+    table: dd.DataFrame,
+    fraction: float,
+    log: tuple[tuple[int, int], int],
+    settings: dict[str, Any],
+    customers: pd.DataFrame | None,
+    customer_col: str,
+) -> SegmentationResult:
+    """The segmentation of a base too large to collect: fitted on a seeded
+    sample of ``fraction`` of the customers (picked by a hash of their id, so
+    the same on any partitioning), then every customer placed with the fitted
+    model on the cluster, the profiles' sizes, shares, means, indices and
+    Cohen's d taken over all of them from per-segment partial sums.
+
+    The predictive models (BG/NBD, Gamma-Gamma) are fitted once, on the
+    sample, and value every customer. ``labels`` is a Dask Series of every
+    customer's segment; ``features`` is the sample's table.
+    """
+    if settings["survey"] is not None:
+        raise ParameterError(
+            "survey: a base above max_customers is placed with the fitted model, which cannot score survey "
+            "answers yet; expected survey=None, or max_customers at least the number of customers"
+        )
+    threshold = np.uint64(min(fraction, 1.0) * float(np.iinfo(np.uint64).max))
+    key = f"{settings['seed'] % 16**16:016x}"  # pandas' hash key: 16 characters
+
+    def sampled(part: pd.DataFrame) -> pd.DataFrame:
+        hashes = pd.util.hash_pandas_object(part.index.astype(str), index=False, hash_key=key).to_numpy()
+        return part[hashes < threshold]
+
+    sample = _in_log_order(table.map_partitions(sampled, meta=table._meta).compute())
+    features, daily = _native_tables(sample)
+    models = _native.predictive_models(daily)
+    sample_settings = dict(settings, customers=customers_table(_own_customers(customers, sample.index)))
+    out = _native.segment_aggregated(features, daily, *log, predictive_models=models, **sample_settings)
+    model_json = out["model_json"]
+
+    def place(part: pd.DataFrame) -> tuple[pd.Series, str, int]:
+        part = _in_log_order(part)
+        placed = _native.profile_part(
+            model_json,
+            *_native_tables(part),
+            *log,
+            predictive_models=models,
+            customers=customers_table(_own_customers(customers, part.index)),
+        )
+        labels = pd.Series(placed["segments"], index=pd.Index(placed["ids"], name=customer_col), name="segment")
+        return labels, placed["partials_json"], placed["unplaced"]
+
+    parts = dask.persist(*[dask.delayed(place)(part) for part in table.to_delayed()])
+    partials, unplaced = dask.compute([p[1] for p in parts], [p[2] for p in parts])
+    whole = _native.profile_whole_base(out["report_json"], list(partials), int(sum(unplaced)))
+    result = SegmentationResult.of_native(dict(out, **whole), customer_col)
+    meta = pd.Series([], dtype=np.int64, name="segment", index=pd.Index([], dtype=object, name=customer_col))
+    result.labels = dd.from_delayed([p[0] for p in parts], meta=meta, verify_meta=False)
+    return result
+
+
+def _in_log_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Aggregated customers in the log's order of first appearance, as one machine orders them."""
+    return table.sort_values(_FIRST_LINE, kind="stable").drop(columns=_FIRST_LINE)
+
+
+def _native_tables(table: pd.DataFrame) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The feature table and the daily summary of aggregated customers, as the native pipeline takes them."""
+    ids = [str(i) for i in table.index]
+    bought = table[_DAILY[0]].notna().to_numpy()
+    feature_columns = [c for c in table.columns if c not in _DAILY]
+    return (
+        (ids, feature_columns, table[feature_columns].to_numpy(dtype=np.float64)),
+        ([i for i, b in zip(ids, bought) if b], table.loc[bought, list(_DAILY)].to_numpy(dtype=np.float64)),
+    )
+
+
+def _own_customers(customers: pd.DataFrame | None, ids: pd.Index) -> pd.DataFrame | None:
+    """The rows of the customer table that describe the customers ``ids``; ids match as text."""
+    if customers is None:
+        return None
+    return customers[customers.index.astype(str).isin(ids.astype(str))]
 
 
 def _numbered(ddf: dd.DataFrame) -> dd.DataFrame:

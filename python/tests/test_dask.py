@@ -127,10 +127,41 @@ def test_segment_of_a_shuffled_log_with_customers_and_a_basis(client, log, tmp_p
     assert_same_segmentation(sd.segment(dd.read_parquet(tmp_path / "log"), **options), expected)
 
 
-def test_segment_refuses_more_customers_than_it_may_collect(client, log) -> None:
+def test_a_base_above_max_customers_is_fitted_on_a_sample_and_profiled_whole(client, log) -> None:
     ddf, frame = log
-    with pytest.raises(ParameterError, match=r"max_customers=100: the log has 2000 customers"):
-        sd.segment(ddf, **COLUMNS, k=3, max_customers=100)
+    _, customers = segmint.datasets.make_customers(2_000, seed=3)
+    options = dict(COLUMNS, k=3, random_state=4, customers=customers.drop(columns="archetype"))
+    got = sd.segment(ddf, **options, max_customers=600)
+    sampled = len(got.features)
+    assert 480 < sampled < 720, sampled  # about max_customers, picked by a hash of the id
+    assert f"a seeded sample of {sampled} customers" in got.report["features"]["notes"][-1]
+    assert got.report["data"]["n_customers"] == frame["customer_id"].nunique()
+    labels = got.labels.compute()
+    assert labels.index.is_unique and len(labels) == frame["customer_id"].nunique()
+    # The fitted model places every customer of the log on one machine as the cluster did.
+    placed = got.model.score(frame, **COLUMNS)["segment"]
+    pd.testing.assert_series_equal(labels.sort_index(), placed.sort_index(), check_names=False, check_dtype=False)
+    sizes = placed.value_counts()
+    features = segmint.features.customer_features(frame, **COLUMNS)
+    for profile in got.report["segments"]:
+        own = features.loc[placed.index[placed == profile["segment"]]]
+        assert profile["size"] == sizes[profile["segment"]]
+        assert profile["share"] == pytest.approx(profile["size"] / len(placed), rel=1e-12)
+        revenue = own["monetary"].sum() / features["monetary"].sum()
+        assert profile["revenue_share"] == pytest.approx(revenue, rel=1e-9)
+        for kpi in profile["kpis"]:
+            if kpi["name"] in ("recency_days", "frequency", "monetary", "aov", "tenure_days"):
+                assert kpi["mean"] == pytest.approx(own[kpi["name"]].mean(), rel=1e-9), kpi["name"]
+    # The sample and the placement do not depend on how the log is cut.
+    again = sd.segment(dd.from_pandas(frame, npartitions=3), **options, max_customers=600)
+    assert sorted(again.features.index) == sorted(got.features.index)
+    assert [s["size"] for s in again.report["segments"]] == [s["size"] for s in got.report["segments"]]
+    with pytest.raises(ParameterError, match="survey"):
+        sd.segment(ddf, **COLUMNS, survey=customers[["age"]], max_customers=600)
+
+
+def test_segment_refuses_what_it_cannot_read(client, log) -> None:
+    ddf, frame = log
     with pytest.raises(ParameterError, match="product_col"):
         sd.segment(ddf, **COLUMNS, products=pd.DataFrame({"product_id": [], "launch_date": []}))
     with pytest.raises(ParameterError, match="needs the products table"):

@@ -122,3 +122,8 @@ fn finish<T>(py: Python<'_>, outcome: thread::Result<segmint::Result<T>>) -> PyR
 pub(crate) fn to_json<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| raise(py, "InternalError", format!("cannot serialise a result: {e}")))
 }
+
+/// A JSON document made by [`to_json`], read back; `what` names it in the error.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(py: Python<'_>, text: &str, what: &str) -> PyResult<T> {
+    serde_json::from_str(text).map_err(|e| raise(py, "ParseError", format!("cannot read the {what}: {e}")))
+}

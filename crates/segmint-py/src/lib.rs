@@ -10,6 +10,7 @@ mod metrics;
 mod mixtures;
 mod model;
 mod pipeline;
+mod population;
 mod reduce;
 mod state;
 mod validate;
@@ -66,6 +67,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pipeline::segment, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment_table, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::segment_aggregated, m)?)?;
+    m.add_function(wrap_pyfunction!(population::predictive_models, m)?)?;
+    m.add_function(wrap_pyfunction!(population::profile_part, m)?)?;
+    m.add_function(wrap_pyfunction!(population::profile_whole_base, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::report_html, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::make_customers, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::make_survey, m)?)?;

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use segmint::data::IngestAudit;
 use segmint::data::{Attributes, CustomerTable};
-use segmint::features::{FeatureOptions, RfmSummary, Sources, rfm as core_rfm};
+use segmint::features::{FeatureOptions, PredictiveModels, RfmSummary, Sources, rfm as core_rfm};
 use segmint::pipeline::{AggregatedLog, CustomerData, Segmentation, SegmentationResult};
 use segmint::pipeline::{AnswerScale, AttitudinalSegmentation, ClusterBasis};
 use segmint::preprocess::{LogTransform, MissingValues};
@@ -15,7 +15,7 @@ use segmint::synth::{REGIONS, SynthParams, generate, generate_survey};
 use segmint::validate::ValidateOptions;
 
 use crate::data::{CodedColumn, LineColumns, table_to_py, transactions_from, transactions_to_py};
-use crate::error::{cancellable, detached, raise, to_json, to_py};
+use crate::error::{cancellable, detached, from_json, raise, to_json, to_py};
 use crate::features::{InteractionColumns, LaunchColumns, interactions_from, products_from};
 
 /// RFM, AOV and tenure per customer.
@@ -133,7 +133,7 @@ pub(crate) type DailySummary<'py> = (Vec<String>, PyReadonlyArray2<'py, f64>);
 /// its feature table, daily summary, first and latest transaction and line
 /// count. Returns what [`segment`] returns.
 #[pyfunction]
-#[pyo3(signature = (features, daily_summary, span, n_transactions, *, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, customers=None, channels=None, survey=None, survey_scale=None, basis=None, method="auto", recent_days=365))]
+#[pyo3(signature = (features, daily_summary, span, n_transactions, *, predictive_models=None, k=None, min_share=0.0, seed=0, n_init=None, as_of=None, title=None, customers=None, channels=None, survey=None, survey_scale=None, basis=None, method="auto", recent_days=365))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment_aggregated<'py>(
     py: Python<'py>,
@@ -141,6 +141,7 @@ pub fn segment_aggregated<'py>(
     daily_summary: DailySummary<'py>,
     span: (i64, i64),
     n_transactions: usize,
+    predictive_models: Option<&str>,
     k: Option<usize>,
     min_share: f64,
     seed: u64,
@@ -158,6 +159,9 @@ pub fn segment_aggregated<'py>(
     let (ids, columns, values) = features;
     let features = CustomerTable::new(ids, columns, values.as_array().to_owned()).map_err(|e| to_py(py, e))?;
     let daily_summary = summary_from(py, daily_summary)?;
+    let models: Option<PredictiveModels> = predictive_models
+        .map(|text| from_json(py, text, "predictive models"))
+        .transpose()?;
     let (customers, survey) = (customers.map(attributes), survey.map(attributes));
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
     configure(py, &mut segmentation, n_init, as_of, title, channels, survey_scale)?;
@@ -168,6 +172,7 @@ pub fn segment_aggregated<'py>(
             daily_summary: &daily_summary,
             span,
             n_transactions,
+            predictive: models.as_ref(),
         }),
         ..tables(customers.as_ref(), survey.as_ref())
     };
@@ -175,7 +180,7 @@ pub fn segment_aggregated<'py>(
 }
 
 /// A customer table and a survey, without a log.
-fn tables<'a>(customers: Option<&'a Attributes>, survey: Option<&'a Attributes>) -> CustomerData<'a> {
+pub(crate) fn tables<'a>(customers: Option<&'a Attributes>, survey: Option<&'a Attributes>) -> CustomerData<'a> {
     CustomerData {
         sources: Sources {
             customers,
@@ -186,7 +191,7 @@ fn tables<'a>(customers: Option<&'a Attributes>, survey: Option<&'a Attributes>)
     }
 }
 
-fn summary_from(py: Python<'_>, (ids, columns): DailySummary<'_>) -> PyResult<RfmSummary> {
+pub(crate) fn summary_from(py: Python<'_>, (ids, columns): DailySummary<'_>) -> PyResult<RfmSummary> {
     let columns = columns.as_array();
     if columns.nrows() != ids.len() || columns.ncols() != 4 {
         return Err(to_py(

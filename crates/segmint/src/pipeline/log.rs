@@ -7,7 +7,7 @@ use super::{CustomerData, Segmentation};
 use crate::data::{CustomerTable, Transactions};
 use crate::error::{Error, Result};
 use crate::features::{
-    PredictiveOptions, RfmSummary, Sources, customer_features, predictive_value, predictive_value_of,
+    PredictiveModels, PredictiveOptions, RfmSummary, Sources, customer_features, predictive_value, predictive_value_of,
 };
 
 /// A transaction log already aggregated into one row per customer, as
@@ -31,6 +31,10 @@ pub struct AggregatedLog<'a> {
     pub span: (i64, i64),
     /// The number of lines in the log.
     pub n_transactions: usize,
+    /// Predictive models fitted elsewhere (on a sample of a log too large
+    /// for one machine, to value each part of it alike); `None`: fitted on
+    /// `daily_summary` when the segmentation asks for predictive columns.
+    pub predictive: Option<&'a PredictiveModels>,
 }
 
 impl AggregatedLog<'_> {
@@ -150,9 +154,10 @@ impl Segmentation {
             };
             let value = match log {
                 Log::Lines(tx) => predictive_value(tx, &options),
-                Log::Aggregated(aggregated) => {
-                    predictive_value_of(aggregated.daily_summary, aggregated.features.ids(), &options)
-                }
+                Log::Aggregated(aggregated) => match aggregated.predictive {
+                    Some(models) => models.value(aggregated.daily_summary, aggregated.features.ids(), &options),
+                    None => predictive_value_of(aggregated.daily_summary, aggregated.features.ids(), &options),
+                },
             };
             // Data the models cannot fit is a note in the report, not a failed segmentation.
             match value {
@@ -201,6 +206,7 @@ mod tests {
             daily_summary: summary,
             span: base.transactions.time_span().unwrap(),
             n_transactions: base.transactions.len(),
+            predictive: None,
         }
     }
 

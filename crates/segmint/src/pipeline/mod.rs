@@ -28,6 +28,7 @@ mod join;
 mod log;
 mod migration;
 mod model;
+mod population;
 
 pub use answer_scale::AnswerScale;
 pub use attitudinal::{AttitudinalResult, AttitudinalSegmentation, ClusterBasis, Scale, SurveyMeasurement};
@@ -37,6 +38,7 @@ pub use join::{BEHAVIOUR, SURVEY};
 pub use log::AggregatedLog;
 pub use migration::{Flow, Migration, Place};
 pub use model::{MODEL_SCHEMA_VERSION, Scores, SegmentationModel, TrainingData};
+pub use population::profile_whole_base;
 
 use std::borrow::Cow;
 

@@ -313,6 +313,11 @@ impl SegmentationModel {
     /// snapshot). Scoring the training data at the training date gives the
     /// training labels.
     pub fn score(&self, data: CustomerData<'_>, as_of: Option<i64>) -> Result<Scores> {
+        self.place(data, as_of).map(|placed| placed.scores)
+    }
+
+    /// [`score`](Self::score), with the joined snapshot the scores were read from.
+    pub(super) fn place(&self, data: CustomerData<'_>, as_of: Option<i64>) -> Result<Placed> {
         if data.survey.is_some() {
             return Err(Error::invalid_parameter(
                 "survey",
@@ -385,7 +390,7 @@ impl SegmentationModel {
             self.training.segment_sizes.clone(),
             sizes_now,
         );
-        Ok(Scores {
+        let scores = Scores {
             ids: prepared.rows.iter().map(|&r| joined.table.ids[r].clone()).collect(),
             segments,
             distance,
@@ -393,8 +398,22 @@ impl SegmentationModel {
             probability,
             unplaced: prepared.dropped,
             drift,
+        };
+        Ok(Placed {
+            scores,
+            table: joined.table,
+            rows: prepared.rows,
         })
     }
+}
+
+/// Scores and the snapshot they were read from.
+pub(super) struct Placed {
+    pub scores: Scores,
+    /// The snapshot's sources joined on the customer id.
+    pub table: Attributes,
+    /// The rows of `table` placed, in the order of the scores.
+    pub rows: Vec<usize>,
 }
 
 /// Each row's distance to its own centre and to the nearest other one.

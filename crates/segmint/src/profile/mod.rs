@@ -7,6 +7,7 @@ mod composition;
 mod drivers;
 mod levels;
 mod matching;
+mod partials;
 mod vocabulary;
 
 use ndarray::ArrayView1;
@@ -21,6 +22,7 @@ pub use composition::{Composition, MARKER_ABSOLUTE, MARKER_MIN_SHARE, MARKER_REL
 pub use drivers::{DRIVER_MIN_EFFECT, KeyDriver};
 pub use levels::{Level, LevelRange};
 pub use matching::{ArchetypeMatch, Confidence, NamingOptions, name_segments};
+pub use partials::{ProfilePartials, RunningMoments};
 pub(crate) use vocabulary::capitalised;
 pub use vocabulary::{KpiWords, higher_is_better, kpi_words};
 
@@ -138,21 +140,8 @@ impl SegmentProfile {
 /// Profiles `n_segments` segments of the customers in `table`, whose rows are
 /// labelled by `labels`.
 pub fn profile_segments(table: &CustomerTable, labels: &[usize], n_segments: usize) -> Result<Vec<SegmentProfile>> {
+    check_labels(table, labels, n_segments)?;
     let n = table.n_customers();
-    if labels.len() != n {
-        return Err(Error::ShapeMismatch {
-            what: "labels (one per customer)".into(),
-            expected: n.to_string(),
-            found: labels.len().to_string(),
-        });
-    }
-    if let Some(&bad) = labels.iter().find(|&&l| l >= n_segments) {
-        return Err(Error::invalid_parameter(
-            "labels",
-            bad,
-            format!("labels below n_segments={n_segments}"),
-        ));
-    }
     let mut sizes = vec![0usize; n_segments];
     labels.iter().for_each(|&l| sizes[l] += 1);
     let values = table.values();
@@ -193,6 +182,26 @@ pub fn profile_segments(table: &CustomerTable, labels: &[usize], n_segments: usi
         .collect();
     drivers::attach_key_drivers(&mut profiles, values);
     Ok(profiles)
+}
+
+/// One label per customer of `table`, each below `n_segments`.
+fn check_labels(table: &CustomerTable, labels: &[usize], n_segments: usize) -> Result<()> {
+    let n = table.n_customers();
+    if labels.len() != n {
+        return Err(Error::ShapeMismatch {
+            what: "labels (one per customer)".into(),
+            expected: n.to_string(),
+            found: labels.len().to_string(),
+        });
+    }
+    if let Some(&bad) = labels.iter().find(|&&l| l >= n_segments) {
+        return Err(Error::invalid_parameter(
+            "labels",
+            bad,
+            format!("labels below n_segments={n_segments}"),
+        ));
+    }
+    Ok(())
 }
 
 /// One column's summaries for every segment.
