@@ -15,7 +15,9 @@ and its peak resident memory.
 
 With --segment it times the whole segmentation instead of the summary
 (``segmint.dask.segment``, or ``segmint.segment`` with --one-machine, k = --k)
-and prints a digest of the report: the same digest is the same report.
+and prints a digest of the report: the same digest is the same report. With
+--max-customers below the log's customers, ``segmint.dask.segment`` fits on a
+seeded sample and profiles every customer from partials.
 """
 
 from __future__ import annotations
@@ -74,6 +76,12 @@ def main() -> None:
     parser.add_argument("--one-machine", action="store_true")
     parser.add_argument("--segment", action="store_true", help="time the whole segmentation, not the summary")
     parser.add_argument("--k", type=int, default=4)
+    parser.add_argument(
+        "--max-customers",
+        type=int,
+        default=None,
+        help="with --segment: segmint.dask.segment's max_customers (fewer than the log's customers: fitted on a sample)",
+    )
     args = parser.parse_args()
     log = args.dir / f"log-{args.lines}"
     if not log.exists():
@@ -125,13 +133,16 @@ def time_segmentation(log: Path, args: argparse.Namespace) -> None:
             n_workers=2, threads_per_worker=1, processes=True, memory_limit=args.memory_limit, dashboard_address=None
         ) as cluster, Client(cluster) as client:
             started = time.perf_counter()
-            result = segmint.dask.segment(dd.read_parquet(log), **COLUMNS, k=args.k)
+            limit = {} if args.max_customers is None else {"max_customers": args.max_customers}
+            result = segmint.dask.segment(dd.read_parquet(log), **COLUMNS, k=args.k, **limit)
             seconds = time.perf_counter() - started
             workers = peak_worker_rss(client)
     driver = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     digest = hashlib.sha256(json.dumps(result.report, sort_keys=True).encode()).hexdigest()[:16]
     path = "one machine" if args.one_machine else "segmint.dask"
-    print(f"{path}: {args.lines:,} lines, {len(result.labels):,} customers segmented (k = {args.k}) in {seconds:.0f} s")
+    customers, fitted = result.report["data"]["n_customers"], len(result.features)
+    on = "" if fitted == customers else f", fitted on a sample of {fitted:,}"
+    print(f"{path}: {args.lines:,} lines, {customers:,} customers segmented (k = {args.k}{on}) in {seconds:.0f} s")
     memory = f"{driver:.2f} GiB in this process" + ("" if workers is None else f", {workers:.2f} GiB per worker")
     print(f"peak RSS: {memory}; report digest {digest}; CPU: {cpu}")
 
