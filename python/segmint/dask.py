@@ -34,7 +34,17 @@ except ImportError:  # pragma: no cover - Dask on its local schedulers
     distributed = None
 
 from . import _native, features, metrics
-from ._base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted, count, seed_from
+from ._base import (
+    BaseEstimator,
+    ClusterMixin,
+    TransformerMixin,
+    check_is_fitted,
+    check_n_features,
+    count,
+    one_of,
+    require_2d,
+    seed_from,
+)
 from ._frames import (
     as_of_seconds,
     customers_table,
@@ -596,19 +606,19 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         check_is_fitted(self, "cluster_centers_")
         if not _is_dask(X):
             return _native.kmeans_predict(np.ascontiguousarray(X, dtype=np.float64), self.cluster_centers_)
-        return _labels_of(X, self.cluster_centers_)
+        return _labels_of(self, X)
 
     def transform(self, X: Any) -> Any:
         """Euclidean distance of each row to each centre, block by block."""
         check_is_fitted(self, "cluster_centers_")
         if not _is_dask(X):
             return _native.kmeans_transform(np.ascontiguousarray(X, dtype=np.float64), self.cluster_centers_)
-        return _distances_to(X, self.cluster_centers_)
+        return _distances_to(self, X)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Opposite of the inertia of ``X`` against the centres."""
         check_is_fitted(self, "cluster_centers_")
-        return _score(X, self.cluster_centers_)
+        return _score(self, X)
 
     def _initial_centers(self, X: da.Array, k: int) -> np.ndarray:
         if not isinstance(self.init, str):
@@ -619,8 +629,7 @@ class KMeans(TransformerMixin, ClusterMixin, BaseEstimator):
                     f"got {centers.shape}"
                 )
             return centers
-        if self.init != "k-means++":
-            raise ParameterError(f"invalid parameter init={self.init!r}: expected \"k-means++\" or an array of centres")
+        one_of(self.init, "init", ["k-means++"])  # or an array of centres, above
         seed = seed_from(self.random_state)
         n = X.shape[0]
         m = min(n, max(count(self.init_sample, "init_sample", minimum=1), k))  # fewer than k rows: the fit says so
@@ -718,7 +727,7 @@ class MiniBatchKMeans(_OneMachineMiniBatchKMeans):
             return super().score(X, y, sample_weight)
         _no_weights(sample_weight)
         check_is_fitted(self, "cluster_centers_")
-        return _score(X, self.cluster_centers_)
+        return _score(self, X)
 
     def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "MiniBatchKMeans":
         """One batch per block of Dask input, in block order; one batch otherwise."""
@@ -736,31 +745,33 @@ class MiniBatchKMeans(_OneMachineMiniBatchKMeans):
         if not _is_dask(X):
             return super().predict(X)
         check_is_fitted(self, "cluster_centers_")
-        return _labels_of(X, self.cluster_centers_)
+        return _labels_of(self, X)
 
     def transform(self, X: Any) -> Any:
         """Distances to the centres: block by block for Dask input."""
         if not _is_dask(X):
             return super().transform(X)
         check_is_fitted(self, "cluster_centers_")
-        return _distances_to(X, self.cluster_centers_)
+        return _distances_to(self, X)
 
 
-def _labels_of(X: Any, centers: np.ndarray) -> da.Array:
+def _labels_of(model: Any, X: Any) -> da.Array:
     """The nearest centre of each row of Dask input, block by block."""
-    return _checked(X, centers).map_blocks(_native.kmeans_predict, centers, drop_axis=1, dtype=np.int64)
+    centers = model.cluster_centers_
+    return _checked(model, X).map_blocks(_native.kmeans_predict, centers, drop_axis=1, dtype=np.int64)
 
 
-def _distances_to(X: Any, centers: np.ndarray) -> da.Array:
+def _distances_to(model: Any, X: Any) -> da.Array:
     """The distance of each row of Dask input to each centre, block by block."""
-    blocks = _checked(X, centers)
+    centers = model.cluster_centers_
+    blocks = _checked(model, X)
     chunks = (blocks.chunks[0], (centers.shape[0],))
     return blocks.map_blocks(_native.kmeans_transform, centers, chunks=chunks, dtype=np.float64)
 
 
-def _score(X: Any, centers: np.ndarray) -> float:
-    """Opposite of the inertia of Dask input against ``centers``, from the blocks' partials."""
-    return -_Blocks(_checked(X, centers).persist()).lloyd(centers, first=True)[1]
+def _score(model: Any, X: Any) -> float:
+    """Opposite of the inertia of Dask input against the model's centres, from the blocks' partials."""
+    return -_Blocks(_checked(model, X).persist()).lloyd(model.cluster_centers_, first=True)[1]
 
 
 def _no_weights(sample_weight: Any) -> None:
@@ -772,11 +783,10 @@ def _is_dask(X: Any) -> bool:
     return isinstance(X, (da.Array, dd.DataFrame))
 
 
-def _checked(X: Any, centers: np.ndarray) -> da.Array:
-    """``X`` as a Dask matrix with as many features as the centres."""
-    X = _dask_matrix(X).astype(centers.dtype)
-    if X.shape[1] != centers.shape[1]:
-        raise DataError(f"X has {X.shape[1]} features; the model was fitted on {centers.shape[1]}")
+def _checked(model: Any, X: Any) -> da.Array:
+    """``X`` as a Dask matrix with as many features as ``model`` was fitted on."""
+    X = _dask_matrix(X).astype(model.cluster_centers_.dtype)
+    check_n_features(model, X)
     return X
 
 
@@ -786,8 +796,7 @@ def _dask_matrix(X: Any) -> da.Array:
         X = X.to_dask_array(lengths=True)
     elif not isinstance(X, da.Array):
         X = da.from_array(np.asarray(X))
-    if X.ndim != 2:
-        raise DataError(f"X must be 2-D (rows × features); got {X.ndim} dimensions")
+    require_2d(X)
     if any(np.isnan(c) for c in X.chunks[0]):
         X = X.compute_chunk_sizes()
     return X.astype(np.float64).rechunk({1: -1})
