@@ -18,7 +18,7 @@ use arrow_cast::{CastOptions, cast_with_options};
 use arrow_schema::{DataType, Schema, TimeUnit};
 use rayon::prelude::*;
 
-use super::audit::{DropReason, IngestAudit, RowIssue};
+use super::audit::{DropReason, IngestAudit, Repeats, RowIssue};
 use super::dates::{DateParser, SECONDS_PER_DAY};
 use super::io::{TransactionColumns, flag_text};
 use super::options::{BadRowPolicy, ReadOptions};
@@ -67,7 +67,7 @@ pub(crate) struct ArrowReader<'a> {
     builder: TransactionsBuilder,
     audit: IngestAudit,
     dates: DateParser,
-    seen: rustc_hash::FxHashSet<u64>,
+    repeats: Repeats,
     /// The date column's type in the first source, which later ones must share.
     date_type: Option<(PathBuf, DataType)>,
     /// Rows of the current source read before this batch.
@@ -82,7 +82,7 @@ impl<'a> ArrowReader<'a> {
             builder: TransactionsBuilder::with_fields(columns.fields()),
             audit: IngestAudit::new(source.display().to_string()),
             dates: DateParser::new(options.date_format.clone()),
-            seen: Default::default(),
+            repeats: Repeats::new(options.drop_duplicate_lines),
             date_type: None,
             row: 0,
         }
@@ -184,9 +184,7 @@ impl<'a> ArrowReader<'a> {
         self.audit.rows_read += 1;
         match outcome {
             Ok(parsed) => {
-                let repeat = !self.seen.insert(parsed.repeat);
-                self.audit.duplicate_rows += u64::from(repeat);
-                if repeat && self.options.drop_duplicate_lines {
+                if self.repeats.is_dropped(parsed.repeat, &mut self.audit) {
                     let issue = columns.issue(table, CUSTOMER, i, self.row);
                     self.audit.drop_row(DropReason::DuplicateLine, issue);
                     return Ok(());
@@ -213,7 +211,8 @@ impl<'a> ArrowReader<'a> {
     }
 
     /// The transactions and their audit; an error when no row could be kept.
-    pub(crate) fn finish(self) -> Result<(Transactions, IngestAudit)> {
+    pub(crate) fn finish(mut self) -> Result<(Transactions, IngestAudit)> {
+        self.repeats.finish(&mut self.audit);
         let source = PathBuf::from(&self.audit.source);
         if self.audit.rows_read == 0 {
             return Err(Error::EmptyInput { path: source });

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
 /// How many example rows are remembered for each drop reason.
@@ -164,5 +165,53 @@ impl IngestAudit {
     /// True when every row read is either kept or dropped with a reason.
     pub fn is_balanced(&self) -> bool {
         self.rows_read == self.rows_kept + self.rows_dropped()
+    }
+}
+
+/// Finds the rows that repeat an earlier row exactly, by a 64-bit hash of
+/// each row. Dropping a repeat needs to know it as it comes, so the hashes go
+/// into a set; counting repeats needs only their number, so the hashes are
+/// kept in a list and sorted once at the end, which costs far less than a
+/// lookup per row in a table as large as the file.
+#[derive(Debug)]
+pub(crate) enum Repeats {
+    /// The hashes of the rows read, for [`Repeats::finish`] to count.
+    Counted(Vec<u64>),
+    /// The hashes seen so far, each repeat counted and dropped as it comes.
+    Dropped(rustc_hash::FxHashSet<u64>),
+}
+
+impl Repeats {
+    /// Repeats that are dropped (`drop`) or only counted.
+    pub(crate) fn new(drop: bool) -> Self {
+        if drop {
+            Repeats::Dropped(Default::default())
+        } else {
+            Repeats::Counted(Vec::new())
+        }
+    }
+
+    /// Notes a row of hash `hash`; `true` when it is a repeat to drop
+    /// (counted in `audit` then).
+    pub(crate) fn is_dropped(&mut self, hash: u64, audit: &mut IngestAudit) -> bool {
+        match self {
+            Repeats::Counted(hashes) => {
+                hashes.push(hash);
+                false
+            }
+            Repeats::Dropped(seen) => {
+                let repeat = !seen.insert(hash);
+                audit.duplicate_rows += u64::from(repeat);
+                repeat
+            }
+        }
+    }
+
+    /// Counts in `audit` the repeats that were only noted.
+    pub(crate) fn finish(self, audit: &mut IngestAudit) {
+        if let Repeats::Counted(mut hashes) = self {
+            hashes.par_sort_unstable();
+            audit.duplicate_rows += hashes.windows(2).filter(|pair| pair[0] == pair[1]).count() as u64;
+        }
     }
 }

@@ -14,7 +14,7 @@ use std::sync::mpsc;
 
 use flate2::read::MultiGzDecoder;
 
-use super::audit::{DropReason, IngestAudit, RowIssue};
+use super::audit::{DropReason, IngestAudit, Repeats, RowIssue};
 use super::dates::DateParser;
 use super::options::{BadRowPolicy, ReadOptions};
 use super::split::{CsvReader, Records, Tap};
@@ -148,7 +148,7 @@ pub(crate) fn scan_reader<B: Default + Send>(
     let mut rows = RowParser {
         fields: &fields,
         names: &names,
-        seen: Default::default(),
+        repeats: Repeats::new(options.drop_duplicate_lines),
         dates: DateParser::new(options.date_format.clone()),
         audit: IngestAudit::new(path.display().to_string()),
         options,
@@ -172,7 +172,13 @@ pub(crate) fn scan_reader<B: Default + Send>(
         }
         parsed.map_or(Ok(()), &mut keep)
     })?;
-    let RowParser { audit, dates, .. } = rows;
+    let RowParser {
+        mut audit,
+        dates,
+        repeats,
+        ..
+    } = rows;
+    repeats.finish(&mut audit);
     if audit.rows_read > 0 && audit.rows_kept == 0 {
         return Err(no_row_survived(path, &audit, &dates));
     }
@@ -184,8 +190,8 @@ struct RowParser<'a> {
     fields: &'a [Option<Field>],
     /// Every column name, for an open quote in an unmapped column.
     names: &'a [String],
-    /// Hashes of the rows read, to count exact duplicates.
-    seen: rustc_hash::FxHashSet<u64>,
+    /// The rows that repeat an earlier one exactly.
+    repeats: Repeats,
     dates: DateParser,
     audit: IngestAudit,
     options: &'a ReadOptions,
@@ -236,8 +242,8 @@ impl RowParser<'_> {
     /// Keeps one record or drops it with its reason (an error in strict mode).
     fn take_record(&mut self, record: &csv::ByteRecord, mut take: impl TakeRow) -> Result<()> {
         self.audit.rows_read += 1;
-        let duplicate = self.is_duplicate(record);
-        if let (true, Some(first)) = (duplicate && self.options.drop_duplicate_lines, self.fields[0].as_ref()) {
+        let repeat = self.repeats.is_dropped(row_hash(record), &mut self.audit);
+        if let (true, Some(first)) = (repeat, self.fields[0].as_ref()) {
             // Asked for, so a drop even in strict mode.
             self.audit.drop_row(DropReason::DuplicateLine, issue_at(record, first));
             return Ok(());
@@ -260,18 +266,14 @@ impl RowParser<'_> {
     }
 }
 
-impl RowParser<'_> {
-    /// Whether the record repeats an earlier one field for field (counted in the audit).
-    fn is_duplicate(&mut self, record: &csv::ByteRecord) -> bool {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
-        for field in record {
-            field.hash(&mut hasher);
-        }
-        let repeat = !self.seen.insert(hasher.finish());
-        self.audit.duplicate_rows += u64::from(repeat);
-        repeat
+/// A 64-bit hash of the record's fields, to find exact repeats.
+fn row_hash(record: &csv::ByteRecord) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
+    for field in record {
+        field.hash(&mut hasher);
     }
+    hasher.finish()
 }
 
 /// A dropped row's example: its line, and the column and value at fault.
