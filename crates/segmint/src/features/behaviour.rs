@@ -183,31 +183,36 @@ pub fn customer_features(tx: &Transactions, options: &FeatureOptions, sources: S
             columns.extend(names.iter().map(|c| (*c).to_owned()));
         }
     }
-    let rows: Vec<Vec<f64>> = (0..tx.n_customers())
-        .into_par_iter()
-        .map_init(Vec::new, |scratch, c| {
-            let lines = groups.lines(c);
-            let mut row = Vec::with_capacity(columns.len() + 4);
-            purchase_features(tx, lines, as_of, options, scratch, &mut row);
-            if fields.discount {
-                discount_features(tx, lines, &mut row);
-            }
-            if fields.category {
-                row.push(category_breadth(tx, lines) as f64);
-            }
-            if fields.channel {
-                channel_features(tx, lines, &mut row);
-            }
-            if let Some(launch) = &launch {
-                row.push(new_product_share(tx, lines, launch, options.new_product_days));
-            }
-            row
-        })
-        .collect();
-    let mut values = Array2::<f64>::zeros((tx.n_customers(), columns.len()));
-    for (mut out, row) in values.rows_mut().into_iter().zip(&rows) {
-        out.assign(&ndarray::ArrayView1::from(&row[..]));
-    }
+    let width = columns.len();
+    let mut values = Array2::<f64>::zeros((tx.n_customers(), width));
+    // Each customer's row is written in place: a row allocated per customer
+    // would hold as much memory again as the table until it is copied in.
+    values
+        .as_slice_mut()
+        .expect("a new array is in standard layout")
+        .par_chunks_mut(width)
+        .enumerate()
+        .for_each_init(
+            || (Vec::new(), Vec::with_capacity(width)),
+            |(scratch, row), (c, out)| {
+                let lines = groups.lines(c);
+                row.clear();
+                purchase_features(tx, lines, as_of, options, scratch, row);
+                if fields.discount {
+                    discount_features(tx, lines, row);
+                }
+                if fields.category {
+                    row.push(category_breadth(tx, lines) as f64);
+                }
+                if fields.channel {
+                    channel_features(tx, lines, row);
+                }
+                if let Some(launch) = &launch {
+                    row.push(new_product_share(tx, lines, launch, options.new_product_days));
+                }
+                out.copy_from_slice(row);
+            },
+        );
     let mut table = CustomerTable::new(tx.customer_ids().to_vec(), columns, values)?;
     if let Some(interactions) = sources.interactions {
         table = table.with_columns(interaction_features(tx, interactions, as_of, options))?;
