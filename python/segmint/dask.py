@@ -402,7 +402,9 @@ def _segment_by_sample(
     out = _native.segment_aggregated(features, daily, *log, predictive_models=models, **sample_settings)
     model_json = out["model_json"]
 
-    def place(part: pd.DataFrame) -> tuple[pd.Series, str, int]:
+    def place(part: pd.DataFrame) -> tuple[pd.Series, str | None, int]:
+        if part.empty:  # the shuffle may leave a partition without customers
+            return meta, None, 0
         part = _in_log_order(part)
         placed = _native.profile_part(
             model_json,
@@ -414,11 +416,11 @@ def _segment_by_sample(
         labels = pd.Series(placed["segments"], index=pd.Index(placed["ids"], name=customer_col), name="segment")
         return labels, placed["partials_json"], placed["unplaced"]
 
+    meta = pd.Series([], dtype=np.int64, name="segment", index=pd.Index([], dtype=object, name=customer_col))
     parts = dask.persist(*[dask.delayed(place)(part) for part in table.to_delayed()])
     partials, unplaced = dask.compute([p[1] for p in parts], [p[2] for p in parts])
-    whole = _native.profile_whole_base(out["report_json"], list(partials), int(sum(unplaced)))
+    whole = _native.profile_whole_base(out["report_json"], [p for p in partials if p is not None], int(sum(unplaced)))
     result = SegmentationResult.of_native(dict(out, **whole), customer_col)
-    meta = pd.Series([], dtype=np.int64, name="segment", index=pd.Index([], dtype=object, name=customer_col))
     result.labels = dd.from_delayed([p[0] for p in parts], meta=meta, verify_meta=False)
     return result
 

@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _native
-from ._base import as_matrix, per_row, seed_from
-from .exceptions import ParameterError
+from ._base import as_matrix, count, per_row, seed_from
 
 __all__ = [
     "silhouette_score",
@@ -90,12 +89,8 @@ def gap_statistic(
     ``expected_log_w``, ``gap``, ``s`` (the standard error sd·√(1 + 1/B)) and
     ``chosen``: True for the smallest k with Gap(k) ≥ Gap(k+1) − s(k+1).
     """
-    ks = list(k_range)
-    if not ks or ks != list(range(ks[0], ks[-1] + 1)):
-        raise ParameterError(f"invalid parameter k_range={k_range!r}: expected consecutive k values")
-    result = json.loads(
-        _native.gap_statistic(as_matrix(X, dtype=np.float64), ks[0], ks[-1], n_refs, n_init, seed_from(random_state))
-    )
+    ks = [count(k, "k_range") for k in k_range]
+    result = json.loads(_native.gap_statistic(as_matrix(X, dtype=np.float64), ks, n_refs, n_init, seed_from(random_state)))
     frame = pd.DataFrame(
         {key: result[key] for key in ("log_w", "expected_log_w", "gap", "s")}, index=pd.Index(result["k"], name="k")
     )

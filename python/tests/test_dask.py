@@ -158,6 +158,10 @@ def test_a_base_above_max_customers_is_fitted_on_a_sample_and_profiled_whole(cli
     assert [s["size"] for s in again.report["segments"]] == [s["size"] for s in got.report["segments"]]
     with pytest.raises(ParameterError, match="survey"):
         sd.segment(ddf, **COLUMNS, survey=customers[["age"]], max_customers=600)
+    # Few customers over many partitions: the shuffle leaves some partitions empty.
+    few = frame[frame["customer_id"].isin(frame["customer_id"].unique()[:60])]
+    sparse = sd.segment(dd.from_pandas(few, npartitions=40), **COLUMNS, k=2, max_customers=40)
+    assert sum(s["size"] for s in sparse.report["segments"]) == 60
 
 
 def test_segment_refuses_what_it_cannot_read(client, log) -> None:

@@ -101,20 +101,22 @@ pub fn pair_jaccard(py: Python<'_>, a: PyReadonlyArray1<'_, i64>, b: PyReadonlyA
     compared(py, a, b, |a, b| metrics::pair_jaccard(a, b))
 }
 
-/// Gap statistic over `k_min..=k_max` (JSON of `metrics::GapStatistic`).
+/// Gap statistic over the consecutive `ks` (JSON of `metrics::GapStatistic`).
 #[pyfunction]
-#[pyo3(signature = (x, k_min, k_max, references=20, n_init=1, seed=0))]
+#[pyo3(signature = (x, ks, references=20, n_init=1, seed=0))]
 pub fn gap_statistic(
     py: Python<'_>,
     x: PyReadonlyArray2<'_, f64>,
-    k_min: usize,
-    k_max: usize,
+    ks: Vec<usize>,
     references: usize,
     n_init: usize,
     seed: u64,
 ) -> PyResult<String> {
     let x = x.as_array();
-    let gap = detached(py, || metrics::gap_statistic(x, k_min, k_max, references, n_init, seed))?;
+    let gap = detached(py, || {
+        let (k_min, k_max) = metrics::k_bounds(&ks)?;
+        metrics::gap_statistic(x, k_min, k_max, references, n_init, seed)
+    })?;
     to_json(py, &gap)
 }
 

@@ -34,6 +34,19 @@ pub struct GapStatistic {
     pub references: usize,
 }
 
+/// The first and the last k of `ks`, which must run up one by one (a
+/// `range` in Python): the 1-SE rule compares each k with the next.
+pub fn k_bounds(ks: &[usize]) -> Result<(usize, usize)> {
+    match (ks.first(), ks.last()) {
+        (Some(&first), Some(&last)) if ks.iter().zip(first..).all(|(&k, next)| k == next) => Ok((first, last)),
+        _ => Err(Error::invalid_parameter(
+            "k_range",
+            format!("{ks:?}"),
+            "consecutive k values",
+        )),
+    }
+}
+
 /// Computes the gap statistic of k-means (`n_init` runs) for every k in
 /// `k_min..=k_max` with `references` reference sets drawn uniformly in the
 /// box aligned with the principal components of `x`.
@@ -139,6 +152,16 @@ impl ReferenceBox {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn k_bounds_take_consecutive_k_only() {
+        assert_eq!(k_bounds(&[2, 3, 4]).unwrap(), (2, 4));
+        assert_eq!(k_bounds(&[5]).unwrap(), (5, 5));
+        for bad in [&[][..], &[2, 4], &[3, 2]] {
+            let error = k_bounds(bad).unwrap_err().to_string();
+            assert!(error.contains("expected consecutive k values"), "{error}");
+        }
+    }
 
     fn blobs(k: usize, n: usize) -> Array2<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(5);

@@ -23,7 +23,7 @@ mod stability;
 
 pub use compare::{adjusted_rand_index, pair_jaccard, set_jaccard};
 pub use effect::{KruskalWallis, effect_band, eta_squared, kruskal_wallis};
-pub use gap::{GapStatistic, gap_statistic};
+pub use gap::{GapStatistic, gap_statistic, k_bounds};
 pub use internal::{
     calinski_harabasz, calinski_harabasz_of_codes, davies_bouldin, davies_bouldin_of_codes, silhouette_samples,
     silhouette_score,
