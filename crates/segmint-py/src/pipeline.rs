@@ -156,27 +156,57 @@ pub fn segment_aggregated<'py>(
     method: &str,
     recent_days: u32,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (ids, columns, values) = features;
-    let features = CustomerTable::new(ids, columns, values.as_array().to_owned()).map_err(|e| to_py(py, e))?;
-    let daily_summary = summary_from(py, daily_summary)?;
-    let models: Option<PredictiveModels> = predictive_models
-        .map(|text| from_json(py, text, "predictive models"))
-        .transpose()?;
+    let aggregation = Aggregation::of(py, features, daily_summary, span, n_transactions, predictive_models)?;
     let (customers, survey) = (customers.map(attributes), survey.map(attributes));
     let mut segmentation = segmentation_of(py, k, min_share, seed, basis, method)?;
     configure(py, &mut segmentation, n_init, as_of, title, channels, survey_scale)?;
     segmentation.features.recent_days = recent_days;
     let data = CustomerData {
-        aggregated: Some(AggregatedLog {
-            features: &features,
-            daily_summary: &daily_summary,
-            span,
-            n_transactions,
-            predictive: models.as_ref(),
-        }),
+        aggregated: Some(aggregation.log()),
         ..tables(customers.as_ref(), survey.as_ref())
     };
     fitted(py, segmentation, data)
+}
+
+/// A log aggregated elsewhere, as the core takes it: the feature table, the
+/// daily summary, the span, the line count and any predictive models.
+pub(crate) struct Aggregation {
+    features: CustomerTable,
+    daily_summary: RfmSummary,
+    span: (i64, i64),
+    n_transactions: usize,
+    predictive: Option<PredictiveModels>,
+}
+
+impl Aggregation {
+    pub(crate) fn of(
+        py: Python<'_>,
+        (ids, columns, values): FeatureTable<'_>,
+        daily_summary: DailySummary<'_>,
+        span: (i64, i64),
+        n_transactions: usize,
+        predictive_models: Option<&str>,
+    ) -> PyResult<Self> {
+        Ok(Aggregation {
+            features: CustomerTable::new(ids, columns, values.as_array().to_owned()).map_err(|e| to_py(py, e))?,
+            daily_summary: summary_from(py, daily_summary)?,
+            span,
+            n_transactions,
+            predictive: predictive_models
+                .map(|text| from_json(py, text, "predictive models"))
+                .transpose()?,
+        })
+    }
+
+    pub(crate) fn log(&self) -> AggregatedLog<'_> {
+        AggregatedLog {
+            features: &self.features,
+            daily_summary: &self.daily_summary,
+            span: self.span,
+            n_transactions: self.n_transactions,
+            predictive: self.predictive.as_ref(),
+        }
+    }
 }
 
 /// A customer table and a survey, without a log.

@@ -6,16 +6,13 @@
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use segmint::data::CustomerTable;
 use segmint::features::{PredictiveModels, PredictiveOptions};
-use segmint::pipeline::{
-    AggregatedLog, CustomerData, SegmentationModel, profile_whole_base as core_profile_whole_base,
-};
+use segmint::pipeline::{CustomerData, SegmentationModel, profile_whole_base as core_profile_whole_base};
 use segmint::profile::ProfilePartials;
 use segmint::report::SegmentReport;
 
 use crate::error::{detached, from_json, to_json, to_py};
-use crate::pipeline::{CustomersTable, DailySummary, FeatureTable, attributes, summary_from, tables};
+use crate::pipeline::{Aggregation, CustomersTable, DailySummary, FeatureTable, attributes, summary_from, tables};
 
 /// BG/NBD and Gamma-Gamma fitted on a daily summary, as JSON: the models
 /// that value every part of the base alike.
@@ -43,21 +40,10 @@ pub fn profile_part<'py>(
     customers: Option<CustomersTable>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let model = SegmentationModel::from_json(model_json).map_err(|e| to_py(py, e))?;
-    let models: Option<PredictiveModels> = predictive_models
-        .map(|text| from_json(py, text, "predictive models"))
-        .transpose()?;
-    let (ids, columns, values) = features;
-    let features = CustomerTable::new(ids, columns, values.as_array().to_owned()).map_err(|e| to_py(py, e))?;
-    let daily_summary = summary_from(py, daily_summary)?;
+    let aggregation = Aggregation::of(py, features, daily_summary, span, n_transactions, predictive_models)?;
     let customers = customers.map(attributes);
     let data = CustomerData {
-        aggregated: Some(AggregatedLog {
-            features: &features,
-            daily_summary: &daily_summary,
-            span,
-            n_transactions,
-            predictive: models.as_ref(),
-        }),
+        aggregated: Some(aggregation.log()),
         ..tables(customers.as_ref(), None)
     };
     let (scores, partials) = detached(py, || model.profile_part(data, None))?;
