@@ -292,14 +292,14 @@ def segment(
     recent_days: int = 365,
     max_customers: int = MAX_COLLECTED_CUSTOMERS,
 ) -> SegmentationResult:
-    """:func:`segmint.segment` of a Dask DataFrame: the same result as one machine on the same log.
+    """:func:`segmint.segment` of a Dask DataFrame: up to ``max_customers`` customers, the one-machine result.
 
     The log is aggregated on the cluster: each partition of customers gives
     its feature table (:func:`customer_features`), its daily repeat-purchase
     summary (for predictive CLV) and each customer's first line. The table of
     one row per customer is then collected and segmented on this machine, in
-    the log's order of first appearance, as one machine orders it: the
-    result is the one-machine result.
+    the log's order of first appearance, as one machine orders it: up to
+    ``max_customers`` customers, the result is the one-machine result.
 
     Above ``max_customers`` customers (default
     :data:`MAX_COLLECTED_CUSTOMERS`), the table is not collected: the
@@ -315,7 +315,7 @@ def segment(
     """
     _require(ddf, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
     _require_launches(product_col, products)
-    count(max_customers, "max_customers")
+    count(max_customers, "max_customers", minimum=1)
     extents = _extents(ddf, date_col)
     span = (as_of_seconds(extents["first"].min()), as_of_seconds(extents["last"].max()))
     end = extents["last"].max() if as_of is None else as_of
@@ -388,7 +388,7 @@ def _segment_by_sample(
             "survey: a base above max_customers is placed with the fitted model, which cannot score survey "
             "answers yet; expected survey=None, or max_customers at least the number of customers"
         )
-    threshold = np.uint64(min(fraction, 1.0) * float(np.iinfo(np.uint64).max))
+    threshold = np.uint64(fraction * float(np.iinfo(np.uint64).max))
     key = f"{settings['seed'] % 16**16:016x}"  # pandas' hash key: 16 characters
 
     def sampled(part: pd.DataFrame) -> pd.DataFrame:
@@ -398,11 +398,14 @@ def _segment_by_sample(
     sample = _in_log_order(table.map_partitions(sampled, meta=table._meta).compute())
     features, daily = _native_tables(sample)
     models = _native.predictive_models(daily)
+    if customers is not None:  # ids match as text, as the native join matches them
+        customers = customers.set_axis(customers.index.astype(str))
     sample_settings = dict(settings, customers=customers_table(_own_customers(customers, sample.index)))
     out = _native.segment_aggregated(features, daily, *log, predictive_models=models, **sample_settings)
-    model_json = out["model_json"]
+    model_json, as_of = out["model_json"], settings["as_of"]
+    meta = pd.Series([], dtype=np.int64, name="segment", index=pd.Index([], dtype=object, name=customer_col))
 
-    def place(part: pd.DataFrame) -> tuple[pd.Series, str | None, int]:
+    def place(part: pd.DataFrame, customers: pd.DataFrame | None) -> tuple[pd.Series, str | None, int]:
         if part.empty:  # the shuffle may leave a partition without customers
             return meta, None, 0
         part = _in_log_order(part)
@@ -412,12 +415,13 @@ def _segment_by_sample(
             *log,
             predictive_models=models,
             customers=customers_table(_own_customers(customers, part.index)),
+            as_of=as_of,
         )
         labels = pd.Series(placed["segments"], index=pd.Index(placed["ids"], name=customer_col), name="segment")
         return labels, placed["partials_json"], placed["unplaced"]
 
-    meta = pd.Series([], dtype=np.int64, name="segment", index=pd.Index([], dtype=object, name=customer_col))
-    parts = dask.persist(*[dask.delayed(place)(part) for part in table.to_delayed()])
+    shared = dask.delayed(customers)  # one copy in the graph, not one per task
+    parts = dask.persist(*[dask.delayed(place)(part, shared) for part in table.to_delayed()])
     partials, unplaced = dask.compute([p[1] for p in parts], [p[2] for p in parts])
     whole = _native.profile_whole_base(out["report_json"], [p for p in partials if p is not None], int(sum(unplaced)))
     result = SegmentationResult.of_native(dict(out, **whole), customer_col)
@@ -442,10 +446,10 @@ def _native_tables(table: pd.DataFrame) -> tuple[tuple[Any, ...], tuple[Any, ...
 
 
 def _own_customers(customers: pd.DataFrame | None, ids: pd.Index) -> pd.DataFrame | None:
-    """The rows of the customer table that describe the customers ``ids``; ids match as text."""
+    """The rows of the customer table (indexed by text ids) that describe the customers ``ids``."""
     if customers is None:
         return None
-    return customers[customers.index.astype(str).isin(ids.astype(str))]
+    return customers[customers.index.isin(ids.astype(str))]
 
 
 def _numbered(ddf: dd.DataFrame) -> dd.DataFrame:

@@ -134,7 +134,7 @@ def test_a_base_above_max_customers_is_fitted_on_a_sample_and_profiled_whole(cli
     got = sd.segment(ddf, **options, max_customers=600)
     sampled = len(got.features)
     assert 480 < sampled < 720, sampled  # about max_customers, picked by a hash of the id
-    assert f"a seeded sample of {sampled} customers" in got.report["features"]["notes"][-1]
+    assert f"fitted on the {sampled} customers of a seeded sample" in got.report["features"]["notes"][-1]
     assert got.report["data"]["n_customers"] == frame["customer_id"].nunique()
     labels = got.labels.compute()
     assert labels.index.is_unique and len(labels) == frame["customer_id"].nunique()
@@ -158,6 +158,9 @@ def test_a_base_above_max_customers_is_fitted_on_a_sample_and_profiled_whole(cli
     assert [s["size"] for s in again.report["segments"]] == [s["size"] for s in got.report["segments"]]
     with pytest.raises(ParameterError, match="survey"):
         sd.segment(ddf, **COLUMNS, survey=customers[["age"]], max_customers=600)
+    late = pd.Timestamp(frame["date"].max()) + pd.Timedelta(days=30)
+    later = sd.segment(ddf, **COLUMNS, k=3, as_of=late, max_customers=600)
+    assert later.report["data"]["n_customers"] == frame["customer_id"].nunique()
     # Few customers over many partitions: the shuffle leaves some partitions empty.
     few = frame[frame["customer_id"].isin(frame["customer_id"].unique()[:60])]
     sparse = sd.segment(dd.from_pandas(few, npartitions=40), **COLUMNS, k=2, max_customers=40)

@@ -23,11 +23,13 @@ pub fn predictive_models(py: Python<'_>, daily_summary: DailySummary<'_>) -> PyR
     to_json(py, &models)
 }
 
-/// Places the customers of one part of the base with `model_json` and sums
-/// their profiled columns per segment. Returns the ids placed, their
-/// segments, how many customers lacked a basis value and the partials as JSON.
+/// Places the customers of one part of the base with `model_json` at
+/// `as_of` (seconds; `None`: the latest transaction) and sums their profiled
+/// columns per segment. Returns the ids placed, their segments, how many
+/// customers lacked a basis value and the partials as JSON (`None` when
+/// none was placed).
 #[pyfunction]
-#[pyo3(signature = (model_json, features, daily_summary, span, n_transactions, *, predictive_models=None, customers=None))]
+#[pyo3(signature = (model_json, features, daily_summary, span, n_transactions, *, predictive_models=None, customers=None, as_of=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn profile_part<'py>(
     py: Python<'py>,
@@ -38,6 +40,7 @@ pub fn profile_part<'py>(
     n_transactions: usize,
     predictive_models: Option<&str>,
     customers: Option<CustomersTable>,
+    as_of: Option<i64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let model = SegmentationModel::from_json(model_json).map_err(|e| to_py(py, e))?;
     let aggregation = Aggregation::of(py, features, daily_summary, span, n_transactions, predictive_models)?;
@@ -46,13 +49,14 @@ pub fn profile_part<'py>(
         aggregated: Some(aggregation.log()),
         ..tables(customers.as_ref(), None)
     };
-    let (scores, partials) = detached(py, || model.profile_part(data, None))?;
+    let part = detached(py, || model.profile_part(data, as_of))?;
     let out = PyDict::new(py);
-    let segments: Vec<i64> = scores.segments.iter().map(|&s| s as i64).collect();
-    out.set_item("ids", scores.ids)?;
+    let segments: Vec<i64> = part.segments.iter().map(|&s| s as i64).collect();
+    out.set_item("ids", part.ids)?;
     out.set_item("segments", segments.into_pyarray(py))?;
-    out.set_item("unplaced", scores.unplaced.len())?;
-    out.set_item("partials_json", to_json(py, &partials)?)?;
+    out.set_item("unplaced", part.unplaced)?;
+    let partials = part.partials.map(|p| to_json(py, &p)).transpose()?;
+    out.set_item("partials_json", partials)?;
     Ok(out)
 }
 
@@ -73,12 +77,17 @@ pub fn profile_whole_base<'py>(
     let report = detached(py, || {
         let mut report = SegmentReport::from_json(report_json)?;
         let mut parts = parts.into_iter();
-        if let Some(mut merged) = parts.next() {
-            for part in parts {
-                merged.merge(&part)?;
-            }
-            core_profile_whole_base(&mut report, &merged, unplaced)?;
+        let Some(mut merged) = parts.next() else {
+            return Err(segmint::Error::invalid_parameter(
+                "partials",
+                "none",
+                "the partials of at least one part with a placed customer",
+            ));
+        };
+        for part in parts {
+            merged.merge(&part)?;
         }
+        core_profile_whole_base(&mut report, &merged, unplaced)?;
         Ok(report)
     })?;
     let out = PyDict::new(py);

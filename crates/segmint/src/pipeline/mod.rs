@@ -38,7 +38,7 @@ pub use join::{BEHAVIOUR, SURVEY};
 pub use log::AggregatedLog;
 pub use migration::{Flow, Migration, Place};
 pub use model::{MODEL_SCHEMA_VERSION, Scores, SegmentationModel, TrainingData};
-pub use population::profile_whole_base;
+pub use population::{PlacedPart, profile_whole_base};
 
 use std::borrow::Cow;
 

@@ -313,11 +313,22 @@ impl SegmentationModel {
     /// snapshot). Scoring the training data at the training date gives the
     /// training labels.
     pub fn score(&self, data: CustomerData<'_>, as_of: Option<i64>) -> Result<Scores> {
-        self.place(data, as_of).map(|placed| placed.scores)
+        match self.place(data, as_of)? {
+            Placement::Placed(placed) => Ok(placed.scores),
+            Placement::NonePlaced(dropped) => Err(Error::InsufficientData {
+                what: format!(
+                    "no customer of the snapshot could be placed: all {} lack a basis value (first: customer {} without {})",
+                    dropped.len(),
+                    dropped.first().map_or("", |d| d.id.as_str()),
+                    dropped.first().map_or("", |d| d.column.as_str()),
+                ),
+            }),
+        }
     }
 
-    /// [`score`](Self::score), with the joined snapshot the scores were read from.
-    pub(super) fn place(&self, data: CustomerData<'_>, as_of: Option<i64>) -> Result<Placed> {
+    /// [`score`](Self::score), with the joined snapshot the scores were read
+    /// from, or the customers left out when none could be placed.
+    pub(super) fn place(&self, data: CustomerData<'_>, as_of: Option<i64>) -> Result<Placement> {
         if data.survey.is_some() {
             return Err(Error::invalid_parameter(
                 "survey",
@@ -350,14 +361,7 @@ impl SegmentationModel {
         let joined = super::join::join(&sources, &settings.basis)?;
         let prepared = self.preparation.transform(&joined.table)?;
         if prepared.rows.is_empty() {
-            return Err(Error::InsufficientData {
-                what: format!(
-                    "no customer of the snapshot could be placed: all {} lack a basis value (first: customer {} without {})",
-                    prepared.dropped.len(),
-                    prepared.dropped.first().map_or("", |d| d.id.as_str()),
-                    prepared.dropped.first().map_or("", |d| d.column.as_str()),
-                ),
-            });
+            return Ok(Placement::NonePlaced(prepared.dropped));
         }
         let segments = self.segments.predict(prepared.rows())?;
         let encoded = prepared.rows().encoded();
@@ -399,12 +403,20 @@ impl SegmentationModel {
             unplaced: prepared.dropped,
             drift,
         };
-        Ok(Placed {
+        Ok(Placement::Placed(Box::new(Placed {
             scores,
             table: joined.table,
             rows: prepared.rows,
-        })
+        })))
     }
+}
+
+/// What placing a snapshot gave.
+pub(super) enum Placement {
+    /// At least one customer placed.
+    Placed(Box<Placed>),
+    /// No customer placed: each one left out, with the basis column it lacks.
+    NonePlaced(Vec<DroppedCustomer>),
 }
 
 /// Scores and the snapshot they were read from.

@@ -4,7 +4,8 @@
 //! over the whole base from the merged sums.
 
 use super::describe::{profiled_table, subset};
-use super::{CustomerData, Scores, SegmentationModel};
+use super::model::Placement;
+use super::{CustomerData, SegmentationModel};
 use crate::error::Result;
 use crate::profile::ProfilePartials;
 use crate::report::SegmentReport;
@@ -12,13 +13,41 @@ use crate::report::SegmentReport;
 impl SegmentationModel {
     /// Places the customers of one part of a large base, as
     /// [`score`](Self::score) does, and sums their profiled columns per
-    /// segment for [`profile_whole_base`].
-    pub fn profile_part(&self, data: CustomerData<'_>, as_of: Option<i64>) -> Result<(Scores, ProfilePartials)> {
-        let placed = self.place(data, as_of)?;
-        let kept = profiled_table(&subset(&placed.table, &placed.rows))?;
-        let partials = ProfilePartials::of(&kept, &placed.scores.segments, self.names.len())?;
-        Ok((placed.scores, partials))
+    /// segment for [`profile_whole_base`]. A part none of whose customers
+    /// can be placed gives no partials.
+    pub fn profile_part(&self, data: CustomerData<'_>, as_of: Option<i64>) -> Result<PlacedPart> {
+        match self.place(data, as_of)? {
+            Placement::Placed(placed) => {
+                let kept = profiled_table(&subset(&placed.table, &placed.rows))?;
+                let partials = ProfilePartials::of(&kept, &placed.scores.segments, self.names.len())?;
+                Ok(PlacedPart {
+                    ids: placed.scores.ids,
+                    segments: placed.scores.segments,
+                    unplaced: placed.scores.unplaced.len(),
+                    partials: Some(partials),
+                })
+            }
+            Placement::NonePlaced(dropped) => Ok(PlacedPart {
+                ids: Vec::new(),
+                segments: Vec::new(),
+                unplaced: dropped.len(),
+                partials: None,
+            }),
+        }
     }
+}
+
+/// The customers of one part of a base, placed, and their per-segment sums.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacedPart {
+    /// Ids of the customers placed.
+    pub ids: Vec<String>,
+    /// The segment of each.
+    pub segments: Vec<usize>,
+    /// Customers left out for lack of a basis value.
+    pub unplaced: usize,
+    /// The sums of the placed customers' profiled columns (`None`: none placed).
+    pub partials: Option<ProfilePartials>,
 }
 
 /// Takes the sizes, shares, means, indices and Cohen's d of `report`, the
@@ -30,7 +59,7 @@ pub fn profile_whole_base(report: &mut SegmentReport, partials: &ProfilePartials
     let sampled = report.data.n_customers;
     report.data.n_customers = partials.n_customers() as usize;
     report.features.notes.push(format!(
-        "fitted on a seeded sample of {sampled} customers, then all {placed} customers with a basis value \
+        "fitted on the {sampled} customers of a seeded sample, then all {placed} customers with a basis value \
          placed with the model ({unplaced} lacked one): sizes, shares, means, indices and Cohen's d are those \
          of all placed customers; medians, quartiles, levels, key drivers, names, make-up, the choice of k and \
          the scorecard are the sample's",
@@ -114,8 +143,9 @@ mod tests {
                 daily_summary: &daily,
                 ..whole
             };
-            let (scores, partials) = fitted.model.profile_part(data(aggregated), None).unwrap();
-            assert_eq!(scores.ids, features.ids(), "every customer of the part is placed");
+            let part = fitted.model.profile_part(data(aggregated), None).unwrap();
+            assert_eq!(part.ids, features.ids(), "every customer of the part is placed");
+            let partials = part.partials.unwrap();
             match &mut merged {
                 Some(m) => m.merge(&partials).unwrap(),
                 None => merged = Some(partials),
@@ -136,7 +166,7 @@ mod tests {
                 .notes
                 .last()
                 .unwrap()
-                .contains("a seeded sample of 1200 customers")
+                .contains("the 1200 customers of a seeded sample")
         );
         for (got, want) in report.segments.iter().zip(&fitted.report.segments) {
             assert_eq!(got.size, want.size);

@@ -109,6 +109,17 @@ pub(super) fn attach_key_drivers(profiles: &mut [SegmentProfile], values: ArrayV
     }
 }
 
+/// Rewrites each key driver of `profile` from its KPI's Cohen's d as it is
+/// now (the KPIs chosen stay): after the d are taken over a whole base.
+pub(super) fn refresh_key_drivers(profile: &mut SegmentProfile) {
+    let columns: Vec<usize> = profile
+        .key_drivers
+        .iter()
+        .filter_map(|k| profile.kpis.iter().position(|kpi| kpi.name == k.kpi))
+        .collect();
+    profile.key_drivers = columns.into_iter().map(|c| driver(profile, c)).collect();
+}
+
 fn driver(profile: &SegmentProfile, c: usize) -> KeyDriver {
     let kpi = &profile.kpis[c];
     let d = kpi.cohen_d.unwrap_or(0.0);

@@ -138,7 +138,8 @@ impl ProfilePartials {
 
     /// Sets the size, share, revenue and CLV shares, and each KPI's mean,
     /// index and Cohen's d of `profiles` (those of a sample of the base) to
-    /// the values of the whole base.
+    /// the values of the whole base; the key drivers (the same KPIs) are
+    /// described with the whole base's Cohen's d.
     pub fn apply(&self, profiles: &mut [SegmentProfile]) -> Result<()> {
         if profiles.len() != self.sizes.len() {
             return Err(Error::ShapeMismatch {
@@ -175,6 +176,7 @@ impl ProfilePartials {
                 kpi.index = kpi.mean.filter(|_| overall != 0.0).map(|m| m / overall * 100.0);
                 kpi.cohen_d = segments[s].cohen_d(rest);
             }
+            super::drivers::refresh_key_drivers(profile);
         }
         Ok(())
     }
