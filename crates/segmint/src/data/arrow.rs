@@ -184,7 +184,7 @@ impl<'a> ArrowReader<'a> {
         self.audit.rows_read += 1;
         match outcome {
             Ok(parsed) => {
-                if self.repeats.is_dropped(parsed.repeat, &mut self.audit) {
+                if self.repeats.note(parsed.repeat, &mut self.audit) {
                     let issue = columns.issue(table, CUSTOMER, i, self.row);
                     self.audit.drop_row(DropReason::DuplicateLine, issue);
                     return Ok(());

@@ -193,7 +193,7 @@ impl Repeats {
 
     /// Notes a row of hash `hash`; `true` when it is a repeat to drop
     /// (counted in `audit` then).
-    pub(crate) fn is_dropped(&mut self, hash: u64, audit: &mut IngestAudit) -> bool {
+    pub(crate) fn note(&mut self, hash: u64, audit: &mut IngestAudit) -> bool {
         match self {
             Repeats::Counted(hashes) => {
                 hashes.push(hash);

@@ -242,7 +242,7 @@ impl RowParser<'_> {
     /// Keeps one record or drops it with its reason (an error in strict mode).
     fn take_record(&mut self, record: &csv::ByteRecord, mut take: impl TakeRow) -> Result<()> {
         self.audit.rows_read += 1;
-        let repeat = self.repeats.is_dropped(row_hash(record), &mut self.audit);
+        let repeat = self.repeats.note(row_hash(record), &mut self.audit);
         if let (true, Some(first)) = (repeat, self.fields[0].as_ref()) {
             // Asked for, so a drop even in strict mode.
             self.audit.drop_row(DropReason::DuplicateLine, issue_at(record, first));
