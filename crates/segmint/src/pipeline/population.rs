@@ -61,8 +61,8 @@ pub fn profile_whole_base(report: &mut SegmentReport, partials: &ProfilePartials
     report.features.notes.push(format!(
         "fitted on the {sampled} customers of a seeded sample, then all {placed} customers with a basis value \
          placed with the model ({unplaced} lacked one): sizes, shares, means, indices and Cohen's d are those \
-         of all placed customers; medians, quartiles, levels, key drivers, names, make-up, the choice of k and \
-         the scorecard are the sample's",
+         of all placed customers; medians, quartiles, levels, the choice of key drivers, names, make-up, the \
+         choice of k and the scorecard are the sample's",
         placed = report.data.n_customers,
     ));
     Ok(())
