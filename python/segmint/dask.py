@@ -340,6 +340,8 @@ def segment(
         products,
         interactions,
     ).persist()
+    n_customers = len(table)
+    fits = n_customers <= max_customers  # the customer table is collected onto this machine
     settings = segmentation_settings(
         k=k,
         min_share=min_share,
@@ -347,7 +349,7 @@ def segment(
         n_init=n_init,
         as_of=as_of,
         title=title,
-        customers=customers,
+        customers=customers if fits else None,  # above max_customers, each part takes its own rows
         channels=channels,
         survey=survey,
         survey_scale=survey_scale,
@@ -356,8 +358,7 @@ def segment(
         recent_days=recent_days,
     )
     log = (span, int(extents["lines"].sum()))
-    n_customers = len(table)
-    if n_customers > max_customers:
+    if not fits:
         return _segment_by_sample(table, max_customers / n_customers, log, settings, customers, str(customer_col))
     collected = _in_log_order(table.compute())
     del table  # the workers need not hold it while this machine segments
